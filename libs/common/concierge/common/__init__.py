@@ -1,0 +1,1 @@
+"""Shared building blocks for every Concierge service: settings, logs, errors, HTTP."""

@@ -1,0 +1,173 @@
+"""Pure ASGI middleware shared by every HTTP service.
+
+``RequestContextMiddleware`` gives each request an id (taken from ``X-Request-ID``
+when a caller sends one), logs one access line and records Prometheus metrics.
+``InputGuardMiddleware`` refuses oversize bodies and NUL bytes before any
+application code (or asyncpg, which rejects NUL with an error) sees them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+import orjson
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from concierge.common.logging import REQUEST_ID_HEADER, bound_request_id
+
+log = logging.getLogger("concierge.access")
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["service", "method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        offered = _header(scope, REQUEST_ID_HEADER.lower().encode())
+        request_id = offered if offered and _REQUEST_ID_OK.match(offered) else None
+        status = 500
+        started = time.perf_counter()
+
+        with bound_request_id(request_id) as rid:
+
+            async def send_with_id(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    headers = list(message.get("headers", []))
+                    headers.append((REQUEST_ID_HEADER.encode(), rid.encode()))
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                self._record(scope, status, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        method = scope["method"]
+        HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
+        HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
+        if scope["path"] not in _QUIET_PATHS:
+            log.info(
+                "%s %s %s %.1fms",
+                method,
+                scope["path"],
+                status,
+                elapsed * 1000,
+                extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
+            )
+
+
+# Bodies of these types are binary by nature: NUL bytes are legitimate there.
+_BINARY_TYPES = ("multipart/form-data", "application/octet-stream", "image/")
+
+
+class InputGuardMiddleware:
+    """Refuse bodies over ``max_body_bytes`` (413) and NUL bytes in text input (400)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
+            await _reject(send, 400, "NUL bytes are not allowed in the URL")
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            await _reject(send, 413, f"Request body is larger than {self.max_body_bytes} bytes")
+            return
+        body, complete = await self._read_body(receive)
+        if not complete:
+            await _reject(send, 413, f"Request body is larger than {self.max_body_bytes} bytes")
+            return
+        content_type = (_header(scope, b"content-type") or "").lower()
+        if not content_type.startswith(_BINARY_TYPES) and _has_nul(body, content_type):
+            await _reject(send, 400, "NUL bytes are not allowed in the request body")
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read_body(self, receive: Receive) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return b"", False
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return b"", False
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks), True
+
+
+def _has_nul(body: bytes, content_type: str) -> bool:
+    if b"\x00" in body or b"\\u0000" in body.lower():
+        return True
+    return content_type.startswith("application/x-www-form-urlencoded") and b"%00" in body
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Hand the buffered body to the app once, then pass through to the server."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+async def _reject(send: Send, status: int, detail: str) -> None:
+    payload: dict[str, Any] = {"detail": detail, "status_code": status}
+    body = orjson.dumps(payload)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,85 @@
+"""The FastAPI application every HTTP service starts from.
+
+It wires the shared middleware, the common error shape and the three operational
+routes: ``/health`` (the process is alive), ``/ready`` (its dependencies answer)
+and ``/metrics`` (Prometheus text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from concierge.common.errors import install_error_handlers
+from concierge.common.middleware import InputGuardMiddleware, RequestContextMiddleware
+from concierge.common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+ReadinessCheck = Callable[[], Awaitable[Any]]
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+READINESS_TIMEOUT_S = 2.0
+
+
+def create_service_app(
+    service: str,
+    settings: ServiceSettings,
+    *,
+    lifespan: Lifespan | None = None,
+    readiness: Callable[[FastAPI], Mapping[str, ReadinessCheck]] | None = None,
+    docs: bool = False,
+    **fastapi_kwargs: Any,
+) -> FastAPI:
+    app = FastAPI(
+        title=f"Concierge {service}",
+        lifespan=lifespan,
+        docs_url="/api/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json" if docs else None,
+        **fastapi_kwargs,
+    )
+    install_error_handlers(app)
+    app.add_middleware(InputGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, service=service)
+    _add_operational_routes(app, service, readiness)
+    return app
+
+
+def _add_operational_routes(
+    app: FastAPI,
+    service: str,
+    readiness: Callable[[FastAPI], Mapping[str, ReadinessCheck]] | None,
+) -> None:
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @app.get("/ready", include_in_schema=False)
+    async def ready() -> JSONResponse:
+        checks = readiness(app) if readiness else {}
+        results = {name: await _run_check(check) for name, check in checks.items()}
+        ok = all(result == "ok" for result in results.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "service": service, "checks": results},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _run_check(check: ReadinessCheck) -> str:
+    try:
+        await asyncio.wait_for(check(), READINESS_TIMEOUT_S)
+    except Exception as exc:  # any failure means "not ready", with the reason shown
+        log.warning("readiness check failed: %r", exc)
+        return f"error: {type(exc).__name__}"
+    return "ok"

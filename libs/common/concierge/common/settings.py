@@ -1,0 +1,78 @@
+"""Settings shared by every service.
+
+Each service declares one subclass with its own ``env_prefix``; the fields here are
+read from unprefixed variables because every service shares them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["dev", "test", "prod"]
+
+# Values that ship in .env.example and in code defaults. They are fine on a laptop
+# and fatal anywhere else.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "change-me", "changeme", "dev-service-token", "dev-webhook-secret", "secret"}
+)
+
+
+def shared(name: str) -> AliasChoices:
+    """Read a field from an unprefixed variable shared by all services."""
+    return AliasChoices(name)
+
+
+class ServiceSettings(BaseSettings):
+    """Fields every service reads. Subclasses set ``env_prefix``."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    environment: Environment = Field("dev", validation_alias=shared("CONCIERGE_ENV"))
+    log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
+    log_json: bool = Field(True, validation_alias=shared("LOG_JSON"))
+    service_token: SecretStr = Field(
+        SecretStr("dev-service-token"), validation_alias=shared("SERVICE_TOKEN")
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 1_048_576
+
+    @property
+    def is_dev(self) -> bool:
+        return self.environment in ("dev", "test")
+
+    def secret_fields(self) -> dict[str, SecretStr]:
+        return {
+            name: value for name, value in self.__dict__.items() if isinstance(value, SecretStr)
+        }
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> ServiceSettings:
+        if self.is_dev:
+            return self
+        weak = [
+            name
+            for name, value in self.secret_fields().items()
+            if value.get_secret_value() in PLACEHOLDER_SECRETS or len(value.get_secret_value()) < 16
+        ]
+        if weak:
+            raise ValueError(
+                f"refusing to start in {self.environment} mode with placeholder or short "
+                f"secrets: {', '.join(sorted(weak))} (set them to 16+ random characters)"
+            )
+        return self
+
+
+class DatabaseSettingsMixin(BaseSettings):
+    database_url: str = Field(
+        "postgresql+asyncpg://concierge:concierge@127.0.0.1:5432/concierge",
+        validation_alias=shared("DATABASE_URL"),
+    )
+    database_pool_size: int = Field(5, validation_alias=shared("DATABASE_POOL_SIZE"))
+
+
+class RedisSettingsMixin(BaseSettings):
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=shared("REDIS_URL"))

@@ -1,0 +1,1 @@
+"""Contracts between services: the request/response models and the typed api client."""

@@ -1,0 +1,1 @@
+"""Identity: users, their roles and lifecycle status, and what they did."""

@@ -1,0 +1,1 @@
+"""The bot's own conversation: welcome, main menu, help, language, unknown input, errors."""

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from concierge.bot.callback_data import pattern, unpack
+from concierge.bot.core.keyboards import (
+    LANGUAGE,
+    MENU,
+    back_to_menu,
+    language_picker,
+    main_menu,
+)
+from concierge.bot.deps import deps_of
+from concierge.bot.texts import text
+from concierge.common.http_client import ServiceUnavailable
+from concierge.contracts.identity import Language
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "menu", "help", "language")
+
+
+async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Language:
+    return await deps_of(context).users.language_of(update.effective_user)
+
+
+async def _reply(update: Update, body: str, markup: InlineKeyboardMarkup | None) -> None:
+    if update.effective_chat is None:
+        return
+    await update.effective_chat.send_message(body, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_user is None:
+        return
+    user = await deps_of(context).users.register(update.effective_user)
+    language = user.display_language
+    name = html.escape(update.effective_user.first_name or update.effective_user.username or "")
+    await _reply(update, text(language, "welcome", name=name), main_menu(language))
+
+
+async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await _language(update, context)
+    await _reply(update, text(language, "menu"), main_menu(language))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await _language(update, context)
+    await _reply(update, text(language, "help"), back_to_menu(language))
+
+
+async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await _language(update, context)
+    await _reply(update, text(language, "language_prompt"), language_picker())
+
+
+def _pressed(update: Update) -> tuple[CallbackQuery, list[str]]:
+    """The callback query of a button press and the fields of its data."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        raise TypeError("a callback handler got an update without callback data")
+    return query, unpack(query.data)[1]
+
+
+async def _edit(update: Update, body: str, markup: InlineKeyboardMarkup) -> None:
+    query, _ = _pressed(update)
+    try:
+        await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        if "message is not modified" not in str(exc):
+            raise  # pressing the same button twice changes nothing; anything else is real
+
+
+async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, fields = _pressed(update)
+    await query.answer()
+    language = await _language(update, context)
+    if fields == ["help"]:
+        await _edit(update, text(language, "help"), back_to_menu(language))
+    else:
+        await _edit(update, text(language, "menu"), main_menu(language))
+
+
+async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, fields = _pressed(update)
+    if len(fields) != 2 or fields[1] not in {lang.value for lang in Language}:
+        await query.answer()
+        return
+    language = Language(fields[1])
+    await deps_of(context).users.set_language(query.from_user, language)
+    await query.answer(text(language, "language_set"))
+    await _edit(update, text(language, "menu"), main_menu(language))
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button from an older version of the bot: answer it and show the menu again."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    language = await _language(update, context)
+    await _reply(update, text(language, "menu"), main_menu(language))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await _language(update, context)
+    assert update.effective_message is not None
+    command = html.escape((update.effective_message.text or "").split()[0][:33])
+    await _reply(update, text(language, "unknown_command", command=command), main_menu(language))
+
+
+async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await _language(update, context)
+    await _reply(update, text(language, "unknown_text"), main_menu(language))
+
+
+async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await _language(update, context)
+    await _reply(update, text(language, "unsupported"), main_menu(language))
+
+
+def _retry_delay(error: BaseException | None) -> float | None:
+    """How long to wait before handling the update again, or None if it will not help."""
+    if isinstance(error, RetryAfter):
+        return float(error.retry_after if isinstance(error.retry_after, int | float) else 1)
+    if isinstance(error, ServiceUnavailable | NetworkError):
+        return 0.0
+    return None
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Retry passing failures; otherwise log and tell the user something useful."""
+    if not isinstance(update, Update):
+        log.error("error outside an update", exc_info=context.error)
+        return
+    deps = deps_of(context)
+    delay = _retry_delay(context.error)
+    if delay is not None and not deps.retries.is_final_attempt(update.update_id):
+        deps.retries.request_retry(update.update_id, delay)
+        return
+    log.error("update %s failed", update.update_id, exc_info=context.error)
+    await _apologise(update, context)
+
+
+async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.callback_query is not None:
+        await _quietly(update.callback_query.answer())
+    if update.effective_chat is None:
+        return
+    try:
+        language = await _language(update, context)
+    except Exception:
+        language = Language.EN
+    await _quietly(update.effective_chat.send_message(text(language, "error")))
+
+
+async def _quietly(call: Any) -> None:
+    try:
+        await call
+    except Exception as exc:  # the apology itself failing must not hide the first error
+        log.warning("could not tell the user about an error: %r", exc)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("menu", menu))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("language", language_command))
+    application.add_handler(CallbackQueryHandler(menu_button, pattern=pattern(MENU)))
+    application.add_handler(CallbackQueryHandler(language_button, pattern=pattern(LANGUAGE)))
+    application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT, unknown_text))
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, unsupported_message)
+    )
+    application.add_error_handler(on_error)
+
+
+def command_descriptions(language: Language) -> list[tuple[str, str]]:
+    return [(command, text(language, f"command_{command}")) for command in COMMANDS]

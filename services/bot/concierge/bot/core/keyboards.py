@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from concierge.bot.callback_data import pack
+from concierge.bot.texts import LANGUAGE_NAMES, text
+from concierge.contracts.identity import Language
+
+MENU = "menu"
+LANGUAGE = "lang"
+
+
+def other_language(language: Language) -> Language:
+    return Language.EN if language == Language.RU else Language.RU
+
+
+def main_menu(language: Language) -> InlineKeyboardMarkup:
+    # Desks add their buttons here as they land; a button that does nothing never shows.
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    text(language, "button_language"),
+                    callback_data=pack(LANGUAGE, "set", other_language(language).value),
+                ),
+                InlineKeyboardButton(
+                    text(language, "button_help"), callback_data=pack(MENU, "help")
+                ),
+            ]
+        ]
+    )
+
+
+def back_to_menu(language: Language) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text(language, "button_menu"), callback_data=pack(MENU, "home"))]]
+    )
+
+
+def language_picker() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(name, callback_data=pack(LANGUAGE, "set", language.value))
+                for language, name in LANGUAGE_NAMES.items()
+            ]
+        ]
+    )

@@ -1,0 +1,55 @@
+"""Durable intake of Telegram updates.
+
+An update is de-duplicated on its ``update_id`` and appended to a Redis stream in
+one atomic step, before anyone answers Telegram 200. Telegram never re-sends an
+update it got a 200 for, so from then on the stream is the only copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+# KEYS[1] dedup key, KEYS[2] stream; ARGV[1] update JSON, ARGV[2] dedup TTL in seconds.
+_ACCEPT_SCRIPT = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
+  redis.call('XADD', KEYS[2], '*', 'update', ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+class InvalidUpdate(ValueError):
+    """The payload is not a Telegram update."""
+
+
+def parse_update(body: bytes) -> dict[str, Any]:
+    try:
+        update = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidUpdate("body is not JSON") from exc
+    if not isinstance(update, dict):
+        raise InvalidUpdate("an update is a JSON object")
+    update_id = update.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+        raise InvalidUpdate("update_id must be a non-negative integer")
+    return update
+
+
+class UpdateInbox:
+    def __init__(self, redis: Redis, stream: str, bot_id: int, dedup_ttl_s: int) -> None:
+        self.redis = redis
+        self.stream = stream
+        self.dedup_prefix = f"tg:seen:{bot_id}:"
+        self.dedup_ttl_s = dedup_ttl_s
+        self._accept = redis.register_script(_ACCEPT_SCRIPT)
+
+    async def accept(self, update: dict[str, Any]) -> bool:
+        """Store the update once; returns False when this update_id was seen before."""
+        payload = orjson.dumps(update).decode()
+        key = f"{self.dedup_prefix}{update['update_id']}"
+        stored = await self._accept(keys=[key, self.stream], args=[payload, self.dedup_ttl_s])
+        return bool(stored)

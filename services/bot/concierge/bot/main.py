@@ -1,0 +1,127 @@
+"""The bot's ASGI app: the webhook route, the update consumer, the poller.
+
+The webhook stores each update durably (see inbox.py) and answers 200; the
+consumer hands stored updates to python-telegram-bot and acknowledges them after
+their handlers finish. In polling mode a poller fills the same inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, Request, Response
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from concierge.bot import deps
+from concierge.bot.consumer import RetryBook, UpdateConsumer
+from concierge.bot.inbox import InvalidUpdate, UpdateInbox, parse_update
+from concierge.bot.polling import Poller
+from concierge.bot.settings import WEBHOOK_PATH, BotSettings, UpdateSource
+from concierge.bot.telegram_app import (
+    ALLOWED_UPDATES,
+    build_application,
+    connect_update_source,
+    publish_commands,
+)
+from concierge.bot.users import UserDirectory
+from concierge.common.auth import tokens_match
+from concierge.common.errors import BadRequest, Forbidden, Unavailable
+from concierge.common.http_client import ServiceClient
+from concierge.common.service_app import ReadinessCheck, create_service_app
+from concierge.contracts.api_client import ApiClient
+from concierge.streams import StreamGroup
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+STOP_GRACE_S = 5.0
+
+
+def create_app(settings: BotSettings | None = None) -> FastAPI:
+    settings = settings or BotSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            redis = Redis.from_url(settings.redis_url, decode_responses=True)
+            stack.push_async_callback(redis.aclose)
+            http = ServiceClient(settings.api_url, settings.service_token.get_secret_value())
+            stack.push_async_callback(http.aclose)
+            application = build_application(settings)
+            book = RetryBook(settings.handling_attempts)
+            deps.install(application, deps.BotDeps(UserDirectory(ApiClient(http), redis), book))
+            inbox = UpdateInbox(
+                redis, settings.update_stream, application.bot.id, settings.dedup_ttl_s
+            )
+            app.state.inbox, app.state.redis = inbox, redis
+
+            await stack.enter_async_context(application)
+            await application.start()
+            stack.push_async_callback(application.stop)
+            await publish_commands(application)
+            await connect_update_source(application, settings)
+
+            group = StreamGroup(redis, settings.update_stream, "bot", settings.consumer_name)
+            consumer = UpdateConsumer(group, application, book)
+            _run_beside(stack, "update-consumer", consumer.run(), consumer.stop)
+            if settings.update_source == UpdateSource.POLLING:
+                poller = Poller(application, inbox, ALLOWED_UPDATES)
+                _run_beside(stack, "poller", poller.run(), poller.stop)
+            yield
+
+    def readiness(app: FastAPI) -> Mapping[str, ReadinessCheck]:
+        return {"redis": app.state.redis.ping}
+
+    app = create_service_app("bot", settings, lifespan=lifespan, readiness=readiness)
+    secret = settings.webhook_secret.get_secret_value()
+
+    @app.post(WEBHOOK_PATH, include_in_schema=False)
+    async def webhook(
+        request: Request,
+        secret_token: Annotated[str | None, Header(alias=SECRET_HEADER)] = None,
+    ) -> Response:
+        if not tokens_match(secret_token, secret):
+            raise Forbidden("Wrong or missing secret token")
+        try:
+            update = parse_update(await request.body())
+        except InvalidUpdate as exc:
+            raise BadRequest(str(exc)) from exc
+        try:
+            await request.app.state.inbox.accept(update)
+        except RedisError as exc:  # not stored, so not acknowledged: Telegram will resend
+            raise Unavailable("Update store unavailable") from exc
+        return Response(status_code=200)
+
+    return app
+
+
+class _BackgroundTask:
+    """A loop run beside the app and stopped with a grace period on shutdown."""
+
+    def __init__(self, name: str, run: Coroutine[Any, Any, None], stop: Callable[[], None]):
+        self.task = asyncio.create_task(run, name=name)
+        self.stop = stop
+
+    async def shutdown(self) -> None:
+        self.stop()
+        try:
+            await asyncio.wait_for(self.task, STOP_GRACE_S)
+        except TimeoutError:
+            log.warning(
+                "%s did not stop within %.0f s; cancelled", self.task.get_name(), STOP_GRACE_S
+            )
+
+
+def _run_beside(
+    stack: contextlib.AsyncExitStack,
+    name: str,
+    run: Coroutine[Any, Any, None],
+    stop: Callable[[], None],
+) -> None:
+    stack.push_async_callback(_BackgroundTask(name, run, stop).shutdown)

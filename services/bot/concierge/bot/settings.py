@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from concierge.common.settings import RedisSettingsMixin, ServiceSettings, shared
+
+# The sandbox accepts any well-formed token; this one is used when no real token is set.
+SANDBOX_BOT_TOKEN = "7000000001:SandboxTokenForLocalDevelopment0000"  # noqa: S105 (not a secret)
+WEBHOOK_PATH = "/tg/webhook"
+
+
+class UpdateSource(StrEnum):
+    """Where updates come from."""
+
+    WEBHOOK = "webhook"  # Telegram (or the sandbox) POSTs them to WEBHOOK_PATH
+    POLLING = "polling"  # we fetch them with getUpdates
+
+
+class BotSettings(RedisSettingsMixin, ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BOT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    port: int = 8001
+    telegram_bot_token: SecretStr | None = Field(
+        None, validation_alias=shared("TELEGRAM_BOT_TOKEN")
+    )
+    sandbox_url: str = Field("http://127.0.0.1:8010", validation_alias=shared("SANDBOX_URL"))
+    api_url: str = Field("http://127.0.0.1:8000", validation_alias=shared("API_URL"))
+    public_url: str | None = Field(
+        None, description="Public https base URL that Telegram can reach (nginx serves /tg/)"
+    )
+    webhook_url: str | None = Field(
+        None, description="Override the webhook address given to the Bot API server"
+    )
+    webhook_secret: SecretStr = SecretStr("dev-webhook-secret")
+    update_stream: str = "tg:updates"
+    consumer_name: str = "bot"
+    dedup_ttl_s: int = 48 * 3600
+    handling_attempts: int = 5
+
+    @property
+    def uses_sandbox(self) -> bool:
+        return self.telegram_bot_token is None
+
+    @property
+    def token(self) -> str:
+        if self.telegram_bot_token is None:
+            return SANDBOX_BOT_TOKEN
+        return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def bot_api_base_url(self) -> str:
+        if self.uses_sandbox:
+            return f"{self.sandbox_url.rstrip('/')}/bot"
+        return "https://api.telegram.org/bot"
+
+    @property
+    def bot_api_file_url(self) -> str:
+        return self.bot_api_base_url.replace("/bot", "/file/bot", 1)
+
+    @property
+    def update_source(self) -> UpdateSource:
+        """A real token without a public URL can only poll; everything else gets a webhook."""
+        if self.uses_sandbox or self.public_url or self.webhook_url:
+            return UpdateSource.WEBHOOK
+        return UpdateSource.POLLING
+
+    @property
+    def resolved_webhook_url(self) -> str:
+        if self.webhook_url:
+            return self.webhook_url
+        if self.public_url:
+            return f"{self.public_url.rstrip('/')}{WEBHOOK_PATH}"
+        return f"http://{self.host}:{self.port}{WEBHOOK_PATH}"

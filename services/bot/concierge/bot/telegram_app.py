@@ -1,0 +1,53 @@
+"""Building and starting the python-telegram-bot Application (no Updater)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import Application, ApplicationBuilder
+
+from concierge.bot.core import handlers as core_handlers
+from concierge.bot.settings import BotSettings, UpdateSource
+from concierge.contracts.identity import Language
+
+log = logging.getLogger(__name__)
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+def build_application(settings: BotSettings) -> TelegramApp:
+    application: TelegramApp = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .updater(None)
+        .build()
+    )
+    core_handlers.register(application)
+    return application
+
+
+async def publish_commands(application: TelegramApp) -> None:
+    """The command menu in every language we speak; English is also the default."""
+    for language in Language:
+        commands = [BotCommand(c, d) for c, d in core_handlers.command_descriptions(language)]
+        await application.bot.set_my_commands(commands, language_code=language.value)
+    default = core_handlers.command_descriptions(Language.EN)
+    await application.bot.set_my_commands([BotCommand(c, d) for c, d in default])
+
+
+async def connect_update_source(application: TelegramApp, settings: BotSettings) -> None:
+    if settings.update_source == UpdateSource.WEBHOOK:
+        await application.bot.set_webhook(
+            settings.resolved_webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        log.info("webhook set to %s", settings.resolved_webhook_url)
+    else:
+        await application.bot.delete_webhook()
+        log.info("no public URL: polling Telegram for updates")
