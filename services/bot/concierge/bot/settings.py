@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from concierge.common.settings import RedisSettingsMixin, ServiceSettings, shared
@@ -41,6 +41,11 @@ class BotSettings(RedisSettingsMixin, ServiceSettings):
     consumer_name: str = "bot"
     dedup_ttl_s: int = 48 * 3600
     handling_attempts: int = 5
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_token_means_sandbox(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
     @property
     def uses_sandbox(self) -> bool:

@@ -69,9 +69,7 @@ class TestBadInput:
 
     async def test_oversize_body(self, api: httpx.AsyncClient) -> None:
         body = b'{"telegram_id": 1, "first_name": "' + b"x" * 2_000_000 + b'"}'
-        response = await api.post(
-            USERS, content=body, headers={"content-type": "application/json"}
-        )
+        response = await api.post(USERS, content=body, headers={"content-type": "application/json"})
         assert_error(response, 413)
 
     @pytest.mark.parametrize("telegram_id", ["abc", "-1", "0", "99999999999999999999999"])

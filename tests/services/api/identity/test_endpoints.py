@@ -24,9 +24,7 @@ async def set_status(api: httpx.AsyncClient, telegram_id: int, status: str) -> h
 
 class TestRegister:
     async def test_creates_a_new_user(self, api: httpx.AsyncClient) -> None:
-        user = await register(
-            api, 1001, username="anna", first_name="Anna", language_code="ru"
-        )
+        user = await register(api, 1001, username="anna", first_name="Anna", language_code="ru")
         assert user["telegram_id"] == 1001
         assert user["status"] == "new"
         assert user["role"] == "user"
@@ -45,9 +43,7 @@ class TestRegister:
             select(func.count()).select_from(User).where(User.telegram_id == 1002)
         )
         assert count == 1
-        logs = await session.scalars(
-            select(UserLog.action).where(UserLog.user_id == first["id"])
-        )
+        logs = await session.scalars(select(UserLog.action).where(UserLog.user_id == first["id"]))
         assert logs.all() == ["registered"]
 
     async def test_configured_admin_gets_the_admin_role(self, api: httpx.AsyncClient) -> None:

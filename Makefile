@@ -1,0 +1,69 @@
+# Concierge: `make dev` runs the product on this machine, `make test` checks it.
+# Both install what they need. `make help` lists every target.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets with what they do
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements-dev.txt constraints.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install every service, lib and dev tool (pinned)
+
+.PHONY: dev
+dev: install ## Run the whole product locally: embedded Postgres+Redis, sandbox, api, bot
+	$(PY) -m concierge.embedded.devstack
+
+.PHONY: system-deps
+system-deps: ## Install the system packages the tests need (nginx, chromium) if missing
+	bash infra/system-deps.sh
+
+.PHONY: lint
+lint: install ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: typecheck
+typecheck: install ## mypy over every lib and service
+	$(VENV)/bin/mypy libs/*/concierge services/*/concierge
+
+.PHONY: test
+test: install system-deps lint typecheck ## The whole suite: lint, types, unit, integration, end to end
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+.PHONY: bench
+bench: install ## Run every benchmark in quick mode
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script --quick || exit 1; done
+
+.PHONY: fmt
+fmt: install ## Format and auto-fix the code
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+.PHONY: lock
+lock: install ## Re-pin constraints.txt from the current environment
+	{ head -n 2 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^concierge-'; \
+	  echo "torch==2.13.0"; } | (read -r a; read -r b; echo "$$a"; echo "$$b"; sort -f -u) > constraints.new
+	mv constraints.new constraints.txt
+
+.PHONY: clean
+clean: ## Remove caches and test artifacts (keeps .venv and the .dev data)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+.PHONY: clean-dev-data
+clean-dev-data: ## Delete make dev's Postgres and Redis data in .dev/
+	rm -rf .dev

@@ -1,0 +1,202 @@
+"""``make dev``: the whole product on this machine, no Docker.
+
+Starts embedded Postgres (with pgvector) and Redis unless DATABASE_URL / REDIS_URL
+are given, applies migrations, loads demo data, starts every service as a local
+process on its default port, prints the URLs to open and streams the logs.
+Ctrl-C stops everything. Data lives in ``.dev/`` and survives restarts.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import IO
+
+from concierge.embedded.demo import load_demo_data
+from concierge.embedded.postgres import EmbeddedPostgres
+from concierge.embedded.processes import wait_for_http
+from concierge.embedded.redis import EmbeddedRedis
+
+log = logging.getLogger("devstack")
+
+DEV_DATABASE = "concierge"
+DEV_ADMIN_ID = 1  # the sandbox user who is an admin in make dev
+SERVICES = ("sandbox", "api", "bot")
+DEFAULT_PORTS = {"api": 8000, "bot": 8001, "sandbox": 8010}
+COLORS = {"sandbox": "\033[35m", "api": "\033[36m", "bot": "\033[33m"}
+RESET = "\033[0m"
+
+
+class DevStackError(RuntimeError):
+    pass
+
+
+def dev_dir() -> Path:
+    return Path(os.environ.get("CONCIERGE_DEV_DIR", ".dev")).resolve()
+
+
+def ports() -> dict[str, int]:
+    return {
+        service: int(os.environ.get(f"{service.upper()}_PORT", default))
+        for service, default in DEFAULT_PORTS.items()
+    }
+
+
+@contextmanager
+def single_instance(folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "devstack.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DevStackError(
+                f"make dev is already running with data in {folder}; stop it first (Ctrl-C)"
+            ) from None
+        yield
+
+
+def ensure_ports_free(wanted: dict[str, int]) -> None:
+    for service, port in wanted.items():
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                raise DevStackError(
+                    f"port {port} for {service} is taken; free it or set {service.upper()}_PORT"
+                )
+
+
+def start_postgres(stack: ExitStack, folder: Path) -> str:
+    if url := os.environ.get("DATABASE_URL"):
+        log.info("using the Postgres at DATABASE_URL")
+        return url
+    postgres = EmbeddedPostgres(folder / "pg").start()
+    stack.callback(postgres.stop)
+    postgres.create_database(DEV_DATABASE)
+    log.info("embedded Postgres is up (data in %s)", postgres.data_dir)
+    return postgres.url(DEV_DATABASE)
+
+
+def start_redis(stack: ExitStack, folder: Path) -> str:
+    if url := os.environ.get("REDIS_URL"):
+        log.info("using the Redis at REDIS_URL")
+        return url
+    redis = EmbeddedRedis(folder / "redis").start()
+    stack.callback(redis.stop)
+    log.info("embedded Redis is up (AOF in %s)", redis.data_dir)
+    return redis.url
+
+
+def service_env(database_url: str, redis_url: str, wanted: dict[str, int]) -> dict[str, str]:
+    env = {
+        "CONCIERGE_ENV": "dev",
+        "LOG_JSON": os.environ.get("LOG_JSON", "false"),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "API_URL": f"http://127.0.0.1:{wanted['api']}",
+        "SANDBOX_URL": f"http://127.0.0.1:{wanted['sandbox']}",
+        "API_ADMIN_TELEGRAM_IDS": os.environ.get("API_ADMIN_TELEGRAM_IDS", str(DEV_ADMIN_ID)),
+    }
+    env.update({f"{service.upper()}_PORT": str(port) for service, port in wanted.items()})
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "concierge.api.migrate"], env={**os.environ, **env}, check=True
+    )
+    log.info("migrations applied")
+
+
+def _pump(service: str, stream: IO[bytes]) -> None:
+    color = COLORS.get(service, "") if sys.stdout.isatty() else ""
+    prefix = f"{color}{service:>8} |{RESET if color else ''} "
+    for line in iter(stream.readline, b""):
+        sys.stdout.write(prefix + line.decode(errors="replace"))
+        sys.stdout.flush()
+
+
+def start_service(stack: ExitStack, service: str, env: dict[str, str], port: int) -> None:
+    process = subprocess.Popen(  # noqa: S603 (our own module)
+        [sys.executable, "-m", f"concierge.{service}"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    stack.callback(_stop_process, process)
+    assert process.stdout is not None
+    threading.Thread(target=_pump, args=(service, process.stdout), daemon=True).start()
+    wait_for_http(f"http://127.0.0.1:{port}/health", 60, process)
+
+
+def _stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def print_banner(wanted: dict[str, int], uses_sandbox: bool) -> None:
+    lines = [
+        "",
+        "Concierge is running. Open:",
+        f"  chat with the bot (sandbox)  http://127.0.0.1:{wanted['sandbox']}/",
+        f"  API docs                     http://127.0.0.1:{wanted['api']}/api/docs",
+        f"  bot health                   http://127.0.0.1:{wanted['bot']}/health",
+        f"Sandbox user {DEV_ADMIN_ID} is an admin. Ctrl-C stops everything; data stays in .dev/",
+    ]
+    if not uses_sandbox:
+        lines.insert(2, "  TELEGRAM_BOT_TOKEN is set: the bot talks to the real Telegram")
+    print("\n".join(lines) + "\n", flush=True)  # noqa: T201 (the banner is the point)
+
+
+def run() -> None:
+    folder = dev_dir()
+    wanted = ports()
+    uses_sandbox = not os.environ.get("TELEGRAM_BOT_TOKEN")
+    services = [s for s in SERVICES if s != "sandbox" or uses_sandbox]
+    with single_instance(folder), ExitStack() as stack:
+        ensure_ports_free({s: wanted[s] for s in services})
+        database_url = start_postgres(stack, folder)
+        redis_url = start_redis(stack, folder)
+        env = service_env(database_url, redis_url, wanted)
+        migrate(env)
+        for service in services:
+            start_service(stack, service, env, wanted[service])
+        load_demo_data(env["API_URL"])
+        print_banner(wanted, uses_sandbox)
+        _wait_for_interrupt()
+        log.info("stopping…")
+
+
+def _wait_for_interrupt() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s devstack | %(message)s")
+    try:
+        run()
+    except DevStackError as exc:
+        log.error("%s", exc)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""The shared app shell: request ids, the error shape, the input guard, health routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+import orjson
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from concierge.common.errors import Conflict
+from concierge.common.logging import JsonFormatter, current_request_id
+from concierge.common.service_app import create_service_app
+from concierge.common.settings import ServiceSettings
+
+
+class Item(BaseModel):
+    name: str
+
+
+def build_app(max_body_bytes: int = 1000) -> FastAPI:
+    app = create_service_app("demo", ServiceSettings(max_body_bytes=max_body_bytes))
+
+    @app.post("/items")
+    async def create(item: Item) -> dict[str, str | None]:
+        return {"name": item.name, "request_id": current_request_id()}
+
+    @app.get("/conflict")
+    async def conflict() -> None:
+        raise Conflict("already there")
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    return app
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=build_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+        yield client
+
+
+class TestRequestId:
+    async def test_generated_when_missing(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/items", json={"name": "a"})
+        assert len(response.headers["x-request-id"]) == 32
+        assert response.json()["request_id"] == response.headers["x-request-id"]
+
+    async def test_carried_when_given(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/items", json={"name": "a"}, headers={"X-Request-ID": "abc-123"}
+        )
+        assert response.headers["x-request-id"] == "abc-123"
+        assert response.json()["request_id"] == "abc-123"
+
+    async def test_unsafe_ids_are_replaced(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/items", json={"name": "a"}, headers={"X-Request-ID": "bad id\twith spaces"}
+        )
+        assert response.headers["x-request-id"] != "bad id\twith spaces"
+
+
+class TestErrorShape:
+    async def test_business_error(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/conflict")
+        assert response.status_code == 409
+        assert response.json() == {"detail": "already there", "status_code": 409}
+
+    async def test_bug_is_a_500_without_internals(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/boom")
+        assert response.status_code == 500
+        assert response.json() == {"detail": "Internal server error", "status_code": 500}
+
+    async def test_validation_error(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/items", json={"name": 5})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+class TestInputGuard:
+    async def test_oversize_declared_body(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/items", content=b"x" * 1001)
+        assert response.status_code == 413
+
+    async def test_oversize_streamed_body(self, client: httpx.AsyncClient) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(20):
+                yield b"x" * 100
+
+        response = await client.post("/items", content=chunks())
+        assert response.status_code == 413
+
+    async def test_nul_escape_in_json(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/items", content=b'{"name": "\\u0000"}', headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400
+        assert response.json()["status_code"] == 400
+
+    async def test_nul_in_form(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/items",
+            content=b"name=a%00b",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code == 400
+
+    async def test_percent_sign_in_json_is_fine(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/items", json={"name": "100%00 sure"})
+        assert response.status_code == 200
+
+
+class TestOperationalRoutes:
+    async def test_health(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/health")).json() == {"status": "ok", "service": "demo"}
+
+    async def test_ready_without_checks(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/ready")).status_code == 200
+
+    async def test_ready_reports_failing_checks(self) -> None:
+        async def broken() -> None:
+            raise ConnectionError("down")
+
+        app = create_service_app(
+            "demo", ServiceSettings(), readiness=lambda _: {"postgres": broken}
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+            response = await client.get("/ready")
+        assert response.status_code == 503
+        assert response.json()["checks"] == {"postgres": "error: ConnectionError"}
+
+    async def test_metrics_count_requests_by_route(self, client: httpx.AsyncClient) -> None:
+        await client.post("/items", json={"name": "a"})
+        text = (await client.get("/metrics")).text
+        assert (
+            'http_requests_total{method="POST",route="/items",service="demo",status="200"}' in text
+        )
+
+
+class TestJsonLogs:
+    def test_one_json_object_per_line_with_request_id(self) -> None:
+        record = logging.makeLogRecord(
+            {"msg": "hello %s", "args": ("world",), "levelname": "INFO", "duration_ms": 3}
+        )
+        entry = orjson.loads(JsonFormatter("demo").format(record))
+        assert entry["msg"] == "hello world"
+        assert entry["service"] == "demo"
+        assert entry["duration_ms"] == 3
+        assert "request_id" in entry
