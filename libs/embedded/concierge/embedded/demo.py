@@ -6,7 +6,6 @@ Loading is idempotent: running ``make dev`` again refreshes the same rows.
 from __future__ import annotations
 
 import logging
-import os
 
 import httpx
 
@@ -20,8 +19,7 @@ DEMO_USERS = [
 ]  # fmt: skip
 
 
-def load_demo_data(api_url: str) -> None:
-    token = os.environ.get("SERVICE_TOKEN", "dev-service-token")
+def load_demo_data(api_url: str, token: str) -> None:
     with httpx.Client(base_url=api_url, headers={"X-Service-Token": token}, timeout=10) as api:
         for user in DEMO_USERS:
             api.post("/api/v1/users", json=user).raise_for_status()

@@ -15,26 +15,21 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO
 
 from concierge.embedded.demo import load_demo_data
 from concierge.embedded.postgres import EmbeddedPostgres
-from concierge.embedded.processes import wait_for_http
 from concierge.embedded.redis import EmbeddedRedis
+from concierge.embedded.stack import SERVICES, Stack
 
 log = logging.getLogger("devstack")
 
 DEV_DATABASE = "concierge"
 DEV_ADMIN_ID = 1  # the sandbox user who is an admin in make dev
-SERVICES = ("sandbox", "api", "bot")
 DEFAULT_PORTS = {"api": 8000, "bot": 8001, "sandbox": 8010}
-COLORS = {"sandbox": "\033[35m", "api": "\033[36m", "bot": "\033[33m"}
-RESET = "\033[0m"
 
 
 class DevStackError(RuntimeError):
@@ -95,18 +90,22 @@ def start_redis(stack: ExitStack, folder: Path) -> str:
     return redis.url
 
 
-def service_env(database_url: str, redis_url: str, wanted: dict[str, int]) -> dict[str, str]:
-    env = {
-        "CONCIERGE_ENV": "dev",
-        "LOG_JSON": os.environ.get("LOG_JSON", "false"),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "API_URL": f"http://127.0.0.1:{wanted['api']}",
-        "SANDBOX_URL": f"http://127.0.0.1:{wanted['sandbox']}",
-        "API_ADMIN_TELEGRAM_IDS": os.environ.get("API_ADMIN_TELEGRAM_IDS", str(DEV_ADMIN_ID)),
-    }
-    env.update({f"{service.upper()}_PORT": str(port) for service, port in wanted.items()})
-    return env
+def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int]) -> Stack:
+    passthrough = ("TELEGRAM_BOT_TOKEN", "BOT_PUBLIC_URL", "SERVICE_TOKEN", "BOT_WEBHOOK_SECRET")
+    return Stack(
+        database_url,
+        redis_url,
+        logs=None,
+        ports=dict(wanted),
+        environment="dev",
+        service_token=os.environ.get("SERVICE_TOKEN", "dev-service-token"),
+        webhook_secret=os.environ.get("BOT_WEBHOOK_SECRET", "dev-webhook-secret"),
+        admin_ids=os.environ.get("API_ADMIN_TELEGRAM_IDS", str(DEV_ADMIN_ID)),
+        extra_env={
+            "LOG_JSON": os.environ.get("LOG_JSON", "false"),
+            **{name: os.environ.get(name, "") for name in passthrough if name in os.environ},
+        },
+    )
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -116,48 +115,20 @@ def migrate(env: dict[str, str]) -> None:
     log.info("migrations applied")
 
 
-def _pump(service: str, stream: IO[bytes]) -> None:
-    color = COLORS.get(service, "") if sys.stdout.isatty() else ""
-    prefix = f"{color}{service:>8} |{RESET if color else ''} "
-    for line in iter(stream.readline, b""):
-        sys.stdout.write(prefix + line.decode(errors="replace"))
-        sys.stdout.flush()
-
-
-def start_service(stack: ExitStack, service: str, env: dict[str, str], port: int) -> None:
-    process = subprocess.Popen(  # noqa: S603 (our own module)
-        [sys.executable, "-m", f"concierge.{service}"],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    stack.callback(_stop_process, process)
-    assert process.stdout is not None
-    threading.Thread(target=_pump, args=(service, process.stdout), daemon=True).start()
-    wait_for_http(f"http://127.0.0.1:{port}/health", 60, process)
-
-
-def _stop_process(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def print_banner(wanted: dict[str, int], uses_sandbox: bool) -> None:
+    chat = (
+        f"  chat with the bot (sandbox)  http://127.0.0.1:{wanted['sandbox']}/"
+        if uses_sandbox
+        else "  TELEGRAM_BOT_TOKEN is set: chat with your bot in Telegram"
+    )
     lines = [
         "",
         "Concierge is running. Open:",
-        f"  chat with the bot (sandbox)  http://127.0.0.1:{wanted['sandbox']}/",
+        chat,
         f"  API docs                     http://127.0.0.1:{wanted['api']}/api/docs",
         f"  bot health                   http://127.0.0.1:{wanted['bot']}/health",
-        f"Sandbox user {DEV_ADMIN_ID} is an admin. Ctrl-C stops everything; data stays in .dev/",
+        f"Telegram user {DEV_ADMIN_ID} is an admin. Ctrl-C stops everything; data stays in .dev/",
     ]
-    if not uses_sandbox:
-        lines.insert(2, "  TELEGRAM_BOT_TOKEN is set: the bot talks to the real Telegram")
     print("\n".join(lines) + "\n", flush=True)  # noqa: T201 (the banner is the point)
 
 
@@ -170,18 +141,23 @@ def run() -> None:
         ensure_ports_free({s: wanted[s] for s in services})
         database_url = start_postgres(stack, folder)
         redis_url = start_redis(stack, folder)
-        env = service_env(database_url, redis_url, wanted)
-        migrate(env)
+        dev = dev_stack(database_url, redis_url, wanted)
+        migrate(dev.env())
+        stack.callback(dev.stop)
         for service in services:
-            start_service(stack, service, env, wanted[service])
-        load_demo_data(env["API_URL"])
+            dev.process(service).start()
+        load_demo_data(dev.url("api"), dev.service_token)
         print_banner(wanted, uses_sandbox)
         _wait_for_interrupt()
         log.info("stopping…")
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _wait_for_interrupt() -> None:
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     try:
         while True:
             time.sleep(3600)
@@ -193,6 +169,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s devstack | %(message)s")
     try:
         run()
+    except KeyboardInterrupt:
+        log.info("stopped")
     except DevStackError as exc:
         log.error("%s", exc)
         sys.exit(1)

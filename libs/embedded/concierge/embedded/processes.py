@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO
@@ -36,8 +37,25 @@ def wait_for_http(
     raise TimeoutError(f"{url} did not answer within {timeout_s} s")
 
 
+COLORS = {"sandbox": "\033[35m", "api": "\033[36m", "bot": "\033[33m", "worker": "\033[32m"}
+RESET = "\033[0m"
+
+
+def _pump_to_stdout(service: str, stream: IO[bytes]) -> None:
+    """Copy a process's output to ours, each line prefixed with the service name."""
+    color = COLORS.get(service, "") if sys.stdout.isatty() else ""
+    prefix = f"{color}{service:>8} |{RESET if color else ''} "
+    for line in iter(stream.readline, b""):
+        sys.stdout.write(prefix + line.decode(errors="replace"))
+        sys.stdout.flush()
+
+
 class ServiceProcess:
-    """``python -m concierge.<service>`` with its own environment and log file."""
+    """``python -m concierge.<service>`` with its own environment.
+
+    Its output goes to ``log_path``, or, without one, to our stdout line by line
+    with the service name in front (``make dev``).
+    """
 
     def __init__(
         self,
@@ -62,16 +80,17 @@ class ServiceProcess:
 
     def start(self, *, wait: bool = True, timeout_s: float = 60.0) -> ServiceProcess:
         env = {**os.environ, **self.env}
-        output: IO[bytes] | int | None = None
+        output: IO[bytes] | int = subprocess.PIPE
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = output = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 (our own module)
-            [sys.executable, "-m", self.module],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT if output is not None else None,
+            [sys.executable, "-m", self.module], env=env, stdout=output, stderr=subprocess.STDOUT
         )
+        if self.process.stdout is not None:
+            threading.Thread(
+                target=_pump_to_stdout, args=(self.service, self.process.stdout), daemon=True
+            ).start()
         if wait:
             wait_for_http(f"{self.url}/health", timeout_s, self.process)
         return self

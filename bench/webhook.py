@@ -1,0 +1,149 @@
+"""Webhook acknowledgement latency of the bot, next to a bare ASGI endpoint.
+
+Starts embedded Postgres and Redis, the sandbox, api and bot as real processes,
+then sends Telegram updates (text messages from many users, as Telegram would)
+to the bot's webhook at a fixed rate, open loop, and measures the time to the
+200. The bot's consumer handles the updates meanwhile, as in production. The same
+load is then sent to a bare ASGI app under the same uvicorn settings.
+
+    python bench/webhook.py [--quick] [--rate 200] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from concierge.bot.main import SECRET_HEADER
+from concierge.bot.settings import WEBHOOK_PATH
+from concierge.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, wait_for_http
+from concierge.embedded.stack import WEBHOOK_SECRET, Stack
+
+USERS = 500
+FIRST_UPDATE_ID = 3_000_000_000
+
+
+def update(n: int) -> dict:
+    user_id = 100_000 + n % USERS
+    person = {"id": user_id, "is_bot": False, "first_name": "Bench", "language_code": "en"}
+    return {
+        "update_id": FIRST_UPDATE_ID + n,
+        "message": {
+            "message_id": n + 1,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "Bench"},
+            "from": person,
+            "text": "/help",
+        },
+    }
+
+
+async def load(url: str, rate: float, seconds: float, offset: int) -> tuple[list[float], int]:
+    """Open-loop load: request i is due at start + i/rate; latency counts from then."""
+    latencies: list[float] = []
+    errors = 0
+    total = int(rate * seconds)
+    limits = httpx.Limits(max_connections=40, max_keepalive_connections=40)
+    async with httpx.AsyncClient(limits=limits, timeout=10) as http:
+
+        async def one(n: int, due: float) -> None:
+            nonlocal errors
+            try:
+                response = await http.post(
+                    url, json=update(offset + n), headers={SECRET_HEADER: WEBHOOK_SECRET}
+                )
+                if response.status_code != 200:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append(time.perf_counter() - due)
+
+        start = time.perf_counter() + 0.1
+        tasks = []
+        for n in range(total):
+            due = start + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n, due)))
+        await asyncio.gather(*tasks)
+    return latencies, errors
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+
+
+async def measure(url: str, rate: float, seconds: float, offset: int) -> dict[str, float]:
+    await load(url, rate, min(2.0, seconds), offset)  # warm up connections and caches
+    latencies, errors = await load(url, rate, seconds, offset + 1_000_000)
+    return {
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "p99": percentile(latencies, 99),
+        "errors": errors,
+        "n": len(latencies),
+    }
+
+
+def run(rate: float, seconds: float, root: Path) -> None:
+    postgres = EmbeddedPostgres(root / "pg").start()
+    redis = EmbeddedRedis(root / "redis").start()
+    bare_port = free_port()
+    bare = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_asgi.py")),
+                             str(bare_port)])  # fmt: skip
+    stack = Stack(postgres.url("bench"), redis.url, root / "logs", {"LOG_LEVEL": "WARNING"})
+    try:
+        postgres.create_database("bench")
+        subprocess.run([sys.executable, "-m", "concierge.api.migrate"],
+                       env={**os.environ, **stack.env()}, check=True)  # fmt: skip
+        stack.start()
+        ids = [100_000 + i for i in range(USERS)]
+        httpx.post(f"{stack.url('sandbox')}/sandbox/users", json={"ids": ids}).raise_for_status()
+        wait_for_http(f"http://127.0.0.1:{bare_port}/", 20, bare)
+        bot = asyncio.run(measure(f"{stack.url('bot')}{WEBHOOK_PATH}", rate, seconds, 0))
+        baseline = asyncio.run(measure(f"http://127.0.0.1:{bare_port}/", rate, seconds, 0))
+    finally:
+        stack.stop()
+        bare.terminate()
+        bare.wait()
+        redis.stop()
+        postgres.stop()
+    report(rate, seconds, bot, baseline)
+
+
+def report(rate: float, seconds: float, bot: dict[str, float], baseline: dict[str, float]) -> None:
+    print(f"rate={rate:.0f} req/s for {seconds:.0f} s, {int(bot['n'])} updates")
+    for name, figures in (("bot webhook", bot), ("bare ASGI", baseline)):
+        print(f"{name:12} p50={figures['p50']:.2f} ms  p95={figures['p95']:.2f} ms  "
+              f"p99={figures['p99']:.2f} ms  errors={int(figures['errors'])}")  # fmt: skip
+    ratio = bot["p95"] / baseline["p95"] if baseline["p95"] else float("inf")
+    print(
+        f"RESULT webhook_ack_p95_ms={bot['p95']:.2f} baseline={baseline['p95']:.2f} "
+        f"ratio={ratio:.2f} p50_ms={bot['p50']:.2f} rate={rate:.0f} "
+        f"errors={int(bot['errors'])} target_p95_ms=10"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a run under a minute")
+    parser.add_argument("--rate", type=float, default=200.0, help="updates per second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured duration")
+    args = parser.parse_args()
+    seconds = 8.0 if args.quick else args.seconds
+    with tempfile.TemporaryDirectory(prefix="ccb-", dir="/tmp") as root:
+        run(args.rate, seconds, Path(root))
+
+
+if __name__ == "__main__":
+    main()
