@@ -11,7 +11,7 @@ from concierge.common.logging import configure_logging
 from concierge.common.settings import ServiceSettings
 
 # Docker kills a container 10 s after SIGTERM; finish in-flight work well before that.
-GRACEFUL_SHUTDOWN_S = 7
+GRACEFUL_SHUTDOWN_S = 5
 
 
 def run_service(
@@ -25,7 +25,7 @@ def run_service(
         log_config=None,
         access_log=False,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         lifespan="on",
     )

@@ -36,6 +36,11 @@ class ServiceSettings(BaseSettings):
     service_token: SecretStr = Field(
         SecretStr("dev-service-token"), validation_alias=shared("SERVICE_TOKEN")
     )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        validation_alias=shared("FORWARDED_ALLOW_IPS"),
+        description="Proxies (nginx) whose X-Forwarded-For is trusted for the client IP",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 1_048_576

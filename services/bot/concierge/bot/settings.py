@@ -34,7 +34,7 @@ class BotSettings(RedisSettingsMixin, ServiceSettings):
         None, description="Public https base URL that Telegram can reach (nginx serves /tg/)"
     )
     webhook_url: str | None = Field(
-        None, description="Override the webhook address given to the Bot API server"
+        None, description="Where the sandbox delivers updates (sandbox mode only)"
     )
     webhook_secret: SecretStr = SecretStr("dev-webhook-secret")
     update_stream: str = "tg:updates"
@@ -70,14 +70,14 @@ class BotSettings(RedisSettingsMixin, ServiceSettings):
     @property
     def update_source(self) -> UpdateSource:
         """A real token without a public URL can only poll; everything else gets a webhook."""
-        if self.uses_sandbox or self.public_url or self.webhook_url:
+        if self.uses_sandbox or self.public_url:
             return UpdateSource.WEBHOOK
         return UpdateSource.POLLING
 
     @property
     def resolved_webhook_url(self) -> str:
+        if not self.uses_sandbox and self.public_url:
+            return f"{self.public_url.rstrip('/')}{WEBHOOK_PATH}"
         if self.webhook_url:
             return self.webhook_url
-        if self.public_url:
-            return f"{self.public_url.rstrip('/')}{WEBHOOK_PATH}"
         return f"http://{self.host}:{self.port}{WEBHOOK_PATH}"

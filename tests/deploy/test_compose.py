@@ -1,0 +1,388 @@
+"""docker-compose.yml, .env.example and the Prometheus config agree with the code.
+
+No Docker engine is needed: the files are read as Compose reads them and checked
+against the settings classes the services really use.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from concierge.bot.settings import UpdateSource
+from concierge.common.runner import GRACEFUL_SHUTDOWN_S
+from concierge.common.settings import PLACEHOLDER_SECRETS
+from tests.deploy.shipped import (
+    COMPOSE_FILE,
+    NGINX_TEMPLATE,
+    NGINX_VARIABLE,
+    ROOT,
+    SERVICE_SETTINGS,
+    container_env,
+    default_port,
+    duration_s,
+    env_example,
+    env_names,
+    interpolated,
+    load_compose,
+    load_prometheus,
+)
+
+# Tuning knobs compose leaves at the code's defaults (they are in .env.example, commented).
+LEFT_TO_DEFAULTS = {
+    "api": {"max_body_bytes"},
+    "bot": {"max_body_bytes", "update_stream", "consumer_name", "dedup_ttl_s", "handling_attempts"},
+    "sandbox": {
+        "max_body_bytes",
+        "default_bot_token",
+        "bot_username",
+        "bot_first_name",
+        "private_chat_burst",
+        "private_chat_per_second",
+        "group_chat_limit",
+        "group_chat_window_s",
+        "global_limit",
+        "global_window_s",
+        "webhook_retry_base_s",
+        "webhook_retry_cap_s",
+        "webhook_retry_after_cap_s",
+        "webhook_timeout_s",
+        "callback_answer_window_s",
+    },
+}
+# Secrets that must be set, with no usable default.
+REQUIRED_SECRETS = {"SERVICE_TOKEN", "BOT_WEBHOOK_SECRET", "POSTGRES_PASSWORD"}
+# Variables only Compose itself reads.
+COMPOSE_VARIABLES = {"COMPOSE_PROFILES"}
+ONE_SHOT = {"migrate"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return load_compose()
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return compose["services"]
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    return {name: str(value) for name, value in (service.get("environment") or {}).items()}
+
+
+def long_running(services: dict[str, dict[str, Any]]) -> list[str]:
+    return [name for name in services if name not in ONE_SHOT]
+
+
+class TestComposeFile:
+    def test_uses_the_compose_spec_without_a_version_key(self, compose):
+        assert "version" not in compose
+        assert set(compose) <= {"name", "services", "volumes", "networks"} | {
+            key for key in compose if key.startswith("x-")
+        }
+
+    def test_has_the_whole_product(self, services):
+        expected = {"postgres", "redis", "migrate", "api", "bot", "sandbox", "nginx"}
+        assert expected <= set(services)
+
+    @pytest.mark.parametrize(
+        ("service", "profile"),
+        [
+            ("sandbox", "sandbox"),
+            ("ollama", "llm"),
+            ("prometheus", "observability"),
+            ("grafana", "observability"),
+        ],
+    )
+    def test_optional_parts_are_profiles(self, services, service, profile):
+        assert services[service]["profiles"] == [profile]
+
+    @pytest.mark.parametrize("service", ["postgres", "redis", "migrate", "api", "bot", "nginx"])
+    def test_the_core_runs_without_profiles(self, services, service):
+        assert "profiles" not in services[service]
+
+    def test_named_volumes_are_declared(self, compose, services):
+        for name, service in services.items():
+            for volume in service.get("volumes", []):
+                source = volume.split(":")[0]
+                if not source.startswith((".", "/")):
+                    assert source in compose["volumes"], f"{name} uses undeclared {source}"
+
+    def test_bind_mounts_exist(self, services):
+        for name, service in services.items():
+            for volume in service.get("volumes", []):
+                source = volume.split(":")[0]
+                if source.startswith("./") and source != "./webapp/dist":  # built later
+                    assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+
+
+class TestBuilds:
+    def test_every_build_has_a_context_and_a_dockerfile(self, services):
+        built = {name: service for name, service in services.items() if "build" in service}
+        assert set(built) == {"migrate", *SERVICE_SETTINGS}
+        for name, service in built.items():
+            context = ROOT / service["build"]["context"]
+            assert context.resolve() == ROOT, f"{name} must build from the repository root"
+            assert (context / service["build"]["dockerfile"]).is_file()
+
+    @pytest.mark.parametrize("service", list(SERVICE_SETTINGS))
+    def test_each_service_builds_its_own_dockerfile(self, services, service):
+        assert services[service]["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+        assert services[service]["image"] == f"concierge/{service}"
+
+    def test_migrate_runs_the_api_image(self, services):
+        migrate, api = services["migrate"], services["api"]
+        assert migrate["build"] == api["build"]
+        assert migrate["image"] == api["image"]
+        assert migrate["command"] == ["python", "-m", "concierge.api.migrate"]
+        assert migrate["environment"] == api["environment"]
+
+
+class TestLifecycle:
+    def test_every_long_running_service_restarts_and_has_a_healthcheck(self, services):
+        for name in long_running(services):
+            assert services[name]["restart"] == "unless-stopped", name
+            assert services[name]["healthcheck"]["test"], name
+
+    def test_every_service_stops_before_docker_would_kill_it(self, services):
+        for name in long_running(services):
+            assert duration_s(services[name]["stop_grace_period"]) < 10, name
+
+    @pytest.mark.parametrize("service", list(SERVICE_SETTINGS))
+    def test_our_services_have_time_to_drain(self, services, service):
+        assert duration_s(services[service]["stop_grace_period"]) > GRACEFUL_SHUTDOWN_S
+
+    @pytest.mark.parametrize("service", list(SERVICE_SETTINGS))
+    def test_healthcheck_asks_the_service_on_its_port(self, services, service):
+        test = services[service]["healthcheck"]["test"]
+        assert test[:3] == ["CMD", "python", "-c"]
+        assert f"'http://127.0.0.1:{default_port(service)}/health'" in test[3]
+
+    def test_migrate_is_one_shot(self, services):
+        assert services["migrate"]["restart"] == "no"
+        assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+    @pytest.mark.parametrize("service", ["api", "bot"])
+    def test_services_wait_for_the_migration(self, services, service):
+        waits_for = services[service]["depends_on"]["migrate"]
+        assert waits_for["condition"] == "service_completed_successfully"
+
+    def test_the_bot_waits_for_the_sandbox_only_when_it_runs(self, services):
+        sandbox = services["bot"]["depends_on"]["sandbox"]
+        assert sandbox == {"condition": "service_healthy", "required": False}
+
+
+class TestDataStores:
+    def test_postgres_has_pgvector_a_volume_and_a_readiness_check(self, services):
+        postgres = services["postgres"]
+        assert postgres["image"].startswith("pgvector/pgvector:pg16")
+        assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+        assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+
+    def test_redis_keeps_an_append_only_file(self, services):
+        redis = services["redis"]
+        assert redis["image"].startswith("redis:7")
+        command = " ".join(redis["command"])
+        assert "--appendonly yes" in command
+        assert any(v.endswith(":/data") for v in redis["volumes"])
+
+
+class TestEnvironment:
+    @pytest.mark.parametrize("service", list(SERVICE_SETTINGS))
+    def test_every_setting_is_passed_or_left_to_its_default(self, services, service):
+        names = env_names(SERVICE_SETTINGS[service])
+        passed = set(environment(services[service]))
+        missing = {env for env, field in names.items() if field not in LEFT_TO_DEFAULTS[service]}
+        assert missing - passed == set()
+
+    @pytest.mark.parametrize("service", list(SERVICE_SETTINGS))
+    def test_nothing_is_passed_that_the_service_does_not_read(self, services, service):
+        passed = set(environment(services[service]))
+        assert passed - set(env_names(SERVICE_SETTINGS[service])) == set()
+
+    def test_the_allow_list_names_real_settings(self):
+        for service, fields in LEFT_TO_DEFAULTS.items():
+            assert fields <= set(SERVICE_SETTINGS[service].model_fields), service
+
+    def test_required_secrets_cannot_be_left_out(self):
+        uses = interpolated(COMPOSE_FILE.read_text())
+        for name in REQUIRED_SECRETS:
+            assert uses.get(name), f"{name} is not used"
+            assert set(uses[name]) <= {"?", ":?"}, f"{name} must be ${{{name}:?message}}"
+
+    @pytest.mark.parametrize("service", list(SERVICE_SETTINGS))
+    def test_secret_settings_come_from_required_variables(self, services, service):
+        settings = SERVICE_SETTINGS[service]
+        env = environment(services[service])
+        for name, field in env_names(settings).items():
+            if settings.model_fields[field].annotation is SecretStr:
+                assert name in REQUIRED_SECRETS, f"{name} has a placeholder default"
+                assert re.fullmatch(rf"\$\{{{name}:?\?.+\}}", env[name]), env[name]
+
+    @pytest.mark.parametrize("service", [*SERVICE_SETTINGS, "migrate"])
+    def test_production_mode_and_reachable_address(self, services, service):
+        env = environment(services[service])
+        prefix = "API" if service == "migrate" else service.upper()
+        assert env["CONCIERGE_ENV"] == "${CONCIERGE_ENV:-prod}"
+        assert env[f"{prefix}_HOST"] == "0.0.0.0"  # noqa: S104 (inside a container)
+
+    @pytest.mark.parametrize("service", list(SERVICE_SETTINGS))
+    def test_port_is_the_settings_default(self, services, service):
+        env = environment(services[service])
+        assert env[f"{service.upper()}_PORT"] == str(default_port(service))
+
+    def test_urls_between_containers_use_the_right_ports(self, services):
+        for name, service in services.items():
+            for value in environment(service).values():
+                for host, port in re.findall(r"https?://([a-z][a-z0-9-]*):(\d+)", value):
+                    if host in SERVICE_SETTINGS:
+                        assert int(port) == default_port(host), f"{name}: {value}"
+
+    def test_the_sandbox_delivers_updates_to_the_bot_webhook(self, services):
+        webhook = environment(services["bot"])["BOT_WEBHOOK_URL"]
+        assert webhook == f"http://bot:{default_port('bot')}/tg/webhook"
+
+
+class TestNginx:
+    def test_is_the_only_published_entry_besides_local_tools(self, services):
+        assert services["nginx"]["ports"] == ["8080:8080"]
+        for name, service in services.items():
+            for port in service.get("ports", []):
+                assert name == "nginx" or port.startswith("127.0.0.1:"), f"{name}: {port}"
+
+    def test_renders_the_shipped_template(self, services):
+        nginx = services["nginx"]
+        assert "./nginx/templates:/etc/nginx/templates:ro" in nginx["volumes"]
+        assert NGINX_TEMPLATE.name.endswith(".conf.template")
+        env = environment(nginx)
+        wanted = set(NGINX_VARIABLE.findall(NGINX_TEMPLATE.read_text()))
+        assert wanted <= set(env)
+        assert re.match(env["NGINX_ENVSUBST_FILTER"], "NGINX_PORT")
+        assert env["NGINX_PORT"] == services["nginx"]["ports"][0].split(":")[-1]
+
+    @pytest.mark.parametrize("service", ["api", "bot"])
+    def test_upstreams_are_the_services_ports(self, services, service):
+        env = environment(services["nginx"])
+        assert env[f"NGINX_{service.upper()}_UPSTREAM"] == f"{service}:{default_port(service)}"
+
+    def test_serves_the_mini_app_build(self, services):
+        nginx = services["nginx"]
+        root = environment(nginx)["NGINX_WEB_ROOT"]
+        assert f"./webapp/dist:{root}/app:ro" in nginx["volumes"]
+
+
+class TestPrometheus:
+    def test_scrapes_every_service(self):
+        config = load_prometheus()
+        targets = {
+            job["job_name"]: target
+            for job in config["scrape_configs"]
+            for static in job["static_configs"]
+            for target in static["targets"]
+        }
+        for service in SERVICE_SETTINGS:
+            assert targets[service] == f"{service}:{default_port(service)}"
+
+
+class TestEnvExample:
+    def test_lists_every_variable_the_services_read(self):
+        listed = set(env_example())
+        for service, settings in SERVICE_SETTINGS.items():
+            assert set(env_names(settings)) - listed == set(), service
+
+    def test_lists_every_variable_compose_fills_in(self):
+        assert set(interpolated(COMPOSE_FILE.read_text())) - set(env_example()) == set()
+
+    def test_lists_nothing_else(self):
+        known = set(interpolated(COMPOSE_FILE.read_text())) | COMPOSE_VARIABLES
+        for settings in SERVICE_SETTINGS.values():
+            known |= set(env_names(settings))
+        assert set(env_example()) - known == set()
+
+    def test_secrets_are_known_placeholders(self):
+        listed = env_example()
+        for name in [*REQUIRED_SECRETS, "GRAFANA_ADMIN_PASSWORD"]:
+            assert listed[name] in PLACEHOLDER_SECRETS, name
+
+    def test_starts_in_sandbox_mode(self):
+        listed = env_example()
+        assert listed["TELEGRAM_BOT_TOKEN"] == ""
+        assert "sandbox" in listed["COMPOSE_PROFILES"].split(",")
+
+
+REAL_SECRETS = {
+    "SERVICE_TOKEN": "5f0c1d9e8a7b6c5d4e3f2a1b0c9d8e7f",
+    "BOT_WEBHOOK_SECRET": "0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d",
+    "POSTGRES_PASSWORD": "c2f9e8d7b6a5948372615049",
+}
+
+
+class TestContainerEnvironment:
+    """The settings classes read the environment compose gives each container.
+
+    ``.env`` is a copy of .env.example with the change-me values replaced, the way the
+    compose file's header says to start.
+    """
+
+    @pytest.fixture
+    def dotenv(self) -> dict[str, str]:
+        return {**env_example(commented=False), **REAL_SECRETS}
+
+    @pytest.fixture
+    def settings_for(self, services, monkeypatch):
+        def build(service: str, dotenv: dict[str, str]) -> Any:
+            settings = SERVICE_SETTINGS[service]
+            for name in env_names(settings):
+                monkeypatch.delenv(name, raising=False)
+            for name, value in container_env(services[service], dotenv).items():
+                monkeypatch.setenv(name, value)
+            return settings(_env_file=None)
+
+        return build
+
+    def test_placeholder_secrets_are_refused(self, settings_for):
+        with pytest.raises(ValidationError, match="placeholder or short secrets"):
+            settings_for("bot", env_example(commented=False))
+
+    def test_required_secrets_stop_compose_when_missing(self, services):
+        with pytest.raises(ValueError, match="set SERVICE_TOKEN"):
+            container_env(services["api"], {})
+
+    def test_api(self, settings_for, dotenv):
+        api = settings_for("api", dotenv)
+        password = REAL_SECRETS["POSTGRES_PASSWORD"]
+        assert (
+            api.database_url == f"postgresql+asyncpg://concierge:{password}@postgres:5432/concierge"
+        )
+        assert api.environment == "prod"
+        assert api.migrate_on_start is False
+        assert api.admin_telegram_ids == frozenset()
+
+    def test_sandbox_mode_by_default(self, settings_for, dotenv):
+        bot = settings_for("bot", dotenv)
+        assert bot.uses_sandbox
+        assert bot.update_source == UpdateSource.WEBHOOK
+        assert bot.resolved_webhook_url == "http://bot:8001/tg/webhook"
+        assert bot.bot_api_base_url == "http://sandbox:8010/bot"
+        assert (bot.api_url, bot.redis_url) == ("http://api:8000", "redis://redis:6379/0")
+
+    def test_a_real_token_and_a_public_url_get_a_telegram_webhook(self, settings_for, dotenv):
+        real = {"TELEGRAM_BOT_TOKEN": "123456:real-token"}
+        bot = settings_for("bot", {**dotenv, **real, "BOT_PUBLIC_URL": "https://bot.example.org"})
+        assert not bot.uses_sandbox
+        assert bot.update_source == UpdateSource.WEBHOOK
+        assert bot.resolved_webhook_url == "https://bot.example.org/tg/webhook"
+
+    def test_a_real_token_alone_polls(self, settings_for, dotenv):
+        real = {"TELEGRAM_BOT_TOKEN": "123456:real-token"}
+        bot = settings_for("bot", {**dotenv, **real})
+        assert bot.update_source == UpdateSource.POLLING
+
+    def test_sandbox(self, settings_for, dotenv):
+        sandbox = settings_for("sandbox", dotenv)
+        assert (sandbox.host, sandbox.port) == ("0.0.0.0", 8010)  # noqa: S104
+        assert sandbox.base_url == "http://localhost:8010"
