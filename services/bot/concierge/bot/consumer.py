@@ -24,7 +24,11 @@ from concierge.streams import StreamEntry, StreamGroup
 
 log = logging.getLogger(__name__)
 
-READ_BATCH = 64
+READ_BATCH = 32
+# Updates handled at once. Handling shares the event loop with the webhook route; a
+# bound on concurrent handlers bounds how much work can be queued ahead of a webhook
+# request, which keeps acknowledgements fast under load.
+CONCURRENT_CHATS = 4
 READ_BLOCK_MS = 1000
 RECLAIM_IDLE_MS = 300_000
 RECLAIM_EVERY_S = 60.0
@@ -69,6 +73,7 @@ class UpdateConsumer:
         self.application = application
         self.book = book
         self._stopping = asyncio.Event()
+        self._slots = asyncio.Semaphore(CONCURRENT_CHATS)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -114,7 +119,8 @@ class UpdateConsumer:
         try:
             for attempt in range(1, self.book.attempts + 1):
                 self.book.current[update_id] = attempt
-                await self.application.process_update(update)
+                async with self._slots:  # released while waiting to retry
+                    await self.application.process_update(update)
                 delay = self.book.retry_after.pop(update_id, None)
                 if delay is None:
                     return
