@@ -21,6 +21,9 @@ class ApiClient:
     def __init__(self, http: ServiceClient) -> None:
         self.http = http
 
+    async def ping(self) -> None:
+        await self.http.request("GET", "/health")
+
     async def register_user(self, user: UserRegister) -> UserRead:
         # Registering is an upsert keyed by telegram_id, so a retry cannot duplicate.
         response = await self.http.request(

@@ -167,6 +167,8 @@ def _wait_for_interrupt() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s devstack | %(message)s")
+    for noisy in ("httpx", "pgserver"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         run()
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import orjson
+from prometheus_client import Counter, Histogram
 from telegram import Update
 from telegram.ext import Application
 
@@ -34,6 +35,13 @@ RECLAIM_IDLE_MS = 300_000
 RECLAIM_EVERY_S = 60.0
 MAX_BACKOFF_S = 30.0
 
+UPDATES_HANDLED = Counter("bot_updates_handled_total", "Updates handled", ["outcome"])
+HANDLING_SECONDS = Histogram(
+    "bot_update_handling_seconds",
+    "Time from reading an update to acknowledging it, retries included",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+
 
 @dataclass
 class RetryBook:
@@ -46,12 +54,21 @@ class RetryBook:
     attempts: int
     current: dict[int, int] = field(default_factory=dict)
     retry_after: dict[int, float] = field(default_factory=dict)
+    failed: set[int] = field(default_factory=set)
 
     def is_final_attempt(self, update_id: int) -> bool:
         return self.current.get(update_id, self.attempts) >= self.attempts
 
     def request_retry(self, update_id: int, delay_s: float) -> None:
         self.retry_after[update_id] = delay_s
+
+    def give_up(self, update_id: int) -> None:
+        self.failed.add(update_id)
+
+    def forget(self, update_id: int) -> None:
+        self.current.pop(update_id, None)
+        self.retry_after.pop(update_id, None)
+        self.failed.discard(update_id)
 
 
 def backoff_delay(attempt: int) -> float:
@@ -103,8 +120,8 @@ class UpdateConsumer:
     async def _handle_chat(self, items: list[tuple[StreamEntry, Update | None]]) -> None:
         for entry, update in items:
             if update is not None:
-                with bound_request_id(f"tg-{update.update_id}"):
-                    await self._handle(update)
+                with bound_request_id(f"tg-{update.update_id}"), HANDLING_SECONDS.time():
+                    UPDATES_HANDLED.labels(await self._handle(update)).inc()
             await self.group.ack(entry.id)
 
     def _decode(self, entry: StreamEntry) -> Update | None:
@@ -114,18 +131,21 @@ class UpdateConsumer:
             log.exception("dropping unreadable update entry %s", entry.id)
             return None
 
-    async def _handle(self, update: Update) -> None:
+    async def _handle(self, update: Update) -> str:
+        """Run the handlers, again while they ask for a retry; returns the outcome."""
         update_id = update.update_id
         try:
             for attempt in range(1, self.book.attempts + 1):
                 self.book.current[update_id] = attempt
                 async with self._slots:  # released while waiting to retry
                     await self.application.process_update(update)
+                if update_id in self.book.failed:
+                    return "failed"
                 delay = self.book.retry_after.pop(update_id, None)
                 if delay is None:
-                    return
+                    return "done" if attempt == 1 else "done_after_retry"
                 log.warning("update %s failed (attempt %d); retrying", update_id, attempt)
                 await asyncio.sleep(max(delay, backoff_delay(attempt)))
+            return "failed"
         finally:
-            self.book.current.pop(update_id, None)
-            self.book.retry_after.pop(update_id, None)
+            self.book.forget(update_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from prometheus_client import Counter
 from redis.asyncio import Redis
 
 # KEYS[1] dedup key, KEYS[2] stream; ARGV[1] update JSON, ARGV[2] dedup TTL in seconds.
@@ -20,6 +21,11 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
 end
 return 0
 """
+
+
+UPDATES_RECEIVED = Counter(
+    "bot_updates_received_total", "Updates offered to the inbox", ["outcome"]
+)
 
 
 class InvalidUpdate(ValueError):
@@ -51,5 +57,6 @@ class UpdateInbox:
         """Store the update once; returns False when this update_id was seen before."""
         payload = orjson.dumps(update).decode()
         key = f"{self.dedup_prefix}{update['update_id']}"
-        stored = await self._accept(keys=[key, self.stream], args=[payload, self.dedup_ttl_s])
-        return bool(stored)
+        stored = bool(await self._accept(keys=[key, self.stream], args=[payload, self.dedup_ttl_s]))
+        UPDATES_RECEIVED.labels("stored" if stored else "duplicate").inc()
+        return stored

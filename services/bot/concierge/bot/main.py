@@ -55,12 +55,13 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
             stack.push_async_callback(http.aclose)
             application = build_application(settings)
             book = RetryBook(settings.handling_attempts)
-            deps.install(application, deps.BotDeps(UserDirectory(ApiClient(http), redis), book))
+            api = ApiClient(http)
+            deps.install(application, deps.BotDeps(UserDirectory(api, redis), book))
             await stack.enter_async_context(application)  # initialize: getMe
             inbox = UpdateInbox(
                 redis, settings.update_stream, application.bot.id, settings.dedup_ttl_s
             )
-            app.state.inbox, app.state.redis = inbox, redis
+            app.state.inbox, app.state.redis, app.state.api = inbox, redis, api
             await application.start()
             stack.push_async_callback(application.stop)
             await publish_commands(application)
@@ -75,7 +76,7 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
             yield
 
     def readiness(app: FastAPI) -> Mapping[str, ReadinessCheck]:
-        return {"redis": app.state.redis.ping}
+        return {"redis": app.state.redis.ping, "api": app.state.api.ping}
 
     app = create_service_app("bot", settings, lifespan=lifespan, readiness=readiness)
     secret = settings.webhook_secret.get_secret_value()

@@ -151,6 +151,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         deps.retries.request_retry(update.update_id, delay)
         return
     log.error("update %s failed", update.update_id, exc_info=context.error)
+    deps.retries.give_up(update.update_id)
     await _apologise(update, context)
 
 
