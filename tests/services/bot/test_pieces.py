@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pydantic import SecretStr
+from telegram.error import RetryAfter
 
 from concierge.bot.callback_data import CallbackDataTooLong, pack, unpack
 from concierge.bot.core.handlers import COMMANDS
 from concierge.bot.core.keyboards import language_picker, main_menu
+from concierge.bot.retry_after import seconds_to_wait
 from concierge.bot.settings import BotSettings, UpdateSource
 from concierge.bot.texts import TEXTS
 from concierge.contracts.identity import Language, language_from_code
@@ -72,3 +76,9 @@ class TestModes:
     def test_empty_token_variable_means_sandbox(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
         assert BotSettings().uses_sandbox
+
+
+class TestRetryAfter:
+    @pytest.mark.parametrize("wait", [5, timedelta(seconds=5)])
+    def test_seconds_either_way(self, wait: int | timedelta) -> None:
+        assert seconds_to_wait(RetryAfter(wait)) == 5.0

@@ -14,6 +14,7 @@ from telegram.error import NetworkError, RetryAfter
 from telegram.ext import Application
 
 from concierge.bot.inbox import UpdateInbox
+from concierge.bot.retry_after import seconds_to_wait
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Poller:
                     read_timeout=POLL_TIMEOUT_S + 10,
                 )
             except RetryAfter as exc:
-                await asyncio.sleep(float(exc.retry_after))  # type: ignore[arg-type]
+                await asyncio.sleep(seconds_to_wait(exc))
                 continue
             except (NetworkError, OSError) as exc:
                 log.warning("getUpdates failed: %r; retrying in 2 s", exc)

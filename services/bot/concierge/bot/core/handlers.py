@@ -25,6 +25,7 @@ from concierge.bot.core.keyboards import (
     main_menu,
 )
 from concierge.bot.deps import deps_of
+from concierge.bot.retry_after import seconds_to_wait
 from concierge.bot.texts import text
 from concierge.common.http_client import ServiceUnavailable
 from concierge.contracts.identity import Language
@@ -134,7 +135,7 @@ async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE
 def _retry_delay(error: BaseException | None) -> float | None:
     """How long to wait before handling the update again, or None if it will not help."""
     if isinstance(error, RetryAfter):
-        return float(error.retry_after if isinstance(error.retry_after, int | float) else 1)
+        return seconds_to_wait(error)
     if isinstance(error, ServiceUnavailable | NetworkError):
         return 0.0
     return None

@@ -1,0 +1,1 @@
+"""Concierge sandbox: stand-ins for the outside services (dev and test only)."""

@@ -1,0 +1,37 @@
+"""The sandbox application: the Telegram Bot API emulator with its user side."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from concierge.common.service_app import create_service_app
+from concierge.sandbox.logs import redact_tokens_in_access_log
+from concierge.sandbox.settings import SandboxSettings
+from concierge.sandbox.telegram import botapi, chatpage, controls, userside
+from concierge.sandbox.telegram.state import SandboxState
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: SandboxSettings | None = None) -> FastAPI:
+    settings = settings or SandboxSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = SandboxState(settings)
+        app.state.sandbox = state
+        log.info("sandbox ready; chat page at %s/", settings.base_url)
+        try:
+            yield
+        finally:
+            await state.close()
+
+    redact_tokens_in_access_log()
+    app = create_service_app("sandbox", settings, lifespan=lifespan)
+    for router in (botapi.router, userside.router, controls.router, chatpage.router):
+        app.include_router(router)
+    return app
