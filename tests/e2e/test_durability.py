@@ -90,7 +90,7 @@ class TestWebhook:
         assert await post_update(stack, update) == 200
 
         async def drained() -> bool:
-            groups = await e2e_redis.xinfo_groups("tg:updates")
+            groups = await e2e_redis.xinfo_groups(f"tg:updates:{BOT_ID}")
             return all(group["pending"] == 0 for group in groups)
 
         await eventually(drained)

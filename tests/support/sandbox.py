@@ -21,8 +21,12 @@ class SandboxUser:
 
     @classmethod
     @asynccontextmanager
-    async def connect(cls, sandbox_url: str, user_id: int) -> AsyncIterator[SandboxUser]:
-        async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as http:
+    async def connect(
+        cls, sandbox_url: str, user_id: int, bot_id: int | None = None
+    ) -> AsyncIterator[SandboxUser]:
+        """A user of the sandbox; with bot_id, the user talks to that bot."""
+        params = {"bot_id": str(bot_id)} if bot_id is not None else {}
+        async with httpx.AsyncClient(base_url=sandbox_url, params=params, timeout=10) as http:
             yield cls(http, user_id)
 
     async def send(self, text: str, **profile: Any) -> Message:

@@ -58,16 +58,15 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
             api = ApiClient(http)
             deps.install(application, deps.BotDeps(UserDirectory(api, redis), book))
             await stack.enter_async_context(application)  # initialize: getMe
-            inbox = UpdateInbox(
-                redis, settings.update_stream, application.bot.id, settings.dedup_ttl_s
-            )
+            stream = f"{settings.update_stream}:{application.bot.id}"  # one per bot token
+            inbox = UpdateInbox(redis, stream, application.bot.id, settings.dedup_ttl_s)
             app.state.inbox, app.state.redis, app.state.api = inbox, redis, api
             await application.start()
             stack.push_async_callback(application.stop)
             await publish_commands(application)
             await connect_update_source(application, settings)
 
-            group = StreamGroup(redis, settings.update_stream, "bot", settings.consumer_name)
+            group = StreamGroup(redis, stream, "bot", settings.consumer_name)
             consumer = UpdateConsumer(group, application, book)
             _run_beside(stack, "update-consumer", consumer.run(), consumer.stop)
             if settings.update_source == UpdateSource.POLLING:

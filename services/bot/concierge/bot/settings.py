@@ -29,6 +29,10 @@ class BotSettings(RedisSettingsMixin, ServiceSettings):
         None, validation_alias=shared("TELEGRAM_BOT_TOKEN")
     )
     sandbox_url: str = Field("http://127.0.0.1:8010", validation_alias=shared("SANDBOX_URL"))
+    api_server_url: str = Field(
+        "https://api.telegram.org",
+        description="Bot API server for a real token (a self-hosted telegram-bot-api works too)",
+    )
     api_url: str = Field("http://127.0.0.1:8000", validation_alias=shared("API_URL"))
     public_url: str | None = Field(
         None, description="Public https base URL that Telegram can reach (nginx serves /tg/)"
@@ -37,7 +41,7 @@ class BotSettings(RedisSettingsMixin, ServiceSettings):
         None, description="Where the sandbox delivers updates (sandbox mode only)"
     )
     webhook_secret: SecretStr = SecretStr("dev-webhook-secret")
-    update_stream: str = "tg:updates"
+    update_stream: str = Field("tg:updates", description="Prefix; the bot's id is appended")
     consumer_name: str = "bot"
     dedup_ttl_s: int = 48 * 3600
     handling_attempts: int = 5
@@ -59,9 +63,8 @@ class BotSettings(RedisSettingsMixin, ServiceSettings):
 
     @property
     def bot_api_base_url(self) -> str:
-        if self.uses_sandbox:
-            return f"{self.sandbox_url.rstrip('/')}/bot"
-        return "https://api.telegram.org/bot"
+        server = self.sandbox_url if self.uses_sandbox else self.api_server_url
+        return f"{server.rstrip('/')}/bot"
 
     @property
     def bot_api_file_url(self) -> str:
