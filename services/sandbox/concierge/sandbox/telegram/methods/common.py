@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from concierge.sandbox.telegram.errors import CHAT_NOT_FOUND, EDIT_NOT_FOUND, bad_request
+from concierge.sandbox.telegram.errors import (
+    CAPTION_TOO_LONG,
+    CHAT_NOT_FOUND,
+    EDIT_NOT_FOUND,
+    TEXT_EMPTY,
+    TEXT_TOO_LONG,
+    bad_request,
+)
 from concierge.sandbox.telegram.formatting import parse_text
 from concierge.sandbox.telegram.keyboards import Markup, parse_reply_markup
 from concierge.sandbox.telegram.methods.context import BotCall
 from concierge.sandbox.telegram.models import ChatRecord, StoredMessage
-from concierge.sandbox.telegram.text import FormattedText, strip_formatted
+from concierge.sandbox.telegram.text import (
+    MAX_CAPTION_LENGTH,
+    MAX_TEXT_LENGTH,
+    FormattedText,
+    strip_formatted,
+)
 
 # Markup may make the raw text longer than what is shown, but not by this much.
 RAW_TEXT_FACTOR = 16
@@ -43,6 +55,30 @@ def read_formatted(
     if len(formatted.text) > limit:
         raise bad_request(too_long)
     return formatted
+
+
+def read_message_text(call: BotCall, *, allow_empty: bool = False) -> FormattedText:
+    """The ``text`` of a message (1–4096 characters after entity parsing)."""
+    return read_formatted(
+        call,
+        text_name="text",
+        entities_name="entities",
+        limit=MAX_TEXT_LENGTH,
+        too_long=TEXT_TOO_LONG,
+        empty=None if allow_empty else TEXT_EMPTY,
+    )
+
+
+def read_caption(call: BotCall) -> FormattedText:
+    """The ``caption`` of a media message (0–1024 characters after entity parsing)."""
+    return read_formatted(
+        call,
+        text_name="caption",
+        entities_name="caption_entities",
+        limit=MAX_CAPTION_LENGTH,
+        too_long=CAPTION_TOO_LONG,
+        empty=None,
+    )
 
 
 def read_reply_markup(call: BotCall) -> Markup | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from concierge.sandbox.telegram.bots import BotState
-from concierge.sandbox.telegram.errors import CAPTION_TOO_LONG, bad_request
+from concierge.sandbox.telegram.errors import bad_request
 from concierge.sandbox.telegram.images import sniff_image
 from concierge.sandbox.telegram.methods.common import (
     chat_id_param,
-    read_formatted,
+    read_caption,
     read_reply_markup,
     read_reply_target,
 )
@@ -17,7 +17,6 @@ from concierge.sandbox.telegram.methods.context import BotCall, Handler
 from concierge.sandbox.telegram.models import FileRecord
 from concierge.sandbox.telegram.params import UploadedFile
 from concierge.sandbox.telegram.shapes import message_json
-from concierge.sandbox.telegram.text import MAX_CAPTION_LENGTH
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -68,14 +67,7 @@ async def send_photo(call: BotCall) -> dict[str, Any]:
     bot = call.bot
     chat = bot.chat_to_write(chat_id_param(call))
     record = _photo_source(call)
-    caption = read_formatted(
-        call,
-        text_name="caption",
-        entities_name="caption_entities",
-        limit=MAX_CAPTION_LENGTH,
-        too_long=CAPTION_TOO_LONG,
-        empty=None,
-    )
+    caption = read_caption(call)
     markup = read_reply_markup(call)
     reply_to = read_reply_target(call, chat)
     bot.take_send_slot(chat.id)

@@ -6,25 +6,22 @@ import time
 from typing import Any
 
 from concierge.sandbox.telegram.errors import (
-    CAPTION_TOO_LONG,
     DELETE_NOT_FOUND,
     NOT_MODIFIED,
-    TEXT_EMPTY,
-    TEXT_TOO_LONG,
     bad_request,
 )
 from concierge.sandbox.telegram.keyboards import Markup, is_inline, require_inline
 from concierge.sandbox.telegram.methods.common import (
     chat_id_param,
     message_to_edit,
-    read_formatted,
+    read_caption,
+    read_message_text,
     read_reply_markup,
     read_reply_target,
 )
 from concierge.sandbox.telegram.methods.context import BotCall, Handler
 from concierge.sandbox.telegram.models import Draft, StoredMessage
 from concierge.sandbox.telegram.shapes import message_json
-from concierge.sandbox.telegram.text import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH
 
 CHAT_ACTIONS = frozenset(
     {
@@ -38,14 +35,7 @@ CHAT_ACTIONS = frozenset(
 async def send_message(call: BotCall) -> dict[str, Any]:
     bot = call.bot
     chat = bot.chat_to_write(chat_id_param(call))
-    formatted = read_formatted(
-        call,
-        text_name="text",
-        entities_name="entities",
-        limit=MAX_TEXT_LENGTH,
-        too_long=TEXT_TOO_LONG,
-        empty=TEXT_EMPTY,
-    )
+    formatted = read_message_text(call)
     markup = read_reply_markup(call)
     reply_to = read_reply_target(call, chat)
     bot.take_send_slot(chat.id)
@@ -78,14 +68,7 @@ async def edit_message_text(call: BotCall) -> dict[str, Any]:
     chat, message = message_to_edit(call)
     if message.text is None:
         raise bad_request("there is no text in the message to edit")
-    formatted = read_formatted(
-        call,
-        text_name="text",
-        entities_name="entities",
-        limit=MAX_TEXT_LENGTH,
-        too_long=TEXT_TOO_LONG,
-        empty=TEXT_EMPTY,
-    )
+    formatted = read_message_text(call)
     markup = require_inline(read_reply_markup(call))
     unchanged = (formatted.text, formatted.entities) == (message.text, message.entities)
     if unchanged and markup == _inline_markup(message):
@@ -101,14 +84,7 @@ async def edit_message_caption(call: BotCall) -> dict[str, Any]:
     chat, message = message_to_edit(call)
     if message.photo is None:
         raise bad_request("there is no caption in the message to edit")
-    formatted = read_formatted(
-        call,
-        text_name="caption",
-        entities_name="caption_entities",
-        limit=MAX_CAPTION_LENGTH,
-        too_long=CAPTION_TOO_LONG,
-        empty=None,
-    )
+    formatted = read_caption(call)
     markup = require_inline(read_reply_markup(call))
     new_caption = (formatted.text or None, formatted.entities)
     same_caption = new_caption == (message.caption, message.caption_entities)
@@ -161,14 +137,7 @@ async def send_message_draft(call: BotCall) -> bool:
     draft_id = call.params.integer("draft_id") or 0
     if draft_id == 0:
         raise bad_request("draft_id must be non-zero")
-    formatted = read_formatted(
-        call,
-        text_name="text",
-        entities_name="entities",
-        limit=MAX_TEXT_LENGTH,
-        too_long=TEXT_TOO_LONG,
-        empty=None,
-    )
+    formatted = read_message_text(call, allow_empty=True)
     chat.draft = Draft(draft_id, formatted.text, formatted.entities, time.monotonic())
     return True
 
