@@ -72,6 +72,7 @@ class UserRead(BaseModel):
     status: UserStatus
     created_at: datetime
     last_seen_at: datetime
+    blocked_at: datetime | None = None
 
     @property
     def display_language(self) -> Language:

@@ -30,6 +30,8 @@ class User(TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(16), default=UserRole.USER, index=True)
     status: Mapped[str] = mapped_column(String(16), default=UserStatus.NEW, index=True)
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Set when Telegram says the user blocked the bot (403); nothing is sent to them then.
+    blocked_at: Mapped[datetime | None]
 
 
 class UserLog(Base):

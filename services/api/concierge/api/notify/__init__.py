@@ -1,0 +1,1 @@
+"""Notifications: the outbox, broadcasts, and the relay API the bot delivers through."""

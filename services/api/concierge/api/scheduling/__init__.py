@@ -1,0 +1,1 @@
+"""Schedules: periodic jobs fired by any number of worker replicas, once per tick."""
