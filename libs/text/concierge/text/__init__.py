@@ -1,0 +1,1 @@
+"""Text processing shared by ingest and search."""
