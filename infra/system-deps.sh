@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs, when they are missing:
-# nginx (the reverse proxy is tested for real) and chromium (browser tests).
+# nginx (the reverse proxy is tested for real) and a Redis 7 server (the job queue
+# is tested on Redis 6.2, embedded, and on 7, the version compose runs).
 # Uses apt as root, or sudo; otherwise says what to install and fails.
 set -euo pipefail
 
 needed=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || needed+=(nginx)
+redis-server --version 2>/dev/null | grep -q 'v=[7-9]' || needed+=(redis-server)
 
 if [ ${#needed[@]} -eq 0 ]; then
   exit 0
@@ -24,5 +26,8 @@ echo "Installing system packages: ${needed[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null
-# The tests run nginx themselves; the one Debian starts is not needed.
-$sudo systemctl disable --now nginx >/dev/null 2>&1 || $sudo service nginx stop >/dev/null 2>&1 || true
+# The tests start these servers themselves; the ones Debian starts are not needed.
+for service in nginx redis-server; do
+  $sudo systemctl disable --now "$service" >/dev/null 2>&1 \
+    || $sudo service "$service" stop >/dev/null 2>&1 || true
+done

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 from redis.asyncio import Redis
 
 from concierge.streams import StreamGroup
@@ -51,3 +53,73 @@ class TestStreamGroup:
         assert await alive.reclaim(min_idle_ms=60_000) == []
         reclaimed = await alive.reclaim(min_idle_ms=0)
         assert [e.fields["n"] for e in reclaimed] == ["0", "1"]
+
+
+async def delivery_counts(redis: Redis, stream: str) -> dict[str, tuple[str, int]]:
+    rows = await redis.xpending_range(stream, "g", "-", "+", 100)
+    return {row["message_id"]: (row["consumer"], row["times_delivered"]) for row in rows}
+
+
+class TestDeliveries:
+    async def test_each_delivery_is_counted(self, any_redis: Redis) -> None:
+        ids = await add(any_redis, "s", 1)
+        first = StreamGroup(any_redis, "s", "g", "first")
+        await first.ensure()
+        assert [e.deliveries for e in await first.read(10, 10)] == [1]
+        again = StreamGroup(any_redis, "s", "g", "first")  # the same consumer, restarted
+        assert [e.deliveries for e in await again.read(10, 10)] == [2]
+        other = StreamGroup(any_redis, "s", "g", "other")
+        assert [e.deliveries for e in await other.reclaim(min_idle_ms=0)] == [3]
+        assert (await delivery_counts(any_redis, "s"))[ids[0]] == ("other", 3)
+
+    async def test_a_heartbeat_resets_idle_time_without_counting_a_delivery(
+        self, any_redis: Redis
+    ) -> None:
+        ids = await add(any_redis, "s", 2)
+        group = StreamGroup(any_redis, "s", "g", "busy")
+        await group.ensure()
+        await group.read(10, 10)
+        await asyncio.sleep(0.3)
+        assert await group.heartbeat([ids[0]]) == ({ids[0]}, set())
+        other = StreamGroup(any_redis, "s", "g", "other")
+        reclaimed = await other.reclaim(min_idle_ms=250)
+        assert [e.id for e in reclaimed] == [ids[1]]  # the one without a heartbeat
+        assert (await delivery_counts(any_redis, "s"))[ids[0]] == ("busy", 1)
+
+    async def test_a_heartbeat_does_not_take_back_a_reclaimed_entry(self, any_redis: Redis) -> None:
+        ids = await add(any_redis, "s", 1)
+        stalled = StreamGroup(any_redis, "s", "g", "stalled")
+        await stalled.ensure()
+        await stalled.read(10, 10)
+        await StreamGroup(any_redis, "s", "g", "rescuer").reclaim(min_idle_ms=0)
+        assert await stalled.heartbeat(ids) == (set(), set(ids))
+        assert (await delivery_counts(any_redis, "s"))[ids[0]][0] == "rescuer"
+        await stalled.ack(ids[0])
+        assert await stalled.heartbeat(ids) == (set(), set())  # done: neither
+
+    async def test_reclaim_acknowledges_pending_entries_whose_message_is_gone(
+        self, any_redis: Redis
+    ) -> None:
+        ids = await add(any_redis, "s", 2)
+        dead = StreamGroup(any_redis, "s", "g", "dead")
+        await dead.ensure()
+        await dead.read(10, 10)
+        await any_redis.xdel("s", ids[0])  # e.g. trimmed by hand
+        alive = StreamGroup(any_redis, "s", "g", "alive")
+        assert [e.id for e in await alive.reclaim(min_idle_ms=0)] == [ids[1]]
+        assert list(await delivery_counts(any_redis, "s")) == [ids[1]]
+
+
+class TestForgetIdleConsumers:
+    async def test_removes_idle_consumers_that_own_nothing(self, any_redis: Redis) -> None:
+        await add(any_redis, "s", 1)
+        busy = StreamGroup(any_redis, "s", "g", "busy")
+        await busy.ensure()
+        await busy.read(1, 10)  # owns the entry
+        await StreamGroup(any_redis, "s", "g", "old").read(1, 10)  # owns nothing
+        me = StreamGroup(any_redis, "s", "g", "me")
+        await asyncio.sleep(0.2)
+        assert await me.forget_idle_consumers(idle_ms=60_000) == []
+        assert await me.forget_idle_consumers(idle_ms=100) == ["old"]
+        names = [c["name"] for c in await any_redis.xinfo_consumers("s", "g")]
+        assert names == ["busy"]

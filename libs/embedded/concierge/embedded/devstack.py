@@ -29,7 +29,7 @@ log = logging.getLogger("devstack")
 
 DEV_DATABASE = "concierge"
 DEV_ADMIN_ID = 1  # the sandbox user who is an admin in make dev
-DEFAULT_PORTS = {"api": 8000, "bot": 8001, "sandbox": 8010}
+DEFAULT_PORTS = {"api": 8000, "bot": 8001, "worker": 8002, "sandbox": 8010}
 
 
 class DevStackError(RuntimeError):
@@ -127,6 +127,7 @@ def print_banner(wanted: dict[str, int], uses_sandbox: bool) -> None:
         chat,
         f"  API docs                     http://127.0.0.1:{wanted['api']}/api/docs",
         f"  bot health                   http://127.0.0.1:{wanted['bot']}/health",
+        f"  worker metrics (jobs)        http://127.0.0.1:{wanted['worker']}/metrics",
         f"Telegram user {DEV_ADMIN_ID} is an admin. Ctrl-C stops everything; data stays in .dev/",
     ]
     print("\n".join(lines) + "\n", flush=True)  # noqa: T201 (the banner is the point)

@@ -15,12 +15,12 @@ WEBHOOK_SECRET = "e2e-webhook-secret"  # noqa: S105 (tests only)
 ADMIN_ID = 700_001
 
 
-SERVICES = ("sandbox", "api", "bot")
+SERVICES = ("sandbox", "api", "bot", "worker")
 
 
 @dataclass
 class Stack:
-    """api, bot and sandbox wired to each other, to one database and one Redis.
+    """api, bot, worker and sandbox wired to each other, to one database and one Redis.
 
     Ports default to free ones; logs go to one file per service under ``logs``,
     or to stdout when ``logs`` is None.
@@ -59,6 +59,7 @@ class Stack:
             "BOT_PORT": str(self.ports["bot"]),
             "BOT_WEBHOOK_SECRET": self.webhook_secret,
             "SANDBOX_PORT": str(self.ports["sandbox"]),
+            "WORKER_PORT": str(self.ports["worker"]),
             "TELEGRAM_BOT_TOKEN": "",
             **self.extra_env,
         }

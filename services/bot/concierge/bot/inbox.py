@@ -13,15 +13,7 @@ import orjson
 from prometheus_client import Counter
 from redis.asyncio import Redis
 
-# KEYS[1] dedup key, KEYS[2] stream; ARGV[1] update JSON, ARGV[2] dedup TTL in seconds.
-_ACCEPT_SCRIPT = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
-  redis.call('XADD', KEYS[2], '*', 'update', ARGV[1])
-  return 1
-end
-return 0
-"""
-
+from concierge.streams import StreamScripts
 
 UPDATES_RECEIVED = Counter(
     "bot_updates_received_total", "Updates offered to the inbox", ["outcome"]
@@ -51,12 +43,15 @@ class UpdateInbox:
         self.stream = stream
         self.dedup_prefix = f"tg:seen:{bot_id}:"
         self.dedup_ttl_s = dedup_ttl_s
-        self._accept = redis.register_script(_ACCEPT_SCRIPT)
+        self._scripts = StreamScripts(redis)
 
     async def accept(self, update: dict[str, Any]) -> bool:
         """Store the update once; returns False when this update_id was seen before."""
         payload = orjson.dumps(update).decode()
         key = f"{self.dedup_prefix}{update['update_id']}"
-        stored = bool(await self._accept(keys=[key, self.stream], args=[payload, self.dedup_ttl_s]))
+        entry_id = await self._scripts.append_once(
+            self.stream, {"update": payload}, key, self.dedup_ttl_s
+        )
+        stored = entry_id is not None
         UPDATES_RECEIVED.labels("stored" if stored else "duplicate").inc()
         return stored

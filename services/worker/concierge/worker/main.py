@@ -1,0 +1,87 @@
+"""The worker's ASGI app: /health, /ready and /metrics, with the job consumer and the
+scheduler running beside it for the app's lifetime.
+
+On SIGTERM uvicorn ends the lifespan: the scheduler and the consumer stop, running
+jobs get ``stop_grace_s`` to finish, and jobs still running after that are left
+unacknowledged for another replica to reclaim.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from concierge.common.service_app import ReadinessCheck, create_service_app
+from concierge.db import Database
+from concierge.streams import JobQueue, JobWorker, StreamGroup
+from concierge.worker.jobs import WorkerContext, load_jobs
+from concierge.worker.scheduling.scheduler import Scheduler
+from concierge.worker.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: WorkerSettings | None = None) -> FastAPI:
+    settings = settings or WorkerSettings()
+    registry = load_jobs(settings.job_modules)  # a bad module fails the start, not a job
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        database = Database(settings.database_url, pool_size=settings.database_pool_size)
+        app.state.redis, app.state.database = redis, database
+        queue = JobQueue(
+            redis,
+            settings.stream,
+            dedup_ttl_s=settings.dedup_ttl_s,
+            dead_max_len=settings.dead_max_len,
+        )
+        group = StreamGroup(redis, settings.stream, settings.group, settings.consumer_name)
+        run_job = registry.bind(WorkerContext(database, redis, queue))
+        worker = JobWorker(queue, group, run_job, settings.worker_options())
+        scheduler = Scheduler(
+            database, queue, poll_s=settings.scheduler_poll_s, batch=settings.scheduler_batch
+        )
+        log.info(
+            "consuming %s as %s; job types: %s; scheduler %s",
+            settings.stream,
+            settings.consumer_name,
+            ", ".join(registry.types),
+            "on" if settings.scheduler_enabled else "off",
+        )
+        worker.start()
+        scheduling = asyncio.create_task(scheduler.run()) if settings.scheduler_enabled else None
+        try:
+            yield
+        finally:
+            scheduler.stop()
+            await asyncio.gather(
+                worker.shutdown(settings.stop_grace_s),
+                _finish(scheduling, settings.stop_grace_s),
+            )
+            await redis.aclose()
+            await database.dispose()
+
+    def readiness(app: FastAPI) -> Mapping[str, ReadinessCheck]:
+        return {"redis": app.state.redis.ping, "postgres": app.state.database.ping}
+
+    app = create_service_app("worker", settings, lifespan=lifespan, readiness=readiness)
+    app.state.settings = settings
+    return app
+
+
+async def _finish(task: asyncio.Task[None] | None, timeout_s: float) -> None:
+    """Let a stopped loop end its current round; cancel it after timeout_s."""
+    if task is None:
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(task), timeout_s)
+    if not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

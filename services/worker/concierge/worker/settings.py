@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import os
+import socket
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from concierge.common.runner import GRACEFUL_SHUTDOWN_S
+from concierge.common.settings import DatabaseSettingsMixin, RedisSettingsMixin, ServiceSettings
+from concierge.streams import WorkerOptions
+
+# Docker kills 10 s after SIGTERM; uvicorn may drain HTTP connections for
+# GRACEFUL_SHUTDOWN_S first, then running jobs get this long, with a second to spare.
+MAX_STOP_GRACE_S = 10 - GRACEFUL_SHUTDOWN_S - 1
+
+
+def default_consumer_name() -> str:
+    """Unique per process (a container's hostname is its id), so replicas never share one."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class WorkerSettings(DatabaseSettingsMixin, RedisSettingsMixin, ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WORKER_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    port: int = 8002
+    stream: str = Field("jobs", description="Redis stream of jobs; dead ones go to <stream>:dead")
+    group: str = Field("workers", description="Consumer group every replica reads with")
+    consumer_name: str = Field(
+        default_factory=default_consumer_name,
+        description="This process in the group; leave unset so each replica gets its own",
+    )
+    concurrency: int = Field(8, ge=1, description="Jobs one process runs at once")
+    reclaim_after_s: float = Field(
+        60.0, gt=0, description="A job idle this long (its worker died) is taken over"
+    )
+    max_deliveries: int = Field(5, ge=1, description="Deliveries before a job goes to dead")
+    retry_base_s: float = Field(2.0, ge=0, description="Backoff before the first retry")
+    retry_max_s: float = Field(300.0, ge=0, description="Longest backoff between retries")
+    job_timeout_s: float = Field(900.0, gt=0, description="A job running longer fails")
+    stop_grace_s: float = Field(
+        3.0, gt=0, le=MAX_STOP_GRACE_S, description="Time running jobs get after SIGTERM"
+    )
+    job_modules: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Extra modules with a `jobs` registry to load, comma-separated"
+    )
+    dedup_ttl_s: int = Field(86_400, gt=0, description="How long a dedup key blocks a repeat")
+    dead_max_len: int = Field(10_000, gt=0, description="Dead jobs kept (oldest dropped)")
+    scheduler_enabled: bool = True
+    scheduler_poll_s: float = Field(1.0, gt=0, description="How often due schedules are looked for")
+    scheduler_batch: int = Field(100, ge=1, description="Schedules claimed per transaction")
+
+    @field_validator("consumer_name", mode="before")
+    @classmethod
+    def _unset_name_means_default(cls, value: object) -> object:
+        return value or default_consumer_name()
+
+    @field_validator("job_modules", mode="before")
+    @classmethod
+    def _split_modules(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    def worker_options(self) -> WorkerOptions:
+        return WorkerOptions(
+            concurrency=self.concurrency,
+            reclaim_after_s=self.reclaim_after_s,
+            max_deliveries=self.max_deliveries,
+            retry_base_s=self.retry_base_s,
+            retry_max_s=self.retry_max_s,
+            job_timeout_s=self.job_timeout_s,
+        )
