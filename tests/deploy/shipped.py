@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings
 from concierge.api.settings import ApiSettings
 from concierge.bot.settings import BotSettings
 from concierge.sandbox.settings import SandboxSettings
+from concierge.worker.settings import WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -27,6 +28,7 @@ SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
     "api": ApiSettings,
     "bot": BotSettings,
     "sandbox": SandboxSettings,
+    "worker": WorkerSettings,
 }
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message}

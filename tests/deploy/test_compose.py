@@ -15,6 +15,7 @@ from pydantic import SecretStr, ValidationError
 from concierge.bot.settings import UpdateSource
 from concierge.common.runner import GRACEFUL_SHUTDOWN_S
 from concierge.common.settings import PLACEHOLDER_SECRETS
+from concierge.worker.settings import WorkerSettings
 from tests.deploy.shipped import (
     COMPOSE_FILE,
     NGINX_TEMPLATE,
@@ -34,7 +35,23 @@ from tests.deploy.shipped import (
 # Tuning knobs compose leaves at the code's defaults (they are in .env.example, commented).
 LEFT_TO_DEFAULTS = {
     "api": {"max_body_bytes"},
-    "bot": {"max_body_bytes", "update_stream", "consumer_name", "dedup_ttl_s", "handling_attempts"},
+    "bot": {
+        "max_body_bytes",
+        "update_stream",
+        "consumer_name",
+        "dedup_ttl_s",
+        "handling_attempts",
+        "messages_per_second",
+        "private_chat_interval_s",
+        "group_chat_interval_s",
+        "notify_enabled",
+        "notify_batch_size",
+        "notify_lease_s",
+        "notify_poll_interval_s",
+        "notify_report_interval_s",
+        "flood_limit",
+        "flood_window_s",
+    },
     "sandbox": {
         "max_body_bytes",
         "default_bot_token",
@@ -51,6 +68,25 @@ LEFT_TO_DEFAULTS = {
         "webhook_retry_after_cap_s",
         "webhook_timeout_s",
         "callback_answer_window_s",
+    },
+    "worker": {
+        "max_body_bytes",
+        "stream",
+        "group",
+        "consumer_name",  # unset on purpose: each replica names itself
+        "concurrency",
+        "reclaim_after_s",
+        "max_deliveries",
+        "retry_base_s",
+        "retry_max_s",
+        "job_timeout_s",
+        "stop_grace_s",
+        "job_modules",
+        "dedup_ttl_s",
+        "dead_max_len",
+        "scheduler_enabled",
+        "scheduler_poll_s",
+        "scheduler_batch",
     },
 }
 # Secrets that must be set, with no usable default.
@@ -86,7 +122,7 @@ class TestComposeFile:
         }
 
     def test_has_the_whole_product(self, services):
-        expected = {"postgres", "redis", "migrate", "api", "bot", "sandbox", "nginx"}
+        expected = {"postgres", "redis", "migrate", "api", "bot", "worker", "sandbox", "nginx"}
         assert expected <= set(services)
 
     @pytest.mark.parametrize(
@@ -101,7 +137,9 @@ class TestComposeFile:
     def test_optional_parts_are_profiles(self, services, service, profile):
         assert services[service]["profiles"] == [profile]
 
-    @pytest.mark.parametrize("service", ["postgres", "redis", "migrate", "api", "bot", "nginx"])
+    @pytest.mark.parametrize(
+        "service", ["postgres", "redis", "migrate", "api", "bot", "worker", "nginx"]
+    )
     def test_the_core_runs_without_profiles(self, services, service):
         assert "profiles" not in services[service]
 
@@ -166,10 +204,15 @@ class TestLifecycle:
         assert services["migrate"]["restart"] == "no"
         assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
-    @pytest.mark.parametrize("service", ["api", "bot"])
+    @pytest.mark.parametrize("service", ["api", "bot", "worker"])
     def test_services_wait_for_the_migration(self, services, service):
         waits_for = services[service]["depends_on"]["migrate"]
         assert waits_for["condition"] == "service_completed_successfully"
+
+    def test_the_worker_stops_running_jobs_before_docker_kills_it(self, services):
+        grace = WorkerSettings.model_fields["stop_grace_s"].default
+        stop = duration_s(services["worker"]["stop_grace_period"])
+        assert GRACEFUL_SHUTDOWN_S + grace < stop < 10
 
     def test_the_bot_waits_for_the_sandbox_only_when_it_runs(self, services):
         sandbox = services["bot"]["depends_on"]["sandbox"]
@@ -247,6 +290,19 @@ class TestEnvironment:
         assert webhook == f"http://bot:{default_port('bot')}/tg/webhook"
 
 
+class TestWorkerReplicas:
+    def test_can_be_scaled(self, services):
+        worker = services["worker"]
+        assert "container_name" not in worker  # names must be unique per container
+        assert "ports" not in worker  # a host port can be bound once
+        assert worker["deploy"]["replicas"] == "${WORKER_REPLICAS:-1}"
+
+    def test_waits_for_its_stores_and_the_schema(self, services):
+        waits_for = services["worker"]["depends_on"]
+        assert waits_for["postgres"]["condition"] == "service_healthy"
+        assert waits_for["redis"]["condition"] == "service_healthy"
+
+
 class TestNginx:
     def test_is_the_only_published_entry_besides_local_tools(self, services):
         assert services["nginx"]["ports"] == ["8080:8080"]
@@ -281,11 +337,18 @@ class TestPrometheus:
         targets = {
             job["job_name"]: target
             for job in config["scrape_configs"]
-            for static in job["static_configs"]
+            for static in job.get("static_configs", [])
             for target in static["targets"]
         }
         for service in SERVICE_SETTINGS:
-            assert targets[service] == f"{service}:{default_port(service)}"
+            if service != "worker":  # replicas: see the next test
+                assert targets[service] == f"{service}:{default_port(service)}"
+
+    def test_scrapes_every_worker_replica(self):
+        jobs = {job["job_name"]: job for job in load_prometheus()["scrape_configs"]}
+        (discovery,) = jobs["worker"]["dns_sd_configs"]
+        assert discovery["names"] == ["worker"]
+        assert (discovery["type"], discovery["port"]) == ("A", default_port("worker"))
 
 
 class TestEnvExample:
@@ -381,6 +444,18 @@ class TestContainerEnvironment:
         real = {"TELEGRAM_BOT_TOKEN": "123456:real-token"}
         bot = settings_for("bot", {**dotenv, **real})
         assert bot.update_source == UpdateSource.POLLING
+
+    def test_worker(self, settings_for, dotenv):
+        worker = settings_for("worker", dotenv)
+        password = REAL_SECRETS["POSTGRES_PASSWORD"]
+        assert (
+            worker.database_url
+            == f"postgresql+asyncpg://concierge:{password}@postgres:5432/concierge"
+        )
+        assert worker.redis_url == "redis://redis:6379/0"
+        assert (worker.environment, worker.host, worker.port) == ("prod", "0.0.0.0", 8002)  # noqa: S104
+        assert worker.consumer_name  # hostname-pid: a name of its own per replica
+        assert worker.job_modules == ()
 
     def test_sandbox(self, settings_for, dotenv):
         sandbox = settings_for("sandbox", dotenv)

@@ -9,12 +9,16 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from concierge.bot.settings import SANDBOX_BOT_TOKEN
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis
 from tests.support.infra import migrated_database
 from tests.support.sandbox import SandboxUser
 from tests.support.stack import Stack
 
 E2E_REDIS_DB = 1  # other tests flush db 0
+# The stack's bot. Named explicitly: the sandbox's user side otherwise talks to the bot
+# that called it last, which after test_polling is a bot that has stopped.
+BOT_ID = int(SANDBOX_BOT_TOKEN.split(":")[0])
 
 
 @pytest.fixture(scope="session")
@@ -56,5 +60,5 @@ _next_user = iter(range(810_000, 820_000))
 @pytest.fixture
 async def user(stack: Stack) -> AsyncIterator[SandboxUser]:
     """A Telegram user nobody has seen yet, talking to the bot through the sandbox."""
-    async with SandboxUser.connect(stack.url("sandbox"), next(_next_user)) as person:
+    async with SandboxUser.connect(stack.url("sandbox"), next(_next_user), BOT_ID) as person:
         yield person

@@ -12,9 +12,24 @@ from concierge.contracts.identity import (
     UserStatusChange,
     UserUpdate,
 )
+from concierge.contracts.notify import (
+    BroadcastCreate,
+    BroadcastRead,
+    ChatBlocked,
+    ClaimedBatch,
+    ClaimedNotification,
+    ClaimRequest,
+    DeliveryReport,
+    NotificationCreate,
+    NotificationRead,
+    ReportBatch,
+    ReportSummary,
+)
 
 ACTING_USER_HEADER = "X-Acting-User"
 USERS = "/api/v1/users"
+NOTIFICATIONS = "/api/v1/notifications"
+BROADCASTS = "/api/v1/admin/broadcasts"
 
 
 class ApiClient:
@@ -78,3 +93,55 @@ class ApiClient:
             headers={ACTING_USER_HEADER: str(acting_admin)},
         )
         return UserPage.model_validate(response.json())
+
+    # --- notifications ------------------------------------------------------------
+
+    async def create_notification(
+        self, notification: NotificationCreate
+    ) -> tuple[NotificationRead, bool]:
+        """Queue a notification; returns it and whether it is new (False: the key was used)."""
+        # The dedup key makes a retried POST harmless.
+        response = await self.http.request(
+            "POST", NOTIFICATIONS, json=notification.model_dump(mode="json"), idempotent=True
+        )
+        return NotificationRead.model_validate(response.json()), response.status_code == 201
+
+    async def claim_notifications(self, limit: int, lease_s: float) -> list[ClaimedNotification]:
+        """Lease due notifications (at most one per chat). Not retried here: a lost answer
+        leaves rows leased, and they come back when the lease runs out."""
+        body = ClaimRequest(limit=limit, lease_s=lease_s).model_dump(mode="json")
+        response = await self.http.request("POST", f"{NOTIFICATIONS}/claims", json=body)
+        return ClaimedBatch.model_validate(response.json()).items
+
+    async def report_deliveries(self, reports: list[DeliveryReport]) -> ReportSummary:
+        # Applying a report twice changes nothing (it only moves leased rows), so retry.
+        body = ReportBatch(reports=reports).model_dump(mode="json")
+        response = await self.http.request(
+            "POST", f"{NOTIFICATIONS}/reports", json=body, idempotent=True
+        )
+        return ReportSummary.model_validate(response.json())
+
+    async def set_chat_blocked(self, chat_id: int, blocked: bool) -> None:
+        """The user blocked (or unblocked) the bot: stop (or resume) notifying them."""
+        await self.http.request(
+            "PUT",
+            f"{NOTIFICATIONS}/chats/{chat_id}/blocked",
+            json=ChatBlocked(blocked=blocked).model_dump(mode="json"),
+        )
+
+    async def create_broadcast(
+        self, acting_admin: int, broadcast: BroadcastCreate
+    ) -> BroadcastRead:
+        response = await self.http.request(
+            "POST",
+            BROADCASTS,
+            json=broadcast.model_dump(mode="json"),
+            headers={ACTING_USER_HEADER: str(acting_admin)},
+        )
+        return BroadcastRead.model_validate(response.json())
+
+    async def get_broadcast(self, acting_admin: int, broadcast_id: int) -> BroadcastRead:
+        response = await self.http.request(
+            "GET", f"{BROADCASTS}/{broadcast_id}", headers={ACTING_USER_HEADER: str(acting_admin)}
+        )
+        return BroadcastRead.model_validate(response.json())

@@ -48,4 +48,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit happens before the response is sent, so a commit that
+# fails reaches the client as an error instead of after a 200 it already has.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

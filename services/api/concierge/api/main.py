@@ -1,4 +1,4 @@
-"""The api application: identity now; every desk adds its router here."""
+"""The api application: identity and notify now; every desk adds its router here."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from concierge.api.identity.endpoints import router as identity_router
 from concierge.api.migrate import upgrade_database
+from concierge.api.notify.endpoints import router as notify_router
 from concierge.api.settings import ApiSettings
 from concierge.common.service_app import ReadinessCheck, create_service_app
 from concierge.db import Database
@@ -38,5 +39,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(identity_router)
+    v1.include_router(notify_router)
     app.include_router(v1)
     return app

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext
 
 from concierge.bot.consumer import RetryBook
 from concierge.bot.users import UserDirectory
+
+if TYPE_CHECKING:
+    from concierge.bot.flood import FloodGuard
 
 _KEY = "concierge"
 
@@ -17,6 +20,7 @@ _KEY = "concierge"
 class BotDeps:
     users: UserDirectory
     retries: RetryBook
+    flood: FloodGuard
 
 
 def install(application: Application[Any, Any, Any, Any, Any, Any], deps: BotDeps) -> None:

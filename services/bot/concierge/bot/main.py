@@ -1,8 +1,10 @@
-"""The bot's ASGI app: the webhook route, the update consumer, the poller.
+"""The bot's ASGI app: the webhook route, the update consumer, the poller, the relay.
 
 The webhook stores each update durably (see inbox.py) and answers 200; the
 consumer hands stored updates to python-telegram-bot and acknowledges them after
-their handlers finish. In polling mode a poller fills the same inbox.
+their handlers finish. In polling mode a poller fills the same inbox. The outbox
+relay (notify/relay.py) sends api's notifications beside them, under the same
+sending budget as the replies.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from redis.exceptions import RedisError
 
 from concierge.bot import deps
 from concierge.bot.consumer import RetryBook, UpdateConsumer
+from concierge.bot.flood import FloodGuard
 from concierge.bot.inbox import InvalidUpdate, UpdateInbox, parse_update
+from concierge.bot.notify.pacing import DeliveryPacing
+from concierge.bot.notify.relay import OutboxRelay, RelaySettings
 from concierge.bot.polling import Poller
 from concierge.bot.settings import WEBHOOK_PATH, BotSettings, UpdateSource
 from concierge.bot.telegram_app import (
@@ -53,10 +58,16 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
             stack.push_async_callback(redis.aclose)
             http = ServiceClient(settings.api_url, settings.service_token.get_secret_value())
             stack.push_async_callback(http.aclose)
-            application = build_application(settings)
+            pacing = DeliveryPacing.create(
+                settings.messages_per_second,
+                settings.private_chat_interval_s,
+                settings.group_chat_interval_s,
+            )
+            application = build_application(settings, pacing)
             book = RetryBook(settings.handling_attempts)
             api = ApiClient(http)
-            deps.install(application, deps.BotDeps(UserDirectory(api, redis), book))
+            flood = FloodGuard(redis, settings.flood_limit, settings.flood_window_s)
+            deps.install(application, deps.BotDeps(UserDirectory(api, redis), book, flood))
             await stack.enter_async_context(application)  # initialize: getMe
             stream = f"{settings.update_stream}:{application.bot.id}"  # one per bot token
             inbox = UpdateInbox(redis, stream, application.bot.id, settings.dedup_ttl_s)
@@ -72,6 +83,9 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
             if settings.update_source == UpdateSource.POLLING:
                 poller = Poller(application, inbox, ALLOWED_UPDATES)
                 _run_beside(stack, "poller", poller.run(), poller.stop)
+            if settings.notify_enabled:
+                relay = OutboxRelay(api, application.bot, pacing, relay_settings(settings))
+                _run_beside(stack, "outbox-relay", relay.run(), relay.stop)
             yield
 
     def readiness(app: FastAPI) -> Mapping[str, ReadinessCheck]:
@@ -98,6 +112,15 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
         return Response(status_code=200)
 
     return app
+
+
+def relay_settings(settings: BotSettings) -> RelaySettings:
+    return RelaySettings(
+        batch_size=settings.notify_batch_size,
+        lease_s=settings.notify_lease_s,
+        poll_interval_s=settings.notify_poll_interval_s,
+        report_interval_s=settings.notify_report_interval_s,
+    )
 
 
 class _BackgroundTask:

@@ -46,6 +46,28 @@ class BotSettings(RedisSettingsMixin, ServiceSettings):
     dedup_ttl_s: int = 48 * 3600
     handling_attempts: int = 5
 
+    # Telegram's limits, kept on our side (replies and notifications share them).
+    # 28.8 rather than 29: an evenly spaced 28.8/s stays under 30 in every second even when
+    # the far side stamps one request up to 40 ms late (a pause on Telegram's side).
+    messages_per_second: float = Field(
+        28.8, gt=0, le=1000, description="Messages the bot sends per second, all chats together"
+    )
+    private_chat_interval_s: float = Field(
+        1.05, ge=0, le=3600, description="Seconds between notifications to one private chat"
+    )
+    group_chat_interval_s: float = Field(
+        3.15, ge=0, le=3600, description="Seconds between notifications to one group (20/min)"
+    )
+    # The outbox relay (notifications from api).
+    notify_enabled: bool = True
+    notify_batch_size: int = Field(100, ge=1, le=500)
+    notify_lease_s: float = Field(60.0, ge=2, le=3600)
+    notify_poll_interval_s: float = Field(0.25, gt=0, le=60)
+    notify_report_interval_s: float = Field(0.2, gt=0, le=60)
+    # Incoming flood control: more messages than this in the window get one "slow down".
+    flood_limit: int = Field(20, ge=1, le=10_000)
+    flood_window_s: float = Field(60.0, gt=0, le=86_400)
+
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
     def _empty_token_means_sandbox(cls, value: object) -> object:

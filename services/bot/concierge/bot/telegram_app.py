@@ -8,7 +8,10 @@ from typing import Any
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
+from concierge.bot import flood
 from concierge.bot.core import handlers as core_handlers
+from concierge.bot.notify import handlers as notify_handlers
+from concierge.bot.notify.pacing import DeliveryPacing, PacedRateLimiter
 from concierge.bot.settings import BotSettings, UpdateSource
 from concierge.contracts.identity import Language
 
@@ -18,15 +21,18 @@ TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
-def build_application(settings: BotSettings) -> TelegramApp:
+def build_application(settings: BotSettings, pacing: DeliveryPacing) -> TelegramApp:
     application: TelegramApp = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
+        .rate_limiter(PacedRateLimiter(pacing))
         .updater(None)
         .build()
     )
+    flood.register(application)  # group -1: before everything else
+    notify_handlers.register(application)
     core_handlers.register(application)
     return application
 

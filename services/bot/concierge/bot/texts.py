@@ -26,6 +26,10 @@ TEXTS: dict[Language, dict[str, str]] = {
         "unknown_text": "I can't answer free text yet. Use the menu below or /help.",
         "unsupported": "I can only read text messages for now. Use the menu below or /help.",
         "error": "😔 Something went wrong on my side. Please try again in a minute.",
+        "slow_down": (
+            "🐢 You are writing faster than I can keep up with. "
+            "I will read your messages again in about {seconds} s."
+        ),
         "button_language": "🌐 Язык: русский",
         "button_help": "❓ Help",
         "button_menu": "⬅️ Menu",
@@ -55,6 +59,10 @@ TEXTS: dict[Language, dict[str, str]] = {
         "unknown_text": "Пока я не умею отвечать на свободный текст. Откройте меню или /help.",
         "unsupported": "Пока я понимаю только текстовые сообщения. Откройте меню или /help.",
         "error": "😔 У меня что-то сломалось. Попробуйте ещё раз через минуту.",
+        "slow_down": (
+            "🐢 Вы пишете быстрее, чем я успеваю читать. "
+            "Я снова буду отвечать примерно через {seconds} с."
+        ),
         "button_language": "🌐 Language: English",
         "button_help": "❓ Помощь",
         "button_menu": "⬅️ Меню",

@@ -64,6 +64,10 @@ class UserDirectory:
         await self.api.update_user(user.id, UserUpdate(language=language))
         await self._remember(user.id, language)
 
+    async def set_blocked(self, chat_id: int, blocked: bool) -> None:
+        """The user blocked the bot (or came back): api stops (or resumes) notifying them."""
+        await self.api.set_chat_blocked(chat_id, blocked)
+
     async def _remember(self, telegram_id: int, language: Language) -> None:
         await self.redis.set(self._key(telegram_id), language.value, ex=LANGUAGE_TTL_S)
 

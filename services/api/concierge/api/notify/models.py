@@ -1,26 +1,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from concierge.contracts.notify import OutboxStatus
 from concierge.db import Base, TimestampMixin
 
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"  # waiting for next_attempt_at
-    LEASED = "leased"  # a relay took it; lease_until says until when
-    SENT = "sent"
-    DEAD = "dead"  # will never be sent (Telegram refused it, or out of attempts)
-    SKIPPED = "skipped"  # the recipient blocked the bot
+__all__ = ["Broadcast", "Outbox", "OutboxStatus"]
 
 
 class Outbox(TimestampMixin, Base):
-    """One notification to one chat, written in the transaction of the change behind it."""
+    """One notification to one chat, written in the transaction of the change behind it.
+
+    While a row is leased, ``next_attempt_at`` equals ``lease_until``: the relay's next
+    attempt is when the lease runs out, so one index finds both kinds of due rows.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -30,6 +28,13 @@ class Outbox(TimestampMixin, Base):
         Index(
             "ix_outbox_due",
             "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'leased')"),
+        ),
+        # A chat's unfinished rows in order: only the first of them may be claimed (0003).
+        Index(
+            "ix_outbox_chat_queue",
+            "chat_id",
+            "id",
             postgresql_where=text("status IN ('pending', 'leased')"),
         ),
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -147,6 +147,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error outside an update", exc_info=context.error)
         return
     deps = deps_of(context)
+    if isinstance(context.error, Forbidden) and update.effective_chat is not None:
+        await _blocked_us(update.effective_chat.id, context)
+        return
     delay = _retry_delay(context.error)
     if delay is not None and not deps.retries.is_final_attempt(update.update_id):
         deps.retries.request_retry(update.update_id, delay)
@@ -154,6 +157,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("update %s failed", update.update_id, exc_info=context.error)
     deps.retries.give_up(update.update_id)
     await _apologise(update, context)
+
+
+async def _blocked_us(chat_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram said 403 to a reply: the user blocked the bot. Nothing to apologise to;
+    api stops notifying them until they write again."""
+    log.info("chat %s blocked the bot", chat_id)
+    try:
+        await deps_of(context).users.set_blocked(chat_id, True)
+    except Exception as exc:  # the next notification's 403 will tell api again
+        log.warning("could not record that chat %s blocked the bot: %r", chat_id, exc)
 
 
 async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

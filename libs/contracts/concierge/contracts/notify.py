@@ -1,0 +1,254 @@
+"""Notification models shared by ``api`` (the outbox) and ``bot`` (the relay that sends it).
+
+A notification is one message to one chat. Other services queue it with a dedup key
+(``POST /api/v1/notifications``); the bot's relay claims due ones under a lease,
+sends them and reports each outcome back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from concierge.contracts.identity import UserRole, UserStatus
+
+MAX_TEXT_LENGTH = 4096  # Telegram's limit, counted after entity parsing
+# Markup may make the raw text longer than what is shown; Telegram refuses the rest (400).
+MAX_FORMATTED_LENGTH = 4 * MAX_TEXT_LENGTH
+MAX_CALLBACK_BYTES = 64
+MAX_CLAIM = 500
+MAX_REPORT = 1000
+MAX_LEASE_S = 3600
+MAX_RETRY_AFTER_S = 86_400
+MAX_ERROR_LENGTH = 1000
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for next_attempt_at
+    LEASED = "leased"  # a relay took it; lease_until says until when
+    SENT = "sent"
+    DEAD = "dead"  # will never be sent (Telegram refused it, or out of attempts)
+    SKIPPED = "skipped"  # the recipient blocked the bot
+
+
+class DeliveryOutcome(StrEnum):
+    """What happened when the relay tried to send one notification."""
+
+    SENT = "sent"
+    RATE_LIMITED = "rate_limited"  # 429: wait retry_after; not a failed attempt
+    FAILED = "failed"  # a timeout or network error: a failed attempt, retried with backoff
+    REJECTED = "rejected"  # 400: Telegram will never accept it
+    BLOCKED = "blocked"  # 403: the user blocked the bot (or it left the group)
+    RELEASED = "released"  # not tried (the relay is stopping): due again at once
+
+
+ParseMode = Literal["HTML", "MarkdownV2", "Markdown"]
+ChatId = Annotated[
+    int,
+    Field(ge=-(2**53), le=2**53, description="Telegram chat id: a user's id, or a negative group"),
+]
+DedupKey = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Kind = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,63}$")]
+
+
+class WebAppInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(pattern=r"^https://", max_length=2048)
+
+
+def check_message_text(text: str, parse_mode: ParseMode | None) -> None:
+    """Refuse what Telegram surely refuses; markup is measured by Telegram itself."""
+    if not text.strip():
+        raise ValueError("text is blank")
+    if parse_mode is None and len(text) > MAX_TEXT_LENGTH:
+        raise ValueError(f"plain text is over {MAX_TEXT_LENGTH} characters")
+
+
+class InlineButton(BaseModel):
+    """An inline keyboard button: a callback, a link or a Mini App."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=256)
+    callback_data: str | None = Field(None, min_length=1, max_length=MAX_CALLBACK_BYTES)
+    url: str | None = Field(None, pattern=r"^(https?|tg)://", max_length=2048)
+    web_app: WebAppInfo | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Self:
+        actions = [self.callback_data, self.url, self.web_app]
+        if sum(action is not None for action in actions) != 1:
+            raise ValueError("a button has exactly one of callback_data, url, web_app")
+        if self.callback_data and len(self.callback_data.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback_data is over {MAX_CALLBACK_BYTES} bytes")
+        return self
+
+
+class InlineKeyboard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inline_keyboard: list[Annotated[list[InlineButton], Field(min_length=1, max_length=8)]] = Field(
+        min_length=1, max_length=100
+    )
+
+
+class MessagePayload(BaseModel):
+    """What the bot sends: ``sendMessage``'s text, parse_mode and inline keyboard."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_FORMATTED_LENGTH)
+    parse_mode: ParseMode | None = None
+    reply_markup: InlineKeyboard | None = None
+
+    @model_validator(mode="after")
+    def _fits_telegram(self) -> Self:
+        check_message_text(self.text, self.parse_mode)
+        return self
+
+
+class NotificationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dedup_key: DedupKey = Field(description="The same key twice is one notification")
+    chat_id: ChatId
+    kind: Kind = Field(description="What it is about, for example market.listing_approved")
+    payload: MessagePayload
+
+    @model_validator(mode="after")
+    def _has_a_chat(self) -> Self:
+        if self.chat_id == 0:
+            raise ValueError("chat_id 0 names no chat")
+        return self
+
+
+class NotificationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    dedup_key: str
+    chat_id: int
+    kind: str
+    payload: MessagePayload
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+    broadcast_id: int | None
+    created_at: datetime
+
+
+# --- the relay's side ---------------------------------------------------------------
+
+
+class ClaimRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(100, ge=1, le=MAX_CLAIM)
+    lease_s: float = Field(60.0, ge=1.0, le=MAX_LEASE_S)
+
+
+class ClaimedNotification(BaseModel):
+    """A notification leased to the caller until ``lease_until``: send it, then report."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    chat_id: int
+    kind: str
+    payload: MessagePayload
+    attempts: int
+    lease_until: datetime
+
+
+class ClaimedBatch(BaseModel):
+    items: list[ClaimedNotification]
+
+
+class DeliveryReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int = Field(gt=0, lt=2**63)
+    outcome: DeliveryOutcome
+    retry_after_s: float | None = Field(None, gt=0, le=MAX_RETRY_AFTER_S)
+    error: str | None = Field(None, max_length=MAX_ERROR_LENGTH)
+
+    @model_validator(mode="after")
+    def _retry_after_only_when_limited(self) -> Self:
+        limited = self.outcome == DeliveryOutcome.RATE_LIMITED
+        if limited != (self.retry_after_s is not None):
+            raise ValueError("retry_after_s is given with outcome rate_limited, and only then")
+        return self
+
+
+class ReportBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reports: list[DeliveryReport] = Field(min_length=1, max_length=MAX_REPORT)
+
+
+class ReportSummary(BaseModel):
+    applied: int = Field(description="Reports that changed a notification")
+    ignored: int = Field(description="Unknown ids, or notifications no longer leased")
+
+
+class ChatBlocked(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    blocked: bool
+
+
+# --- broadcasts ---------------------------------------------------------------------
+
+
+class Audience(BaseModel):
+    """Who gets a broadcast: every user who has not blocked the bot, narrowed by these."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: UserRole | None = None
+    status: UserStatus | None = None
+
+
+class BroadcastCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_FORMATTED_LENGTH)
+    parse_mode: ParseMode | None = None
+    audience: Audience = Field(default_factory=Audience)
+
+    def payload(self) -> MessagePayload:
+        return MessagePayload(text=self.text, parse_mode=self.parse_mode)
+
+    @model_validator(mode="after")
+    def _fits_telegram(self) -> Self:
+        check_message_text(self.text, self.parse_mode)
+        return self
+
+
+class BroadcastProgress(BaseModel):
+    pending: int = 0
+    leased: int = 0
+    sent: int = 0
+    dead: int = 0
+    skipped: int = 0
+
+    @property
+    def finished(self) -> int:
+        return self.sent + self.dead + self.skipped
+
+
+class BroadcastRead(BaseModel):
+    id: int
+    text: str
+    audience: Audience
+    total: int
+    created_by: int
+    created_at: datetime
+    progress: BroadcastProgress
+    done: bool = Field(description="Every recipient's notification is sent, dead or skipped")

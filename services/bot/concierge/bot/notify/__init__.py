@@ -1,0 +1,1 @@
+"""Notify in the bot: the relay that sends the outbox at the pace Telegram allows."""

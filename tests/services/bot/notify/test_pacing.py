@@ -1,0 +1,141 @@
+"""The global budget and the per-chat spacing, on a clock the test moves."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+
+import pytest
+
+from concierge.bot.notify.pacing import ChatPacer, SendBudget, counts_as_message
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def send_times(
+    budget: SendBudget, clock: FakeClock, count: int, late_s: float | list[float] = 0.0
+) -> list[float]:
+    """When ``count`` back-to-back senders send, each waking ``late_s`` after its slot."""
+    lateness = late_s if isinstance(late_s, list) else [late_s] * count
+    times = []
+    for late in lateness:
+        slot = budget.reserve()
+        clock.now = max(clock.now, slot) + late
+        budget.settle(slot)
+        times.append(clock.now)
+    return times
+
+
+def most_in_any_window(times: list[float], window_s: float = 1.0) -> int:
+    return max(sum(1 for t in times if start - window_s < t <= start) for start in times)
+
+
+class TestSendBudget:
+    def test_the_first_send_goes_at_once(self) -> None:
+        clock = FakeClock()
+        budget = SendBudget(29, clock=clock)
+        assert budget.reserve() == clock.now
+
+    def test_sends_are_spaced_evenly(self) -> None:
+        clock = FakeClock()
+        budget = SendBudget(25, clock=clock)
+        times = send_times(budget, clock, 50)
+        gaps = {round(b - a, 6) for a, b in itertools.pairwise(times)}
+        assert gaps == {0.04}
+
+    def test_a_little_lateness_keeps_the_rate(self) -> None:
+        clock = FakeClock()
+        budget = SendBudget(29, clock=clock)
+        times = send_times(budget, clock, 291, late_s=0.002)  # each wakes 2 ms late
+        assert (times[-1] - times[0]) == pytest.approx(10.0, abs=0.01)
+
+    @pytest.mark.parametrize("late_s", [0.0, 0.001, 0.004, 0.02, 0.1])
+    def test_never_more_than_30_in_any_second(self, late_s: float) -> None:
+        clock = FakeClock()
+        budget = SendBudget(29, clock=clock)
+        assert most_in_any_window(send_times(budget, clock, 300, late_s)) <= 30
+
+    def test_a_stalled_send_is_not_followed_closely(self) -> None:
+        clock = FakeClock()
+        budget = SendBudget(29, clock=clock)
+        stalls = [0.0] * 40 + [0.03] + [0.0] * 40  # one send goes out 30 ms late
+        times = send_times(budget, clock, len(stalls), stalls)
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert min(gaps) >= 1 / 29 - 1e-9
+        assert most_in_any_window(times) <= 29
+
+    @pytest.mark.parametrize("seed", range(5))
+    def test_random_stalls_never_make_30_in_a_second(self, seed: int) -> None:
+        rng = random.Random(seed)
+        clock = FakeClock()
+        budget = SendBudget(29, clock=clock)
+        stalls = [rng.choice([0.0, 0.0, 0.001, 0.004, 0.02, 0.05]) for _ in range(600)]
+        assert most_in_any_window(send_times(budget, clock, 600, stalls)) <= 30
+
+    def test_an_idle_spell_is_not_a_burst(self) -> None:
+        clock = FakeClock()
+        budget = SendBudget(10, clock=clock)
+        send_times(budget, clock, 5)
+        clock.now += 60
+        times = send_times(budget, clock, 5)
+        assert times[1] - times[0] == pytest.approx(0.1)
+
+    async def test_acquire_waits_for_the_slot(self) -> None:
+        budget = SendBudget(50)
+        started = time.monotonic()
+        for _ in range(11):
+            await budget.acquire()
+        assert 0.19 <= time.monotonic() - started < 0.4
+
+    async def test_concurrent_callers_take_turns(self) -> None:
+        budget = SendBudget(50)
+        started = time.monotonic()
+        await asyncio.gather(*(budget.acquire() for _ in range(11)))
+        assert 0.19 <= time.monotonic() - started < 0.4
+
+
+class TestChatPacer:
+    def test_private_and_group_intervals(self) -> None:
+        clock = FakeClock()
+        pacer = ChatPacer(1.05, 3.15, clock)
+        assert pacer.ready_at(42) == 0
+        pacer.note_sent(42)
+        pacer.note_sent(-100123)
+        assert pacer.ready_at(42) == pytest.approx(clock.now + 1.05)
+        assert pacer.ready_at(-100123) == pytest.approx(clock.now + 3.15)
+        assert pacer.ready_at(43) == 0
+
+    def test_forgets_chats_free_again(self) -> None:
+        clock = FakeClock()
+        pacer = ChatPacer(1.0, 3.0, clock)
+        for chat in range(1, 10_001):
+            pacer.note_sent(chat)
+        assert pacer.ready_at(1) > 0
+        clock.now += 5
+        pacer.note_sent(20_000)  # one too many: the chats free again are forgotten
+        assert pacer.ready_at(1) == 0
+        assert pacer.ready_at(20_000) == clock.now + 1.0
+
+
+class TestCountsAsMessage:
+    @pytest.mark.parametrize(
+        "endpoint", ["sendMessage", "sendPhoto", "editMessageText", "copyMessage", "forwardMessage"]
+    )
+    def test_messages(self, endpoint: str) -> None:
+        assert counts_as_message(endpoint)
+
+    @pytest.mark.parametrize(
+        "endpoint",
+        ["getMe", "answerCallbackQuery", "sendChatAction", "sendMessageDraft", "setWebhook",
+         "deleteMessage", "getUpdates"],
+    )  # fmt: skip
+    def test_not_messages(self, endpoint: str) -> None:
+        assert not counts_as_message(endpoint)
