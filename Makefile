@@ -24,11 +24,11 @@ $(STAMP): requirements-dev.txt constraints.txt $(wildcard libs/*/pyproject.toml 
 install: $(STAMP) ## Create .venv and install every service, lib and dev tool (pinned)
 
 .PHONY: dev
-dev: install ## Run the whole product locally: embedded Postgres+Redis, sandbox, api, bot
+dev: install ## Run the whole product locally: embedded Postgres+Redis, sandbox, api, bot, worker
 	$(PY) -m concierge.embedded.devstack
 
 .PHONY: system-deps
-system-deps: ## Install the system packages the tests need (nginx, chromium) if missing
+system-deps: ## Install the system packages the tests need (nginx, Redis 7) if missing
 	bash infra/system-deps.sh
 
 .PHONY: lint
