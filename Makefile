@@ -18,6 +18,7 @@ $(STAMP): requirements-dev.txt constraints.txt $(wildcard libs/*/pyproject.toml 
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m concierge.embedded.contrib
 	touch $(STAMP)
 
 .PHONY: install

@@ -1,0 +1,1 @@
+"""Ingest: sources (feeds, pages, channels) and the documents taken from them."""

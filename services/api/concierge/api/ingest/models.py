@@ -1,0 +1,136 @@
+"""The knowledge store every desk searches: sources and their documents.
+
+The worker writes documents (fetched, cleaned, de-duplicated, embedded); the api
+searches them. A duplicate is kept as a row linked to its original
+(``duplicate_of``) so "also in …" can be shown; search reads originals only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from concierge.db import Base, TimestampMixin
+
+EMBEDDING_DIMENSIONS = (
+    384  # all-MiniLM-L6-v2, multilingual-e5-small, paraphrase-multilingual-MiniLM
+)
+
+
+class SourceKind(StrEnum):
+    RSS = "rss"
+    WEB = "web"  # a single page, re-read for changes
+    TELEGRAM = "telegram"  # a channel, filled by the userbot
+
+
+class DocumentKind(StrEnum):
+    POST = "post"
+    ARTICLE = "article"
+    LISTING = "listing"
+
+
+class DuplicateKind(StrEnum):
+    EXACT = "exact"  # same normalised text, or the same GUID again
+    NEAR = "near"  # simhash within 3 bits
+    SEMANTIC = "semantic"  # embedding cosine above the threshold within 72 h
+
+
+class Source(TimestampMixin, Base):
+    __tablename__ = "sources"
+    __table_args__ = (
+        CheckConstraint("kind IN ('rss', 'web', 'telegram')", name="kind_allowed"),
+        CheckConstraint("(url IS NOT NULL) OR (handle IS NOT NULL)", name="url_or_handle"),
+        Index("uq_sources_kind_url", "kind", "url", unique=True,
+              postgresql_where=sql("url IS NOT NULL")),
+        Index("uq_sources_kind_handle", "kind", "handle", unique=True,
+              postgresql_where=sql("handle IS NOT NULL")),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(Text)
+    handle: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    poll_interval_s: Mapped[float] = mapped_column(Float, default=900.0)
+    next_check_at: Mapped[datetime] = mapped_column(server_default=sql("now()"), index=True)
+    last_checked_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default=sql("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(default=True, server_default=sql("true"))
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('post', 'article', 'listing')", name="kind_allowed"),
+        CheckConstraint(
+            "duplicate_kind IS NULL OR duplicate_kind IN ('exact', 'near', 'semantic')",
+            name="duplicate_kind_allowed",
+        ),
+        Index("uq_documents_source_external", "source_id", "external_id", unique=True),
+        Index("uq_documents_original_hash", "content_hash", unique=True,
+              postgresql_where=sql("duplicate_of IS NULL")),
+        Index("ix_documents_tsv", "tsv", postgresql_using="gin"),
+        Index("ix_documents_title_trgm", "title", postgresql_using="gin",
+              postgresql_ops={"title": "gin_trgm_ops"}),
+        Index("ix_documents_embedding", "embedding", postgresql_using="hnsw",
+              postgresql_with={"m": 16, "ef_construction": 64},
+              postgresql_ops={"embedding": "vector_cosine_ops"}),
+        Index("ix_documents_published_at", "published_at"),
+        Index("ix_documents_band0", "band0"),
+        Index("ix_documents_band1", "band1"),
+        Index("ix_documents_band2", "band2"),
+        Index("ix_documents_band3", "band3"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default=DocumentKind.POST)
+    external_id: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="", server_default="")
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    published_at: Mapped[datetime]
+    fetched_at: Mapped[datetime] = mapped_column(server_default=sql("now()"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    simhash: Mapped[int] = mapped_column(BigInteger)
+    band0: Mapped[int] = mapped_column(Integer)
+    band1: Mapped[int] = mapped_column(Integer)
+    band2: Mapped[int] = mapped_column(Integer)
+    band3: Mapped[int] = mapped_column(Integer)
+    embedding: Mapped[list[float] | None] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
+    embedding_model: Mapped[str | None] = mapped_column(String(128))
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"), index=True
+    )
+    duplicate_kind: Mapped[str | None] = mapped_column(String(16))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    tsv: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('russian', coalesce(title, '')), 'A') || "
+            "setweight(to_tsvector('russian', coalesce(text, '')), 'B')",
+            persisted=True,
+        ),
+    )
