@@ -27,23 +27,12 @@ from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
+from concierge.contracts.search import DocumentKind
 from concierge.db import Base, TimestampMixin
 
 EMBEDDING_DIMENSIONS = (
     384  # all-MiniLM-L6-v2, multilingual-e5-small, paraphrase-multilingual-MiniLM
 )
-
-
-class SourceKind(StrEnum):
-    RSS = "rss"
-    WEB = "web"  # a single page, re-read for changes
-    TELEGRAM = "telegram"  # a channel, filled by the userbot
-
-
-class DocumentKind(StrEnum):
-    POST = "post"
-    ARTICLE = "article"
-    LISTING = "listing"
 
 
 class DuplicateKind(StrEnum):

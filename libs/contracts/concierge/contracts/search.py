@@ -1,0 +1,116 @@
+"""Search, answers and embeddings: the models shared by api, worker and bot.
+
+The api serves ``GET /api/v1/search`` and ``POST /api/v1/assistant/answer``; the
+worker serves ``POST /embed`` (query embeddings for the api, batched). The bot and
+later the Mini App read these shapes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_QUERY_LENGTH = 2000
+MAX_PAGE = 50
+MAX_EMBED_BATCH = 64
+MAX_EMBED_TEXT = 8000
+
+
+class DocumentKind(StrEnum):
+    POST = "post"  # a channel post or a feed item
+    ARTICLE = "article"  # a web page
+    LISTING = "listing"  # a market listing
+
+
+class SourceKind(StrEnum):
+    RSS = "rss"
+    WEB = "web"
+    TELEGRAM = "telegram"
+
+
+Query = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUERY_LENGTH)
+]
+
+
+class SourceRef(BaseModel):
+    id: int
+    kind: SourceKind
+    title: str | None
+
+
+class SearchHit(BaseModel):
+    id: int
+    kind: DocumentKind
+    title: str
+    snippet: str = Field(description="Plain text around the matches")
+    snippet_html: str = Field(
+        description="The snippet HTML-escaped, matches in <b>…</b> (safe for Telegram HTML)"
+    )
+    url: str | None
+    source: SourceRef | None
+    published_at: datetime
+    language: str
+    score: float
+    also_in: list[SourceRef] = Field(default_factory=list, description="Sources of duplicates")
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class SearchPage(BaseModel):
+    query: str
+    items: list[SearchHit]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; None at the end"
+    )
+    took_ms: float
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: Query
+    kind: DocumentKind | None = None
+    source: int | None = Field(None, gt=0)
+    since: datetime | None = None
+
+
+class Citation(BaseModel):
+    n: int = Field(description="The number used in the answer text, [1], [2], …")
+    document_id: int
+    title: str
+    url: str | None
+    source: SourceRef | None
+    published_at: datetime
+    quote: str = Field(description="The passage the answer leans on")
+
+
+class Answer(BaseModel):
+    question: str
+    text: str
+    citations: list[Citation]
+    mode: Literal["llm", "extractive", "none"] = Field(
+        description="llm: written by the model; extractive: the best passages; none: nothing found"
+    )
+    model: str | None = None
+    degraded_reason: str | None = Field(
+        None, description="Why an LLM answer fell back to the extractive one"
+    )
+
+
+EmbedText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_EMBED_TEXT)]
+
+
+class EmbedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    texts: list[EmbedText] = Field(min_length=1, max_length=MAX_EMBED_BATCH)
+    kind: Literal["query", "passage"] = "query"
+
+
+class EmbedResponse(BaseModel):
+    model: str
+    dimensions: int
+    vectors: list[list[float]]

@@ -1,0 +1,59 @@
+"""Sources of documents (feeds, pages, channels): the admin API's models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from concierge.contracts.search import SourceKind
+
+HttpUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^https?://\S+$")
+]
+ChannelHandle = Annotated[str, StringConstraints(pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")]
+
+
+class SourceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: SourceKind
+    url: HttpUrl | None = None
+    handle: ChannelHandle | None = None
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _address_fits_kind(self) -> SourceCreate:
+        if self.kind == SourceKind.TELEGRAM:
+            if not self.handle:
+                raise ValueError("a telegram source needs a channel handle")
+        elif not self.url:
+            raise ValueError(f"a {self.kind} source needs a url")
+        return self
+
+
+class SourceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class SourceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: SourceKind
+    url: str | None
+    handle: str | None
+    title: str | None
+    enabled: bool
+    poll_interval_s: float
+    next_check_at: datetime
+    last_checked_at: datetime | None
+    last_success_at: datetime | None
+    error_count: int
+    last_error: str | None
+    created_at: datetime
+    document_count: int = Field(0, description="Documents taken from this source")
