@@ -56,9 +56,10 @@ fmt: install ## Format and auto-fix the code
 
 .PHONY: lock
 lock: install ## Re-pin constraints.txt from the current environment
-	{ head -n 2 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^concierge-'; \
-	  echo "torch==2.13.0"; } | (read -r a; read -r b; echo "$$a"; echo "$$b"; sort -f -u) > constraints.new
-	mv constraints.new constraints.txt
+	$(PY) -m pip freeze --exclude-editable | grep -v '^concierge-' | sed 's/+cpu$$//' \
+	  | sort -f > constraints.body
+	{ head -n 2 constraints.txt; cat constraints.body; } > constraints.new
+	rm constraints.body && mv constraints.new constraints.txt
 
 .PHONY: clean
 clean: ## Remove caches and test artifacts (keeps .venv and the .dev data)
