@@ -87,6 +87,11 @@ LEFT_TO_DEFAULTS = {
         "scheduler_enabled",
         "scheduler_poll_s",
         "scheduler_batch",
+        "embedding_model",
+        "embedding_query_prefix",
+        "embedding_passage_prefix",
+        "embedding_batch_size",
+        "embedding_threads",
     },
 }
 # Secrets that must be set, with no usable default.

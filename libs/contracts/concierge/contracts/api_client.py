@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from concierge.common.http_client import ServiceClient, ServiceResponseError
 from concierge.contracts.identity import (
     UserPage,
@@ -25,11 +27,16 @@ from concierge.contracts.notify import (
     ReportBatch,
     ReportSummary,
 )
+from concierge.contracts.search import Answer, AnswerRequest, DocumentKind, SearchPage
+from concierge.contracts.sources import SourceCreate, SourceRead, SourceUpdate
 
 ACTING_USER_HEADER = "X-Acting-User"
 USERS = "/api/v1/users"
 NOTIFICATIONS = "/api/v1/notifications"
 BROADCASTS = "/api/v1/admin/broadcasts"
+SEARCH = "/api/v1/search"
+ANSWER = "/api/v1/assistant/answer"
+SOURCES = "/api/v1/admin/sources"
 
 
 class ApiClient:
@@ -145,3 +152,64 @@ class ApiClient:
             "GET", f"{BROADCASTS}/{broadcast_id}", headers={ACTING_USER_HEADER: str(acting_admin)}
         )
         return BroadcastRead.model_validate(response.json())
+
+    async def search(
+        self,
+        query: str,
+        *,
+        kind: DocumentKind | None = None,
+        source: int | None = None,
+        since: datetime | None = None,
+        limit: int = 10,
+        cursor: str | None = None,
+    ) -> SearchPage:
+        params: dict[str, str | int] = {"q": query, "limit": limit}
+        if kind is not None:
+            params["kind"] = kind.value
+        if source is not None:
+            params["source"] = source
+        if since is not None:
+            params["since"] = since.isoformat()
+        if cursor is not None:
+            params["cursor"] = cursor
+        response = await self.http.request("GET", SEARCH, params=params)
+        return SearchPage.model_validate(response.json())
+
+    async def answer(self, request: AnswerRequest) -> Answer:
+        # Answering reads and may call an LLM; nothing is written, so it may be retried.
+        response = await self.http.request(
+            "POST", ANSWER, json=request.model_dump(mode="json"), idempotent=True
+        )
+        return Answer.model_validate(response.json())
+
+    async def list_sources(self, acting_admin: int) -> list[SourceRead]:
+        response = await self.http.request(
+            "GET", SOURCES, headers={ACTING_USER_HEADER: str(acting_admin)}
+        )
+        return [SourceRead.model_validate(item) for item in response.json()]
+
+    async def add_source(self, acting_admin: int, source: SourceCreate) -> SourceRead:
+        response = await self.http.request(
+            "POST",
+            SOURCES,
+            json=source.model_dump(mode="json", exclude_none=True),
+            headers={ACTING_USER_HEADER: str(acting_admin)},
+        )
+        return SourceRead.model_validate(response.json())
+
+    async def update_source(
+        self, acting_admin: int, source_id: int, update: SourceUpdate
+    ) -> SourceRead:
+        response = await self.http.request(
+            "PATCH",
+            f"{SOURCES}/{source_id}",
+            json=update.model_dump(mode="json", exclude_unset=True),
+            headers={ACTING_USER_HEADER: str(acting_admin)},
+            idempotent=True,
+        )
+        return SourceRead.model_validate(response.json())
+
+    async def delete_source(self, acting_admin: int, source_id: int) -> None:
+        await self.http.request(
+            "DELETE", f"{SOURCES}/{source_id}", headers={ACTING_USER_HEADER: str(acting_admin)}
+        )

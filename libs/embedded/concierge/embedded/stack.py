@@ -53,6 +53,7 @@ class Stack:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "API_URL": self.url("api"),
+            "WORKER_URL": self.url("worker"),
             "SANDBOX_URL": self.url("sandbox"),
             "API_PORT": str(self.ports["api"]),
             "API_ADMIN_TELEGRAM_IDS": self.admin_ids,

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from concierge.common.settings import DatabaseSettingsMixin, ServiceSettings
+from concierge.common.settings import DatabaseSettingsMixin, ServiceSettings, shared
 
 
 class ApiSettings(DatabaseSettingsMixin, ServiceSettings):
@@ -18,6 +18,11 @@ class ApiSettings(DatabaseSettingsMixin, ServiceSettings):
         default=frozenset(), description="Telegram ids that get the admin role on registration"
     )
     migrate_on_start: bool = False
+    worker_url: str = Field(
+        "http://127.0.0.1:8002",
+        validation_alias=shared("WORKER_URL"),
+        description="Where the api finds the worker (query embeddings)",
+    )
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod

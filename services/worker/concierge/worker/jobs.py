@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 
 from concierge.db import Database
 from concierge.streams import Job, JobQueue, JobRegistry
+from concierge.worker.embedding import EmbeddingModel
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class WorkerContext:
     database: Database
     redis: Redis
     queue: JobQueue  # to enqueue follow-up jobs
+    embedding: EmbeddingModel  # loaded on first use
 
 
 WorkerJobs = JobRegistry[WorkerContext]

@@ -20,6 +20,8 @@ from redis.asyncio import Redis
 from concierge.common.service_app import ReadinessCheck, create_service_app
 from concierge.db import Database
 from concierge.streams import JobQueue, JobWorker, StreamGroup
+from concierge.worker.embedding import EmbeddingModel
+from concierge.worker.embedding import router as embedding_router
 from concierge.worker.jobs import WorkerContext, load_jobs
 from concierge.worker.scheduling.scheduler import Scheduler
 from concierge.worker.settings import WorkerSettings
@@ -43,7 +45,9 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
             dead_max_len=settings.dead_max_len,
         )
         group = StreamGroup(redis, settings.stream, settings.group, settings.consumer_name)
-        run_job = registry.bind(WorkerContext(database, redis, queue))
+        embedding = EmbeddingModel(settings)
+        app.state.embedding = embedding
+        run_job = registry.bind(WorkerContext(database, redis, queue, embedding))
         worker = JobWorker(queue, group, run_job, settings.worker_options())
         scheduler = Scheduler(
             database, queue, poll_s=settings.scheduler_poll_s, batch=settings.scheduler_batch
@@ -65,6 +69,7 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
                 worker.shutdown(settings.stop_grace_s),
                 _finish(scheduling, settings.stop_grace_s),
             )
+            embedding.close()
             await redis.aclose()
             await database.dispose()
 
@@ -73,6 +78,8 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
 
     app = create_service_app("worker", settings, lifespan=lifespan, readiness=readiness)
     app.state.settings = settings
+    app.state.service_token = settings.service_token.get_secret_value()
+    app.include_router(embedding_router)
     return app
 
 

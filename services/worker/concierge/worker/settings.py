@@ -9,6 +9,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from concierge.common.runner import GRACEFUL_SHUTDOWN_S
 from concierge.common.settings import DatabaseSettingsMixin, RedisSettingsMixin, ServiceSettings
+from concierge.embedding import DEFAULT_MODEL
 from concierge.streams import WorkerOptions
 
 # Docker kills 10 s after SIGTERM; uvicorn may drain HTTP connections for
@@ -52,6 +53,18 @@ class WorkerSettings(DatabaseSettingsMixin, RedisSettingsMixin, ServiceSettings)
     scheduler_enabled: bool = True
     scheduler_poll_s: float = Field(1.0, gt=0, description="How often due schedules are looked for")
     scheduler_batch: int = Field(100, ge=1, description="Schedules claimed per transaction")
+    embedding_model: str = Field(
+        DEFAULT_MODEL,
+        description="all-MiniLM-L6-v2 (bundled) or a local path to a sentence-transformers model",
+    )
+    embedding_query_prefix: str | None = Field(
+        None, description="Prefix for queries (default: from the model name, e5 → 'query: ')"
+    )
+    embedding_passage_prefix: str | None = Field(
+        None, description="Prefix for passages (default: from the model name, e5 → 'passage: ')"
+    )
+    embedding_batch_size: int = Field(64, ge=1, le=512, description="Texts per model call")
+    embedding_threads: int = Field(0, ge=0, description="Torch threads; 0 lets torch decide")
 
     @field_validator("consumer_name", mode="before")
     @classmethod
