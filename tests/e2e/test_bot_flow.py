@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.support.sandbox import SandboxUser, button_data
 from tests.support.stack import Stack
 
-MENU_BUTTONS = ["lang:set:ru", "menu:help"]
+MENU_BUTTONS = ["menu:search", "lang:set:ru", "menu:help"]
 
 
 async def stored_user(db: AsyncEngine, telegram_id: int) -> dict | None:
@@ -68,7 +68,7 @@ class TestStart:
         await user.send("/start", language_code="ru")
         welcome = await user.wait_for_reply()
         assert "Здравствуйте" in welcome["text"]
-        assert button_data(welcome) == ["lang:set:en", "menu:help"]
+        assert button_data(welcome) == ["menu:search", "lang:set:en", "menu:help"]
 
 
 class TestMenu:
@@ -119,10 +119,11 @@ class TestUnknownInput:
         assert "/frobnicate" in reply["text"]
         assert button_data(reply) == MENU_BUTTONS
 
-    async def test_free_text_gets_a_helpful_answer(self, user: SandboxUser) -> None:
+    async def test_a_greeting_gets_a_friendly_answer(self, user: SandboxUser) -> None:
         await user.send("hello there", language_code="en")
         reply = await user.wait_for_reply()
-        assert "/help" in reply["text"]
+        assert "Hello!" in reply["text"]
+        assert button_data(reply) == MENU_BUTTONS
 
     async def test_markup_in_names_is_escaped(self, user: SandboxUser) -> None:
         user.first_name = "<b>Mallory</b> & co"
@@ -141,7 +142,14 @@ class TestCommands:
             russian = (
                 await http.post(f"{base}/getMyCommands", json={"language_code": "ru"})
             ).json()["result"]
-        assert [c["command"] for c in default] == ["start", "menu", "help", "language"]
+        assert [c["command"] for c in default] == [
+            "start",
+            "menu",
+            "search",
+            "ask",
+            "help",
+            "language",
+        ]
         assert russian[0]["description"] == "Начать сначала и показать меню"
 
 

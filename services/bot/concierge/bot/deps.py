@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext
 
 from concierge.bot.consumer import RetryBook
+from concierge.bot.search.sessions import SearchSessions
 from concierge.bot.users import UserDirectory
+from concierge.contracts.api_client import ApiClient
 
 if TYPE_CHECKING:
     from concierge.bot.flood import FloodGuard
@@ -21,6 +23,8 @@ class BotDeps:
     users: UserDirectory
     retries: RetryBook
     flood: FloodGuard
+    api: ApiClient
+    searches: SearchSessions
 
 
 def install(application: Application[Any, Any, Any, Any, Any, Any], deps: BotDeps) -> None:

@@ -27,6 +27,7 @@ from concierge.bot.inbox import InvalidUpdate, UpdateInbox, parse_update
 from concierge.bot.notify.pacing import DeliveryPacing
 from concierge.bot.notify.relay import OutboxRelay, RelaySettings
 from concierge.bot.polling import Poller
+from concierge.bot.search.sessions import SearchSessions
 from concierge.bot.settings import WEBHOOK_PATH, BotSettings, UpdateSource
 from concierge.bot.telegram_app import (
     ALLOWED_UPDATES,
@@ -67,7 +68,10 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
             book = RetryBook(settings.handling_attempts)
             api = ApiClient(http)
             flood = FloodGuard(redis, settings.flood_limit, settings.flood_window_s)
-            deps.install(application, deps.BotDeps(UserDirectory(api, redis), book, flood))
+            deps.install(
+                application,
+                deps.BotDeps(UserDirectory(api, redis), book, flood, api, SearchSessions(redis)),
+            )
             await stack.enter_async_context(application)  # initialize: getMe
             stream = f"{settings.update_stream}:{application.bot.id}"  # one per bot token
             inbox = UpdateInbox(redis, stream, application.bot.id, settings.dedup_ttl_s)

@@ -12,6 +12,7 @@ from concierge.bot import flood
 from concierge.bot.core import handlers as core_handlers
 from concierge.bot.notify import handlers as notify_handlers
 from concierge.bot.notify.pacing import DeliveryPacing, PacedRateLimiter
+from concierge.bot.search import handlers as search_handlers
 from concierge.bot.settings import BotSettings, UpdateSource
 from concierge.contracts.identity import Language
 
@@ -33,6 +34,7 @@ def build_application(settings: BotSettings, pacing: DeliveryPacing) -> Telegram
     )
     flood.register(application)  # group -1: before everything else
     notify_handlers.register(application)
+    search_handlers.register(application)
     core_handlers.register(application)
     return application
 

@@ -16,8 +16,11 @@ TEXTS: dict[Language, dict[str, str]] = {
             "ℹ️ <b>Help</b>\n\n"
             "/start — start over and show the menu\n"
             "/menu — the main menu\n"
+            "/search <i>words</i> — find posts and articles\n"
+            "/ask <i>question</i> — an answer with its sources\n"
             "/language — switch between Russian and English\n"
             "/help — this message\n\n"
+            "Or just write: a few words are a search, a question gets an answer.\n"
             "Buttons under my messages do the same; press one and I update the message."
         ),
         "language_prompt": "🌐 Choose the language I should talk to you in:",
@@ -30,6 +33,41 @@ TEXTS: dict[Language, dict[str, str]] = {
             "🐢 You are writing faster than I can keep up with. "
             "I will read your messages again in about {seconds} s."
         ),
+        "button_search": "🔎 Search and questions",
+        "search_help": (
+            "🔎 <b>Search and questions</b>\n\n"
+            "Write a few words and I will find posts and articles: "
+            "<i>flat by the sea in Sochi</i>.\n"
+            "Ask a question and I will answer with sources: "
+            "<i>how much is the tourist tax in Sochi?</i>\n\n"
+            "/search and /ask do the same."
+        ),
+        "search_header": "🔎 Results for «{query}»:",
+        "search_nothing": "🔎 Nothing found for «{query}». Try other words.",
+        "search_no_source": "unknown source",
+        "search_also_in": "↪️ also in: {sources}",
+        "search_more": "More ▸",
+        "search_previous": "◂ Back",
+        "search_expired": "These results are old; search again.",
+        "search_invalid": "I can't search for that: the query is too long or empty.",
+        "search_usage": "Write what to find after the command: /search <i>flat by the sea</i>",
+        "ask_usage": "Write your question after the command: /ask <i>where to rent a flat?</i>",
+        "answer_nothing": "🤷 I found nothing to answer «{question}» with.",
+        "answer_extractive": "📄 <i>The best passages I found:</i>",
+        "answer_sources": "<b>Sources:</b>",
+        "greeting": "👋 Hello! Write what to find, ask a question, or pick from the menu.",
+        "admin_only": "This command is for administrators.",
+        "sources_header": "📚 <b>Sources</b> (state, documents):",
+        "sources_empty": "No sources yet. Add one: /sources add <i>https://…/feed.xml</i>",
+        "source_on": "on",
+        "source_paused": "paused",
+        "source_pause": "⏸ Pause #{id}",
+        "source_resume": "▶️ Resume #{id}",
+        "source_added": "✅ Added:\n{line}",
+        "source_refused": "❌ Not added: {reason}",
+        "source_gone": "That source no longer exists.",
+        "command_search": "Find posts and articles",
+        "command_ask": "Ask a question",
         "button_language": "🌐 Язык: русский",
         "button_help": "❓ Help",
         "button_menu": "⬅️ Menu",
@@ -49,8 +87,11 @@ TEXTS: dict[Language, dict[str, str]] = {
             "ℹ️ <b>Помощь</b>\n\n"
             "/start — начать сначала и показать меню\n"
             "/menu — главное меню\n"
+            "/search <i>слова</i> — найти посты и статьи\n"
+            "/ask <i>вопрос</i> — ответ со ссылками на источники\n"
             "/language — переключить язык (русский или английский)\n"
             "/help — это сообщение\n\n"
+            "Или просто напишите: несколько слов — это поиск, вопрос — получит ответ.\n"
             "Кнопки под сообщениями делают то же самое; я обновлю сообщение на месте."
         ),
         "language_prompt": "🌐 Выберите язык, на котором мне с вами говорить:",
@@ -63,6 +104,41 @@ TEXTS: dict[Language, dict[str, str]] = {
             "🐢 Вы пишете быстрее, чем я успеваю читать. "
             "Я снова буду отвечать примерно через {seconds} с."
         ),
+        "button_search": "🔎 Поиск и вопросы",
+        "search_help": (
+            "🔎 <b>Поиск и вопросы</b>\n\n"
+            "Напишите несколько слов, и я найду посты и статьи: "
+            "<i>квартира у моря в Сочи</i>.\n"
+            "Задайте вопрос, и я отвечу со ссылками на источники: "
+            "<i>сколько стоит курортный сбор в Сочи?</i>\n\n"
+            "Команды /search и /ask делают то же самое."
+        ),
+        "search_header": "🔎 Нашлось по запросу «{query}»:",
+        "search_nothing": "🔎 По запросу «{query}» ничего не нашлось. Попробуйте другие слова.",
+        "search_no_source": "источник неизвестен",
+        "search_also_in": "↪️ также в: {sources}",
+        "search_more": "Ещё ▸",
+        "search_previous": "◂ Назад",
+        "search_expired": "Эти результаты устарели — поищите ещё раз.",
+        "search_invalid": "Не могу это найти: запрос слишком длинный или пустой.",
+        "search_usage": "Напишите после команды, что найти: /search <i>квартира у моря</i>",
+        "ask_usage": "Напишите вопрос после команды: /ask <i>где снять квартиру?</i>",
+        "answer_nothing": "🤷 Не нашёл, чем ответить на «{question}».",
+        "answer_extractive": "📄 <i>Самое подходящее из найденного:</i>",
+        "answer_sources": "<b>Источники:</b>",
+        "greeting": "👋 Здравствуйте! Напишите, что найти, задайте вопрос или выберите в меню.",
+        "admin_only": "Эта команда только для администраторов.",
+        "sources_header": "📚 <b>Источники</b> (состояние, документов):",
+        "sources_empty": "Источников пока нет. Добавьте: /sources add <i>https://…/feed.xml</i>",
+        "source_on": "работает",
+        "source_paused": "на паузе",
+        "source_pause": "⏸ Пауза #{id}",
+        "source_resume": "▶️ Включить #{id}",
+        "source_added": "✅ Добавлен:\n{line}",
+        "source_refused": "❌ Не добавлен: {reason}",
+        "source_gone": "Этого источника уже нет.",
+        "command_search": "Найти посты и статьи",
+        "command_ask": "Задать вопрос",
         "button_language": "🌐 Language: English",
         "button_help": "❓ Помощь",
         "button_menu": "⬅️ Меню",

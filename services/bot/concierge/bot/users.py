@@ -14,6 +14,7 @@ from concierge.contracts.identity import (
     Language,
     UserRead,
     UserRegister,
+    UserRole,
     UserStatus,
     UserUpdate,
     language_from_code,
@@ -46,6 +47,10 @@ class UserDirectory:
             record = await self.api.change_status(user.id, UserStatus.ONBOARDING)
         await self._remember(user.id, record.display_language)
         return record
+
+    async def is_admin(self, telegram_id: int) -> bool:
+        record = await self.api.get_user(telegram_id)
+        return record is not None and record.role == UserRole.ADMIN
 
     async def language_of(self, user: telegram.User | None) -> Language:
         if user is None:

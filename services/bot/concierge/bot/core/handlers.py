@@ -32,7 +32,7 @@ from concierge.contracts.identity import Language
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "help", "language")
+COMMANDS = ("start", "menu", "search", "ask", "help", "language")
 
 
 async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Language:
@@ -92,6 +92,8 @@ async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     language = await _language(update, context)
     if fields == ["help"]:
         await _edit(update, text(language, "help"), back_to_menu(language))
+    elif fields == ["search"]:
+        await _edit(update, text(language, "search_help"), back_to_menu(language))
     else:
         await _edit(update, text(language, "menu"), main_menu(language))
 

@@ -20,13 +20,18 @@ def main_menu(language: Language) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
+                    text(language, "button_search"), callback_data=pack(MENU, "search")
+                )
+            ],
+            [
+                InlineKeyboardButton(
                     text(language, "button_language"),
                     callback_data=pack(LANGUAGE, "set", other_language(language).value),
                 ),
                 InlineKeyboardButton(
                     text(language, "button_help"), callback_data=pack(MENU, "help")
                 ),
-            ]
+            ],
         ]
     )
 

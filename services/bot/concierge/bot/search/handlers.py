@@ -1,0 +1,261 @@
+"""/search, /ask, plain text by intent, result pages, and /sources for admins."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from concierge.bot.callback_data import pack, pattern, unpack
+from concierge.bot.core import handlers as core
+from concierge.bot.core.keyboards import main_menu
+from concierge.bot.deps import deps_of
+from concierge.bot.search.intent import Intent, classify
+from concierge.bot.search.render import answer_message, search_message, split_message
+from concierge.bot.search.sessions import SearchSession
+from concierge.bot.texts import text
+from concierge.common.http_client import ServiceResponseError
+from concierge.contracts.identity import Language
+from concierge.contracts.search import AnswerRequest, SearchPage, SourceKind
+from concierge.contracts.sources import SourceCreate, SourceRead, SourceUpdate
+
+log = logging.getLogger(__name__)
+
+PAGE = "srch"
+SOURCES = "src"
+PAGE_SIZE = 5
+COMMANDS = ("search", "ask", "sources")
+
+
+async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Language:
+    return await deps_of(context).users.language_of(update.effective_user)
+
+
+async def _send(update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    if update.effective_chat is not None:
+        await update.effective_chat.send_message(
+            body, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+        )
+
+
+def _page_buttons(
+    session: SearchSession, page: int, has_next: bool, language: Language
+) -> InlineKeyboardMarkup | None:
+    row = []
+    if page > 0:
+        back = pack(PAGE, session.token, page - 1)
+        row.append(InlineKeyboardButton(text(language, "search_previous"), callback_data=back))
+    if has_next:
+        more = pack(PAGE, session.token, page + 1)
+        row.append(InlineKeyboardButton(text(language, "search_more"), callback_data=more))
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+async def _fetch_page(
+    context: ContextTypes.DEFAULT_TYPE, session: SearchSession, page: int
+) -> SearchPage:
+    """One page of results; remembers where the next page starts."""
+    deps = deps_of(context)
+    found = await deps.api.search(session.query, limit=PAGE_SIZE, cursor=session.cursors[page])
+    if len(session.cursors) == page + 1 and found.next_cursor:
+        session.cursors.append(found.next_cursor)
+        await deps.searches.save(session)
+    return found
+
+
+async def _invalid_query(update: Update, language: Language, error: ServiceResponseError) -> None:
+    log.info("query refused by the api: %s", error.detail)
+    await _send(update, text(language, "search_invalid"))
+
+
+async def run_search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str) -> None:
+    language = await _language(update, context)
+    session = await deps_of(context).searches.start(query)
+    try:
+        found = await _fetch_page(context, session, 0)
+    except ServiceResponseError as error:
+        await _invalid_query(update, language, error)
+        return
+    markup = _page_buttons(session, 0, found.next_cursor is not None, language)
+    await _send(update, search_message(found, 1, language), markup)
+
+
+async def run_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    language = await _language(update, context)
+    if update.effective_chat is not None:
+        await update.effective_chat.send_action(ChatAction.TYPING)
+    try:
+        answer = await deps_of(context).api.answer(AnswerRequest(question=question))
+    except ServiceResponseError as error:
+        await _invalid_query(update, language, error)
+        return
+    for part in answer_message(answer, language):
+        await _send(update, part)
+
+
+def _argument(context: ContextTypes.DEFAULT_TYPE) -> str:
+    return " ".join(context.args or []).strip()
+
+
+async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if query := _argument(context):
+        await run_search(update, context, query)
+    else:
+        await _send(update, text(await _language(update, context), "search_usage"))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if question := _argument(context):
+        await run_answer(update, context, question)
+    else:
+        await _send(update, text(await _language(update, context), "ask_usage"))
+
+
+async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Plain text: a search, a question, a greeting or a menu word."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    classified = classify(message.text)
+    match classified.intent:
+        case Intent.SEARCH:
+            await run_search(update, context, classified.text)
+        case Intent.QUESTION:
+            await run_answer(update, context, classified.text)
+        case Intent.MENU:
+            await core.menu(update, context)
+        case Intent.LANGUAGE:
+            await core.language_command(update, context)
+        case Intent.HELP:
+            await core.help_command(update, context)
+        case Intent.GREETING:
+            language = await _language(update, context)
+            await _send(update, text(language, "greeting"), main_menu(language))
+
+
+async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    language = await _language(update, context)
+    _, fields = unpack(query.data)
+    session = await deps_of(context).searches.load(fields[0]) if len(fields) == 2 else None
+    page = int(fields[1]) if session is not None and fields[1].isdigit() else -1
+    if session is None or not 0 <= page < len(session.cursors):
+        await query.answer(text(language, "search_expired"), show_alert=True)
+        return
+    await query.answer()
+    found = await _fetch_page(context, session, page)
+    markup = _page_buttons(session, page, found.next_cursor is not None, language)
+    body = search_message(found, page * PAGE_SIZE + 1, language)
+    try:
+        await query.edit_message_text(
+            body, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+        )
+    except BadRequest as exc:
+        if "message is not modified" not in str(exc):
+            raise
+
+
+async def _require_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    user = update.effective_user
+    if user is not None and await deps_of(context).users.is_admin(user.id):
+        return user.id
+    await _send(update, text(await _language(update, context), "admin_only"))
+    return None
+
+
+def _source_line(source: SourceRead, language: Language) -> str:
+    name = html.escape(source.title or source.url or source.handle or f"#{source.id}")
+    state = text(language, "source_on" if source.enabled else "source_paused")
+    line = f"#{source.id} {name} — {state}, {source.document_count}"
+    if source.last_error:
+        line += "\n   ⚠️ " + html.escape(source.last_error[:120])
+    return line
+
+
+def _sources_view(
+    sources: list[SourceRead], language: Language
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not sources:
+        return text(language, "sources_empty"), None
+    body = (
+        text(language, "sources_header")
+        + "\n"
+        + "\n".join(_source_line(s, language) for s in sources)
+    )
+    buttons = [
+        [InlineKeyboardButton(
+            text(language, "source_pause" if s.enabled else "source_resume", id=str(s.id)),
+            callback_data=pack(SOURCES, "toggle", s.id),
+        )]
+        for s in sources[:20]
+    ]  # fmt: skip
+    return split_message(body)[0], InlineKeyboardMarkup(buttons)
+
+
+async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    admin = await _require_admin(update, context)
+    if admin is None:
+        return
+    language = await _language(update, context)
+    api = deps_of(context).api
+    args = context.args or []
+    if len(args) == 2 and args[0] == "add":
+        try:
+            added = await api.add_source(admin, SourceCreate(kind=SourceKind.RSS, url=args[1]))
+        except (ServiceResponseError, ValueError) as error:
+            detail = error.detail if isinstance(error, ServiceResponseError) else error
+            await _send(
+                update, text(language, "source_refused", reason=html.escape(str(detail)[:300]))
+            )
+            return
+        await _send(update, text(language, "source_added", line=_source_line(added, language)))
+        return
+    body, markup = _sources_view(await api.list_sources(admin), language)
+    await _send(update, body, markup)
+
+
+async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    language = await _language(update, context)
+    user = update.effective_user
+    if user is None or not await deps_of(context).users.is_admin(user.id):
+        await query.answer(text(language, "admin_only"), show_alert=True)
+        return
+    _, fields = unpack(query.data)
+    api = deps_of(context).api
+    sources = {s.id: s for s in await api.list_sources(user.id)}
+    target = sources.get(int(fields[1])) if len(fields) == 2 and fields[1].isdigit() else None
+    if target is None:
+        await query.answer(text(language, "source_gone"), show_alert=True)
+        return
+    await api.update_source(user.id, target.id, SourceUpdate(enabled=not target.enabled))
+    await query.answer()
+    body, markup = _sources_view(await api.list_sources(user.id), language)
+    await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("search", search_command))
+    application.add_handler(CommandHandler("ask", ask_command))
+    application.add_handler(CommandHandler("sources", sources_command))
+    application.add_handler(CallbackQueryHandler(page_button, pattern=pattern(PAGE)))
+    application.add_handler(CallbackQueryHandler(source_button, pattern=pattern(SOURCES)))
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, route_text)
+    )

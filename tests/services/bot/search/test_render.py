@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from concierge.bot.search.render import (
+    MESSAGE_LIMIT,
+    _trim_html_snippet,
+    answer_message,
+    search_message,
+    split_message,
+)
+from concierge.contracts.identity import Language
+from concierge.contracts.search import Answer, Citation, SearchHit, SearchPage, SourceRef
+
+WHEN = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+SOURCE = SourceRef(id=3, kind="rss", title="City <News> & Co")
+
+
+def hit(n: int, **changes: object) -> SearchHit:
+    data = {
+        "id": n, "kind": "post", "title": f"Title {n}", "snippet": "a flat by the sea",
+        "snippet_html": "a <b>flat</b> by the sea", "url": f"https://example.test/{n}",
+        "source": SOURCE, "published_at": WHEN, "language": "en", "score": 0.5,
+    }  # fmt: skip
+    return SearchHit.model_validate({**data, **changes})
+
+
+def page(*hits: SearchHit, query: str = "flat") -> SearchPage:
+    return SearchPage(query=query, items=list(hits), next_cursor=None, took_ms=3.0)
+
+
+class TestSearchMessage:
+    def test_lists_results_with_source_date_and_link(self) -> None:
+        body = search_message(page(hit(1), hit(2)), 1, Language.EN)
+        assert '<b>1. <a href="https://example.test/1">Title 1</a></b>' in body
+        assert "a <b>flat</b> by the sea" in body
+        assert "City &lt;News&gt; &amp; Co · 03.11.2026" in body
+        assert "<b>2." in body
+
+    def test_numbers_continue_on_later_pages(self) -> None:
+        assert "<b>6." in search_message(page(hit(1)), 6, Language.EN)
+
+    def test_titles_and_queries_are_escaped(self) -> None:
+        evil = hit(1, title="<script>alert(1)</script>", url="javascript:alert(1)")
+        body = search_message(page(evil, query="<b>x</b>"), 1, Language.EN)
+        assert "<script>" not in body
+        assert "&lt;script&gt;" in body
+        assert "javascript:" not in body
+        assert "&lt;b&gt;x&lt;/b&gt;" in body
+
+    def test_nothing_found(self) -> None:
+        assert "ничего не нашлось" in search_message(page(), 1, Language.RU)
+
+    def test_duplicates_show_where_else(self) -> None:
+        other = SourceRef(id=4, kind="telegram", title="Channel")
+        assert "also in: Channel" in search_message(page(hit(1, also_in=[other])), 1, Language.EN)
+
+    def test_a_page_always_fits_one_message(self) -> None:
+        long = "word " * 2000
+        hits = [hit(n, title=long, snippet=long, snippet_html=long) for n in range(50)]
+        assert len(search_message(page(*hits), 1, Language.EN)) <= MESSAGE_LIMIT
+
+
+class TestSnippetTrim:
+    def test_never_breaks_an_entity_or_leaves_bold_open(self) -> None:
+        assert _trim_html_snippet("abc &amp; def", 6) == "abc…"
+        trimmed = _trim_html_snippet("x <b>flat by the sea</b>", 12)
+        assert trimmed.count("<b>") == trimmed.count("</b>")
+        assert _trim_html_snippet("ab<b>cd</b>", 4) == "ab…"
+
+
+class TestAnswerMessage:
+    def test_answer_with_numbered_sources(self) -> None:
+        answer = Answer(
+            question="q", text="Rent is 4500 ₽ a night [1].", mode="llm",
+            citations=[Citation(n=1, document_id=7, title="Flat in <Adler>",
+                                url="https://example.test/7", source=SOURCE,
+                                published_at=WHEN, quote="…")],
+        )  # fmt: skip
+        (message,) = answer_message(answer, Language.EN)
+        assert "Rent is 4500 ₽ a night [1]." in message
+        assert '[1] <a href="https://example.test/7">Flat in &lt;Adler&gt;</a>' in message
+
+    def test_model_output_is_escaped(self) -> None:
+        answer = Answer(question="q", text="<a href='x'>click</a>", mode="llm", citations=[])
+        assert "<a href='x'>" not in answer_message(answer, Language.EN)[0]
+
+    def test_extractive_answers_say_so(self) -> None:
+        answer = Answer(question="q", text="passage", mode="extractive", citations=[])
+        assert "Самое подходящее" in answer_message(answer, Language.RU)[0]
+
+    def test_nothing_to_answer(self) -> None:
+        answer = Answer(question="why?", text="", mode="none", citations=[])
+        assert "why?" in answer_message(answer, Language.EN)[0]
+
+
+def test_split_keeps_every_part_under_the_limit() -> None:
+    body = "\n\n".join("p" * 1000 for _ in range(10))
+    parts = split_message(body)
+    assert len(parts) > 2
+    assert all(len(part) <= MESSAGE_LIMIT for part in parts)
+    assert sum(part.count("p") for part in parts) == 10_000
