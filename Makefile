@@ -22,7 +22,28 @@ $(STAMP): requirements-dev.txt constraints.txt $(wildcard libs/*/pyproject.toml 
 	touch $(STAMP)
 
 .PHONY: install
-install: $(STAMP) ## Create .venv and install every service, lib and dev tool (pinned)
+install: $(STAMP) webapp ## Create .venv and install every service, lib and dev tool (pinned)
+
+# The Mini App (TypeScript, webapp/): `npm ci` when node_modules is missing or the lock
+# changed, then a build to webapp/dist (served at /app/) when a source changed.
+WEBAPP_STAMP := webapp/node_modules/.installed
+WEBAPP_SOURCES := $(shell find webapp/src -type f 2>/dev/null) webapp/index.html \
+	webapp/vite.config.ts webapp/tsconfig.json
+
+$(WEBAPP_STAMP): webapp/package.json webapp/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Node.js 20.19+ and npm are needed to build webapp/" >&2; exit 1; }
+	cd webapp && npm ci --no-audit --no-fund
+	touch $(WEBAPP_STAMP)
+
+webapp/dist/index.html: $(WEBAPP_STAMP) $(WEBAPP_SOURCES)
+	cd webapp && npm run build
+
+.PHONY: webapp
+webapp: webapp/dist/index.html ## Build the Mini App into webapp/dist (npm ci first when the lock changed)
+
+.PHONY: webapp-test
+webapp-test: $(WEBAPP_STAMP) ## The Mini App's unit tests (vitest) and lint (tsc, prettier, unsafe-DOM check)
+	cd webapp && npm test && npm run lint
 
 .PHONY: dev
 dev: install ## Run the whole product locally: embedded Postgres+Redis, sandbox, api, bot, worker
@@ -42,7 +63,7 @@ typecheck: install ## mypy over every lib and service
 	$(VENV)/bin/mypy libs/*/concierge services/*/concierge
 
 .PHONY: test
-test: install system-deps lint typecheck ## The whole suite: lint, types, unit, integration, end to end
+test: install system-deps lint typecheck webapp-test ## The whole suite: lint, types, unit, integration, end to end
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 .PHONY: bench

@@ -1,0 +1,126 @@
+// The moderation queue (admins): pending listings, oldest first, each shown in full with
+// Approve and Reject (a reason the author will read, 3–500 characters).
+
+import type { App, PageContext } from "../app";
+import { h, mount } from "../dom";
+import { formatDate } from "../format";
+import { LIMITS, type ListingPage, type ListingRead } from "../types";
+import { emptyState, errorBox, field, loadMore, photoImage, priceText, spinner } from "../ui";
+import { validateReason } from "../validation";
+
+export async function moderationPage(ctx: PageContext): Promise<void> {
+  const { app, t, view } = ctx;
+  if (!app.isAdmin) {
+    mount(view, h("h1", { text: t("moderation.title") }), emptyState(t("moderation.adminsOnly")));
+    return;
+  }
+  const list = h("div", { class: "results" });
+  mount(view, h("h1", { text: t("moderation.title") }), list);
+  mount(list, spinner(t("app.loading")));
+
+  const emptyIfDone = () => {
+    if (!list.querySelector(".moderation-card") && !list.querySelector(".load-more")) {
+      mount(list, emptyState(t("moderation.empty")));
+    }
+  };
+
+  let first = true;
+  const load = async (cursor: string | null) => {
+    let page: ListingPage;
+    try {
+      page = await app.api.moderationQueue(cursor);
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      if (first) mount(list);
+      list.appendChild(
+        errorBox(app.errorText(error), { label: t("app.retry"), onClick: () => app.router.refresh() }),
+      );
+      return;
+    }
+    if (ctx.signal.aborted) return;
+    if (first) mount(list);
+    first = false;
+    list.querySelector(".load-more")?.remove();
+    for (const listing of page.items) list.appendChild(moderationCard(app, listing, emptyIfDone));
+    const next = page.next_cursor;
+    if (next) list.appendChild(loadMore(t("common.loadMore"), () => load(next)));
+    emptyIfDone();
+  };
+  await load(null);
+}
+
+export function moderationCard(app: App, listing: ListingRead, onDone: () => void): HTMLElement {
+  const t = app.t;
+  const reason = h("textarea", {
+    name: "reason",
+    rows: 3,
+    placeholder: t("moderation.reasonPlaceholder"),
+    maxLength: LIMITS.reasonMax + 50,
+  });
+  const reasonField = field(t("field.reason"), reason);
+  const approve = h("button", { type: "button", class: "button", text: t("moderation.approve") });
+  const reject = h("button", { type: "button", class: "button destructive", text: t("moderation.reject") });
+  const confirmReject = h("button", {
+    type: "button",
+    class: "button destructive",
+    text: t("moderation.rejectConfirm"),
+  });
+  const rejectForm = h("div", { class: "reject-form", hidden: true }, reasonField.element, confirmReject);
+  const buttons = [approve, reject, confirmReject];
+
+  const card = h(
+    "article",
+    { class: "card moderation-card", data: { listingId: String(listing.id) } },
+    h(
+      "div",
+      { class: "photo-strip" },
+      listing.photos.length
+        ? [...listing.photos]
+            .sort((a, b) => a.position - b.position)
+            .map((photo, i) => photoImage(photo, t("listing.photoAlt", { n: i + 1 }), t))
+        : photoImage(undefined, "", t),
+    ),
+    h("h2", { class: "card-title", text: listing.title }),
+    h("div", { class: "card-price", text: priceText(listing, app) }),
+    h("div", { class: "card-meta", text: `${listing.city} · ${app.categoryTitle(listing.category)}` }),
+    h("div", {
+      class: "card-meta",
+      text: t("moderation.submitted", { date: formatDate(listing.updated_at, app.language) }),
+    }),
+    listing.description ? h("p", { class: "listing-description", text: listing.description }) : null,
+    h("div", { class: "actions" }, approve, reject),
+    rejectForm,
+  );
+
+  const decide = async (action: () => Promise<unknown>, done: string) => {
+    for (const b of buttons) b.disabled = true;
+    try {
+      await action();
+      card.remove();
+      app.toast(done);
+      onDone();
+    } catch (error) {
+      app.toast(app.errorText(error));
+      for (const b of buttons) b.disabled = false;
+    }
+  };
+
+  approve.addEventListener(
+    "click",
+    () => void decide(() => app.api.approve(listing.id), t("moderation.approved", { title: listing.title })),
+  );
+  reject.addEventListener("click", () => {
+    rejectForm.hidden = !rejectForm.hidden;
+    if (!rejectForm.hidden) reason.focus();
+  });
+  confirmReject.addEventListener("click", () => {
+    const problem = validateReason(reason.value);
+    reasonField.setError(problem ? t(problem.key, problem.params) : null);
+    if (problem) return;
+    void decide(
+      () => app.api.reject(listing.id, reason.value.trim()),
+      t("moderation.rejected", { title: listing.title }),
+    );
+  });
+  return card;
+}

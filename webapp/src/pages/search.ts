@@ -1,0 +1,137 @@
+// Search approved listings: words, category, city, price range (and its currency).
+// The filters live in the hash (#/search?q=…), so going back keeps them.
+
+import type { PageContext } from "../app";
+import { h, mount } from "../dom";
+import { CURRENCIES, type ListingPage, type SearchFilters } from "../types";
+import { emptyState, errorBox, field, listingCard, loadMore, options, spinner } from "../ui";
+import { normalizePrice, validatePriceRange } from "../validation";
+
+const FILTER_NAMES = ["q", "category", "city", "price_min", "price_max", "currency"] as const;
+
+export function filtersFrom(query: URLSearchParams): SearchFilters {
+  const filters: SearchFilters = {};
+  for (const name of FILTER_NAMES) {
+    const value = query.get(name)?.trim();
+    if (value) filters[name] = value;
+  }
+  return filters;
+}
+
+export async function searchPage(ctx: PageContext): Promise<void> {
+  const { app, t, view, query } = ctx;
+  const filters = filtersFrom(query);
+
+  const q = h("input", {
+    type: "search",
+    name: "q",
+    value: filters.q ?? "",
+    placeholder: t("search.placeholder"),
+    maxLength: 2000,
+  });
+  const category = h(
+    "select",
+    { name: "category", value: filters.category ?? "" },
+    h("option", { value: "", text: t("common.any") }),
+    options(app.categoryOptions()),
+  );
+  const city = h("input", { type: "text", name: "city", value: filters.city ?? "", maxLength: 64 });
+  const priceMin = h("input", {
+    type: "text",
+    name: "price_min",
+    inputMode: "decimal",
+    value: filters.price_min ?? "",
+  });
+  const priceMax = h("input", {
+    type: "text",
+    name: "price_max",
+    inputMode: "decimal",
+    value: filters.price_max ?? "",
+  });
+  const currency = h(
+    "select",
+    { name: "currency", value: filters.currency ?? "" },
+    h("option", { value: "", text: t("common.any") }),
+    options(CURRENCIES.map((c) => ({ value: c, label: c }))),
+  );
+  const qField = field(t("field.query"), q);
+  const priceMinField = field(t("field.priceMin"), priceMin);
+  const priceMaxField = field(t("field.priceMax"), priceMax);
+
+  const apply = (event?: Event) => {
+    event?.preventDefault();
+    const problem = validatePriceRange(priceMin.value, priceMax.value);
+    priceMinField.setError(problem ? t(problem.key, problem.params) : null);
+    if (problem) return;
+    app.navigate(
+      "/search",
+      {
+        q: q.value.trim(),
+        category: category.value,
+        city: city.value.trim(),
+        price_min: priceMin.value.trim() ? normalizePrice(priceMin.value) : null,
+        price_max: priceMax.value.trim() ? normalizePrice(priceMax.value) : null,
+        currency: currency.value,
+      },
+      { replace: true },
+    );
+  };
+
+  const form = h(
+    "form",
+    { class: "filters", role: "search", onSubmit: apply },
+    qField.element,
+    h(
+      "div",
+      { class: "row" },
+      field(t("field.category"), category).element,
+      field(t("field.city"), city).element,
+    ),
+    h(
+      "div",
+      { class: "row" },
+      priceMinField.element,
+      priceMaxField.element,
+      field(t("field.currency"), currency).element,
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "button", text: t("search.submit") }),
+      h("button", {
+        type: "button",
+        class: "button secondary",
+        text: t("search.reset"),
+        onClick: () => app.navigate("/search", {}, { replace: true }),
+      }),
+    ),
+  );
+  form.noValidate = true;
+  const results = h("div", { class: "results", aria: { live: "polite" } });
+  mount(view, h("h1", { text: t("search.title") }), form, results);
+
+  mount(results, spinner(t("app.loading")));
+  let first = true;
+  const load = async (cursor: string | null) => {
+    let page: ListingPage;
+    try {
+      page = await app.api.search(filters, cursor);
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      if (first) mount(results);
+      results.appendChild(
+        errorBox(app.errorText(error), { label: t("app.retry"), onClick: () => app.router.refresh() }),
+      );
+      return;
+    }
+    if (ctx.signal.aborted) return;
+    if (first) mount(results);
+    first = false;
+    results.querySelector(".load-more")?.remove();
+    if (!cursor && !page.items.length) results.appendChild(emptyState(t("search.noResults")));
+    for (const listing of page.items) results.appendChild(listingCard(listing, app));
+    const next = page.next_cursor;
+    if (next) results.appendChild(loadMore(t("common.loadMore"), () => load(next)));
+  };
+  await load(null);
+}

@@ -1,0 +1,17 @@
+import type { Route } from "./app";
+import { createPage } from "./pages/create";
+import { detailPage } from "./pages/detail";
+import { editPage } from "./pages/edit";
+import { minePage } from "./pages/mine";
+import { moderationPage } from "./pages/moderation";
+import { searchPage } from "./pages/search";
+
+export const ROUTES: readonly Route[] = [
+  { pattern: "/", redirect: "/search" },
+  { pattern: "/search", tab: "search", page: searchPage },
+  { pattern: "/mine", tab: "mine", page: minePage },
+  { pattern: "/new", tab: "new", page: createPage },
+  { pattern: "/moderation", tab: "moderation", page: moderationPage },
+  { pattern: "/listings/:id", page: detailPage, parent: () => "/search" },
+  { pattern: "/listings/:id/edit", page: editPage, parent: (params) => `/listings/${params.id}` },
+];

@@ -1,0 +1,541 @@
+// The pages, driven through the real App, router and Telegram adapter (plain-browser
+// mode: the MainButton and BackButton are drawn in the page) against a small in-memory
+// stand-in for /api/v1 at the fetch boundary.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ApiClient } from "../src/api";
+import { App } from "../src/app";
+import { ROUTES } from "../src/routes";
+import { connectTelegram, type TelegramHost } from "../src/telegram";
+import type { ListingRead, PhotoRead, UserRead } from "../src/types";
+import { auth, flush, initData, json, launchHash, listing, photo, stubFetch, type Call } from "./helpers";
+
+const SCRIPT = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">`;
+
+class FakeMarket {
+  listings = new Map<number, ListingRead>();
+  nextId = 100;
+  nextPhoto = 500;
+  overrides: ((call: Call, path: string) => Response | null)[] = [];
+
+  constructor(readonly me: Partial<UserRead> = {}) {}
+
+  add(overrides: Partial<ListingRead>): ListingRead {
+    const item = listing({ id: this.nextId++, ...overrides });
+    this.listings.set(item.id, item);
+    return item;
+  }
+
+  handle = (call: Call): Response => {
+    const url = new URL(call.url, "http://app.local");
+    const path = url.pathname.replace(/^\/api\/v1/, "");
+    for (const override of this.overrides) {
+      const response = override(call, path);
+      if (response) return response;
+    }
+    const route = `${call.method} ${path}`;
+    let m: RegExpExecArray | null;
+    if (route === "POST /auth/telegram") return json(200, auth({}, this.me));
+    if (route === "GET /listings/categories") {
+      return json(200, [
+        { id: "hobby", title: { ru: "Хобби", en: "Hobbies" } },
+        { id: "electronics", title: { ru: "Электроника", en: "Electronics" } },
+      ]);
+    }
+    if (route === "GET /listings") {
+      const items = [...this.listings.values()].filter((l) => l.status === "approved");
+      return json(200, { items, next_cursor: null });
+    }
+    if (route === "GET /listings/mine") {
+      const status = url.searchParams.get("status");
+      const items = [...this.listings.values()].filter((l) => l.is_mine && (!status || l.status === status));
+      return json(200, { items, next_cursor: null });
+    }
+    if (route === "POST /listings") {
+      const created = this.add({
+        ...(call.body as object),
+        status: "draft",
+        is_mine: true,
+        photos: [],
+        published_at: null,
+      });
+      return json(201, created);
+    }
+    if (route === "GET /admin/moderation/queue") {
+      return json(200, {
+        items: [...this.listings.values()].filter((l) => l.status === "pending"),
+        next_cursor: null,
+      });
+    }
+    if ((m = /^POST \/admin\/listings\/(\d+)\/(approve|reject)$/.exec(route))) {
+      const item = this.listings.get(Number(m[1]))!;
+      item.status = m[2] === "approve" ? "approved" : "rejected";
+      item.rejection_reason = m[2] === "reject" ? (call.body as { reason: string }).reason : null;
+      return json(200, item);
+    }
+    if ((m = /^(GET|PATCH) \/listings\/(\d+)$/.exec(route))) {
+      const item = this.listings.get(Number(m[2]));
+      if (!item) return json(404, { detail: "Listing not found", status_code: 404 });
+      if (m[1] === "PATCH")
+        Object.assign(item, call.body, item.status === "rejected" ? { status: "pending" } : {});
+      return json(200, item);
+    }
+    if ((m = /^POST \/listings\/(\d+)\/(submit|archive)$/.exec(route))) {
+      const item = this.listings.get(Number(m[1]))!;
+      item.status = m[2] === "submit" ? "pending" : "archived";
+      return json(200, item);
+    }
+    if ((m = /^POST \/listings\/(\d+)\/photos$/.exec(route))) {
+      return json(201, {
+        photo_id: this.nextPhoto++,
+        url: "/api/v1/uploads/x",
+        fields: { token: "t" },
+        max_bytes: 5242880,
+        expires_at: "2030-01-01T00:00:00Z",
+      });
+    }
+    if ((m = /^POST \/listings\/(\d+)\/photos\/(\d+)\/complete$/.exec(route))) {
+      const created: PhotoRead = photo({
+        id: Number(m[2]),
+        position: this.listings.get(Number(m[1]))!.photos.length,
+      });
+      this.listings.get(Number(m[1]))!.photos.push(created);
+      return json(200, created);
+    }
+    if ((m = /^DELETE \/listings\/(\d+)\/photos\/(\d+)$/.exec(route))) return json(204, null);
+    return json(404, { detail: "Not Found", status_code: 404 });
+  };
+}
+
+interface Booted {
+  app: App;
+  root: HTMLElement;
+  host: TelegramHost;
+  calls: Call[];
+  market: FakeMarket;
+}
+
+const booted: Booted[] = [];
+
+async function boot(market: FakeMarket, path: string, options: { hash?: string } = {}): Promise<Booted> {
+  const root = document.createElement("div");
+  document.body.appendChild(root);
+  window.history.replaceState(null, "", options.hash ?? launchHash());
+  const host = connectTelegram();
+  const stub = stubFetch(market.handle);
+  const api = new ApiClient({
+    initData: () => host.webApp.initData,
+    fetch: stub.fetch,
+    sleep: async () => undefined,
+  });
+  const app = new App({ root, host, api, routes: ROUTES });
+  const result = { app, root, host, calls: stub.calls, market };
+  booted.push(result);
+  await app.start(path);
+  await flush();
+  return result;
+}
+
+afterEach(() => {
+  for (const { app, host, root } of booted.splice(0)) {
+    app.stop();
+    host.dispose();
+    root.remove();
+  }
+  document.body.replaceChildren();
+  window.history.replaceState(null, "", "#");
+});
+
+const mainButton = () => document.querySelector<HTMLButtonElement>(".tgx-main-button");
+const backButton = () => document.querySelector<HTMLButtonElement>(".tgx-back-button");
+const text = (root: ParentNode, selector: string) => root.querySelector(selector)?.textContent ?? null;
+
+function fill(root: ParentNode, values: Record<string, string>) {
+  for (const [name, value] of Object.entries(values)) {
+    const control = root.querySelector<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(
+      `[name="${name}"]`,
+    )!;
+    control.value = value;
+  }
+}
+
+describe("start", () => {
+  it("asks for Telegram's launch data when there is none", async () => {
+    const { root, calls } = await boot(new FakeMarket(), "/search", { hash: "" });
+    expect(text(root, "h1")).toBe("Open this from Telegram");
+    expect(calls).toHaveLength(0);
+  });
+
+  it("speaks Russian to users whose Telegram is in Russian, and switches", async () => {
+    const hash = launchHash(initData({ id: 5, first_name: "Иван", language_code: "ru" }));
+    const { root } = await boot(new FakeMarket(), "/search", { hash });
+    expect(text(root, '[data-tab="search"]')).toBe("Поиск");
+    root.querySelector<HTMLButtonElement>(".lang-switch")!.click();
+    await flush();
+    expect(text(root, '[data-tab="search"]')).toBe("Search");
+  });
+
+  it("tells the user when sign-in is refused", async () => {
+    const market = new FakeMarket();
+    market.overrides.push((_call, path) =>
+      path === "/auth/telegram" ? json(401, { detail: "initData expired", status_code: 401 }) : null,
+    );
+    const { root } = await boot(market, "/search");
+    expect(text(root, "h1")).toBe("Could not sign you in");
+    expect(root.textContent).toContain("open it again from the bot");
+    expect(window.location.href).not.toContain("tgWebAppData");
+  });
+
+  it("shows the moderation tab to admins only", async () => {
+    const user = await boot(new FakeMarket(), "/search");
+    expect(user.root.querySelector('[data-tab="moderation"]')).toBeNull();
+    const admin = await boot(new FakeMarket({ role: "admin" }), "/search");
+    expect(admin.root.querySelector('[data-tab="moderation"]')).not.toBeNull();
+  });
+});
+
+describe("search", () => {
+  it("lists approved listings with their titles as text", async () => {
+    const market = new FakeMarket();
+    market.add({ title: SCRIPT, status: "approved" });
+    market.add({ title: "Hidden draft", status: "draft" });
+    const { root } = await boot(market, "/search");
+    expect(window.location.hash).toBe("#/search");
+    const titles = [...root.querySelectorAll(".card-title")].map((n) => n.textContent);
+    expect(titles).toEqual([SCRIPT]);
+    expect(root.querySelector("script")).toBeNull();
+    expect(root.querySelector("img[onerror]")).toBeNull();
+    expect((window as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+
+  it("sends the filters and keeps them in the address", async () => {
+    const { root, calls } = await boot(new FakeMarket(), "/search");
+    fill(root, {
+      q: "bike",
+      category: "hobby",
+      city: "Kazan",
+      price_min: "10",
+      price_max: "1 000,5",
+      currency: "RUB",
+    });
+    root.querySelector<HTMLFormElement>("form.filters")!.requestSubmit();
+    await flush();
+    expect(window.location.hash).toBe(
+      "#/search?q=bike&category=hobby&city=Kazan&price_min=10&price_max=1000.5&currency=RUB",
+    );
+    const search = calls.filter((c) => c.url.startsWith("/api/v1/listings?")).at(-1)!;
+    const params = Object.fromEntries(new URL(search.url, "http://x").searchParams);
+    expect(params).toMatchObject({
+      q: "bike",
+      category: "hobby",
+      city: "Kazan",
+      price_min: "10",
+      price_max: "1000.5",
+      currency: "RUB",
+    });
+    expect((root.querySelector('[name="q"]') as HTMLInputElement).value).toBe("bike");
+  });
+
+  it("refuses a reversed price range without asking the server", async () => {
+    const { root, calls } = await boot(new FakeMarket(), "/search");
+    const before = calls.length;
+    fill(root, { price_min: "100", price_max: "5" });
+    root.querySelector<HTMLFormElement>("form.filters")!.requestSubmit();
+    await flush();
+    expect(calls).toHaveLength(before);
+    expect(root.querySelector(".field-error:not([hidden])")?.textContent).toMatch(/lower price/);
+  });
+
+  it("says slow down on a 429 it should not wait for", async () => {
+    const market = new FakeMarket();
+    market.overrides.push((_call, path) =>
+      path === "/listings"
+        ? json(429, { detail: "Too Many Requests", status_code: 429 }, { "Retry-After": "120" })
+        : null,
+    );
+    const { root } = await boot(market, "/search");
+    expect(text(root, ".error-box p")).toBe("Too many requests. Please wait 120 s and try again.");
+  });
+});
+
+describe("listing detail", () => {
+  it("shows the owner's rejected listing with the reason, as text, and offers Edit", async () => {
+    const market = new FakeMarket();
+    const item = market.add({
+      title: SCRIPT,
+      description: SCRIPT,
+      status: "rejected",
+      rejection_reason: SCRIPT,
+      is_mine: true,
+    });
+    const { root } = await boot(market, `/listings/${item.id}`);
+    expect(text(root, ".listing-title")).toBe(SCRIPT);
+    expect(text(root, ".listing-description")).toBe(SCRIPT);
+    expect(text(root, ".rejection")).toBe(`Moderator's reason: ${SCRIPT}`);
+    expect(root.querySelector("script")).toBeNull();
+    expect(mainButton()?.hidden).toBe(false);
+    expect(mainButton()?.textContent).toBe("Edit");
+    expect(backButton()?.hidden).toBe(false);
+    mainButton()!.click();
+    await flush();
+    expect(window.location.hash).toBe(`#/listings/${item.id}/edit`);
+  });
+
+  it("shows someone else's listing without owner controls", async () => {
+    const market = new FakeMarket();
+    const item = market.add({
+      status: "approved",
+      is_mine: false,
+      photos: [photo(), photo({ id: 2, position: 1 })],
+    });
+    const { root } = await boot(market, `/listings/${item.id}`);
+    expect(root.querySelector(".badge")).toBeNull();
+    expect(root.querySelector(".actions")).toBeNull();
+    expect(mainButton()?.hidden ?? true).toBe(true);
+    expect(root.querySelectorAll(".gallery-thumb")).toHaveLength(2);
+  });
+
+  it("says not found for a listing it may not see, and the BackButton leads to search", async () => {
+    const { root } = await boot(new FakeMarket(), "/listings/999");
+    expect(text(root, ".error-box p")).toBe("Not found.");
+    backButton()!.click();
+    await flush();
+    expect(window.location.hash).toBe("#/search");
+    expect(backButton()!.hidden).toBe(true);
+  });
+
+  it("archives after the user confirms", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "approved", is_mine: true });
+    const { root, calls } = await boot(market, `/listings/${item.id}`);
+    root.querySelector<HTMLButtonElement>(".button.destructive")!.click();
+    await flush();
+    document.querySelector<HTMLButtonElement>('.tgx-popup [data-button-id="ok"]')!.click();
+    await flush();
+    expect(calls.some((c) => c.method === "POST" && c.url.endsWith(`/listings/${item.id}/archive`))).toBe(
+      true,
+    );
+    expect(text(root, ".badge")).toBe("Archived");
+  });
+});
+
+describe("my listings", () => {
+  it("shows each listing's status and the moderator's reason", async () => {
+    const market = new FakeMarket();
+    market.add({ title: "Mine pending", status: "pending", is_mine: true });
+    market.add({
+      title: "Mine rejected",
+      status: "rejected",
+      rejection_reason: "No photos of the item",
+      is_mine: true,
+    });
+    market.add({ title: "Not mine", status: "approved", is_mine: false });
+    const { root } = await boot(market, "/mine");
+    const cards = [...root.querySelectorAll(".listing-card")];
+    expect(cards.map((c) => text(c, ".card-title"))).toEqual(["Mine pending", "Mine rejected"]);
+    expect(cards.map((c) => text(c, ".badge"))).toEqual(["On moderation", "Rejected"]);
+    expect(text(cards[1]!, ".rejection")).toBe("Moderator's reason: No photos of the item");
+    expect(mainButton()?.textContent).toBe("Create a listing");
+  });
+
+  it("filters by status", async () => {
+    const market = new FakeMarket();
+    market.add({ title: "A", status: "pending", is_mine: true });
+    market.add({ title: "B", status: "rejected", is_mine: true });
+    const { root, calls } = await boot(market, "/mine?status=rejected");
+    expect([...root.querySelectorAll(".card-title")].map((n) => n.textContent)).toEqual(["B"]);
+    expect(calls.some((c) => c.url === "/api/v1/listings/mine?status=rejected")).toBe(true);
+    expect(text(root, ".chip.active")).toBe("Rejected");
+  });
+});
+
+describe("create and edit", () => {
+  it("checks the form before sending and then creates a draft", async () => {
+    const { root, calls } = await boot(new FakeMarket(), "/new");
+    expect(mainButton()?.textContent).toBe("Save and add photos");
+    fill(root, { title: "ab", price: "12.345", city: "K" });
+    mainButton()!.click();
+    await flush();
+    expect(calls.some((c) => c.method === "POST" && c.url === "/api/v1/listings")).toBe(false);
+    const errors = [...root.querySelectorAll(".field-error:not([hidden])")].map((n) => n.textContent);
+    expect(errors).toEqual([
+      "At least 3 characters.",
+      "Required.",
+      "At most 2 digits after the point.",
+      "At least 2 characters.",
+    ]);
+
+    fill(root, {
+      title: "  Red bicycle ",
+      description: "Fast",
+      category: "hobby",
+      price: "1 500,5",
+      currency: "EUR",
+      city: "Kazan",
+    });
+    mainButton()!.click();
+    await flush();
+    const post = calls.find((c) => c.method === "POST" && c.url === "/api/v1/listings")!;
+    expect(post.body).toEqual({
+      title: "Red bicycle",
+      description: "Fast",
+      category: "hobby",
+      price: "1500.5",
+      currency: "EUR",
+      city: "Kazan",
+    });
+    expect(window.location.hash).toMatch(/^#\/listings\/\d+\/edit$/);
+    expect(text(root, "h1")).toBe("Edit listing");
+  });
+
+  it("shows the server's 422 messages next to the fields", async () => {
+    const market = new FakeMarket();
+    market.overrides.push((call, path) =>
+      call.method === "POST" && path === "/listings"
+        ? json(422, {
+            detail: [{ loc: ["body", "city"], msg: "Unknown city", type: "value_error" }],
+            status_code: 422,
+          })
+        : null,
+    );
+    const { root } = await boot(market, "/new");
+    fill(root, { title: "Red bicycle", category: "hobby", price: "10", city: "Atlantis" });
+    mainButton()!.click();
+    await flush();
+    expect(root.querySelector(".field.invalid .field-error")?.textContent).toBe("Unknown city");
+  });
+
+  it("uploads photos with progress after checking them, and deletes them", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "draft", is_mine: true });
+    const { app, root, calls } = await boot(market, `/listings/${item.id}/edit`);
+    const progress: number[] = [];
+    app.uploader = vi.fn(async (_ticket, _file, options) => {
+      options?.onProgress?.(0.5);
+      progress.push((root.querySelector(".upload-row progress") as HTMLProgressElement).value);
+      options?.onProgress?.(1);
+    });
+    const input = root.querySelector<HTMLInputElement>('input[type="file"]')!;
+    const files = [
+      new File(["%PDF"], "scan.pdf", { type: "application/pdf" }),
+      new File(["\x89PNG"], "bike.png", { type: "image/png" }),
+    ];
+    Object.defineProperty(input, "files", { value: files, configurable: true });
+    input.dispatchEvent(new Event("change"));
+    await flush(10);
+    expect(text(root, ".upload-row.failed")).toContain("scan.pdf: This file is not an image.");
+    expect(calls.filter((c) => c.url.endsWith("/photos"))).toHaveLength(1);
+    expect(app.uploader).toHaveBeenCalledTimes(1);
+    expect(progress).toEqual([0.5]);
+    expect(calls.some((c) => c.url.endsWith("/complete"))).toBe(true);
+    expect(root.querySelectorAll(".photo-item")).toHaveLength(1);
+    expect(text(root, ".photos h2")).toBe("Photos (1/10)");
+
+    root.querySelector<HTMLButtonElement>(".photo-delete")!.click();
+    await flush();
+    document.querySelector<HTMLButtonElement>('.tgx-popup [data-button-id="ok"]')!.click();
+    await flush();
+    expect(calls.some((c) => c.method === "DELETE")).toBe(true);
+    expect(root.querySelectorAll(".photo-item")).toHaveLength(0);
+  });
+
+  it("refuses an 11th photo in the browser", async () => {
+    const market = new FakeMarket();
+    const photos = Array.from({ length: 10 }, (_, i) => photo({ id: i + 1, position: i }));
+    const item = market.add({ status: "draft", is_mine: true, photos });
+    const { app, root, calls } = await boot(market, `/listings/${item.id}/edit`);
+    app.uploader = vi.fn(async () => undefined);
+    const input = root.querySelector<HTMLInputElement>('input[type="file"]')!;
+    expect(input.disabled).toBe(true);
+    Object.defineProperty(input, "files", {
+      value: [new File(["x"], "more.jpg", { type: "image/jpeg" })],
+      configurable: true,
+    });
+    input.dispatchEvent(new Event("change"));
+    await flush();
+    expect(text(root, ".upload-row.failed")).toContain("At most 10 photos.");
+    expect(calls.filter((c) => c.url.endsWith("/photos"))).toHaveLength(0);
+  });
+
+  it("tells the upload's error and frees the reserved slot", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "draft", is_mine: true });
+    market.overrides.push((_call, path) =>
+      path.endsWith("/complete")
+        ? json(422, { detail: "The image has too many pixels", status_code: 422 })
+        : null,
+    );
+    const { app, root, calls } = await boot(market, `/listings/${item.id}/edit`);
+    app.uploader = vi.fn(async () => undefined);
+    const input = root.querySelector<HTMLInputElement>('input[type="file"]')!;
+    Object.defineProperty(input, "files", {
+      value: [new File(["x"], "huge.png", { type: "image/png" })],
+      configurable: true,
+    });
+    input.dispatchEvent(new Event("change"));
+    await flush(10);
+    expect(text(root, ".upload-row.failed")).toContain("huge.png: The image has too many pixels");
+    expect(calls.some((c) => c.method === "DELETE" && c.url.endsWith("/photos/500"))).toBe(true);
+  });
+
+  it("saves the changed fields of a draft and submits it", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "draft", is_mine: true, title: "Bike", price: "100.00" });
+    const { root, calls } = await boot(market, `/listings/${item.id}/edit`);
+    expect(mainButton()?.textContent).toBe("Submit for moderation");
+    fill(root, { title: "Better bike" });
+    mainButton()!.click();
+    await flush(10);
+    const patch = calls.find((c) => c.method === "PATCH")!;
+    expect(patch.body).toEqual({ title: "Better bike" });
+    expect(calls.some((c) => c.url.endsWith(`/listings/${item.id}/submit`))).toBe(true);
+    expect(window.location.hash).toBe(`#/listings/${item.id}`);
+    expect(text(root, ".badge")).toBe("On moderation");
+  });
+
+  it("does not let anyone edit a listing that is not theirs", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "approved", is_mine: false });
+    const { root } = await boot(market, `/listings/${item.id}/edit`);
+    expect(root.querySelector("form.listing-form")).toBeNull();
+    expect(text(root, ".error-box p")).toBe("Not found.");
+  });
+});
+
+describe("moderation", () => {
+  it("is for admins only", async () => {
+    const { root, calls } = await boot(new FakeMarket(), "/moderation");
+    expect(root.textContent).toContain("The moderation queue is for admins.");
+    expect(calls.some((c) => c.url.includes("/admin/"))).toBe(false);
+  });
+
+  it("approves, and rejects only with a reason", async () => {
+    const market = new FakeMarket({ role: "admin" });
+    const first = market.add({ title: SCRIPT, status: "pending" });
+    const second = market.add({ title: "Second", status: "pending" });
+    const { root, calls } = await boot(market, "/moderation");
+    const cards = () => [...root.querySelectorAll<HTMLElement>(".moderation-card")];
+    expect(cards().map((c) => text(c, ".card-title"))).toEqual([SCRIPT, "Second"]);
+    expect(root.querySelector("script")).toBeNull();
+
+    const card = cards()[1]!;
+    const [, reject] = card.querySelectorAll<HTMLButtonElement>(".actions .button");
+    reject!.click();
+    card.querySelector<HTMLButtonElement>(".reject-form .button")!.click();
+    await flush();
+    expect(text(card, ".field-error")).toBe("Required.");
+    expect(calls.some((c) => c.url.endsWith("/reject"))).toBe(false);
+    (card.querySelector('[name="reason"]') as HTMLTextAreaElement).value = "  Blurry photos ";
+    card.querySelector<HTMLButtonElement>(".reject-form .button")!.click();
+    await flush();
+    expect(calls.find((c) => c.url.endsWith(`/admin/listings/${second.id}/reject`))?.body).toEqual({
+      reason: "Blurry photos",
+    });
+
+    cards()[0]!.querySelector<HTMLButtonElement>(".actions .button")!.click();
+    await flush();
+    expect(calls.some((c) => c.url.endsWith(`/admin/listings/${first.id}/approve`))).toBe(true);
+    expect(cards()).toHaveLength(0);
+    expect(root.textContent).toContain("The queue is empty.");
+  });
+});
