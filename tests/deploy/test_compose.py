@@ -34,7 +34,21 @@ from tests.deploy.shipped import (
 
 # Tuning knobs compose leaves at the code's defaults (they are in .env.example, commented).
 LEFT_TO_DEFAULTS = {
-    "api": {"max_body_bytes"},
+    "api": {
+        "max_body_bytes",
+        "search_candidates",
+        "search_fts_rank_limit",
+        "search_ef_search",
+        "search_exact_max",
+        "search_vector_languages",
+        "search_vector_weight_other",
+        "search_embed_timeout_s",
+        "search_rerank_model",
+        "search_rerank_depth",
+        "llm_timeout_s",
+        "llm_max_tokens",
+        "llm_max_concurrency",
+    },
     "bot": {
         "max_body_bytes",
         "update_stream",
@@ -92,6 +106,15 @@ LEFT_TO_DEFAULTS = {
         "embedding_passage_prefix",
         "embedding_batch_size",
         "embedding_threads",
+        "ingest_enabled",
+        "ingest_poll_every_s",
+        "ingest_min_interval_s",
+        "ingest_max_interval_s",
+        "ingest_fetch_timeout_s",
+        "ingest_max_bytes",
+        "ingest_per_host_limit",
+        "ingest_semantic_threshold",
+        "ingest_semantic_window_h",
     },
 }
 # Secrets that must be set, with no usable default.

@@ -35,6 +35,7 @@ TEST_SETTINGS = {
     "WORKER_CONCURRENCY": "4",
     "WORKER_STOP_GRACE_S": "3",
     "WORKER_SCHEDULER_ENABLED": "false",
+    "WORKER_INGEST_ENABLED": "false",  # no ingest.poll schedule among the tests' ticks
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["dev", "test", "prod"]
@@ -16,8 +16,20 @@ Environment = Literal["dev", "test", "prod"]
 # Values that ship in .env.example and in code defaults. They are fine on a laptop
 # and fatal anywhere else.
 PLACEHOLDER_SECRETS = frozenset(
-    {"", "change-me", "changeme", "dev-service-token", "dev-webhook-secret", "secret"}
+    {
+        "",
+        "change-me",
+        "changeme",
+        "dev-service-token",
+        "dev-webhook-secret",
+        "dev-jwt-secret-for-local-development-only",
+        "secret",
+    }
 )
+
+
+# The sandbox accepts any well-formed token; this one is used when no real token is set.
+SANDBOX_BOT_TOKEN = "7000000001:SandboxTokenForLocalDevelopment0000"  # noqa: S105 (not a secret)
 
 
 def shared(name: str) -> AliasChoices:
@@ -81,3 +93,28 @@ class DatabaseSettingsMixin(BaseSettings):
 
 class RedisSettingsMixin(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=shared("REDIS_URL"))
+
+
+class TelegramBotSettingsMixin(BaseSettings):
+    """The bot's token: the bot talks with it, api checks Mini App launch data with it.
+
+    Empty means the sandbox's bot (development and tests)."""
+
+    telegram_bot_token: SecretStr | None = Field(
+        None, validation_alias=shared("TELEGRAM_BOT_TOKEN")
+    )
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_token_means_sandbox(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @property
+    def uses_sandbox(self) -> bool:
+        return self.telegram_bot_token is None
+
+    @property
+    def token(self) -> str:
+        if self.telegram_bot_token is None:
+            return SANDBOX_BOT_TOKEN
+        return self.telegram_bot_token.get_secret_value()

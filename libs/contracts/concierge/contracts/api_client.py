@@ -27,7 +27,13 @@ from concierge.contracts.notify import (
     ReportBatch,
     ReportSummary,
 )
-from concierge.contracts.search import Answer, AnswerRequest, DocumentKind, SearchPage
+from concierge.contracts.search import (
+    Answer,
+    AnswerRequest,
+    DocumentKind,
+    SearchMode,
+    SearchPage,
+)
 from concierge.contracts.sources import SourceCreate, SourceRead, SourceUpdate
 
 ACTING_USER_HEADER = "X-Acting-User"
@@ -162,8 +168,11 @@ class ApiClient:
         since: datetime | None = None,
         limit: int = 10,
         cursor: str | None = None,
+        mode: SearchMode | None = None,
     ) -> SearchPage:
         params: dict[str, str | int] = {"q": query, "limit": limit}
+        if mode is not None:
+            params["mode"] = mode.value
         if kind is not None:
             params["kind"] = kind.value
         if source is not None:

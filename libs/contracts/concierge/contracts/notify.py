@@ -57,7 +57,8 @@ Kind = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
 class WebAppInfo(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(pattern=r"^https://", max_length=2048)
+    # Telegram opens only https Mini Apps; the sandbox (development) also opens http.
+    url: str = Field(pattern=r"^https?://", max_length=2048)
 
 
 def check_message_text(text: str, parse_mode: ParseMode | None) -> None:

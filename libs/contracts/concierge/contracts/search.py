@@ -25,6 +25,12 @@ class DocumentKind(StrEnum):
     LISTING = "listing"  # a market listing
 
 
+class SearchMode(StrEnum):
+    HYBRID = "hybrid"  # full-text and vector candidates fused by reciprocal rank
+    FTS = "fts"  # full-text search only
+    VECTOR = "vector"  # embedding similarity only
+
+
 class SourceKind(StrEnum):
     RSS = "rss"
     WEB = "web"
@@ -66,6 +72,12 @@ class SearchPage(BaseModel):
         description="Pass as `cursor` for the next page; None at the end"
     )
     took_ms: float
+    mode: SearchMode = Field(
+        SearchMode.HYBRID, description="How the results were found (may differ from the asked one)"
+    )
+    degraded_reason: str | None = Field(
+        None, description="Why the search fell back to full text only (query embeddings failed)"
+    )
 
 
 class AnswerRequest(BaseModel):

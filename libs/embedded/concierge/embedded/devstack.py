@@ -103,6 +103,9 @@ def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int]) -> Stac
         admin_ids=os.environ.get("API_ADMIN_TELEGRAM_IDS", str(DEV_ADMIN_ID)),
         extra_env={
             "LOG_JSON": os.environ.get("LOG_JSON", "false"),
+            # The demo feeds publish about once a day, which would mean a check a day; in
+            # make dev an item published in the sandbox shows up within five minutes.
+            "WORKER_INGEST_MAX_INTERVAL_S": os.environ.get("WORKER_INGEST_MAX_INTERVAL_S", "300"),
             **{name: os.environ.get(name, "") for name in passthrough if name in os.environ},
         },
     )
@@ -147,7 +150,9 @@ def run() -> None:
         stack.callback(dev.stop)
         for service in services:
             dev.process(service).start()
-        load_demo_data(dev.url("api"), dev.service_token)
+        load_demo_data(
+            dev.url("api"), dev.service_token, dev.url("sandbox") if uses_sandbox else None
+        )
         print_banner(wanted, uses_sandbox)
         _wait_for_interrupt()
         log.info("stopping…")

@@ -61,6 +61,8 @@ class Stack:
             "BOT_WEBHOOK_SECRET": self.webhook_secret,
             "SANDBOX_PORT": str(self.ports["sandbox"]),
             "WORKER_PORT": str(self.ports["worker"]),
+            # The sandbox's feeds are on 127.0.0.1: the one private address ingest may fetch.
+            "INGEST_ALLOWED_PRIVATE_HOSTS": f"127.0.0.1:{self.ports['sandbox']}",
             "TELEGRAM_BOT_TOKEN": "",
             **self.extra_env,
         }

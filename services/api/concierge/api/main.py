@@ -7,13 +7,21 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from redis.asyncio import Redis
 
+from concierge.api.assistant.deps import open_assistant
+from concierge.api.assistant.endpoints import router as assistant_router
 from concierge.api.identity.endpoints import router as identity_router
+from concierge.api.identity.webapp import router as webapp_auth_router
+from concierge.api.ingest.endpoints import router as ingest_router
 from concierge.api.migrate import upgrade_database
 from concierge.api.notify.endpoints import router as notify_router
+from concierge.api.search.deps import open_search
+from concierge.api.search.endpoints import router as search_router
 from concierge.api.settings import ApiSettings
 from concierge.common.service_app import ReadinessCheck, create_service_app
 from concierge.db import Database
+from concierge.streams import JobQueue
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
@@ -25,9 +33,16 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             await asyncio.to_thread(upgrade_database, settings.database_url)
         database = Database(settings.database_url, pool_size=settings.database_pool_size)
         app.state.database = database
+        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        app.state.redis = redis
+        # Follow-up work for the worker (index an approved listing, make thumbnails).
+        app.state.jobs = JobQueue(redis, settings.jobs_stream)
         try:
-            yield
+            async with open_search(settings) as search, open_assistant(settings) as assistant:
+                app.state.search, app.state.assistant = search, assistant
+                yield
         finally:
+            await redis.aclose()
             await database.dispose()
 
     def readiness(app: FastAPI) -> Mapping[str, ReadinessCheck]:
@@ -39,6 +54,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(identity_router)
+    v1.include_router(webapp_auth_router)
     v1.include_router(notify_router)
+    v1.include_router(ingest_router)
+    v1.include_router(search_router)
+    v1.include_router(assistant_router)
     app.include_router(v1)
     return app

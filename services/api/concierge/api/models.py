@@ -2,6 +2,7 @@
 
 from concierge.api.identity.models import User, UserLog
 from concierge.api.ingest.models import Document, Source
+from concierge.api.market.models import Listing, ListingAudit, ListingPhoto
 from concierge.api.notify.models import Broadcast, Outbox
 from concierge.api.scheduling.models import Schedule
 from concierge.db import Base
@@ -11,6 +12,9 @@ metadata = Base.metadata
 __all__ = [
     "Broadcast",
     "Document",
+    "Listing",
+    "ListingAudit",
+    "ListingPhoto",
     "Outbox",
     "Schedule",
     "Source",

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from concierge.common.settings import RedisSettingsMixin, ServiceSettings, shared
+from concierge.common.settings import (
+    SANDBOX_BOT_TOKEN,  # noqa: F401 (re-exported: tests and benches import it from here)
+    RedisSettingsMixin,
+    ServiceSettings,
+    TelegramBotSettingsMixin,
+    shared,
+)
 
-# The sandbox accepts any well-formed token; this one is used when no real token is set.
-SANDBOX_BOT_TOKEN = "7000000001:SandboxTokenForLocalDevelopment0000"  # noqa: S105 (not a secret)
 WEBHOOK_PATH = "/tg/webhook"
 
 
@@ -19,15 +23,12 @@ class UpdateSource(StrEnum):
     POLLING = "polling"  # we fetch them with getUpdates
 
 
-class BotSettings(RedisSettingsMixin, ServiceSettings):
+class BotSettings(TelegramBotSettingsMixin, RedisSettingsMixin, ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix="BOT_", env_file=".env", extra="ignore", populate_by_name=True
     )
 
     port: int = 8001
-    telegram_bot_token: SecretStr | None = Field(
-        None, validation_alias=shared("TELEGRAM_BOT_TOKEN")
-    )
     sandbox_url: str = Field("http://127.0.0.1:8010", validation_alias=shared("SANDBOX_URL"))
     api_server_url: str = Field(
         "https://api.telegram.org",
@@ -67,21 +68,6 @@ class BotSettings(RedisSettingsMixin, ServiceSettings):
     # Incoming flood control: more messages than this in the window get one "slow down".
     flood_limit: int = Field(20, ge=1, le=10_000)
     flood_window_s: float = Field(60.0, gt=0, le=86_400)
-
-    @field_validator("telegram_bot_token", mode="before")
-    @classmethod
-    def _empty_token_means_sandbox(cls, value: object) -> object:
-        return None if value in ("", None) else value
-
-    @property
-    def uses_sandbox(self) -> bool:
-        return self.telegram_bot_token is None
-
-    @property
-    def token(self) -> str:
-        if self.telegram_bot_token is None:
-            return SANDBOX_BOT_TOKEN
-        return self.telegram_bot_token.get_secret_value()
 
     @property
     def bot_api_base_url(self) -> str:

@@ -1,4 +1,5 @@
-"""The sandbox application: the Telegram Bot API emulator with its user side."""
+"""The sandbox application: the Telegram Bot API emulator with its user side, and the
+demo feeds (RSS and article pages) that ingestion reads."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from concierge.common.service_app import create_service_app
+from concierge.sandbox.feeds import routes as feeds
+from concierge.sandbox.feeds.store import FeedStore
+from concierge.sandbox.llm import routes as llm
 from concierge.sandbox.logs import redact_tokens_in_access_log
 from concierge.sandbox.settings import SandboxSettings
 from concierge.sandbox.telegram import botapi, chatpage, controls, userside
@@ -32,6 +36,9 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
 
     redact_tokens_in_access_log()
     app = create_service_app("sandbox", settings, lifespan=lifespan)
-    for router in (botapi.router, userside.router, controls.router, chatpage.router):
+    app.state.settings = settings
+    app.state.feeds = FeedStore.from_corpus()
+    routers = (botapi.router, userside.router, controls.router, chatpage.router, feeds.router)
+    for router in (*routers, llm.router):
         app.include_router(router)
     return app

@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from concierge.db import Database
 from concierge.streams import Job, JobQueue, JobRegistry
 from concierge.worker.embedding import EmbeddingModel
+from concierge.worker.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,13 @@ class WorkerContext:
     redis: Redis
     queue: JobQueue  # to enqueue follow-up jobs
     embedding: EmbeddingModel  # loaded on first use
+    settings: WorkerSettings
 
 
 WorkerJobs = JobRegistry[WorkerContext]
 
 # Desks add their job modules here ("concierge.worker.<desk>.jobs").
-DESK_JOB_MODULES: tuple[str, ...] = ()
+DESK_JOB_MODULES: tuple[str, ...] = ("concierge.worker.ingest.jobs",)
 
 jobs = WorkerJobs()
 

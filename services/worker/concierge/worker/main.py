@@ -22,6 +22,7 @@ from concierge.db import Database
 from concierge.streams import JobQueue, JobWorker, StreamGroup
 from concierge.worker.embedding import EmbeddingModel
 from concierge.worker.embedding import router as embedding_router
+from concierge.worker.ingest.jobs import save_poll_schedule
 from concierge.worker.jobs import WorkerContext, load_jobs
 from concierge.worker.scheduling.scheduler import Scheduler
 from concierge.worker.settings import WorkerSettings
@@ -47,7 +48,7 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
         group = StreamGroup(redis, settings.stream, settings.group, settings.consumer_name)
         embedding = EmbeddingModel(settings)
         app.state.embedding = embedding
-        run_job = registry.bind(WorkerContext(database, redis, queue, embedding))
+        run_job = registry.bind(WorkerContext(database, redis, queue, embedding, settings))
         worker = JobWorker(queue, group, run_job, settings.worker_options())
         scheduler = Scheduler(
             database, queue, poll_s=settings.scheduler_poll_s, batch=settings.scheduler_batch
@@ -61,6 +62,7 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
         )
         worker.start()
         scheduling = asyncio.create_task(scheduler.run()) if settings.scheduler_enabled else None
+        desk_schedules = asyncio.create_task(_save_desk_schedules(database, settings))
         try:
             yield
         finally:
@@ -68,6 +70,7 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
             await asyncio.gather(
                 worker.shutdown(settings.stop_grace_s),
                 _finish(scheduling, settings.stop_grace_s),
+                _finish(desk_schedules, 0),
             )
             embedding.close()
             await redis.aclose()
@@ -81,6 +84,15 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
     app.state.service_token = settings.service_token.get_secret_value()
     app.include_router(embedding_router)
     return app
+
+
+async def _save_desk_schedules(database: Database, settings: WorkerSettings) -> None:
+    """The desks' periodic jobs, (re)declared at every start; they outlive the process,
+    so a start that cannot reach Postgres only logs and keeps the last declaration."""
+    try:
+        await save_poll_schedule(database, settings)
+    except Exception as exc:  # Postgres away or not migrated yet: the worker still runs
+        log.warning("could not save the ingest schedule: %r", exc)
 
 
 async def _finish(task: asyncio.Task[None] | None, timeout_s: float) -> None:

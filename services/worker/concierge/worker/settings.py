@@ -4,11 +4,17 @@ import os
 import socket
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from concierge.common.runner import GRACEFUL_SHUTDOWN_S
-from concierge.common.settings import DatabaseSettingsMixin, RedisSettingsMixin, ServiceSettings
+from concierge.common.safe_http import AllowedHosts
+from concierge.common.settings import (
+    DatabaseSettingsMixin,
+    RedisSettingsMixin,
+    ServiceSettings,
+    shared,
+)
 from concierge.embedding import DEFAULT_MODEL
 from concierge.streams import WorkerOptions
 
@@ -65,6 +71,36 @@ class WorkerSettings(DatabaseSettingsMixin, RedisSettingsMixin, ServiceSettings)
     )
     embedding_batch_size: int = Field(64, ge=1, le=512, description="Texts per model call")
     embedding_threads: int = Field(0, ge=0, description="Torch threads; 0 lets torch decide")
+    ingest_enabled: bool = Field(True, description="Poll the sources table and ingest feeds")
+    ingest_poll_every_s: float = Field(
+        10.0, gt=0, description="How often sources that are due are looked for"
+    )
+    ingest_min_interval_s: float = Field(
+        300.0, gt=0, description="Shortest time between two checks of one source"
+    )
+    ingest_max_interval_s: float = Field(
+        86_400.0, gt=0, description="Longest time between two checks of one source"
+    )
+    ingest_fetch_timeout_s: float = Field(
+        30.0, gt=0, le=600, description="One fetch, redirects and body included, must end within"
+    )
+    ingest_max_bytes: int = Field(
+        5 * 1024 * 1024, gt=0, description="Largest feed or page read, after decompression"
+    )
+    ingest_per_host_limit: int = Field(
+        2, ge=1, description="Fetches from one host:port at once, over every replica"
+    )
+    ingest_semantic_threshold: float = Field(
+        0.93, gt=0, le=1, description="Embedding cosine from which a document is a duplicate"
+    )
+    ingest_semantic_window_h: float = Field(
+        72.0, gt=0, description="Semantic duplicates are looked for this many hours around"
+    )
+    ingest_allowed_private_hosts: AllowedHosts = Field(
+        frozenset(),
+        validation_alias=shared("INGEST_ALLOWED_PRIVATE_HOSTS"),
+        description="host:port pairs fetched even though private (the sandbox in dev)",
+    )
 
     @field_validator("consumer_name", mode="before")
     @classmethod
@@ -77,6 +113,12 @@ class WorkerSettings(DatabaseSettingsMixin, RedisSettingsMixin, ServiceSettings)
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @model_validator(mode="after")
+    def _intervals_in_order(self) -> WorkerSettings:
+        if self.ingest_min_interval_s > self.ingest_max_interval_s:
+            raise ValueError("WORKER_INGEST_MIN_INTERVAL_S is above WORKER_INGEST_MAX_INTERVAL_S")
+        return self
 
     def worker_options(self) -> WorkerOptions:
         return WorkerOptions(

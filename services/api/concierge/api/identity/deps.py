@@ -7,8 +7,10 @@ from fastapi import Depends, Header, Request
 from concierge.api.identity.models import User
 from concierge.api.identity.repository import UserRepository
 from concierge.api.identity.service import IdentityService
-from concierge.common.errors import Unauthorized
+from concierge.api.identity.tokens import InvalidToken, TokenIssuer
+from concierge.common.errors import Forbidden, NotFound, Unauthorized
 from concierge.contracts.api_client import ACTING_USER_HEADER
+from concierge.contracts.identity import UserRole
 from concierge.db import SessionDep
 
 
@@ -29,3 +31,39 @@ async def get_current_admin(
 
 
 CurrentAdmin = Annotated[User, Depends(get_current_admin)]
+
+
+def token_issuer(request: Request) -> TokenIssuer:
+    settings = request.app.state.settings
+    return TokenIssuer(settings.jwt_secret.get_secret_value(), settings.jwt_lifetime_s)
+
+
+async def get_web_user(
+    request: Request,
+    identity: IdentityServiceDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> User:
+    """The Mini App's caller, from ``Authorization: Bearer <token>`` (POST /auth/telegram)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Sign in first: POST /api/v1/auth/telegram, then send the Bearer token")
+    try:
+        telegram_id = token_issuer(request).verify(token.strip())
+    except InvalidToken as exc:
+        raise Unauthorized(f"The session token is invalid or expired: {exc}") from exc
+    try:
+        return await identity.get(telegram_id)
+    except NotFound as exc:
+        raise Unauthorized("The session token names an unknown user") from exc
+
+
+WebUser = Annotated[User, Depends(get_web_user)]
+
+
+async def get_web_admin(user: WebUser) -> User:
+    if user.role != UserRole.ADMIN:
+        raise Forbidden("Only admins may do this")
+    return user
+
+
+WebAdmin = Annotated[User, Depends(get_web_admin)]

@@ -86,6 +86,7 @@ class Document(Base):
               postgresql_with={"m": 16, "ef_construction": 64},
               postgresql_ops={"embedding": "vector_cosine_ops"}),
         Index("ix_documents_published_at", "published_at"),
+        Index("ix_documents_kind_published_at", "kind", "published_at"),
         Index("ix_documents_band0", "band0"),
         Index("ix_documents_band1", "band1"),
         Index("ix_documents_band2", "band2"),

@@ -1,0 +1,1 @@
+"""Answers to questions from retrieved passages, written by an LLM or extracted."""

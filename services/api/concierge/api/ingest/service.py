@@ -1,0 +1,78 @@
+"""Ingest rules in api: adding, listing, pausing and deleting sources.
+
+A URL is checked before it is stored: resolved, and refused when any address is not
+public (SSRF). The worker checks again at every fetch and every redirect, since DNS
+answers change. A new or resumed source is due at once.
+"""
+
+from __future__ import annotations
+
+from concierge.api.ingest.models import Source
+from concierge.api.ingest.repository import SourceRepository
+from concierge.api.ingest.schemas import SourceCreate, SourceRead, SourceUpdate
+from concierge.common.errors import Conflict, Invalid, NotFound
+from concierge.common.safe_http import UnsafeUrl, check_public_url
+from concierge.contracts.search import SourceKind
+
+
+class IngestService:
+    def __init__(self, sources: SourceRepository, allowed_private: frozenset[str]) -> None:
+        self.sources = sources
+        self.allowed_private = allowed_private
+
+    async def add(self, data: SourceCreate) -> SourceRead:
+        values: dict[str, object] = {"kind": data.kind.value, "title": data.title}
+        if data.kind == SourceKind.TELEGRAM:
+            assert data.handle is not None
+            values["handle"] = data.handle.removeprefix("@").lower()
+        else:
+            assert data.url is not None
+            await self._check_url(data.url)
+            values["url"] = data.url
+        source = await self.sources.insert(values)
+        if source is None:
+            raise Conflict("This source is already registered")
+        return _read(source, 0)
+
+    async def _check_url(self, url: str) -> None:
+        try:
+            await check_public_url(url, allowed=self.allowed_private)
+        except UnsafeUrl as exc:
+            raise Invalid(f"This URL cannot be a source: {exc}") from None
+
+    async def list_sources(self) -> list[SourceRead]:
+        sources = await self.sources.list_all()
+        counts = await self.sources.document_counts([source.id for source in sources])
+        return [_read(source, counts.get(source.id, 0)) for source in sources]
+
+    async def get(self, source_id: int) -> SourceRead:
+        source = await self._get(source_id)
+        counts = await self.sources.document_counts([source.id])
+        return _read(source, counts.get(source.id, 0))
+
+    async def update(self, source_id: int, update: SourceUpdate) -> SourceRead:
+        """Rename, pause or resume; a resumed source is checked at once."""
+        source = await self._get(source_id)
+        if "title" in update.model_fields_set:
+            source.title = update.title
+        if update.enabled is not None and update.enabled != source.enabled:
+            source.enabled = update.enabled
+            if update.enabled:
+                await self.sources.make_due(source)
+        await self.sources.session.flush()
+        return await self.get(source_id)
+
+    async def delete(self, source_id: int) -> None:
+        await self.sources.delete_with_documents(await self._get(source_id))
+
+    async def _get(self, source_id: int) -> Source:
+        source = await self.sources.get(source_id)
+        if source is None:
+            raise NotFound(f"Source {source_id} does not exist")
+        return source
+
+
+def _read(source: Source, document_count: int) -> SourceRead:
+    read = SourceRead.model_validate(source)
+    read.document_count = document_count
+    return read

@@ -1,0 +1,1 @@
+"""The market desk: listings sold through the Mini App, photos, admin moderation."""

@@ -1,0 +1,1 @@
+"""Hybrid search over the knowledge store: full text and vectors, fused by rank."""

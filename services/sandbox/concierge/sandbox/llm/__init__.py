@@ -1,0 +1,1 @@
+"""A stand-in for LLM servers: OpenAI-compatible chat completions and Anthropic Messages."""
