@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 NGINX_TEMPLATE = ROOT / "nginx" / "templates" / "default.conf.template"
+NGINX_DOCKERFILE = ROOT / "nginx" / "Dockerfile"
 PROMETHEUS_CONFIG = ROOT / "infra" / "prometheus" / "prometheus.yml"
 
 # Our HTTP services: compose service name -> the settings class its process reads.

@@ -7,6 +7,7 @@ against the settings classes the services really use.
 from __future__ import annotations
 
 import re
+import subprocess
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from concierge.common.settings import PLACEHOLDER_SECRETS
 from concierge.worker.settings import WorkerSettings
 from tests.deploy.shipped import (
     COMPOSE_FILE,
+    NGINX_DOCKERFILE,
     NGINX_TEMPLATE,
     NGINX_VARIABLE,
     ROOT,
@@ -36,6 +38,10 @@ from tests.deploy.shipped import (
 LEFT_TO_DEFAULTS = {
     "api": {
         "max_body_bytes",
+        "jwt_lifetime_s",
+        "jobs_stream",  # the worker's stream name, also left at its default there
+        "upload_signing_key",  # derived from API_JWT_SECRET
+        "storage_local_dir",  # compose stores in MinIO
         "search_candidates",
         "search_fts_rank_limit",
         "search_ef_search",
@@ -85,6 +91,7 @@ LEFT_TO_DEFAULTS = {
     },
     "worker": {
         "max_body_bytes",
+        "storage_local_dir",
         "stream",
         "group",
         "consumer_name",  # unset on purpose: each replica names itself
@@ -118,10 +125,17 @@ LEFT_TO_DEFAULTS = {
     },
 }
 # Secrets that must be set, with no usable default.
-REQUIRED_SECRETS = {"SERVICE_TOKEN", "BOT_WEBHOOK_SECRET", "POSTGRES_PASSWORD"}
+REQUIRED_SECRETS = {
+    "SERVICE_TOKEN",
+    "BOT_WEBHOOK_SECRET",
+    "POSTGRES_PASSWORD",
+    "API_JWT_SECRET",
+    "STORAGE_S3_SECRET_KEY",
+    "MINIO_ROOT_PASSWORD",
+}
 # Variables only Compose itself reads.
 COMPOSE_VARIABLES = {"COMPOSE_PROFILES"}
-ONE_SHOT = {"migrate"}
+ONE_SHOT = {"migrate", "minio-setup"}
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +164,8 @@ class TestComposeFile:
         }
 
     def test_has_the_whole_product(self, services):
-        expected = {"postgres", "redis", "migrate", "api", "bot", "worker", "sandbox", "nginx"}
+        expected = {"postgres", "redis", "minio", "migrate", "api", "bot", "worker", "sandbox"}
+        expected |= {"nginx", "minio-setup"}
         assert expected <= set(services)
 
     @pytest.mark.parametrize(
@@ -166,7 +181,8 @@ class TestComposeFile:
         assert services[service]["profiles"] == [profile]
 
     @pytest.mark.parametrize(
-        "service", ["postgres", "redis", "migrate", "api", "bot", "worker", "nginx"]
+        "service",
+        ["postgres", "redis", "minio", "minio-setup", "migrate", "api", "bot", "worker", "nginx"],
     )
     def test_the_core_runs_without_profiles(self, services, service):
         assert "profiles" not in services[service]
@@ -182,14 +198,14 @@ class TestComposeFile:
         for name, service in services.items():
             for volume in service.get("volumes", []):
                 source = volume.split(":")[0]
-                if source.startswith("./") and source != "./webapp/dist":  # built later
+                if source.startswith("./"):
                     assert (ROOT / source).exists(), f"{name} mounts missing {source}"
 
 
 class TestBuilds:
     def test_every_build_has_a_context_and_a_dockerfile(self, services):
         built = {name: service for name, service in services.items() if "build" in service}
-        assert set(built) == {"migrate", *SERVICE_SETTINGS}
+        assert set(built) == {"migrate", "nginx", *SERVICE_SETTINGS}
         for name, service in built.items():
             context = ROOT / service["build"]["context"]
             assert context.resolve() == ROOT, f"{name} must build from the repository root"
@@ -340,7 +356,9 @@ class TestNginx:
 
     def test_renders_the_shipped_template(self, services):
         nginx = services["nginx"]
-        assert "./nginx/templates:/etc/nginx/templates:ro" in nginx["volumes"]
+        assert nginx["image"] == "concierge/nginx"
+        assert nginx["build"] == {"context": ".", "dockerfile": "nginx/Dockerfile"}
+        assert "COPY nginx/templates/ /etc/nginx/templates/" in NGINX_DOCKERFILE.read_text()
         assert NGINX_TEMPLATE.name.endswith(".conf.template")
         env = environment(nginx)
         wanted = set(NGINX_VARIABLE.findall(NGINX_TEMPLATE.read_text()))
@@ -356,7 +374,78 @@ class TestNginx:
     def test_serves_the_mini_app_build(self, services):
         nginx = services["nginx"]
         root = environment(nginx)["NGINX_WEB_ROOT"]
-        assert f"./webapp/dist:{root}/app:ro" in nginx["volumes"]
+        assert "volumes" not in nginx  # everything is in the image
+        assert f"COPY --from=webapp /build/dist/ {root}/app/" in NGINX_DOCKERFILE.read_text()
+
+    def test_the_image_builds_the_mini_app_in_a_node_stage(self):
+        text = NGINX_DOCKERFILE.read_text()
+        assert "ARG NODE_IMAGE=node:20-" in text
+        assert "ARG NGINX_IMAGE=nginx:1.27-alpine" in text
+        assert "FROM ${NODE_IMAGE} AS webapp" in text
+        # npm ci from the lock before the sources, so the dependency layer is cached.
+        lock = text.index("COPY webapp/package.json webapp/package-lock.json ./")
+        assert lock < text.index("RUN npm ci") < text.index("COPY webapp/ ./")
+        assert text.index("COPY webapp/ ./") < text.index("RUN npm run build")
+
+    def test_the_build_context_holds_only_what_the_image_needs(self):
+        ignore = (NGINX_DOCKERFILE.parent / "Dockerfile.dockerignore").read_text().split()
+        assert ignore[ignore.index("*") :][:3] == ["*", "!webapp", "!nginx/templates"]
+        assert {"**/node_modules", "webapp/dist", "**/.env"} <= set(ignore)
+
+    def test_proxies_the_photo_bucket(self, services):
+        env = environment(services["nginx"])
+        assert env["NGINX_STORAGE_UPSTREAM"] == "minio:9000"
+        assert env["NGINX_STORAGE_BUCKET"] == "${STORAGE_S3_BUCKET:-media}"
+        assert env["NGINX_REAL_IP_FROM"] == "${NGINX_REAL_IP_FROM:-127.0.0.1}"
+        assert services["nginx"]["depends_on"]["minio"] == {"condition": "service_healthy"}
+
+
+class TestMinio:
+    def test_is_pinned_private_and_keeps_its_data(self, services):
+        minio = services["minio"]
+        assert re.fullmatch(r"minio/minio:RELEASE\.\d{4}-\d\d-\d\dT[\d-]+Z", minio["image"])
+        assert "ports" not in minio  # reached through nginx only
+        assert "minio-data:/data" in minio["volumes"]
+        assert minio["command"] == ["server", "/data"]
+        assert environment(minio)["MINIO_BROWSER"] == "off"
+        assert minio["healthcheck"]["test"] == ["CMD", "mc", "ready", "local"]
+
+    def test_setup_is_one_shot_after_minio(self, services):
+        setup = services["minio-setup"]
+        assert re.fullmatch(r"minio/mc:RELEASE\.[\dT-]+Z", setup["image"])
+        assert setup["restart"] == "no"
+        assert setup["depends_on"]["minio"] == {"condition": "service_healthy"}
+        script = setup["command"][0]
+        assert 'mc mb --ignore-existing "minio/$$BUCKET"' in script
+        assert "mc admin user add" in script
+        assert "mc admin policy attach" in script
+
+    def test_setup_script_is_valid_shell(self, services):
+        script = services["minio-setup"]["command"][0].replace("$$", "$")
+        check = subprocess.run(["sh", "-n"], input=script, capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+
+    def test_setup_makes_the_bucket_and_user_the_services_use(self, services):
+        setup = environment(services["minio-setup"])
+        for service in ("api", "worker"):
+            env = environment(services[service])
+            assert env["STORAGE_BACKEND"] == "s3"
+            assert env["STORAGE_S3_ENDPOINT_URL"] == "http://minio:9000"
+            assert setup["BUCKET"] == env["STORAGE_S3_BUCKET"]
+            assert setup["ACCESS_KEY"] == env["STORAGE_S3_ACCESS_KEY"]
+            assert setup["SECRET_KEY"] == env["STORAGE_S3_SECRET_KEY"]
+            waits_for = services[service]["depends_on"]["minio-setup"]
+            assert waits_for == {"condition": "service_completed_successfully"}
+
+    def test_browsers_reach_the_bucket_through_nginx(self, services):
+        api, nginx = environment(services["api"]), environment(services["nginx"])
+        assert api["STORAGE_S3_PUBLIC_URL"] == api["API_PUBLIC_URL"]
+        assert api["WEBAPP_URL"] == api["API_PUBLIC_URL"] + "/app/"
+        assert environment(services["bot"])["WEBAPP_URL"] == api["WEBAPP_URL"]
+        assert api["STORAGE_S3_BUCKET"] == nginx["NGINX_STORAGE_BUCKET"]
+        assert (
+            environment(services["minio"])["MINIO_API_CORS_ALLOW_ORIGIN"] == (api["API_PUBLIC_URL"])
+        )
 
 
 class TestPrometheus:
@@ -409,6 +498,9 @@ REAL_SECRETS = {
     "SERVICE_TOKEN": "5f0c1d9e8a7b6c5d4e3f2a1b0c9d8e7f",
     "BOT_WEBHOOK_SECRET": "0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d",
     "POSTGRES_PASSWORD": "c2f9e8d7b6a5948372615049",
+    "API_JWT_SECRET": "9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b",
+    "STORAGE_S3_SECRET_KEY": "7e6d5c4b3a291807f6e5d4c3",
+    "MINIO_ROOT_PASSWORD": "1a2b3c4d5e6f7a8b9c0d1e2f",
 }
 
 
@@ -452,6 +544,19 @@ class TestContainerEnvironment:
         assert api.environment == "prod"
         assert api.migrate_on_start is False
         assert api.admin_telegram_ids == frozenset()
+        assert api.redis_url == "redis://redis:6379/0"
+        assert api.webapp_dir == ""  # nginx serves the Mini App
+        assert api.webapp_url == "http://localhost:8080/app/"  # the sandbox allows http
+        assert (api.rate_limit_enabled, api.rate_limit_per_ip, api.rate_limit_per_user) == (
+            True,
+            "100/minute",
+            "200/minute",
+        )
+        assert api.storage_backend == "s3"
+        assert (api.storage_s3_endpoint_url, api.storage_s3_public_url) == (
+            "http://minio:9000",
+            "http://localhost:8080",
+        )
 
     def test_sandbox_mode_by_default(self, settings_for, dotenv):
         bot = settings_for("bot", dotenv)
@@ -460,6 +565,7 @@ class TestContainerEnvironment:
         assert bot.resolved_webhook_url == "http://bot:8001/tg/webhook"
         assert bot.bot_api_base_url == "http://sandbox:8010/bot"
         assert (bot.api_url, bot.redis_url) == ("http://api:8000", "redis://redis:6379/0")
+        assert bot.webapp_url == "http://localhost:8080/app/"  # nginx; the sandbox allows http
 
     def test_a_real_token_and_a_public_url_get_a_telegram_webhook(self, settings_for, dotenv):
         real = {"TELEGRAM_BOT_TOKEN": "123456:real-token"}

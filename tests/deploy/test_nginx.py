@@ -14,17 +14,20 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from concierge.common.auth import SERVICE_TOKEN_HEADER
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, wait_for_http
-from tests.deploy.shipped import render_nginx
+from tests.deploy.shipped import NGINX_TEMPLATE, ROOT, render_nginx
 from tests.support.infra import migrated_database
 from tests.support.stack import SERVICE_TOKEN, WEBHOOK_SECRET, Stack
 
@@ -33,6 +36,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NGINX_NOT_FOUND = {"detail": "Not Found", "status_code": 404}
 NGINX_TOO_LARGE = {"detail": "Request body is too large", "status_code": 413}
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
+BUCKET = "media"
+NOT_A_PEER = "192.0.2.1"  # TEST-NET: the tunnel nginx would trust; never the test's address
 
 # Stands in for the nginx image's own nginx.conf, which includes conf.d/*.conf in http {}.
 MAIN_CONFIG = """\
@@ -62,10 +67,51 @@ def nginx_binary() -> str:
 
 
 @dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body_bytes: int
+
+
+@dataclass
+class FakeS3:
+    """Stands in for MinIO behind nginx: records what reaches it, answers 204."""
+
+    port: int = 0
+    seen: list[Seen] = field(default_factory=list)
+
+    def serve(self) -> ThreadingHTTPServer:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _record(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                fake.seen.append(Seen(self.command, self.path, headers, len(body)))
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = do_PUT = _record  # http.server calls do_<METHOD>
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = server.server_address[1]
+        return server
+
+
+@dataclass
 class Nginx:
     binary: str
     home: Path
     port: int
+    storage_port: int = 0
 
     @property
     def url(self) -> str:
@@ -88,6 +134,9 @@ class Nginx:
                 "NGINX_PORT": f"127.0.0.1:{self.port}",
                 "NGINX_API_UPSTREAM": f"127.0.0.1:{stack.ports['api']}",
                 "NGINX_BOT_UPSTREAM": f"127.0.0.1:{stack.ports['bot']}",
+                "NGINX_STORAGE_UPSTREAM": f"127.0.0.1:{self.storage_port}",
+                "NGINX_STORAGE_BUCKET": BUCKET,
+                "NGINX_REAL_IP_FROM": NOT_A_PEER,
                 "NGINX_WEB_ROOT": str(self.home / "www"),
             }
         )
@@ -124,8 +173,22 @@ def stack(
 
 
 @pytest.fixture(scope="module")
-def nginx(stack: Stack, scratch: Path) -> Iterator[Nginx]:
-    server = Nginx(nginx_binary(), scratch / "nginx", free_port())
+def s3() -> Iterator[FakeS3]:
+    fake = FakeS3()
+    server = fake.serve()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def nginx(stack: Stack, s3: FakeS3, scratch: Path) -> Iterator[Nginx]:
+    server = Nginx(nginx_binary(), scratch / "nginx", free_port(), storage_port=s3.port)
     server.write_config(stack)
     server.write_mini_app()
     with server.access_log.open("wb") as output:
@@ -298,12 +361,37 @@ class TestMiniApp:
         assert response.status_code == 301
         assert response.headers["Location"].endswith("/app/")
 
-    @pytest.mark.parametrize("path", ["/app/", "/app/index.html", "/app/listings/42"])
-    def test_pages_get_the_single_page_app(self, client, path):
+    @pytest.mark.parametrize("path", ["/app/", "/app/index.html"])
+    def test_the_page_is_revalidated_on_every_load(self, client, path):
         response = client.get(path)
         assert response.status_code == 200
         assert "<title>Concierge</title>" in response.text
+        assert response.headers["Content-Type"].startswith("text/html")
         assert response.headers["Cache-Control"] == "no-cache"
+
+    @pytest.mark.parametrize("path", ["/app/listings/42", "/app/nope.html", "/app/assets/"])
+    def test_other_paths_are_404_the_app_routes_with_the_fragment(self, client, path):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.json() == NGINX_NOT_FOUND
+
+    @pytest.mark.parametrize("path", ["/app/", "/app/assets/index-3f2a1b.js"])
+    def test_the_app_gets_its_content_security_policy(self, client, path):
+        policy = client.get(path).headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        assert "object-src 'none'" in policy
+        assert "frame-ancestors" not in policy  # Telegram Web and the sandbox frame it
+        assert client.get(path).headers["X-Content-Type-Options"] == "nosniff"
+
+    def test_the_policy_matches_the_builds_meta_tag(self):
+        vite = (ROOT / "webapp" / "vite.config.ts").read_text()
+        template = NGINX_TEMPLATE.read_text()
+        for directive in re.findall(r'^  "([a-z-]+ [^"]+)",$', vite, flags=re.MULTILINE):
+            assert directive in template, directive
+
+    @pytest.mark.parametrize("path", ["/api/v1/users/1", "/health"])
+    def test_other_answers_get_no_policy(self, client, path):
+        assert "Content-Security-Policy" not in client.get(path).headers
 
     def test_hashed_assets_are_cached_and_compressed(self, client):
         response = client.get("/app/assets/index-3f2a1b.js", headers={"Accept-Encoding": "gzip"})
@@ -316,3 +404,60 @@ class TestMiniApp:
         response = client.get("/app/assets/missing.js")
         assert response.status_code == 404
         assert response.json() == NGINX_NOT_FOUND
+
+
+class TestClientAddress:
+    """The api counts anonymous calls per client IP and believes nginx's X-Forwarded-For
+    (FORWARDED_ALLOW_IPS): nginx must overwrite a header the client sent, not append."""
+
+    @pytest.fixture
+    def fresh_counters(self, stack: Stack) -> Iterator[None]:
+        def clear() -> None:
+            with redis.Redis.from_url(stack.redis_url) as store:
+                for key in store.scan_iter("ratelimit*"):
+                    store.delete(key)
+
+        clear()
+        yield
+        clear()  # the other tests here call anonymously from the same address
+
+    def test_a_forged_forwarded_for_does_not_change_the_counted_address(
+        self, client, fresh_counters
+    ):
+        statuses = [
+            client.get("/api/v1/users/1", headers={"X-Forwarded-For": f"203.0.113.{n}"})
+            for n in range(101)
+        ]
+        assert {r.status_code for r in statuses[:100]} == {401}
+        # Had nginx appended, each forged address would have had a budget of its own.
+        assert statuses[100].status_code == 429
+        assert int(statuses[100].headers["Retry-After"]) >= 1
+
+    def test_the_template_overwrites_the_header(self):
+        template = NGINX_TEMPLATE.read_text()
+        assert "proxy_set_header X-Forwarded-For $remote_addr;" in template
+        assert "$proxy_add_x_forwarded_for" not in template
+
+
+class TestPhotoStorage:
+    def test_uploads_reach_minio_with_the_browsers_host(self, client, nginx, s3):
+        photo = b"\xff\xd8" + b"x" * (5 * 1024 * 1024)  # a 5 MB photo in a presigned POST
+        response = client.post(f"/{BUCKET}", files={"file": ("a.jpg", photo, "image/jpeg")})
+        assert response.status_code == 204
+        seen = s3.seen[-1]
+        assert (seen.method, seen.path) == ("POST", f"/{BUCKET}")
+        assert seen.headers["host"] == f"127.0.0.1:{nginx.port}"  # what the URL was signed for
+        assert seen.body_bytes > 5 * 1024 * 1024
+
+    def test_signed_image_urls_pass_unchanged(self, client, s3):
+        path = f"/{BUCKET}/listings/7/a.webp?X-Amz-Signature=abc&X-Amz-Expires=900"
+        assert client.get(path).status_code == 204
+        assert s3.seen[-1].path == path
+
+    def test_oversize_uploads_are_refused(self, client):
+        response = client.post(f"/{BUCKET}/", content=b"x" * (10 * 1024 * 1024 + 1))
+        assert response.status_code == 413
+
+    @pytest.mark.parametrize("path", [f"/{BUCKET}x/a.jpg", "/other-bucket/a.jpg"])
+    def test_only_the_photo_bucket_is_reachable(self, client, path):
+        assert client.get(path).json() == NGINX_NOT_FOUND

@@ -147,6 +147,7 @@ class TestCommands:
             "menu",
             "search",
             "ask",
+            "sell",
             "help",
             "language",
         ]

@@ -32,6 +32,16 @@ class TestCallbackData:
                     assert isinstance(button.callback_data, str)
                     assert 1 <= len(button.callback_data.encode()) <= 64
 
+    @pytest.mark.parametrize("language", list(Language))
+    def test_the_menu_with_the_mini_app_keeps_its_callbacks(self, language: Language) -> None:
+        buttons = [b for row in main_menu(language, "https://x.test/app/").inline_keyboard
+                   for b in row]  # fmt: skip
+        callbacks = [b.callback_data for b in buttons if b.web_app is None]
+        assert callbacks == [b.callback_data for row in main_menu(language).inline_keyboard
+                             for b in row]  # fmt: skip
+        urls = [b.web_app.url for b in buttons if b.web_app is not None]
+        assert urls == ["https://x.test/app/?startapp=new", "https://x.test/app/?startapp=mine"]
+
 
 class TestTexts:
     def test_both_languages_have_every_text(self) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from concierge.db import Database
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis, ServiceProcess, free_port
 from concierge.embedded.processes import wait_for_http
+from concierge.embedding import BatchingEmbedder, Embedder
 from tests.support.infra import migrated_database
 from tests.support.jobs import EFFECTS_DDL
 
@@ -172,3 +173,11 @@ async def eventually(
             return time.monotonic() - started
         assert time.monotonic() - started < timeout_s, f"not reached in {timeout_s} s\n{why()}"
         await asyncio.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Iterator[BatchingEmbedder]:
+    """The bundled model, loaded once for every worker test that embeds."""
+    model = BatchingEmbedder(Embedder())
+    yield model
+    model.close()

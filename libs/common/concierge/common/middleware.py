@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -94,11 +95,24 @@ _BINARY_TYPES = ("multipart/form-data", "application/octet-stream", "image/")
 
 
 class InputGuardMiddleware:
-    """Refuse bodies over ``max_body_bytes`` (413) and NUL bytes in text input (400)."""
+    """Refuse bodies over ``max_body_bytes`` (413) and NUL bytes in text input (400).
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    ``larger_bodies`` maps path prefixes to their own limit (a photo upload may be larger
+    than any JSON call); the longest matching prefix wins.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, larger_bodies: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.larger_bodies = sorted((larger_bodies or {}).items(), key=lambda item: -len(item[0]))
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.larger_bodies:
+            if path.startswith(prefix):
+                return limit
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,13 +121,14 @@ class InputGuardMiddleware:
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
             await _reject(send, 400, "NUL bytes are not allowed in the URL")
             return
+        limit = self.limit_for(scope["path"])
         declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
-            await _reject(send, 413, f"Request body is larger than {self.max_body_bytes} bytes")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _reject(send, 413, f"Request body is larger than {limit} bytes")
             return
-        body, complete = await self._read_body(receive)
+        body, complete = await self._read_body(receive, limit)
         if not complete:
-            await _reject(send, 413, f"Request body is larger than {self.max_body_bytes} bytes")
+            await _reject(send, 413, f"Request body is larger than {limit} bytes")
             return
         content_type = (_header(scope, b"content-type") or "").lower()
         if not content_type.startswith(_BINARY_TYPES) and _has_nul(body, content_type):
@@ -121,7 +136,7 @@ class InputGuardMiddleware:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    async def _read_body(self, receive: Receive) -> tuple[bytes, bool]:
+    async def _read_body(self, receive: Receive, limit: int) -> tuple[bytes, bool]:
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -130,7 +145,7 @@ class InputGuardMiddleware:
                 return b"", False
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return b"", False
             chunks.append(chunk)
             if not message.get("more_body", False):

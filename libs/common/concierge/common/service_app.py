@@ -35,8 +35,10 @@ def create_service_app(
     lifespan: Lifespan | None = None,
     readiness: Callable[[FastAPI], Mapping[str, ReadinessCheck]] | None = None,
     docs: bool = False,
+    larger_bodies: Mapping[str, int] | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
+    """``larger_bodies``: path prefix -> body limit above ``settings.max_body_bytes``."""
     app = FastAPI(
         title=f"Concierge {service}",
         lifespan=lifespan,
@@ -46,7 +48,9 @@ def create_service_app(
         **fastapi_kwargs,
     )
     install_error_handlers(app)
-    app.add_middleware(InputGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        InputGuardMiddleware, max_body_bytes=settings.max_body_bytes, larger_bodies=larger_bodies
+    )
     app.add_middleware(RequestContextMiddleware, service=service)
     _add_operational_routes(app, service, readiness)
     return app

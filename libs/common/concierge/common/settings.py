@@ -95,6 +95,56 @@ class RedisSettingsMixin(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=shared("REDIS_URL"))
 
 
+class StorageSettingsMixin(BaseSettings):
+    """Where photos live, read from unprefixed STORAGE_* variables by api and worker alike
+    (the api stores uploads and re-encoded images, the worker reads them for thumbnails).
+
+    ``local``: files under ``storage_local_dir`` (make dev; the api serves them).
+    ``s3``: a bucket on S3 or MinIO (compose).
+    """
+
+    storage_backend: Literal["local", "s3"] = Field(
+        "local", validation_alias=shared("STORAGE_BACKEND")
+    )
+    storage_local_dir: str = Field(
+        ".dev/uploads",
+        validation_alias=shared("STORAGE_LOCAL_DIR"),
+        description="The local backend's folder",
+    )
+    storage_s3_endpoint_url: str = Field(
+        "",
+        validation_alias=shared("STORAGE_S3_ENDPOINT_URL"),
+        description="The S3 API as the services reach it (MinIO: http://minio:9000); empty: AWS",
+    )
+    storage_s3_public_url: str = Field(
+        "",
+        validation_alias=shared("STORAGE_S3_PUBLIC_URL"),
+        description="The S3 API as browsers reach it (upload and image URLs); empty: the endpoint",
+    )
+    storage_s3_bucket: str = Field("concierge", validation_alias=shared("STORAGE_S3_BUCKET"))
+    storage_s3_region: str = Field("us-east-1", validation_alias=shared("STORAGE_S3_REGION"))
+    storage_s3_access_key: str = Field("", validation_alias=shared("STORAGE_S3_ACCESS_KEY"))
+    storage_s3_secret_key: SecretStr | None = Field(
+        None, validation_alias=shared("STORAGE_S3_SECRET_KEY")
+    )
+
+    @field_validator("storage_s3_secret_key", mode="before")
+    @classmethod
+    def _no_empty_s3_secret(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _s3_needs_credentials(self) -> StorageSettingsMixin:
+        if self.storage_backend == "s3" and not (
+            self.storage_s3_access_key and self.storage_s3_secret_key and self.storage_s3_bucket
+        ):
+            raise ValueError(
+                "STORAGE_BACKEND=s3 needs STORAGE_S3_BUCKET, STORAGE_S3_ACCESS_KEY and "
+                "STORAGE_S3_SECRET_KEY"
+            )
+        return self
+
+
 class TelegramBotSettingsMixin(BaseSettings):
     """The bot's token: the bot talks with it, api checks Mini App launch data with it.
 

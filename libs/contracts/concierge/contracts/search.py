@@ -8,6 +8,7 @@ later the Mini App read these shapes.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -63,6 +64,11 @@ class SearchHit(BaseModel):
     score: float
     also_in: list[SourceRef] = Field(default_factory=list, description="Sources of duplicates")
     attributes: dict[str, Any] = Field(default_factory=dict)
+    # A market listing (kind ``listing``): open it in the Mini App with ``listing_<id>``.
+    listing_id: int | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    city: str | None = None
 
 
 class SearchPage(BaseModel):

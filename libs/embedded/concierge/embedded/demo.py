@@ -23,6 +23,32 @@ DEMO_USERS = [
 ]  # fmt: skip
 DEMO_ADMIN = 1
 SOURCES = "/api/v1/admin/sources"
+LISTINGS = "/api/v1/listings"
+# Each demo seller's listings, published at the first start (a seller with any listing
+# is left alone, so restarts and the user's own changes are kept).
+DEMO_LISTINGS = {
+    2: [
+        {"title": "iPhone 13, 128 GB, blue", "category": "electronics", "price": "420",
+         "currency": "USD", "city": "Tbilisi",
+         "description": "Battery 89%, always in a case, charger included."},
+        {"title": "Kids' bike, 16 inch", "category": "kids", "price": "60", "currency": "EUR",
+         "city": "Berlin", "description": "For 4–6 years, with training wheels."},
+        {"title": "Guitar lessons for beginners", "category": "services", "price": "25",
+         "currency": "EUR", "city": "Lisbon",
+         "description": "One hour, at your place or online. First lesson half price."},
+    ],
+    3: [
+        {"title": "Диван угловой, серый", "category": "home", "price": "15000",
+         "currency": "RUB", "city": "Москва",
+         "description": "Раскладывается, есть ящик для белья. Самовывоз."},
+        {"title": "Зимняя куртка, размер 50", "category": "clothing", "price": "4500",
+         "currency": "RUB", "city": "Санкт-Петербург",
+         "description": "Пуховик, носил один сезон."},
+        {"title": "Сдаётся комната у метро", "category": "realty", "price": "30000",
+         "currency": "RUB", "city": "Казань",
+         "description": "10 минут пешком до метро, на длительный срок."},
+    ],
+}  # fmt: skip
 INGEST_WAIT_S = 600.0
 
 
@@ -34,7 +60,8 @@ def load_demo_data(
             api.post("/api/v1/users", json=user).raise_for_status()
         log.info("demo data loaded: %d users", len(DEMO_USERS))
         if sandbox_url is None:
-            return
+            return  # a real bot token: demo users cannot sign in to the Mini App
+        load_demo_listings(api_url)
         feeds = register_demo_feeds(api, sandbox_url, acting_admin)
     if feeds:
         threading.Thread(
@@ -89,3 +116,56 @@ def report_ingest(api_url: str, token: str, acting_admin: int, urls: set[str]) -
                 )
                 return
     log.warning("the demo feeds were not all checked within %.0f s", INGEST_WAIT_S)
+
+
+def load_demo_listings(api_url: str) -> None:
+    """Demo sellers create and submit listings in the Mini App's way, the demo admin
+    approves them. Anything that fails is a warning: the rest of make dev goes on."""
+    try:
+        with httpx.Client(base_url=api_url, timeout=10) as api:
+            submitted = [
+                listing_id
+                for seller, listings in DEMO_LISTINGS.items()
+                for listing_id in _submit_listings(api, seller, listings)
+            ]
+            if submitted:
+                admin = _sign_in(api, DEMO_ADMIN)
+                for listing_id in submitted:
+                    api.post(
+                        f"/api/v1/admin/listings/{listing_id}/approve", headers=admin
+                    ).raise_for_status()
+            log.info("demo listings: %d published (sellers with listings are left alone)",
+                     len(submitted))  # fmt: skip
+    except (httpx.HTTPError, KeyError, ValueError, ImportError) as exc:
+        log.warning("the demo listings were not loaded: %r", exc)
+
+
+def _sign_in(api: httpx.Client, telegram_id: int) -> dict[str, str]:
+    """Sign in as a demo user with sandbox-signed initData; the Bearer header."""
+    # Imported here: only make dev with the sandbox (and its bot token) gets this far.
+    from concierge.common.settings import SANDBOX_BOT_TOKEN
+    from concierge.sandbox.telegram.webapp import build_init_data
+
+    known = next(user for user in DEMO_USERS if user["telegram_id"] == telegram_id)
+    user = {"id": telegram_id, **{k: v for k, v in known.items() if k != "telegram_id"}}
+    init_data = build_init_data(SANDBOX_BOT_TOKEN, user)
+    response = api.post("/api/v1/auth/telegram", headers={"Authorization": f"tma {init_data}"})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _submit_listings(api: httpx.Client, seller: int, listings: list[dict[str, str]]) -> list[int]:
+    """Create and submit the seller's demo listings, unless they have listings already."""
+    headers = _sign_in(api, seller)
+    mine = api.get(f"{LISTINGS}/mine", headers=headers, params={"limit": 1})
+    mine.raise_for_status()
+    if mine.json()["items"]:
+        return []
+    ids = []
+    for body in listings:
+        created = api.post(LISTINGS, json=body, headers=headers)
+        created.raise_for_status()
+        listing_id = int(created.json()["id"])
+        api.post(f"{LISTINGS}/{listing_id}/submit", headers=headers).raise_for_status()
+        ids.append(listing_id)
+    return ids

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from redis.asyncio import Redis
 
 from concierge.api.assistant.deps import open_assistant
@@ -14,11 +14,20 @@ from concierge.api.assistant.endpoints import router as assistant_router
 from concierge.api.identity.endpoints import router as identity_router
 from concierge.api.identity.webapp import router as webapp_auth_router
 from concierge.api.ingest.endpoints import router as ingest_router
+from concierge.api.market.browse import router as market_browse_router
+from concierge.api.market.endpoints import router as market_listings_router
+from concierge.api.market.moderation import router as market_moderation_router
+from concierge.api.market.photo_endpoints import UPLOAD_BODY_BYTES, UPLOAD_PATH
+from concierge.api.market.photo_endpoints import router as market_photos_router
+from concierge.api.market.photos import bind_storage
+from concierge.api.market.storage import build_storage
 from concierge.api.migrate import upgrade_database
 from concierge.api.notify.endpoints import router as notify_router
+from concierge.api.ratelimit import install_rate_limits
 from concierge.api.search.deps import open_search
 from concierge.api.search.endpoints import router as search_router
 from concierge.api.settings import ApiSettings
+from concierge.api.webapp_static import mount_webapp
 from concierge.common.service_app import ReadinessCheck, create_service_app
 from concierge.db import Database
 from concierge.streams import JobQueue
@@ -37,6 +46,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.redis = redis
         # Follow-up work for the worker (index an approved listing, make thumbnails).
         app.state.jobs = JobQueue(redis, settings.jobs_stream)
+        await app.state.storage.prepare()
         try:
             async with open_search(settings) as search, open_assistant(settings) as assistant:
                 app.state.search, app.state.assistant = search, assistant
@@ -48,16 +58,33 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     def readiness(app: FastAPI) -> Mapping[str, ReadinessCheck]:
         return {"postgres": app.state.database.ping}
 
-    app = create_service_app("api", settings, lifespan=lifespan, readiness=readiness, docs=True)
+    app = create_service_app(
+        "api",
+        settings,
+        lifespan=lifespan,
+        readiness=readiness,
+        docs=True,
+        larger_bodies={UPLOAD_PATH: UPLOAD_BODY_BYTES},  # photo uploads (local storage)
+    )
     app.state.settings = settings
     app.state.service_token = settings.service_token.get_secret_value()
+    # Listing photos (S3 or local disk); built here, not in the lifespan, as it opens nothing.
+    app.state.storage = build_storage(
+        settings, public_url=settings.public_url, signing_key=settings.upload_signing_secret
+    )
+    install_rate_limits(app, settings)
 
-    v1 = APIRouter(prefix="/api/v1")
+    v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(bind_storage)])
     v1.include_router(identity_router)
     v1.include_router(webapp_auth_router)
     v1.include_router(notify_router)
     v1.include_router(ingest_router)
     v1.include_router(search_router)
     v1.include_router(assistant_router)
+    v1.include_router(market_browse_router)
+    v1.include_router(market_listings_router)
+    v1.include_router(market_moderation_router)
+    v1.include_router(market_photos_router)
     app.include_router(v1)
+    mount_webapp(app, settings)
     return app

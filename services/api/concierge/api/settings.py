@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -10,6 +12,7 @@ from concierge.common.settings import (
     DatabaseSettingsMixin,
     RedisSettingsMixin,
     ServiceSettings,
+    StorageSettingsMixin,
     TelegramBotSettingsMixin,
     shared,
 )
@@ -22,7 +25,11 @@ DEFAULT_LLM_BASE_URLS = {
 
 
 class ApiSettings(
-    TelegramBotSettingsMixin, RedisSettingsMixin, DatabaseSettingsMixin, ServiceSettings
+    StorageSettingsMixin,
+    TelegramBotSettingsMixin,
+    RedisSettingsMixin,
+    DatabaseSettingsMixin,
+    ServiceSettings,
 ):
     model_config = SettingsConfigDict(
         env_prefix="API_", env_file=".env", extra="ignore", populate_by_name=True
@@ -61,6 +68,42 @@ class ApiSettings(
         validation_alias=shared("WEBAPP_URL"),
         description="The Mini App's public address (https:// outside development)",
     )
+
+    # --- rate limits (concierge.api.ratelimit) --------------------------------------------
+    rate_limit_enabled: bool = Field(True, description="Limit /api/v1 calls per IP and per user")
+    rate_limit_per_ip: str = Field(
+        "100/minute", description="Calls without a session token, per client IP (moving window)"
+    )
+    rate_limit_per_user: str = Field(
+        "200/minute", description="Calls with a Mini App session token, per user (moving window)"
+    )
+
+    # --- the Mini App's files (make dev; nginx serves them in compose) --------------------
+    webapp_dir: str | None = Field(
+        None, description="The built Mini App served at /app/; unset: webapp/dist; empty: off"
+    )
+
+    # --- uploads (listing photos; the backend itself: STORAGE_*, shared with the worker) --
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The api as browsers reach it: signed upload and image URLs (local storage)",
+    )
+    upload_signing_key: SecretStr | None = Field(
+        None,
+        description="HMAC key of signed upload and image URLs; unset: derived from API_JWT_SECRET",
+    )
+
+    @field_validator("upload_signing_key", mode="before")
+    @classmethod
+    def _no_empty_signing_key(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def upload_signing_secret(self) -> bytes:
+        if self.upload_signing_key is not None:
+            return self.upload_signing_key.get_secret_value().encode()
+        jwt_key = self.jwt_secret.get_secret_value().encode()
+        return hmac.new(jwt_key, b"concierge.uploads", hashlib.sha256).digest()
 
     # --- search ---------------------------------------------------------------------
     # Measured on the labelled queries (tests/quality): 20 per arm gives hybrid R@10 0.92,
@@ -128,7 +171,8 @@ class ApiSettings(
 
     @model_validator(mode="after")
     def _webapp_is_https_outside_dev(self) -> ApiSettings:
-        if not self.is_dev and not self.webapp_url.startswith("https://"):
+        # The sandbox (compose's sandbox profile) opens http:// Mini Apps; Telegram does not.
+        if not self.is_dev and not self.uses_sandbox and not self.webapp_url.startswith("https://"):
             raise ValueError("WEBAPP_URL must be https:// (Telegram opens only https Mini Apps)")
         return self
 

@@ -25,6 +25,7 @@ class BotDeps:
     flood: FloodGuard
     api: ApiClient
     searches: SearchSessions
+    webapp_url: str | None = None  # the Mini App for web_app buttons; None: no buttons
 
 
 def install(application: Application[Any, Any, Any, Any, Any, Any], deps: BotDeps) -> None:

@@ -70,7 +70,14 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
             flood = FloodGuard(redis, settings.flood_limit, settings.flood_window_s)
             deps.install(
                 application,
-                deps.BotDeps(UserDirectory(api, redis), book, flood, api, SearchSessions(redis)),
+                deps.BotDeps(
+                    UserDirectory(api, redis),
+                    book,
+                    flood,
+                    api,
+                    SearchSessions(redis),
+                    webapp_url=settings.webapp_buttons_url,
+                ),
             )
             await stack.enter_async_context(application)  # initialize: getMe
             stream = f"{settings.update_stream}:{application.bot.id}"  # one per bot token

@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from concierge.bot import flood
 from concierge.bot.core import handlers as core_handlers
+from concierge.bot.market import handlers as market_handlers
 from concierge.bot.notify import handlers as notify_handlers
 from concierge.bot.notify.pacing import DeliveryPacing, PacedRateLimiter
 from concierge.bot.search import handlers as search_handlers
@@ -35,6 +36,7 @@ def build_application(settings: BotSettings, pacing: DeliveryPacing) -> Telegram
     flood.register(application)  # group -1: before everything else
     notify_handlers.register(application)
     search_handlers.register(application)
+    market_handlers.register(application)
     core_handlers.register(application)
     return application
 

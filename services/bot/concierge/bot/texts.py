@@ -18,6 +18,7 @@ TEXTS: dict[Language, dict[str, str]] = {
             "/menu — the main menu\n"
             "/search <i>words</i> — find posts and articles\n"
             "/ask <i>question</i> — an answer with its sources\n"
+            "/sell — sell something: create a listing in the Mini App\n"
             "/language — switch between Russian and English\n"
             "/help — this message\n\n"
             "Or just write: a few words are a search, a question gets an answer.\n"
@@ -36,7 +37,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "button_search": "🔎 Search and questions",
         "search_help": (
             "🔎 <b>Search and questions</b>\n\n"
-            "Write a few words and I will find posts and articles: "
+            "Write a few words and I will find posts, articles and listings: "
             "<i>flat by the sea in Sochi</i>.\n"
             "Ask a question and I will answer with sources: "
             "<i>how much is the tourist tax in Sochi?</i>\n\n"
@@ -66,8 +67,20 @@ TEXTS: dict[Language, dict[str, str]] = {
         "source_added": "✅ Added:\n{line}",
         "source_refused": "❌ Not added: {reason}",
         "source_gone": "That source no longer exists.",
-        "command_search": "Find posts and articles",
+        "command_search": "Find posts, articles and listings",
         "command_ask": "Ask a question",
+        "command_sell": "Sell something: a new listing",
+        "button_sell": "🛍 Sell",
+        "button_my_listings": "📋 My listings",
+        "sell_prompt": (
+            "🛍 <b>Sell something</b>\n\n"
+            "Open the Mini App, add photos, a price and your city, and send the listing to "
+            "moderation. Once it is approved, people find it in search."
+        ),
+        "sell_private_only": "🛍 Write /sell to me in a private chat to create a listing.",
+        "sell_unavailable": "🛍 Listings can't be created here yet: the Mini App is not set up.",
+        "search_open_listing": "🛍 Open listing {n}",
+        "search_listing_line": "🛍 {price} · {city}",
         "button_language": "🌐 Язык: русский",
         "button_help": "❓ Help",
         "button_menu": "⬅️ Menu",
@@ -89,6 +102,7 @@ TEXTS: dict[Language, dict[str, str]] = {
             "/menu — главное меню\n"
             "/search <i>слова</i> — найти посты и статьи\n"
             "/ask <i>вопрос</i> — ответ со ссылками на источники\n"
+            "/sell — продать вещь: создать объявление в мини-приложении\n"
             "/language — переключить язык (русский или английский)\n"
             "/help — это сообщение\n\n"
             "Или просто напишите: несколько слов — это поиск, вопрос — получит ответ.\n"
@@ -107,7 +121,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "button_search": "🔎 Поиск и вопросы",
         "search_help": (
             "🔎 <b>Поиск и вопросы</b>\n\n"
-            "Напишите несколько слов, и я найду посты и статьи: "
+            "Напишите несколько слов, и я найду посты, статьи и объявления: "
             "<i>квартира у моря в Сочи</i>.\n"
             "Задайте вопрос, и я отвечу со ссылками на источники: "
             "<i>сколько стоит курортный сбор в Сочи?</i>\n\n"
@@ -137,8 +151,20 @@ TEXTS: dict[Language, dict[str, str]] = {
         "source_added": "✅ Добавлен:\n{line}",
         "source_refused": "❌ Не добавлен: {reason}",
         "source_gone": "Этого источника уже нет.",
-        "command_search": "Найти посты и статьи",
+        "command_search": "Найти посты, статьи и объявления",
         "command_ask": "Задать вопрос",
+        "command_sell": "Продать: новое объявление",
+        "button_sell": "🛍 Продать",
+        "button_my_listings": "📋 Мои объявления",
+        "sell_prompt": (
+            "🛍 <b>Продать вещь</b>\n\n"
+            "Откройте мини-приложение, добавьте фото, цену и город и отправьте объявление "
+            "на модерацию. После одобрения его найдут в поиске."
+        ),
+        "sell_private_only": "🛍 Напишите мне /sell в личном чате, чтобы создать объявление.",
+        "sell_unavailable": "🛍 Объявления здесь пока не создать: мини-приложение не настроено.",
+        "search_open_listing": "🛍 Объявление {n}",
+        "search_listing_line": "🛍 {price} · {city}",
         "button_language": "🌐 Language: English",
         "button_help": "❓ Помощь",
         "button_menu": "⬅️ Меню",

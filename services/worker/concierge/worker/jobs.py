@@ -43,7 +43,11 @@ class WorkerContext:
 WorkerJobs = JobRegistry[WorkerContext]
 
 # Desks add their job modules here ("concierge.worker.<desk>.jobs").
-DESK_JOB_MODULES: tuple[str, ...] = ("concierge.worker.ingest.jobs",)
+DESK_JOB_MODULES: tuple[str, ...] = (
+    "concierge.worker.ingest.jobs",
+    "concierge.worker.market.indexing",
+    "concierge.worker.market.jobs",
+)
 
 jobs = WorkerJobs()
 

@@ -13,6 +13,7 @@ from concierge.common.settings import (
     DatabaseSettingsMixin,
     RedisSettingsMixin,
     ServiceSettings,
+    StorageSettingsMixin,
     shared,
 )
 from concierge.embedding import DEFAULT_MODEL
@@ -28,7 +29,9 @@ def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class WorkerSettings(DatabaseSettingsMixin, RedisSettingsMixin, ServiceSettings):
+class WorkerSettings(
+    StorageSettingsMixin, DatabaseSettingsMixin, RedisSettingsMixin, ServiceSettings
+):
     model_config = SettingsConfigDict(
         env_prefix="WORKER_", env_file=".env", extra="ignore", populate_by_name=True
     )

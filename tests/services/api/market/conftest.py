@@ -29,7 +29,7 @@ WebClient = Callable[[int], Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture
-async def market_app(session: AsyncSession, redis: Redis) -> AsyncIterator[FastAPI]:
+async def market_app(session: AsyncSession, redis: Redis) -> FastAPI:
     """The api app on the test's session; what its lifespan would open, set by hand."""
     settings = ApiSettings(
         service_token=SecretStr(SERVICE_TOKEN), admin_telegram_ids=frozenset({ADMIN_ID})
@@ -43,7 +43,7 @@ async def market_app(session: AsyncSession, redis: Redis) -> AsyncIterator[FastA
     app.dependency_overrides[get_session] = test_session
     app.state.redis = redis
     app.state.jobs = JobQueue(redis, settings.jobs_stream)
-    yield app
+    return app
 
 
 @pytest.fixture

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
 
 from concierge.bot.search.render import (
     MESSAGE_LIMIT,
     _trim_html_snippet,
     answer_message,
+    listing_buttons,
+    price_text,
     search_message,
     split_message,
 )
@@ -100,3 +105,57 @@ def test_split_keeps_every_part_under_the_limit() -> None:
     assert len(parts) > 2
     assert all(len(part) <= MESSAGE_LIMIT for part in parts)
     assert sum(part.count("p") for part in parts) == 10_000
+
+
+WEBAPP = "https://bot.example/app/"
+
+
+def listing_hit(n: int, listing_id: int, **changes: object) -> SearchHit:
+    data = {"kind": "listing", "source": None, "url": None, "listing_id": listing_id,
+            "price": "1500.00", "currency": "RUB", "city": "Moscow"}  # fmt: skip
+    return hit(n, **{**data, **changes})
+
+
+class TestListingResults:
+    def test_a_listing_shows_its_price_and_city_instead_of_a_source(self) -> None:
+        body = search_message(page(listing_hit(1, 42)), 1, Language.EN)
+        assert "🛍 1 500 RUB · Moscow · 03.11.2026" in body
+        assert "unknown source" not in body
+
+    def test_a_listings_title_and_city_cannot_inject_markup(self) -> None:
+        evil = listing_hit(
+            1, 42, title="<script>alert(1)</script> Sofa", city="<b>Town</b> & Co",
+            snippet_html="&lt;script&gt;", snippet="<script>",
+        )  # fmt: skip
+        body = search_message(page(evil), 1, Language.EN)
+        assert "<script>" not in body
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Sofa" in body
+        assert "&lt;b&gt;Town&lt;/b&gt; &amp; Co" in body
+
+    def test_each_listing_gets_a_button_numbered_like_its_result(self) -> None:
+        results = page(hit(1), listing_hit(2, 42), hit(3), listing_hit(4, 7))
+        rows = listing_buttons(results, 6, Language.EN, WEBAPP)
+        buttons = [button for row in rows for button in row]
+        assert [(b.text, b.web_app.url if b.web_app else None) for b in buttons] == [
+            ("🛍 Open listing 7", f"{WEBAPP}?startapp=listing_42"),
+            ("🛍 Open listing 9", f"{WEBAPP}?startapp=listing_7"),
+        ]
+        assert all(b.callback_data is None for b in buttons)
+
+    def test_buttons_come_three_to_a_row(self) -> None:
+        results = page(*(listing_hit(n, 100 + n) for n in range(5)))
+        rows = listing_buttons(results, 1, Language.RU, WEBAPP)
+        assert [len(row) for row in rows] == [3, 2]
+        assert rows[0][0].text == "🛍 Объявление 1"
+
+    def test_no_mini_app_no_buttons(self) -> None:
+        assert listing_buttons(page(listing_hit(1, 42)), 1, Language.EN, None) == []
+        assert listing_buttons(page(hit(1)), 1, Language.EN, WEBAPP) == []
+
+    @pytest.mark.parametrize(
+        ("price", "currency", "expected"),
+        [("1500.00", "RUB", "1 500 RUB"), ("99.90", "EUR", "99.90 EUR"),
+         ("1234567.5", "USD", "1 234 567.50 USD"), ("0", None, "0")],
+    )  # fmt: skip
+    def test_prices(self, price: str, currency: str | None, expected: str) -> None:
+        assert price_text(Decimal(price), currency) == expected

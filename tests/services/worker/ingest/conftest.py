@@ -4,7 +4,7 @@ workers' Postgres database, Redis db 3 and the bundled embedding model."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 from concierge.api.ingest.models import Document, Source
 from concierge.db import Database
-from concierge.embedding import BatchingEmbedder, Embedder
+from concierge.embedding import BatchingEmbedder
 from concierge.sandbox.main import create_app
 from concierge.streams import JobQueue
 from concierge.worker.ingest.hosts import HostSlots
@@ -67,13 +67,6 @@ async def feeds() -> AsyncIterator[Feeds]:
     async with httpx.AsyncClient(base_url=running.url, timeout=10, trust_env=False) as http:
         yield Feeds(running.url, http)
     await running.stop()
-
-
-@pytest.fixture(scope="session")
-def embedder() -> Iterator[BatchingEmbedder]:
-    model = BatchingEmbedder(Embedder())
-    yield model
-    model.close()
 
 
 @pytest.fixture

@@ -16,7 +16,11 @@ async def search(params: Annotated[SearchParams, Query()], search: SearchService
     """Hybrid search over ingested documents (full text and meaning, fused by rank).
 
     ``q`` takes websearch syntax: words, "a phrase", -excluded, or. Pass
-    ``next_cursor`` back as ``cursor`` for the next page. When query embeddings are
+    ``next_cursor`` back as ``cursor`` for the next page. ``kind=listing`` searches
+    approved market listings and takes their filters: ``category``, ``city``,
+    ``price_min``, ``price_max``, ``currency`` (given alone, they imply
+    ``kind=listing``); a listing hit carries ``listing_id``, price, currency and city.
+    When query embeddings are
     unavailable the results come from full text only (``mode`` says ``fts`` and
     ``degraded_reason`` why).
     """

@@ -14,7 +14,10 @@ One statement finds, fuses and pages the results (``search``):
   order, with ``ts_headline`` snippets, sources and the sources of duplicates.
 
 Only originals are searched (``duplicate_of IS NULL``); their duplicates' sources
-come back as ``also_in``. SQL text is assembled only from the constant fragments
+come back as ``also_in``. Listing filters (category, city, price, currency) are an
+``EXISTS`` on ``listings`` (``document_id``) inside both arms, so they narrow the
+candidates rather than the page; a page row that is a listing carries its id, price,
+currency and city. SQL text is assembled only from the constant fragments
 below; every value is a bound parameter.
 """
 
@@ -24,6 +27,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pgvector.sqlalchemy import Vector
@@ -42,14 +46,59 @@ TSQUERY = "websearch_to_tsquery('russian', :fts_query)"
 
 
 @dataclass(frozen=True)
+class ListingFilters:
+    """What only listings have, read from ``listings`` (joined on ``document_id``). Any of
+    them, even none, restricts the search to approved listings."""
+
+    category: str | None = None
+    city: str | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    currency: str | None = None
+
+    def sql(self) -> str:
+        parts = [
+            " AND EXISTS (SELECT 1 FROM listings l WHERE l.document_id = d.id"
+            " AND l.status = 'approved'"
+        ]
+        if self.category is not None:
+            parts.append(" AND l.category = :category")
+        if self.city is not None:
+            parts.append(" AND lower(l.city) = lower(:city)")
+        if self.price_min is not None:
+            parts.append(" AND l.price >= :price_min")
+        if self.price_max is not None:
+            parts.append(" AND l.price <= :price_max")
+        if self.currency is not None:
+            parts.append(" AND l.currency = :currency")
+        return "".join(parts) + ")"
+
+    def params(self) -> dict[str, Any]:
+        values = {
+            "category": self.category,
+            "city": self.city,
+            "price_min": self.price_min,
+            "price_max": self.price_max,
+            "currency": self.currency,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
 class Filters:
     kind: str | None = None
     source: int | None = None
     since: datetime | None = None
+    listing: ListingFilters | None = None  # approved listings only, and these filters
 
     @property
     def any(self) -> bool:
-        return self.kind is not None or self.source is not None or self.since is not None
+        return (
+            self.kind is not None
+            or self.source is not None
+            or self.since is not None
+            or self.listing is not None
+        )
 
     def sql(self) -> str:
         parts = []
@@ -59,11 +108,16 @@ class Filters:
             parts.append(" AND d.source_id = :source")
         if self.since is not None:
             parts.append(" AND d.published_at >= :since")
+        if self.listing is not None:
+            parts.append(self.listing.sql())
         return "".join(parts)
 
     def params(self) -> dict[str, Any]:
         values = {"kind": self.kind, "source": self.source, "since": self.since}
-        return {name: value for name, value in values.items() if value is not None}
+        found = {name: value for name, value in values.items() if value is not None}
+        if self.listing is not None:
+            found.update(self.listing.params())
+        return found
 
 
 @dataclass(frozen=True)
@@ -94,6 +148,10 @@ class SearchRow:
     headline: str
     lead: str
     also_in: list[dict[str, Any]]
+    listing_id: int | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    city: str | None = None
 
 
 def _fts_arm(filters: str) -> str:
@@ -142,10 +200,12 @@ SELECT d.id, d.kind, d.title, d.url, d.published_at, d.language, d.attributes, p
        ts_headline('russian', translate(d.text, :marks, ''), {TSQUERY}, :headline_options)
            AS headline,
        left(d.text, :lead_chars) AS lead,
-       coalesce(also.sources, '[]'::jsonb) AS also_in
+       coalesce(also.sources, '[]'::jsonb) AS also_in,
+       l.id AS listing_id, l.price, l.currency, l.city
 FROM page
 JOIN documents d ON d.id = page.id
 LEFT JOIN sources s ON s.id = d.source_id
+LEFT JOIN listings l ON l.document_id = d.id
 LEFT JOIN LATERAL (
     SELECT jsonb_agg(DISTINCT jsonb_build_object('id', ds.id, 'kind', ds.kind, 'title', ds.title))
            AS sources

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from concierge.contracts.market import Category, Currency
 from concierge.contracts.search import (
     MAX_PAGE,
     DocumentKind,
@@ -18,10 +20,42 @@ from concierge.contracts.search import (
 )
 
 MAX_CURSOR_LENGTH = 512
+MAX_PRICE = Decimal("1000000000")
+
+PriceBound = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, max_digits=12, decimal_places=2)]
+CityFilter = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
-class SearchParams(BaseModel):
-    """``GET /search``'s query string."""
+class ListingFilterParams(BaseModel):
+    """Filters only listings have (``GET /search?kind=listing`` and ``GET /listings``)."""
+
+    category: Category | None = None
+    city: CityFilter | None = Field(None, description="Exact, case-insensitive")
+    price_min: PriceBound | None = None
+    price_max: PriceBound | None = None
+    currency: Currency | None = None
+
+    @property
+    def has_listing_filters(self) -> bool:
+        return any(
+            value is not None
+            for value in (self.category, self.city, self.price_min, self.price_max, self.currency)
+        )
+
+    @model_validator(mode="after")
+    def _price_range(self) -> Self:
+        if (
+            self.price_min is not None
+            and self.price_max is not None
+            and self.price_min > self.price_max
+        ):
+            raise ValueError("price_min is greater than price_max")
+        return self
+
+
+class SearchParams(ListingFilterParams):
+    """``GET /search``'s query string. Listing filters need ``kind=listing`` (or no kind:
+    they imply it)."""
 
     q: Query = Field(description='Words, "a phrase", -excluded, or: websearch syntax')
     kind: DocumentKind | None = None
@@ -44,5 +78,20 @@ class SearchParams(BaseModel):
         except OverflowError:
             raise ValueError("since is out of range") from None
 
+    @model_validator(mode="after")
+    def _listing_filters_need_listings(self) -> Self:
+        if self.has_listing_filters:
+            if self.kind not in (None, DocumentKind.LISTING):
+                raise ValueError("category, city, price and currency filter kind=listing only")
+            self.kind = DocumentKind.LISTING
+        return self
 
-__all__ = ["SearchHit", "SearchMode", "SearchPage", "SearchParams", "SourceRef"]
+
+__all__ = [
+    "ListingFilterParams",
+    "SearchHit",
+    "SearchMode",
+    "SearchPage",
+    "SearchParams",
+    "SourceRef",
+]

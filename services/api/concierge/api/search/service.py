@@ -21,6 +21,7 @@ from concierge.api.search.embeddings import EmbeddingUnavailable, QueryEmbedder
 from concierge.api.search.repository import (
     After,
     Filters,
+    ListingFilters,
     SearchRepository,
     SearchRow,
     VectorArm,
@@ -28,6 +29,7 @@ from concierge.api.search.repository import (
 from concierge.api.search.rerank import Reranker
 from concierge.api.search.schemas import SearchHit, SearchMode, SearchPage, SearchParams, SourceRef
 from concierge.api.search.snippets import has_match, lead, plain, to_html
+from concierge.contracts.search import DocumentKind
 from concierge.text.language import detect_language
 
 MAX_EF_SEARCH = 1000  # pgvector's ceiling for hnsw.ef_search
@@ -96,6 +98,14 @@ def fingerprint(params: SearchParams) -> str:
         params.since.isoformat() if params.since else None,
         params.mode,
     ]
+    if params.kind == DocumentKind.LISTING:
+        key += [
+            params.category,
+            params.city.lower() if params.city else None,
+            str(params.price_min) if params.price_min is not None else None,
+            str(params.price_max) if params.price_max is not None else None,
+            params.currency,
+        ]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:24]
 
 
@@ -126,7 +136,25 @@ def to_hit(row: SearchRow) -> SearchHit:
         score=row.score,
         also_in=also_in,
         attributes=row.attributes,
+        listing_id=row.listing_id,
+        price=row.price,
+        currency=row.currency,
+        city=row.city,
     )
+
+
+def filters_of(params: SearchParams) -> Filters:
+    """The filters a search runs with; a listing search sees approved listings only."""
+    listing = None
+    if params.kind == DocumentKind.LISTING:
+        listing = ListingFilters(
+            category=params.category,
+            city=params.city,
+            price_min=params.price_min,
+            price_max=params.price_max,
+            currency=params.currency,
+        )
+    return Filters(kind=params.kind, source=params.source, since=params.since, listing=listing)
 
 
 class SearchService:
@@ -141,7 +169,7 @@ class SearchService:
         cursor = self.runtime.cursors.decode(params.cursor, key) if params.cursor else None
         # Later pages keep the first page's mode, so their scores compare.
         mode = SearchMode(cursor.mode) if cursor else params.mode
-        filters = Filters(kind=params.kind, source=params.source, since=params.since)
+        filters = filters_of(params)
         embedding: list[float] | None = None
         degraded: str | None = None
         if mode != SearchMode.FTS:

@@ -25,6 +25,7 @@ from concierge.bot.core.keyboards import (
     main_menu,
 )
 from concierge.bot.deps import deps_of
+from concierge.bot.market.webapp import webapp_url
 from concierge.bot.retry_after import seconds_to_wait
 from concierge.bot.texts import text
 from concierge.common.http_client import ServiceUnavailable
@@ -32,11 +33,18 @@ from concierge.contracts.identity import Language
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "search", "ask", "help", "language")
+COMMANDS = ("start", "menu", "search", "ask", "sell", "help", "language")
 
 
 async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Language:
     return await deps_of(context).users.language_of(update.effective_user)
+
+
+def menu_keyboard(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, language: Language
+) -> InlineKeyboardMarkup:
+    """The main menu for this update's chat (the Mini App's buttons in private chats)."""
+    return main_menu(language, webapp_url(update, context))
 
 
 async def _reply(update: Update, body: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -51,12 +59,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = await deps_of(context).users.register(update.effective_user)
     language = user.display_language
     name = html.escape(update.effective_user.first_name or update.effective_user.username or "")
-    await _reply(update, text(language, "welcome", name=name), main_menu(language))
+    await _reply(
+        update, text(language, "welcome", name=name), menu_keyboard(update, context, language)
+    )
 
 
 async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await _language(update, context)
-    await _reply(update, text(language, "menu"), main_menu(language))
+    await _reply(update, text(language, "menu"), menu_keyboard(update, context, language))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -95,7 +105,7 @@ async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     elif fields == ["search"]:
         await _edit(update, text(language, "search_help"), back_to_menu(language))
     else:
-        await _edit(update, text(language, "menu"), main_menu(language))
+        await _edit(update, text(language, "menu"), menu_keyboard(update, context, language))
 
 
 async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -106,7 +116,7 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     language = Language(fields[1])
     await deps_of(context).users.set_language(query.from_user, language)
     await query.answer(text(language, "language_set"))
-    await _edit(update, text(language, "menu"), main_menu(language))
+    await _edit(update, text(language, "menu"), menu_keyboard(update, context, language))
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -114,24 +124,28 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if update.callback_query is not None:
         await update.callback_query.answer()
     language = await _language(update, context)
-    await _reply(update, text(language, "menu"), main_menu(language))
+    await _reply(update, text(language, "menu"), menu_keyboard(update, context, language))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await _language(update, context)
     assert update.effective_message is not None
     command = html.escape((update.effective_message.text or "").split()[0][:33])
-    await _reply(update, text(language, "unknown_command", command=command), main_menu(language))
+    await _reply(
+        update,
+        text(language, "unknown_command", command=command),
+        menu_keyboard(update, context, language),
+    )
 
 
 async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await _language(update, context)
-    await _reply(update, text(language, "unknown_text"), main_menu(language))
+    await _reply(update, text(language, "unknown_text"), menu_keyboard(update, context, language))
 
 
 async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await _language(update, context)
-    await _reply(update, text(language, "unsupported"), main_menu(language))
+    await _reply(update, text(language, "unsupported"), menu_keyboard(update, context, language))
 
 
 def _retry_delay(error: BaseException | None) -> float | None:

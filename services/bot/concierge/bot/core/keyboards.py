@@ -3,6 +3,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from concierge.bot.callback_data import pack
+from concierge.bot.market.webapp import MINE, NEW, webapp_button
 from concierge.bot.texts import LANGUAGE_NAMES, text
 from concierge.contracts.identity import Language
 
@@ -14,8 +15,20 @@ def other_language(language: Language) -> Language:
     return Language.EN if language == Language.RU else Language.RU
 
 
-def main_menu(language: Language) -> InlineKeyboardMarkup:
+def main_menu(language: Language, webapp_url: str | None = None) -> InlineKeyboardMarkup:
+    """The menu; with ``webapp_url`` (private chats only: Telegram refuses web_app buttons
+    elsewhere) also the market's buttons, which open the Mini App."""
     # Desks add their buttons here as they land; a button that does nothing never shows.
+    market = (
+        [
+            [
+                webapp_button(text(language, "button_sell"), webapp_url, NEW),
+                webapp_button(text(language, "button_my_listings"), webapp_url, MINE),
+            ]
+        ]
+        if webapp_url
+        else []
+    )
     return InlineKeyboardMarkup(
         [
             [
@@ -23,6 +36,7 @@ def main_menu(language: Language) -> InlineKeyboardMarkup:
                     text(language, "button_search"), callback_data=pack(MENU, "search")
                 )
             ],
+            *market,
             [
                 InlineKeyboardButton(
                     text(language, "button_language"),

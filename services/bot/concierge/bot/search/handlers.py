@@ -20,10 +20,15 @@ from telegram.ext import (
 
 from concierge.bot.callback_data import pack, pattern, unpack
 from concierge.bot.core import handlers as core
-from concierge.bot.core.keyboards import main_menu
 from concierge.bot.deps import deps_of
+from concierge.bot.market.webapp import webapp_url
 from concierge.bot.search.intent import Intent, classify
-from concierge.bot.search.render import answer_message, search_message, split_message
+from concierge.bot.search.render import (
+    answer_message,
+    listing_buttons,
+    search_message,
+    split_message,
+)
 from concierge.bot.search.sessions import SearchSession
 from concierge.bot.texts import text
 from concierge.common.http_client import ServiceResponseError
@@ -51,8 +56,16 @@ async def _send(update: Update, body: str, markup: InlineKeyboardMarkup | None =
 
 
 def _page_buttons(
-    session: SearchSession, page: int, has_next: bool, language: Language
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    session: SearchSession,
+    page: int,
+    found: SearchPage,
+    language: Language,
 ) -> InlineKeyboardMarkup | None:
+    """Buttons that open the listings among the results, then the paging row."""
+    rows = listing_buttons(found, page * PAGE_SIZE + 1, language, webapp_url(update, context))
+    has_next = found.next_cursor is not None
     row = []
     if page > 0:
         back = pack(PAGE, session.token, page - 1)
@@ -60,7 +73,9 @@ def _page_buttons(
     if has_next:
         more = pack(PAGE, session.token, page + 1)
         row.append(InlineKeyboardButton(text(language, "search_more"), callback_data=more))
-    return InlineKeyboardMarkup([row]) if row else None
+    if row:
+        rows.append(row)
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 async def _fetch_page(
@@ -88,7 +103,7 @@ async def run_search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: 
     except ServiceResponseError as error:
         await _invalid_query(update, language, error)
         return
-    markup = _page_buttons(session, 0, found.next_cursor is not None, language)
+    markup = _page_buttons(update, context, session, 0, found, language)
     await _send(update, search_message(found, 1, language), markup)
 
 
@@ -142,7 +157,9 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await core.help_command(update, context)
         case Intent.GREETING:
             language = await _language(update, context)
-            await _send(update, text(language, "greeting"), main_menu(language))
+            await _send(
+                update, text(language, "greeting"), core.menu_keyboard(update, context, language)
+            )
 
 
 async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -158,7 +175,7 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     await query.answer()
     found = await _fetch_page(context, session, page)
-    markup = _page_buttons(session, page, found.next_cursor is not None, language)
+    markup = _page_buttons(update, context, session, page, found, language)
     body = search_message(found, page * PAGE_SIZE + 1, language)
     try:
         await query.edit_message_text(

@@ -1,14 +1,20 @@
 """Search results and answers as Telegram HTML messages (under 4096 characters).
 
 Every piece of document text arrives either escaped by the api (``snippet_html``)
-or is escaped here; nothing from a document can inject markup.
+or is escaped here; nothing from a document can inject markup. A market listing among
+the results gets a button that opens it in the Mini App (private chats only: the only
+place Telegram shows web_app buttons, and the only place the bot searches).
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from decimal import Decimal
 
+from telegram import InlineKeyboardButton
+
+from concierge.bot.market.webapp import listing_page, webapp_button
 from concierge.bot.texts import text
 from concierge.contracts.identity import Language
 from concierge.contracts.search import Answer, Citation, SearchHit, SearchPage, SourceRef
@@ -17,6 +23,7 @@ MESSAGE_LIMIT = 4096
 SNIPPET_LIMIT = 320  # characters of escaped snippet per result; a page stays one message
 TITLE_LIMIT = 120
 ANSWER_LIMIT = 3000
+LISTING_BUTTONS_PER_ROW = 3
 
 
 def _shorten(value: str, limit: int) -> str:
@@ -51,12 +58,31 @@ def _trim_html_snippet(snippet_html: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
+def price_text(price: Decimal, currency: str | None) -> str:
+    """1 500 RUB, 99.90 EUR: no cents when there are none, thin groups of thousands."""
+    whole = price == price.to_integral_value()
+    amount = f"{price:,.0f}" if whole else f"{price:,.2f}"
+    return f"{amount.replace(',', ' ')} {currency or ''}".strip()
+
+
+def _origin(hit: SearchHit, language: Language) -> str:
+    """Where a result comes from: its source, or a listing's price and city."""
+    if hit.listing_id is not None and hit.price is not None:
+        return text(
+            language,
+            "search_listing_line",
+            price=html.escape(price_text(hit.price, hit.currency)),
+            city=html.escape(hit.city or ""),
+        )
+    return _source_name(hit.source, language)
+
+
 def hit_block(number: int, hit: SearchHit, language: Language) -> str:
     title = html.escape(_shorten(hit.title or hit.snippet, TITLE_LIMIT))
     lines = [
         f"<b>{number}. {_link(hit.url, title)}</b>",
         _trim_html_snippet(hit.snippet_html, SNIPPET_LIMIT),
-        f"<i>{_source_name(hit.source, language)} · {hit.published_at:%d.%m.%Y}</i>",
+        f"<i>{_origin(hit, language)} · {hit.published_at:%d.%m.%Y}</i>",
     ]
     if hit.also_in:
         names = ", ".join(_source_name(s, language) for s in hit.also_in[:3])
@@ -70,6 +96,27 @@ def search_message(page: SearchPage, first_number: int, language: Language) -> s
         return text(language, "search_nothing", query=html.escape(_shorten(page.query, 100)))
     blocks = [hit_block(first_number + i, hit, language) for i, hit in enumerate(page.items)]
     return fit([header, *blocks])
+
+
+def listing_buttons(
+    page: SearchPage, first_number: int, language: Language, webapp_url: str | None
+) -> list[list[InlineKeyboardButton]]:
+    """Rows of "Open listing N" buttons (N: the result's number in the message) for the
+    listings among the results; none without a Mini App to open (see the module's
+    docstring)."""
+    if not webapp_url:
+        return []
+    buttons = [
+        webapp_button(
+            text(language, "search_open_listing", n=str(first_number + position)),
+            webapp_url,
+            listing_page(hit.listing_id),
+        )
+        for position, hit in enumerate(page.items)
+        if hit.listing_id is not None
+    ]
+    step = LISTING_BUTTONS_PER_ROW
+    return [buttons[start : start + step] for start in range(0, len(buttons), step)]
 
 
 def fit(blocks: Iterable[str], limit: int = MESSAGE_LIMIT) -> str:

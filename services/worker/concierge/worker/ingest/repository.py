@@ -59,6 +59,7 @@ _NEAR = text(
         SELECT coalesce(d.duplicate_of, d.id) AS root
         FROM documents d
         WHERE (d.band0 = q.b0 OR d.band1 = q.b1 OR d.band2 = q.b2 OR d.band3 = q.b3)
+          AND d.kind <> 'listing'
           AND bit_count(CAST(d.simhash # q.h AS bit(64))) <= 3
         ORDER BY bit_count(CAST(d.simhash # q.h AS bit(64))), d.published_at, d.id
         LIMIT 1
@@ -68,7 +69,8 @@ _NEAR = text(
 
 # The HNSW index finds the nearest embeddings; the time window and the model are
 # checked on those (pgvector 0.6 filters after the index scan, so filtering inside
-# could return nothing). A neighbour that is itself a duplicate stands for its original.
+# could return nothing). A neighbour that is itself a duplicate stands for its
+# original; listings are never originals of posts.
 _SEMANTIC = text(
     """
     SELECT q.i, m.root, m.similarity
@@ -77,7 +79,7 @@ _SEMANTIC = text(
     CROSS JOIN LATERAL (
         SELECT coalesce(n.duplicate_of, n.id) AS root, 1 - n.distance AS similarity
         FROM (
-            SELECT d.id, d.duplicate_of, d.published_at, d.embedding_model,
+            SELECT d.id, d.kind, d.duplicate_of, d.published_at, d.embedding_model,
                    d.embedding <=> q.v AS distance
             FROM documents d
             WHERE d.embedding IS NOT NULL
@@ -85,6 +87,7 @@ _SEMANTIC = text(
             LIMIT 20
         ) n
         WHERE n.distance <= 1 - CAST(:threshold AS float8)
+          AND n.kind <> 'listing'  -- a post is never a copy of someone's listing
           AND n.embedding_model = :model
           AND n.published_at BETWEEN q.published_at - CAST(:window AS interval)
                                AND q.published_at + CAST(:window AS interval)

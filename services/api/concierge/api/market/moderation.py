@@ -1,0 +1,55 @@
+"""The admins' moderation routes: the queue, approve, reject, and the audit log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from concierge.api.identity.deps import WebAdmin
+from concierge.api.market.endpoints import ListingId, ListingServiceDep, PageCursor, PageLimit
+from concierge.api.market.reads import listing_read, listing_reads
+from concierge.api.market.schemas import AuditEntry, ListingPage, ListingRead, ModerationDecision
+from concierge.db import SessionDep
+
+router = APIRouter(prefix="/admin", tags=["market moderation"])
+
+
+@router.get("/moderation/queue", response_model=ListingPage)
+async def moderation_queue(
+    admin: WebAdmin,
+    listings: ListingServiceDep,
+    session: SessionDep,
+    cursor: PageCursor = None,
+    limit: PageLimit = 20,
+) -> ListingPage:
+    """Pending listings, the longest waiting first."""
+    rows, next_cursor = await listings.queue(cursor, limit)
+    return ListingPage(items=await listing_reads(session, rows, admin), next_cursor=next_cursor)
+
+
+@router.post("/listings/{listing_id}/approve", response_model=ListingRead)
+async def approve_listing(
+    listing_id: ListingId, admin: WebAdmin, listings: ListingServiceDep, session: SessionDep
+) -> ListingRead:
+    """Publish a pending listing; the owner is told and search indexes it."""
+    return await listing_read(session, await listings.approve(admin, listing_id), admin)
+
+
+@router.post("/listings/{listing_id}/reject", response_model=ListingRead)
+async def reject_listing(
+    listing_id: ListingId,
+    decision: ModerationDecision,
+    admin: WebAdmin,
+    listings: ListingServiceDep,
+    session: SessionDep,
+) -> ListingRead:
+    """Refuse a pending listing with a reason the owner is told."""
+    listing = await listings.reject(admin, listing_id, decision.reason)
+    return await listing_read(session, listing, admin)
+
+
+@router.get("/listings/{listing_id}/audit", response_model=list[AuditEntry])
+async def listing_audit(
+    listing_id: ListingId, admin: WebAdmin, listings: ListingServiceDep
+) -> list[AuditEntry]:
+    """Who did what to the listing, oldest first."""
+    return await listings.audit_log(admin, listing_id)

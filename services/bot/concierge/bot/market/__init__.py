@@ -1,0 +1,1 @@
+"""The market desk in the bot: /sell and links into the Mini App."""

@@ -1,0 +1,1 @@
+"""The market desk in the worker: listing indexing (search) and photo thumbnails."""
