@@ -416,3 +416,32 @@ class TestS3Policy:
     def test_s3_needs_credentials(self):
         with pytest.raises(ValueError, match="STORAGE_S3_ACCESS_KEY"):
             ApiSettings(storage_backend="s3")
+
+
+class TestModeratedAgain:
+    async def test_a_new_photo_sends_an_approved_listing_back_to_moderation(
+        self, seller, anonymous, session, storage, redis
+    ):
+        listing = await create_listing(session, SELLER_ID, ListingStatus.APPROVED)
+        ticket = await ticket_for(seller, listing.id)
+        assert ticket["fields"]  # the ticket alone changes nothing
+        assert (await seller.get(f"/api/v1/listings/{listing.id}")).json()["status"] == "approved"
+
+        await upload(anonymous, ticket, phone_jpeg())
+        assert (await complete(seller, listing.id, ticket["photo_id"])).status_code == 200
+        read = (await seller.get(f"/api/v1/listings/{listing.id}")).json()
+        assert read["status"] == "pending"
+        assert read["published_at"] is None
+        job_types = [fields["type"] for _, fields in await redis.xrange("jobs")]
+        assert "market.unindex_listing" in job_types  # out of search until approved again
+
+    async def test_deleting_a_photo_sends_it_back_too(self, seller, anonymous, session, storage):
+        listing = await create_listing(session, SELLER_ID)
+        ticket = await ticket_for(seller, listing.id)
+        await upload(anonymous, ticket, phone_jpeg())
+        await complete(seller, listing.id, ticket["photo_id"])
+        listing.status = ListingStatus.REJECTED
+        await session.flush()
+        response = await seller.delete(f"/api/v1/listings/{listing.id}/photos/{ticket['photo_id']}")
+        assert response.status_code == 204
+        assert (await seller.get(f"/api/v1/listings/{listing.id}")).json()["status"] == "pending"
