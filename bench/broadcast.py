@@ -173,7 +173,9 @@ async def measure(stack: Stack, run: Run) -> None:
 def start_stack(root: Path) -> tuple[EmbeddedPostgres, EmbeddedRedis, Stack]:
     postgres = EmbeddedPostgres(root / "pg").start()
     redis = EmbeddedRedis(root / "redis").start()
-    stack = Stack(postgres.url("bench"), redis.url, root / "logs", {"LOG_LEVEL": "WARNING"})
+    # No embedding model in this bench: the worker must not load one in the background.
+    quiet = {"LOG_LEVEL": "WARNING", "WORKER_EMBEDDING_PRELOAD": "false"}
+    stack = Stack(postgres.url("bench"), redis.url, root / "logs", quiet)
     postgres.create_database("bench")
     subprocess.run([sys.executable, "-m", "concierge.api.migrate"],
                    env={**os.environ, **stack.env()}, check=True)  # fmt: skip

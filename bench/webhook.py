@@ -80,7 +80,9 @@ def run(rate: float, seconds: float, root: Path) -> None:
     bare_port = free_port()
     bare = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_asgi.py")),
                              str(bare_port)])  # fmt: skip
-    stack = Stack(postgres.url("bench"), redis.url, root / "logs", {"LOG_LEVEL": "WARNING"})
+    # No embedding model in this bench: the worker must not load one in the background.
+    quiet = {"LOG_LEVEL": "WARNING", "WORKER_EMBEDDING_PRELOAD": "false"}
+    stack = Stack(postgres.url("bench"), redis.url, root / "logs", quiet)
     try:
         postgres.create_database("bench")
         subprocess.run([sys.executable, "-m", "concierge.api.migrate"],

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs, when they are missing:
-# nginx (the reverse proxy is tested for real) and a Redis 7 server (the job queue
-# is tested on Redis 6.2, embedded, and on 7, the version compose runs).
+# nginx (the reverse proxy is tested for real), a Redis 7 server (the job queue
+# is tested on Redis 6.2, embedded, and on 7, the version compose runs) and Chromium
+# (the browser tests in tests/browser drive Debian's build with Playwright: Playwright's
+# own browser download is not used).
 # Uses apt as root, or sudo; otherwise says what to install and fails.
 set -euo pipefail
 
 needed=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || needed+=(nginx)
 redis-server --version 2>/dev/null | grep -q 'v=[7-9]' || needed+=(redis-server)
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || needed+=(chromium)
+# Emoji in the bot's messages, readable in the browser tests' screenshots.
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || needed+=(fonts-noto-color-emoji)
 
 if [ ${#needed[@]} -eq 0 ]; then
   exit 0

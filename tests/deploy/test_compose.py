@@ -113,6 +113,7 @@ LEFT_TO_DEFAULTS = {
         "embedding_passage_prefix",
         "embedding_batch_size",
         "embedding_threads",
+        "embedding_preload",
         "ingest_enabled",
         "ingest_poll_every_s",
         "ingest_min_interval_s",

@@ -72,6 +72,14 @@ class TestStart:
 
 
 class TestMenu:
+    async def test_the_chat_menu_button_opens_the_mini_app(self, user: SandboxUser) -> None:
+        await user.send("/start", language_code="en")
+        await user.wait_for_reply()
+        chat = (await user.http.get(f"/sandbox/chats/{user.id}")).json()
+        button = chat["menu_button"]
+        assert button["type"] == "web_app"
+        assert button["web_app"]["url"].endswith("/app/")
+
     async def test_help_button_edits_the_menu_in_place(self, user: SandboxUser) -> None:
         await user.send("/start", language_code="en")
         menu = await user.wait_for_reply()

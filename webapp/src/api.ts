@@ -230,8 +230,8 @@ export class ApiClient {
 
   // --- the market desk ----------------------------------------------------
 
-  categories(): Promise<Category[]> {
-    return this.request("GET", "/listings/categories");
+  async categories(): Promise<Category[]> {
+    return normalizeCategories(await this.request<unknown>("GET", "/listings/categories"));
   }
 
   createListing(body: ListingCreate): Promise<ListingRead> {
@@ -312,4 +312,24 @@ async function readBody(response: Response): Promise<unknown> {
   } catch {
     return text;
   }
+}
+
+/**
+ * The categories as the app uses them. The contract sends their ids (`["home", …]`);
+ * objects with localized titles (`[{id, title: {en, ru}}]`) are read too. Anything else
+ * is dropped, so the form falls back to the contract's list and its own titles.
+ */
+export function normalizeCategories(body: unknown): Category[] {
+  if (!Array.isArray(body)) return [];
+  const categories: Category[] = [];
+  for (const item of body as unknown[]) {
+    if (typeof item === "string" && item) {
+      categories.push({ id: item, title: {} });
+    } else if (item && typeof item === "object") {
+      const { id, title } = item as { id?: unknown; title?: unknown };
+      if (typeof id !== "string" || !id) continue;
+      categories.push({ id, title: title && typeof title === "object" ? (title as Category["title"]) : {} });
+    }
+  }
+  return categories;
 }

@@ -157,7 +157,7 @@ export class App implements View {
   }
 
   categoryTitle(id: string): string {
-    const known = this.categories.find((c) => c.id === id)?.title[this.language];
+    const known = this.categories.find((c) => c.id === id)?.title?.[this.language];
     if (known) return known;
     return (CATEGORY_IDS as readonly string[]).includes(id) ? this.t(`category.${id}` as MessageKey) : id;
   }

@@ -1,5 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiClient, ApiError, parseErrorBody, parseRetryAfter, withQuery } from "../src/api";
+import {
+  ApiClient,
+  ApiError,
+  normalizeCategories,
+  parseErrorBody,
+  parseRetryAfter,
+  withQuery,
+} from "../src/api";
 import { auth, json, listing, stubFetch, type Call } from "./helpers";
 
 const INIT_DATA = "query_id=AAH&user=%7B%22id%22%3A1%7D&auth_date=1700000000&hash=abc";
@@ -289,6 +296,18 @@ describe("requests", () => {
     );
     await expect(api.listing("../admin")).rejects.toMatchObject({ status: 404 });
     expect(calls[1]!.url).toBe("/api/v1/listings/..%2Fadmin");
+  });
+
+  it("reads categories as the contract's ids or as objects with titles", async () => {
+    const { api } = client((call) => (isLogin(call) ? json(200, auth()) : json(200, ["home", "kids"])));
+    await expect(api.categories()).resolves.toEqual([
+      { id: "home", title: {} },
+      { id: "kids", title: {} },
+    ]);
+    expect(normalizeCategories([{ id: "hobby", title: { en: "Hobbies" } }, { id: 3 }, null, ""])).toEqual([
+      { id: "hobby", title: { en: "Hobbies" } },
+    ]);
+    expect(normalizeCategories({ items: [] })).toEqual([]);
   });
 
   it("withQuery leaves a path alone when there is nothing to add", () => {

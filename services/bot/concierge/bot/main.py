@@ -34,6 +34,7 @@ from concierge.bot.telegram_app import (
     build_application,
     connect_update_source,
     publish_commands,
+    publish_menu_button,
 )
 from concierge.bot.users import UserDirectory
 from concierge.common.auth import tokens_match
@@ -86,6 +87,7 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
             await application.start()
             stack.push_async_callback(application.stop)
             await publish_commands(application)
+            await publish_menu_button(application, settings.webapp_buttons_url)
             await connect_update_source(application, settings)
 
             group = StreamGroup(redis, stream, "bot", settings.consumer_name)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import BotCommand
+from telegram import BotCommand, MenuButtonWebApp, WebAppInfo
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from concierge.bot import flood
@@ -48,6 +49,21 @@ async def publish_commands(application: TelegramApp) -> None:
         await application.bot.set_my_commands(commands, language_code=language.value)
     default = core_handlers.command_descriptions(Language.EN)
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in default])
+
+
+MENU_BUTTON_TEXT = "🛍 Market"  # one text for every chat: Telegram shows it as is
+
+
+async def publish_menu_button(application: TelegramApp, webapp_url: str | None) -> None:
+    """The chat menu button opens the Mini App (when one can be opened); a failure is
+    logged: the bot works without it (/sell and the menu's buttons open it too)."""
+    if webapp_url is None:
+        return
+    button = MenuButtonWebApp(MENU_BUTTON_TEXT, WebAppInfo(webapp_url))
+    try:
+        await application.bot.set_chat_menu_button(menu_button=button)
+    except TelegramError as exc:
+        log.warning("could not set the chat menu button to the Mini App: %r", exc)
 
 
 async def connect_update_source(application: TelegramApp, settings: BotSettings) -> None:

@@ -1,7 +1,7 @@
 """The worker's embedding model and ``POST /embed`` (query embeddings for the api).
 
-The model is loaded on first use, in a thread, so a worker that never embeds
-(or a test that never asks) does not pay for importing torch. Concurrent
+The model is loaded in a thread, at start (``WORKER_EMBEDDING_PRELOAD``, so the
+first query after a deploy does not wait for it) or on first use. Concurrent
 requests share batches (``BatchingEmbedder``).
 """
 
@@ -39,6 +39,13 @@ class EmbeddingModel:
                 if self._loaded is None:
                     self._loaded = BatchingEmbedder(await asyncio.to_thread(self._load))
         return self._loaded
+
+    async def preload(self) -> None:
+        """Load now; a failure is logged and retried by the first real use."""
+        try:
+            await self.get()
+        except Exception as exc:
+            log.warning("could not preload the embedding model %s: %r", self.name, exc)
 
     def _load(self) -> Embedder:
         settings = self.settings

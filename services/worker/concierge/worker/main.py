@@ -64,6 +64,8 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
         worker.start()
         scheduling = asyncio.create_task(scheduler.run()) if settings.scheduler_enabled else None
         desk_schedules = asyncio.create_task(_save_desk_schedules(database, settings))
+        preload = settings.embedding_preload
+        preloading = asyncio.create_task(embedding.preload()) if preload else None
         try:
             yield
         finally:
@@ -72,6 +74,7 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
                 worker.shutdown(settings.stop_grace_s),
                 _finish(scheduling, settings.stop_grace_s),
                 _finish(desk_schedules, 0),
+                _finish(preloading, 0),
             )
             embedding.close()
             await redis.aclose()

@@ -74,6 +74,9 @@ class WorkerSettings(
     )
     embedding_batch_size: int = Field(64, ge=1, le=512, description="Texts per model call")
     embedding_threads: int = Field(0, ge=0, description="Torch threads; 0 lets torch decide")
+    embedding_preload: bool = Field(
+        True, description="Load the model at start (in the background): the first search is fast"
+    )
     ingest_enabled: bool = Field(True, description="Poll the sources table and ingest feeds")
     ingest_poll_every_s: float = Field(
         10.0, gt=0, description="How often sources that are due are looked for"
