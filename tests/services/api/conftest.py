@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,19 +18,28 @@ SERVICE_TOKEN = "test-service-token-0123456789"
 ADMIN_ID = 900_001
 
 
-@pytest.fixture
-async def api(session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    """The api app in-process, on the test's rolled-back session, as a trusted service."""
-    settings = ApiSettings(
-        service_token=SecretStr(SERVICE_TOKEN), admin_telegram_ids=frozenset({ADMIN_ID})
+def app_on_session(session: AsyncSession, **settings: Any) -> FastAPI:
+    """The api app whose every request works in the test's rolled-back session."""
+    app = create_app(
+        ApiSettings(
+            service_token=SecretStr(SERVICE_TOKEN),
+            admin_telegram_ids=frozenset({ADMIN_ID}),
+            **settings,
+        )
     )
-    app = create_app(settings)
 
     async def test_session() -> AsyncIterator[AsyncSession]:
         async with session.begin_nested():
             yield session
 
     app.dependency_overrides[get_session] = test_session
+    return app
+
+
+@pytest.fixture
+async def api(session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    """The api app in-process, on the test's rolled-back session, as a trusted service."""
+    app = app_on_session(session)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(
         transport=transport,

@@ -9,18 +9,14 @@ from contextlib import AsyncExitStack
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import SecretStr
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.main import create_app
-from concierge.api.settings import ApiSettings
 from concierge.common.auth import SERVICE_TOKEN_HEADER
 from concierge.common.settings import SANDBOX_BOT_TOKEN
-from concierge.db import get_session
 from concierge.sandbox.telegram.webapp import build_init_data
 from concierge.streams import JobQueue
-from tests.services.api.conftest import ADMIN_ID, SERVICE_TOKEN
+from tests.services.api.conftest import ADMIN_ID, SERVICE_TOKEN, app_on_session
 
 SELLER_ID = 700_001
 BUYER_ID = 700_002
@@ -31,18 +27,9 @@ WebClient = Callable[[int], Awaitable[httpx.AsyncClient]]
 @pytest.fixture
 async def market_app(session: AsyncSession, redis: Redis) -> FastAPI:
     """The api app on the test's session; what its lifespan would open, set by hand."""
-    settings = ApiSettings(
-        service_token=SecretStr(SERVICE_TOKEN), admin_telegram_ids=frozenset({ADMIN_ID})
-    )
-    app = create_app(settings)
-
-    async def test_session() -> AsyncIterator[AsyncSession]:
-        async with session.begin_nested():
-            yield session
-
-    app.dependency_overrides[get_session] = test_session
+    app = app_on_session(session)
     app.state.redis = redis
-    app.state.jobs = JobQueue(redis, settings.jobs_stream)
+    app.state.jobs = JobQueue(redis, app.state.settings.jobs_stream)
     return app
 
 

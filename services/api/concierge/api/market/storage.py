@@ -48,7 +48,7 @@ MEDIA_CACHE_CONTROL = f"private, max-age={MEDIA_URL_PERIOD_S}"
 
 KEY_PATTERN = re.compile(
     rf"^(?P<prefix>{UPLOAD_PREFIX}|{IMAGE_PREFIX}|{THUMBNAIL_PREFIX})/[0-9]{{1,19}}/[0-9a-f]{{32}}"
-    r"(?P<ext>\.(jpg|png|webp))?$"
+    r"(?P<ext>\.(jpg|png|webp))?\Z"
 )
 CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
