@@ -97,6 +97,53 @@ class TestDeliveries:
         await stalled.ack(ids[0])
         assert await stalled.heartbeat(ids) == (set(), set())  # done: neither
 
+    async def test_the_backlog_is_handed_out_once(self, any_redis: Redis) -> None:
+        ids = await add(any_redis, "s", 3)
+        first = StreamGroup(any_redis, "s", "g", "bot")
+        await first.ensure()
+        await first.read(10, 10)
+        again = StreamGroup(any_redis, "s", "g", "bot")  # restarted; the three still run
+        assert [(e.id, e.deliveries) for e in await again.read(2, 10)] == [
+            (ids[0], 2), (ids[1], 2)
+        ]  # fmt: skip
+        assert [(e.id, e.deliveries) for e in await again.read(2, 10)] == [(ids[2], 2)]
+        assert await again.read(2, 10) == []  # not the same ones again
+        counts = await delivery_counts(any_redis, "s")
+        assert {n for _, n in counts.values()} == {2}
+
+    async def test_a_reclaimed_entry_is_not_handed_out_again_as_backlog(
+        self, any_redis: Redis
+    ) -> None:
+        ids = await add(any_redis, "s", 1)
+        dead = StreamGroup(any_redis, "s", "g", "dead")
+        await dead.ensure()
+        await dead.read(10, 10)
+        fresh = StreamGroup(any_redis, "s", "g", "fresh")  # reclaims before its first read
+        assert [e.deliveries for e in await fresh.reclaim(min_idle_ms=0)] == [2]
+        assert await fresh.read(10, 10) == []
+        assert (await delivery_counts(any_redis, "s"))[ids[0]] == ("fresh", 2)
+
+    async def test_a_reclaim_leaves_alone_the_entries_running_here(self, any_redis: Redis) -> None:
+        ids = await add(any_redis, "s", 2)
+        stalled = StreamGroup(any_redis, "s", "g", "stalled")
+        await stalled.ensure()
+        await stalled.read(10, 10)
+        assert await stalled.reclaim(min_idle_ms=0, running=ids) == []  # its own, running
+        reclaimed = await stalled.reclaim(min_idle_ms=0, running=ids[:1])
+        assert [(e.id, e.deliveries) for e in reclaimed] == [(ids[1], 2)]  # not running
+        counts = await delivery_counts(any_redis, "s")
+        assert counts == {ids[0]: ("stalled", 1), ids[1]: ("stalled", 2)}
+
+    async def test_reclaim_scans_the_pending_list_in_pages(self, any_redis: Redis) -> None:
+        ids = await add(any_redis, "s", 5)
+        dead = StreamGroup(any_redis, "s", "g", "dead")
+        await dead.ensure()
+        await dead.read(10, 10)
+        alive = StreamGroup(any_redis, "s", "g", "alive")
+        pages = [[e.id for e in await alive.reclaim(min_idle_ms=0, count=2)] for _ in range(3)]
+        assert pages == [ids[:2], ids[2:4], ids[4:]]
+        assert await alive.reclaim(min_idle_ms=60_000, count=2) == []
+
     async def test_reclaim_acknowledges_pending_entries_whose_message_is_gone(
         self, any_redis: Redis
     ) -> None:

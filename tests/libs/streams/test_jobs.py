@@ -121,6 +121,30 @@ class TestRetryAndBury:
         assert orjson.loads(newest["payload"]) == {"n": 2}
         assert (newest["deliveries"], newest["error"]) == ("5", "RuntimeError: 2")
 
+    async def test_a_delivery_is_settled_once(self, redis: Redis) -> None:
+        """Two workers that both give up on one entry (one stalled, the other reclaimed
+        it) make one dead entry; a retry or an ack after that does nothing."""
+        queue = JobQueue(redis, "jobs")
+        await queue.enqueue("t", {"a": 1})
+        entry = await read_one(redis, queue)
+        job = Job.from_entry(entry)
+        assert await queue.bury("g", entry, 5, "RuntimeError: one") is True
+        assert await queue.bury("g", entry, 6, "RuntimeError: two") is False
+        assert await queue.retry_later("g", entry, job, "RuntimeError: three", 0) is False
+        assert await StreamGroup(redis, "jobs", "g", "c").ack(entry.id) is False
+        assert (await redis.xlen("jobs:dead"), await redis.zcard("jobs:delayed")) == (1, 0)
+        assert (await queue.dead())[0].fields["error"] == "RuntimeError: one"
+
+    async def test_a_retry_is_parked_once(self, redis: Redis) -> None:
+        queue = JobQueue(redis, "jobs")
+        await queue.enqueue("t", {"a": 1})
+        entry = await read_one(redis, queue)
+        job = Job.from_entry(entry)
+        assert await queue.retry_later("g", entry, job, "ValueError: one", 60) is True
+        assert await queue.retry_later("g", entry, job, "ValueError: two", 60) is False
+        assert await queue.bury("g", entry, 1, "ValueError: three") is False
+        assert (await redis.zcard("jobs:delayed"), await redis.xlen("jobs:dead")) == (1, 0)
+
 
 class TestRegistry:
     async def test_runs_each_type_with_its_handler_and_the_context(self) -> None:

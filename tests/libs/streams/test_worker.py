@@ -17,6 +17,7 @@ import orjson
 from redis.asyncio import Redis
 
 from concierge.streams import Job, JobQueue, JobRegistry, JobWorker, StreamGroup, WorkerOptions
+from concierge.streams.jobs import job_fields
 
 FAST = WorkerOptions(
     concurrency=4,
@@ -176,6 +177,89 @@ class TestReclaim:
             await eventually(lambda: queue_is_empty(any_redis))
         assert time.monotonic() - started >= FAST.reclaim_after_s
         assert [j.delivery for j in recorder.runs] == [2]
+
+    async def test_a_job_abandoned_before_the_worker_started_runs_once(
+        self, any_redis: Redis
+    ) -> None:
+        """Idle past the threshold at start (a slow start after a crash): the first
+        reclaim takes it, and the start-up read of the backlog does not hand it out again."""
+        await JobQueue(any_redis, "jobs").enqueue("t", {"n": 1})
+        await deliver_without_ack(any_redis, 1)
+        await asyncio.sleep(FAST.reclaim_after_s + 0.1)
+        recorder = Recorder(sleep_s=FAST.reclaim_after_s)
+        async with running(any_redis, recorder):
+            await eventually(lambda: recorder.done)
+            await eventually(lambda: queue_is_empty(any_redis))
+        assert [j.delivery for j in recorder.runs] == [2]
+        assert await any_redis.xlen("jobs:dead") == 0
+
+    async def test_a_restarted_worker_runs_its_backlog_once(self, any_redis: Redis) -> None:
+        await JobQueue(any_redis, "jobs").enqueue("t", {"n": 1})
+        before = StreamGroup(any_redis, "jobs", "workers", "w1")  # the same name, crashed
+        await before.ensure()
+        await before.read(1, 10)
+        recorder = Recorder(sleep_s=FAST.reclaim_after_s)
+        async with running(any_redis, recorder, consumer="w1"):
+            await eventually(lambda: recorder.done)
+            await eventually(lambda: queue_is_empty(any_redis))
+        assert [j.delivery for j in recorder.runs] == [2]
+
+    async def test_a_job_two_workers_give_up_on_goes_dead_once(self, any_redis: Redis) -> None:
+        """w1 runs the last delivery and stalls (no heartbeat for longer than w2's
+        threshold); w2 reclaims it and buries it; then w1's handler fails too."""
+        fields = {**job_fields("t", {"always_fail": True}, dedup_key=None), "deliveries": "4"}
+        await any_redis.xadd("jobs", fields)
+        stalled = Recorder(sleep_s=FAST.reclaim_after_s * 3)
+        rescuer = Recorder()
+        async with running(any_redis, stalled, replace(FAST, reclaim_after_s=100), "w1"):
+            await eventually(lambda: stalled.runs)
+            async with running(any_redis, rescuer, consumer="w2"):
+                await eventually(lambda: any_redis.xlen("jobs:dead"))
+                await eventually(lambda: stalled.busy == 0)
+                await eventually(lambda: queue_is_empty(any_redis))
+        assert [j.delivery for j in stalled.runs] == [5]
+        assert rescuer.runs == []  # delivery 6: buried without running
+        (dead,) = await JobQueue(any_redis, "jobs").dead()
+        assert dead.fields["deliveries"] == "5"
+        assert "died or stalled" in dead.fields["error"]
+        assert await any_redis.zcard("jobs:delayed") == 0
+
+    async def test_a_job_done_by_the_worker_that_reclaimed_it_is_not_retried_too(
+        self, any_redis: Redis
+    ) -> None:
+        await JobQueue(any_redis, "jobs").enqueue("t", {"n": 1})
+        stalled = Recorder(fail_until=1, sleep_s=FAST.reclaim_after_s * 3)
+        rescuer = Recorder()
+        async with running(any_redis, stalled, replace(FAST, reclaim_after_s=100), "w1"):
+            await eventually(lambda: stalled.runs)
+            async with running(any_redis, rescuer, consumer="w2"):
+                await eventually(lambda: rescuer.done)
+                await eventually(lambda: stalled.busy == 0)
+                await asyncio.sleep(FAST.retry_max_s + 0.2)  # a retry would be back by now
+                await eventually(lambda: queue_is_empty(any_redis))
+        assert [j.delivery for j in stalled.runs] == [1]
+        assert [j.delivery for j in rescuer.runs] == [2]
+        assert stalled.done == []
+        assert await any_redis.zcard("jobs:delayed") == 0
+
+    async def test_a_job_abandoned_before_runs_alone(self, any_redis: Redis) -> None:
+        """It may be what killed its last worker: while it runs, this worker takes
+        nothing else, so a crash here would not drag other jobs down with it."""
+        queue = JobQueue(any_redis, "jobs")
+        await queue.enqueue("t", {"n": "suspect"})
+        await deliver_without_ack(any_redis, 2)
+        recorder = Recorder(sleep_s=0.5)
+        async with running(any_redis, recorder):
+            await eventually(lambda: recorder.runs)
+            await queue.enqueue("t", {"n": "innocent"})
+            await asyncio.sleep(0.3)
+            assert [j.payload["n"] for j in recorder.runs] == ["suspect"]
+            await eventually(lambda: len(recorder.done) == 2)
+            await eventually(lambda: queue_is_empty(any_redis))
+        assert [(j.payload["n"], j.delivery) for j in recorder.runs] == [
+            ("suspect", 3),
+            ("innocent", 1),
+        ]
 
     async def test_a_job_abandoned_5_times_goes_dead_without_running(
         self, any_redis: Redis

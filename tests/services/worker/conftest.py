@@ -37,6 +37,7 @@ TEST_SETTINGS = {
     "WORKER_STOP_GRACE_S": "3",
     "WORKER_SCHEDULER_ENABLED": "false",
     "WORKER_INGEST_ENABLED": "false",  # no ingest.poll schedule among the tests' ticks
+    "WORKER_EMBEDDING_PRELOAD": "false",  # loaded on first use: no model load per start
 }
 
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -50,7 +51,10 @@ async def delivery_of(db: AsyncEngine, key: str) -> int:
 
 async def settled(redis: Redis) -> bool:
     """Nothing waiting, running or pending in the jobs stream."""
-    pending = await redis.xpending("jobs", "workers")
+    try:
+        pending = await redis.xpending("jobs", "workers")
+    except ResponseError:  # NOGROUP: no worker has created the group yet
+        return False
     return await redis.xlen("jobs") == 0 and pending["pending"] == 0
 
 

@@ -7,12 +7,18 @@ time so the stream holds only unfinished work (trimming by length could drop
 pending entries). Entries another consumer left idle can be reclaimed; a consumer
 working on an entry for long keeps it with a heartbeat.
 
-Every entry handed out says how many times the group has delivered it (XREADGROUP,
-XAUTOCLAIM and re-reads of the backlog each count one; a heartbeat does not).
+Every entry handed out says how many times the group has delivered it (a first read,
+a reclaim and a re-read of the backlog each count one; a heartbeat does not), read in
+the same atomic step as the claim. One process is never handed an entry it holds a
+second time, since each extra hand-out would count a delivery that never runs: the
+backlog (what the consumer's name held before, not what this object reclaimed) is read
+once, from a cursor, and neither it nor a reclaim hands out the entries the caller says
+it is running.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,9 +45,14 @@ class StreamGroup:
         self.stream = stream
         self.group = group
         self.consumer = consumer
-        self._backlog_done = False
-        self._reclaim_from = "0-0"  # XAUTOCLAIM scans the pending list like SCAN
+        self._backlog_from: str | None = "-"  # None once the backlog has been read
+        self._reclaimed_early: set[str] = set()  # reclaimed here before the backlog was read
+        self._reclaim_from = "-"  # a reclaim scans the pending list like SCAN
         self._scripts = StreamScripts(redis)
+
+    @property
+    def backlog_done(self) -> bool:
+        return self._backlog_from is None
 
     async def ensure(self) -> None:
         """Create the group (and the stream) if needed; entries already there are kept."""
@@ -53,37 +64,68 @@ class StreamGroup:
 
     async def read(self, count: int, block_ms: int) -> list[StreamEntry]:
         """Our own unacknowledged entries first, then new ones (blocking up to block_ms)."""
-        if not self._backlog_done:
-            backlog = await self._read("0", count, None)
+        if not self.backlog_done:
+            backlog = await self.read_backlog(count)
             if backlog:
-                return await self._with_deliveries(backlog)
-            self._backlog_done = True
-        return await self._read(">", count, block_ms)
-
-    async def _read(self, start: str, count: int, block_ms: int | None) -> list[StreamEntry]:
+                return backlog
         reply: Any = await self.redis.xreadgroup(
-            self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
+            self.group, self.consumer, {self.stream: ">"}, count=count, block=block_ms
         )
-        return _entries(reply[0][1]) if reply else []
+        return _entries(reply[0][1]) if reply else []  # a first delivery each
 
-    async def ack(self, entry_id: str) -> None:
-        """The entry's work is done: acknowledge and delete it in one atomic step."""
-        await self._scripts.ack_and_delete(self.stream, self.group, entry_id)
+    async def read_backlog(self, count: int, running: Iterable[str] = ()) -> list[StreamEntry]:
+        """The entries a previous process with our name was given and never acknowledged.
 
-    async def reclaim(self, min_idle_ms: int, count: int = 100) -> list[StreamEntry]:
-        """Take over entries other consumers left unacknowledged for min_idle_ms."""
-        reply: Any = await self.redis.xautoclaim(
+        Read once, in pages of ``count`` from a cursor; [] once it has all been read.
+        ``running``: entries the caller is working on (reclaimed ones), not handed out again.
+        """
+        if self._backlog_from is None:
+            return []
+        last, claimed = await self._scripts.claim(
             self.stream,
             self.group,
             self.consumer,
-            min_idle_time=min_idle_ms,
-            start_id=self._reclaim_from,
+            min_idle_ms=0,
+            start=self._backlog_from,
             count=count,
+            own_only=True,
+            skip={*running, *self._reclaimed_early},
         )
-        self._reclaim_from = reply[0]
-        if any(fields is None for _, fields in reply[1]):
-            await self._forget_deleted()
-        return await self._with_deliveries(_entries(reply[1]))
+        self._backlog_from = f"({last}" if last else None
+        if self._backlog_from is None:
+            self._reclaimed_early.clear()
+        return [StreamEntry(*entry) for entry in claimed]
+
+    async def ack(self, entry_id: str) -> bool:
+        """The entry's work is done: acknowledge and delete it in one atomic step.
+
+        False when it was no longer pending (another consumer settled it first).
+        """
+        return await self._scripts.ack_and_delete(self.stream, self.group, entry_id)
+
+    async def reclaim(
+        self, min_idle_ms: int, count: int = 100, running: Iterable[str] = ()
+    ) -> list[StreamEntry]:
+        """Take over entries left unacknowledged for min_idle_ms (their consumer died).
+
+        ``running``: entries the caller is working on, never handed out again (this
+        process may have stalled past min_idle_ms without a heartbeat). Entries whose
+        message is gone are acknowledged on the way.
+        """
+        last, claimed = await self._scripts.claim(
+            self.stream,
+            self.group,
+            self.consumer,
+            min_idle_ms=min_idle_ms,
+            start=self._reclaim_from,
+            count=count,
+            own_only=False,
+            skip=running,
+        )
+        self._reclaim_from = f"({last}" if last else "-"
+        if not self.backlog_done:  # ours now, but not the backlog of a previous process
+            self._reclaimed_early.update(entry_id for entry_id, _, _ in claimed)
+        return [StreamEntry(*entry) for entry in claimed]
 
     async def heartbeat(self, entry_ids: list[str]) -> tuple[set[str], set[str]]:
         """Reset the idle time of entries still being worked on, so nobody reclaims them.
@@ -107,30 +149,3 @@ class StreamGroup:
                 await self.redis.xgroup_delconsumer(self.stream, self.group, name)
                 gone.append(name)
         return gone
-
-    async def _with_deliveries(self, entries: list[StreamEntry]) -> list[StreamEntry]:
-        """Entries re-read or reclaimed, with the delivery count the group keeps for each."""
-        if not entries:
-            return entries
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for entry in entries:
-                pipe.xpending_range(self.stream, self.group, entry.id, entry.id, 1)
-            replies = await pipe.execute()
-        counts = {
-            row["message_id"]: int(row["times_delivered"]) for rows in replies for row in rows
-        }
-        return [StreamEntry(e.id, e.fields, counts.get(e.id, e.deliveries)) for e in entries]
-
-    async def _forget_deleted(self) -> None:
-        """Acknowledge our pending entries whose message is gone (XDEL or trimming).
-
-        Redis 7 drops them from the pending list itself; Redis 6.2 keeps handing them
-        out from XAUTOCLAIM as empty entries, without their ids.
-        """
-        pending = await self.redis.xpending_range(
-            self.stream, self.group, "-", "+", 1000, consumername=self.consumer
-        )
-        for row in pending:
-            entry_id = row["message_id"]
-            if not await self.redis.xrange(self.stream, entry_id, entry_id):
-                await self.redis.xack(self.stream, self.group, entry_id)

@@ -139,19 +139,25 @@ class JobQueue:
 
     async def retry_later(
         self, group: str, entry: StreamEntry, job: Job, error: str, delay_s: float
-    ) -> None:
-        """Acknowledge this delivery and park the job until its retry time, atomically."""
+    ) -> bool:
+        """Acknowledge this delivery and park the job until its retry time, atomically.
+
+        False, and nothing parked, when the entry was no longer pending: another worker
+        (that reclaimed it from this stalled one) settled it first.
+        """
         fields = {**entry.fields, "deliveries": str(job.delivery), "error": error[:2000]}
         member = orjson.dumps([part for pair in fields.items() for part in pair])
         due_ms = int((time.time() + delay_s) * 1000)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(self.delayed, {member: due_ms})
-            pipe.xack(self.stream, group, entry.id)
-            pipe.xdel(self.stream, entry.id)
-            await pipe.execute()
+        return await self._scripts.retry_later(
+            self.stream, self.delayed, group, entry.id, due_ms, member
+        )
 
-    async def bury(self, group: str, entry: StreamEntry, deliveries: int, error: str) -> None:
-        """Move the entry to the dead stream with its last error and acknowledge it, atomically."""
+    async def bury(self, group: str, entry: StreamEntry, deliveries: int, error: str) -> bool:
+        """Move the entry to the dead stream with its last error and acknowledge it, atomically.
+
+        False, and nothing added, when the entry was no longer pending (settled by another
+        worker), so a job goes dead once however many workers give up on it.
+        """
         fields = {
             **entry.fields,
             "deliveries": str(deliveries),
@@ -159,13 +165,9 @@ class JobQueue:
             "entry_id": entry.id,
             "dead_at": str(int(time.time() * 1000)),
         }
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(
-                self.dead_stream, _encodable(fields), maxlen=self.dead_max_len, approximate=False
-            )
-            pipe.xack(self.stream, group, entry.id)
-            pipe.xdel(self.stream, entry.id)
-            await pipe.execute()
+        return await self._scripts.bury(
+            self.stream, self.dead_stream, group, entry.id, fields, self.dead_max_len
+        )
 
     async def release_due(self, limit: int = 100) -> int:
         """Put jobs whose retry time has come back into the stream; returns how many."""

@@ -21,11 +21,87 @@ end
 return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
 """
 
+# The steps that settle a delivery (ack, retry later, bury) act only if XACK acknowledged
+# the entry, that is if nobody settled it before: when a stalled worker and the one that
+# reclaimed its entry both finish, the job is settled once (one dead entry, one retry).
+
 # KEYS[1] stream; ARGV[1] group, ARGV[2] entry id. Acknowledges and deletes the entry in
-# one step (a MULTI/EXEC would do the same with twice the round-trip work).
+# one step (a MULTI/EXEC would do the same with twice the round-trip work). Returns 1, or
+# 0 when the entry was no longer pending.
 _ACK_AND_DELETE = """
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-return redis.call('XDEL', KEYS[1], ARGV[2])
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+  return 0
+end
+redis.call('XDEL', KEYS[1], ARGV[2])
+return 1
+"""
+
+# KEYS[1] stream, KEYS[2] sorted set of delayed entries; ARGV[1] group, ARGV[2] entry id,
+# ARGV[3] due time in ms, ARGV[4] the retry's entry (a JSON array [field, value, …]).
+# Returns 1, or 0 (and parks nothing) when the entry was no longer pending.
+_RETRY_LATER = """
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+  return 0
+end
+redis.call('XDEL', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1
+"""
+
+# KEYS[1] stream, KEYS[2] dead stream; ARGV[1] group, ARGV[2] entry id, ARGV[3] most
+# entries the dead stream keeps, ARGV[4..] field, value, … of the dead entry.
+# Returns 1, or 0 (and adds nothing) when the entry was no longer pending.
+_BURY = """
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+  return 0
+end
+redis.call('XDEL', KEYS[1], ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], '*', unpack(ARGV, 4))
+return 1
+"""
+
+# KEYS[1] stream; ARGV[1] group, ARGV[2] consumer, ARGV[3] min idle ms, ARGV[4] first id
+# of the scan ('-', or '(' and the id after which the last scan stopped), ARGV[5] most
+# pending entries to look at, ARGV[6] '1' to look only at this consumer's own (its
+# backlog; the consumer is created, as a read would), ARGV[7..] ids to leave alone (they
+# run in the caller's process: handing one out again would count a delivery for nothing).
+# Claims the pending entries idle for at least min idle ms (XCLAIM counts a delivery),
+# and acknowledges those whose message is gone (XDEL, trimming): Redis 7 does that in
+# XAUTOCLAIM itself, 6.2 hands them out empty. Claim and count are read in one step, so
+# the count handed out is the one this claim made, whoever claims the entry next.
+# Returns {last id looked at or '' when the scan reached the end, {{id, {field, value,
+# …}, deliveries}, …}}.
+_CLAIM = """
+local rows
+if ARGV[6] == '1' then
+  redis.call('XGROUP', 'CREATECONSUMER', KEYS[1], ARGV[1], ARGV[2])  -- as XREADGROUP would
+  rows = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], ARGV[4], '+', ARGV[5], ARGV[2])
+else
+  rows = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], ARGV[4], '+', ARGV[5])
+end
+local skip = {}
+for i = 7, #ARGV do
+  skip[ARGV[i]] = true
+end
+local claimed = {}
+for _, row in ipairs(rows) do
+  local id = row[1]
+  if not skip[id] then
+    local message = redis.call('XRANGE', KEYS[1], id, id)[1]
+    if message then
+      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)  -- counts one delivery
+      local deliveries = row[4] + 1
+      table.insert(claimed, {id, message[2], deliveries})
+    else
+      redis.call('XACK', KEYS[1], ARGV[1], id)
+    end
+  end
+end
+local last = ''
+if #rows >= tonumber(ARGV[5]) then
+  last = rows[#rows][1]
+end
+return {last, claimed}
 """
 
 # KEYS[1] sorted set of entries (a JSON array [field, value, …]) scored by due time in ms,
@@ -71,6 +147,9 @@ class StreamScripts:
         self.redis = redis
         self._append_once = redis.register_script(_APPEND_ONCE)
         self._ack_and_delete = redis.register_script(_ACK_AND_DELETE)
+        self._retry_later = redis.register_script(_RETRY_LATER)
+        self._bury = redis.register_script(_BURY)
+        self._claim = redis.register_script(_CLAIM)
         self._release_due = redis.register_script(_RELEASE_DUE)
         self._heartbeat = redis.register_script(_HEARTBEAT)
 
@@ -83,8 +162,63 @@ class StreamScripts:
         )
         return str(entry_id) if entry_id else None
 
-    async def ack_and_delete(self, stream: str, group: str, entry_id: str) -> None:
-        await self._ack_and_delete(keys=[stream], args=[group, entry_id])
+    async def ack_and_delete(self, stream: str, group: str, entry_id: str) -> bool:
+        """Acknowledge and delete the entry; False if it was no longer pending."""
+        return bool(await self._ack_and_delete(keys=[stream], args=[group, entry_id]))
+
+    async def retry_later(
+        self, stream: str, delayed: str, group: str, entry_id: str, due_ms: int, member: bytes
+    ) -> bool:
+        """Acknowledge the entry and park ``member`` in ``delayed`` until ``due_ms``;
+        False (and nothing parked) if the entry was no longer pending."""
+        reply = await self._retry_later(
+            keys=[stream, delayed], args=[group, entry_id, due_ms, member]
+        )
+        return bool(reply)
+
+    async def bury(
+        self,
+        stream: str,
+        dead_stream: str,
+        group: str,
+        entry_id: str,
+        fields: Mapping[str, str],
+        max_len: int,
+    ) -> bool:
+        """Acknowledge the entry and add ``fields`` to ``dead_stream``; False (and nothing
+        added) if the entry was no longer pending."""
+        reply = await self._bury(
+            keys=[stream, dead_stream], args=[group, entry_id, max_len, *_flat(fields)]
+        )
+        return bool(reply)
+
+    async def claim(
+        self,
+        stream: str,
+        group: str,
+        consumer: str,
+        *,
+        min_idle_ms: int,
+        start: str,
+        count: int,
+        own_only: bool,
+        skip: Iterable[str] = (),
+    ) -> tuple[str | None, list[tuple[str, dict[str, str], int]]]:
+        """Claim pending entries idle for ``min_idle_ms`` from ``start`` on (see _CLAIM).
+
+        Returns (the last id looked at, or None once the scan reached the end; the
+        entries claimed, each with its fields and the delivery count this claim made).
+        """
+        reply: Any = await self._claim(
+            keys=[stream],
+            args=[group, consumer, min_idle_ms, start, count, "1" if own_only else "0", *skip],
+        )
+        last, claimed = reply
+        entries = [
+            (str(entry_id), dict(zip(flat[::2], flat[1::2], strict=True)), int(deliveries))
+            for entry_id, flat, deliveries in claimed
+        ]
+        return (str(last) or None), entries
 
     async def release_due(self, delayed: str, stream: str, now_ms: int, limit: int) -> int:
         """Move the entries of ``delayed`` that are due by ``now_ms`` into ``stream``."""

@@ -5,11 +5,20 @@
 - While a job runs, a heartbeat resets the idle time of its entry, so a long job
   is not taken for abandoned.
 - Entries another worker left idle longer than ``reclaim_after_s`` (it died, or its
-  event loop is stuck) are reclaimed with XAUTOCLAIM and run here.
+  event loop is stuck) are reclaimed and run here. A process is never handed an entry
+  it is running (each hand-out counts a delivery): at start it reads the backlog of
+  its consumer name once, before its first reclaim, and reclaims skip its running jobs.
 - A job whose handler raised is retried later, after a full-jitter exponential
   backoff, as a new entry that carries its delivery count. A job delivered
   ``max_deliveries`` times (failures and crashes alike) moves to the dead stream
   with its last error and is acknowledged.
+- Acknowledging, retrying and burying act only on an entry still pending, so when a
+  stalled worker and the one that reclaimed its entry both finish, the job is settled
+  once (one retry, one dead entry).
+- An entry handed out again after its worker died or stalled (delivered before and
+  never settled) may be what killed that worker, so it runs alone: once one is
+  claimed, nothing else is read or reclaimed until it finishes, and other jobs are
+  not dragged down with it if it crashes this process too.
 - ``shutdown()`` stops reading, gives running jobs a grace period and leaves the
   ones still running unacknowledged: another worker reclaims them.
 """
@@ -80,6 +89,7 @@ class JobWorker:
         self.run_job = run_job
         self.options = options or WorkerOptions()
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._suspects: set[str] = set()  # running entries that were abandoned before
         self._slot_freed = asyncio.Event()
         self._stopping = asyncio.Event()
         self._consumer: asyncio.Task[None] | None = None
@@ -121,16 +131,23 @@ class JobWorker:
         next_reclaim = loop.time()  # at once: a crashed predecessor may have left work
         while not self._stopping.is_set():
             try:
-                free = await self._free_slots()
-                entries: list[StreamEntry] = []
-                if free and loop.time() >= next_reclaim:
+                # Each batch starts as soon as it is claimed (so it is in _running, which
+                # the heartbeat keeps and which no later read or reclaim hands out again).
+                if not await self._free_slots():
+                    continue  # stopping
+                if self._suspects:  # a job that may crash the process runs alone
+                    await self._next_finish()
+                    continue
+                if not self.group.backlog_done:  # first: what our name held before a restart
+                    self._start_all(await self.group.read_backlog(self._free(), self._running))
+                    continue
+                if loop.time() >= next_reclaim:
                     next_reclaim = loop.time() + self.options.reclaim_every_s
                     idle_ms = int(self.options.reclaim_after_s * 1000)
-                    entries = await self.group.reclaim(idle_ms, count=free)
-                if free > len(entries):
-                    entries += await self._read(free - len(entries))
-                for entry in entries:
-                    self._start(entry)
+                    reclaimed = await self.group.reclaim(idle_ms, self._free(), self._running)
+                    self._start_all(reclaimed)
+                if self._free() and not self._suspects:
+                    self._start_all(await self._read(self._free()))
             except RedisError as exc:
                 log.warning("reading %s failed: %r; retrying in 1 s", self.queue.stream, exc)
                 await self._pause(1.0)
@@ -148,15 +165,24 @@ class JobWorker:
                 await self._pause(1.0)
         return False
 
+    async def _next_finish(self) -> None:
+        """Wait until a running job finishes (or shutdown starts)."""
+        self._slot_freed.clear()
+        await self._unless_stopping(self._slot_freed.wait())
+
     async def _free_slots(self) -> int:
         """Wait until a job may start; 0 once stopping."""
         while len(self._running) >= self.options.concurrency and not self._stopping.is_set():
             self._slot_freed.clear()
             await self._unless_stopping(self._slot_freed.wait())
             await asyncio.sleep(0)  # jobs finishing in the same loop turn: one read for all
-        return 0 if self._stopping.is_set() else self.options.concurrency - len(self._running)
+        return 0 if self._stopping.is_set() else self._free()
+
+    def _free(self) -> int:
+        return max(0, self.options.concurrency - len(self._running))
 
     async def _read(self, count: int) -> list[StreamEntry]:
+        """New entries (the backlog has been read by then)."""
         block_ms = int(self.options.read_block_s * 1000)
         return await self._unless_stopping(self.group.read(count, block_ms)) or []
 
@@ -181,14 +207,24 @@ class JobWorker:
 
     # --- running -------------------------------------------------------------------
 
+    def _start_all(self, entries: list[StreamEntry]) -> None:
+        for entry in entries:
+            self._start(entry)
+
     def _start(self, entry: StreamEntry) -> None:
+        if entry.id in self._running:  # never twice at once here (the group prevents it)
+            log.error("entry %s was handed out again while it runs here", entry.id)
+            return
         task = asyncio.create_task(self._handle(entry), name=f"job:{entry.id}")
         self._running[entry.id] = task
+        if entry.deliveries > 1:  # handed out before and never settled: its worker died
+            self._suspects.add(entry.id)
         JOBS_IN_FLIGHT.labels(self.queue.stream).set(len(self._running))
         task.add_done_callback(partial(self._finished, entry.id))
 
     def _finished(self, entry_id: str, _: asyncio.Task[None]) -> None:
         self._running.pop(entry_id, None)
+        self._suspects.discard(entry_id)
         JOBS_IN_FLIGHT.labels(self.queue.stream).set(len(self._running))
         self._slot_freed.set()
 
@@ -249,26 +285,31 @@ class JobWorker:
         return "retried"
 
     async def _bury(self, entry: StreamEntry, job_type: str, deliveries: int, error: str) -> None:
-        log.error("entry %s moves to %s: %s", entry.id, self.queue.dead_stream, error)
         step = partial(self.queue.bury, self.group.group, entry, deliveries, error)
-        await self._settle(step, f"bury {entry.id}")
-        JOBS_PROCESSED.labels(self.queue.stream, job_type, "dead").inc()
+        if await self._settle(step, f"bury {entry.id}"):
+            log.error("entry %s moved to %s: %s", entry.id, self.queue.dead_stream, error)
+            JOBS_PROCESSED.labels(self.queue.stream, job_type, "dead").inc()
 
-    async def _settle(self, step: Callable[[], Awaitable[None]], what: str) -> None:
+    async def _settle(self, step: Callable[[], Awaitable[bool]], what: str) -> bool:
         """Apply a state change in Redis, riding out a short outage (a restart).
 
-        If Redis stays away, the entry stays pending and is redelivered after
-        reclaim_after_s: at least once, never lost.
+        Every step acts only if the entry is still pending, and is False when it was not:
+        a worker that reclaimed it from this stalled one settled it first, or an attempt
+        whose reply was lost did. False too if Redis stays away; then the entry stays
+        pending and is redelivered after reclaim_after_s: at least once, never lost.
         """
         for attempt in range(1, SETTLE_ATTEMPTS + 1):
             try:
-                await step()
-                return
+                if await step():
+                    return True
+                log.warning("did not %s: it was no longer pending (settled already)", what)
+                return False
             except RedisError as exc:
                 if attempt == SETTLE_ATTEMPTS:
                     log.error("could not %s: %r; it will be redelivered", what, exc)
-                    return
+                    return False
                 await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
+        return False
 
     # --- chores --------------------------------------------------------------------
 
