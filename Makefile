@@ -50,7 +50,7 @@ dev: install ## Run the whole product locally: embedded Postgres+Redis, sandbox,
 	$(PY) -m concierge.embedded.devstack
 
 .PHONY: system-deps
-system-deps: ## Install the system packages the tests need (nginx, Redis 7) if missing
+system-deps: ## Install the system packages the tests need (nginx, Redis 7, Chromium) if missing
 	bash infra/system-deps.sh
 
 .PHONY: lint
