@@ -4,8 +4,9 @@
 import type { PageContext } from "../app";
 import { h, mount } from "../dom";
 import type { MessageKey } from "../i18n";
-import { LISTING_STATUSES, type ListingPage, type ListingStatus } from "../types";
-import { emptyState, errorBox, listingCard, loadMore, spinner } from "../ui";
+import { loadPages } from "../paging";
+import { LISTING_STATUSES, type ListingStatus } from "../types";
+import { listingCard } from "../ui";
 
 export async function minePage(ctx: PageContext): Promise<void> {
   const { app, t, view, query } = ctx;
@@ -30,28 +31,9 @@ export async function minePage(ctx: PageContext): Promise<void> {
   mount(view, h("h1", { text: t("mine.title") }), chips, list);
   ctx.mainButton({ text: t("mine.create"), onClick: () => app.navigate("/new") });
 
-  mount(list, spinner(t("app.loading")));
-  let first = true;
-  const load = async (cursor: string | null) => {
-    let page: ListingPage;
-    try {
-      page = await app.api.myListings(status, cursor);
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      if (first) mount(list);
-      list.appendChild(
-        errorBox(app.errorText(error), { label: t("app.retry"), onClick: () => app.router.refresh() }),
-      );
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    if (first) mount(list);
-    first = false;
-    list.querySelector(".load-more")?.remove();
-    if (!cursor && !page.items.length) list.appendChild(emptyState(t("mine.empty")));
-    for (const listing of page.items) list.appendChild(listingCard(listing, app, { showStatus: true }));
-    const next = page.next_cursor;
-    if (next) list.appendChild(loadMore(t("common.loadMore"), () => load(next)));
-  };
-  await load(null);
+  await loadPages(ctx, list, {
+    fetch: (cursor) => app.api.myListings(status, cursor),
+    render: (listing) => listingCard(listing, app, { showStatus: true }),
+    empty: t("mine.empty"),
+  });
 }

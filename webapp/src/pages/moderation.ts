@@ -4,8 +4,9 @@
 import type { App, PageContext } from "../app";
 import { h, mount } from "../dom";
 import { formatDate } from "../format";
-import { LIMITS, type ListingPage, type ListingRead } from "../types";
-import { emptyState, errorBox, field, loadMore, photoImage, priceText, spinner } from "../ui";
+import { loadPages } from "../paging";
+import { LIMITS, type ListingRead } from "../types";
+import { emptyState, field, photoImage, priceText } from "../ui";
 import { validateReason } from "../validation";
 
 export async function moderationPage(ctx: PageContext): Promise<void> {
@@ -16,7 +17,6 @@ export async function moderationPage(ctx: PageContext): Promise<void> {
   }
   const list = h("div", { class: "results" });
   mount(view, h("h1", { text: t("moderation.title") }), list);
-  mount(list, spinner(t("app.loading")));
 
   const emptyIfDone = () => {
     if (!list.querySelector(".moderation-card") && !list.querySelector(".load-more")) {
@@ -24,29 +24,11 @@ export async function moderationPage(ctx: PageContext): Promise<void> {
     }
   };
 
-  let first = true;
-  const load = async (cursor: string | null) => {
-    let page: ListingPage;
-    try {
-      page = await app.api.moderationQueue(cursor);
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      if (first) mount(list);
-      list.appendChild(
-        errorBox(app.errorText(error), { label: t("app.retry"), onClick: () => app.router.refresh() }),
-      );
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    if (first) mount(list);
-    first = false;
-    list.querySelector(".load-more")?.remove();
-    for (const listing of page.items) list.appendChild(moderationCard(app, listing, emptyIfDone));
-    const next = page.next_cursor;
-    if (next) list.appendChild(loadMore(t("common.loadMore"), () => load(next)));
-    emptyIfDone();
-  };
-  await load(null);
+  await loadPages(ctx, list, {
+    fetch: (cursor) => app.api.moderationQueue(cursor),
+    render: (listing) => moderationCard(app, listing, emptyIfDone),
+    afterPage: emptyIfDone,
+  });
 }
 
 export function moderationCard(app: App, listing: ListingRead, onDone: () => void): HTMLElement {

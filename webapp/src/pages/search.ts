@@ -3,8 +3,9 @@
 
 import type { PageContext } from "../app";
 import { h, mount } from "../dom";
-import { CURRENCIES, type ListingPage, type SearchFilters } from "../types";
-import { emptyState, errorBox, field, listingCard, loadMore, options, spinner } from "../ui";
+import { loadPages } from "../paging";
+import { CURRENCIES, type SearchFilters } from "../types";
+import { field, listingCard, options } from "../ui";
 import { normalizePrice, validatePriceRange } from "../validation";
 
 const FILTER_NAMES = ["q", "category", "city", "price_min", "price_max", "currency"] as const;
@@ -110,28 +111,9 @@ export async function searchPage(ctx: PageContext): Promise<void> {
   const results = h("div", { class: "results", aria: { live: "polite" } });
   mount(view, h("h1", { text: t("search.title") }), form, results);
 
-  mount(results, spinner(t("app.loading")));
-  let first = true;
-  const load = async (cursor: string | null) => {
-    let page: ListingPage;
-    try {
-      page = await app.api.search(filters, cursor);
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      if (first) mount(results);
-      results.appendChild(
-        errorBox(app.errorText(error), { label: t("app.retry"), onClick: () => app.router.refresh() }),
-      );
-      return;
-    }
-    if (ctx.signal.aborted) return;
-    if (first) mount(results);
-    first = false;
-    results.querySelector(".load-more")?.remove();
-    if (!cursor && !page.items.length) results.appendChild(emptyState(t("search.noResults")));
-    for (const listing of page.items) results.appendChild(listingCard(listing, app));
-    const next = page.next_cursor;
-    if (next) results.appendChild(loadMore(t("common.loadMore"), () => load(next)));
-  };
-  await load(null);
+  await loadPages(ctx, results, {
+    fetch: (cursor) => app.api.search(filters, cursor),
+    render: (listing) => listingCard(listing, app),
+    empty: t("search.noResults"),
+  });
 }
