@@ -21,7 +21,7 @@ from concierge.api.identity.deps import WebUser
 from concierge.api.identity.models import User
 from concierge.api.market.models import Listing
 from concierge.api.market.reads import listing_reads
-from concierge.api.market.schemas import Cursor, ListingPage
+from concierge.api.market.schemas import Cursor, ListingPage, keyset_page
 from concierge.api.search.deps import SearchServiceDep
 from concierge.api.search.schemas import MAX_CURSOR_LENGTH, ListingFilterParams, SearchParams
 from concierge.api.search.service import SearchService
@@ -96,11 +96,7 @@ class BrowseService:
     async def browse(self, params: BrowseParams, viewer: User) -> ListingPage:
         after = Cursor.decode(params.cursor) if params.cursor else None
         rows = await self.repository.newest(params, after, params.limit + 1)
-        more = len(rows) > params.limit
-        rows = rows[: params.limit]
-        next_cursor = None
-        if more and rows[-1].published_at is not None:
-            next_cursor = Cursor(rows[-1].published_at, rows[-1].id).encode()
+        rows, next_cursor = keyset_page(rows, params.limit, _published_cursor)
         items = await listing_reads(self.session, rows, viewer)
         return ListingPage(items=items, next_cursor=next_cursor)
 
@@ -136,3 +132,8 @@ async def browse_listings(
     (full text and meaning). Filters: ``category``, ``city`` (exact, any case),
     ``price_min``/``price_max``, ``currency``. Pass ``next_cursor`` back as ``cursor``."""
     return await BrowseService(session, search).page(params, user)
+
+
+def _published_cursor(listing: Listing) -> Cursor:
+    assert listing.published_at is not None  # every approved listing was published
+    return Cursor(listing.published_at, listing.id)

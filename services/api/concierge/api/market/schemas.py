@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from concierge.common.errors import BadRequest
 from concierge.contracts.market import (
@@ -31,9 +33,11 @@ __all__ = [
     "ListingStatus",
     "ListingUpdate",
     "ModerationDecision",
+    "keyset_page",
 ]
 
 MAX_CURSOR_LENGTH = 200
+T = TypeVar("T")
 MAX_ID = 2**63 - 1
 
 
@@ -69,3 +73,12 @@ class Cursor:
             message = "Invalid cursor: pass back next_cursor from the previous page"
             raise BadRequest(message) from exc
         return cls(moment, id_)
+
+
+def keyset_page(
+    rows: Sequence[T], limit: int, cursor_of: Callable[[T], Cursor]
+) -> tuple[Sequence[T], str | None]:
+    """A page of ``limit`` rows from ``limit + 1`` fetched, and the cursor to the next."""
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], cursor_of(rows[limit - 1]).encode()

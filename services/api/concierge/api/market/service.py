@@ -28,6 +28,7 @@ from concierge.api.market.schemas import (
     ListingCreate,
     ListingStatus,
     ListingUpdate,
+    keyset_page,
 )
 from concierge.api.notify.service import NotifyService
 from concierge.common.errors import Conflict, Invalid
@@ -108,7 +109,7 @@ class ListingService:
     ) -> tuple[Sequence[Listing], str | None]:
         after = Cursor.decode(cursor) if cursor else None
         rows = await self.listings.mine(owner, status, after, limit + 1)
-        return _page(rows, limit, lambda listing: Cursor(listing.updated_at, listing.id))
+        return keyset_page(rows, limit, lambda listing: Cursor(listing.updated_at, listing.id))
 
     async def update(self, owner: User, listing_id: int, data: ListingUpdate) -> Listing:
         listing = await owned_listing(self.session, listing_id, owner)
@@ -176,7 +177,7 @@ class ListingService:
     async def queue(self, cursor: str | None, limit: int) -> tuple[Sequence[Listing], str | None]:
         after = Cursor.decode(cursor) if cursor else None
         rows = await self.listings.pending(after, limit + 1)
-        return _page(rows, limit, _submitted_cursor)
+        return keyset_page(rows, limit, _submitted_cursor)
 
     async def approve(self, admin: User, listing_id: int) -> Listing:
         listing = await self._pending(admin, listing_id, "approved")
@@ -225,12 +226,3 @@ class ListingService:
 def _submitted_cursor(listing: Listing) -> Cursor:
     assert listing.submitted_at is not None  # every pending listing was submitted
     return Cursor(listing.submitted_at, listing.id)
-
-
-def _page(
-    rows: Sequence[Listing], limit: int, cursor_of: Callable[[Listing], Cursor]
-) -> tuple[Sequence[Listing], str | None]:
-    """A page of ``limit`` rows from ``limit + 1`` fetched, and the cursor to the next."""
-    if len(rows) <= limit:
-        return rows, None
-    return rows[:limit], cursor_of(rows[limit - 1]).encode()
