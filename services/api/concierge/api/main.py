@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
 
 from concierge.api.assistant.deps import open_assistant
@@ -19,7 +19,6 @@ from concierge.api.market.endpoints import router as market_listings_router
 from concierge.api.market.moderation import router as market_moderation_router
 from concierge.api.market.photo_endpoints import UPLOAD_BODY_BYTES, UPLOAD_PATH
 from concierge.api.market.photo_endpoints import router as market_photos_router
-from concierge.api.market.photos import bind_storage
 from concierge.api.market.storage import build_storage
 from concierge.api.migrate import upgrade_database
 from concierge.api.notify.endpoints import router as notify_router
@@ -74,7 +73,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     install_rate_limits(app, settings)
 
-    v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(bind_storage)])
+    v1 = APIRouter(prefix="/api/v1")
     v1.include_router(identity_router)
     v1.include_router(webapp_auth_router)
     v1.include_router(notify_router)

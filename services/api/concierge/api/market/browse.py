@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from concierge.api.identity.deps import WebUser
 from concierge.api.identity.models import User
 from concierge.api.market.models import Listing
-from concierge.api.market.reads import listing_reads
+from concierge.api.market.reads import ListingReader, ListingReaderDep
 from concierge.api.market.schemas import Cursor, ListingPage, keyset_page
 from concierge.api.search.deps import SearchServiceDep
 from concierge.api.search.schemas import MAX_CURSOR_LENGTH, ListingFilterParams, SearchParams
@@ -28,7 +28,6 @@ from concierge.api.search.service import SearchService
 from concierge.contracts.market import ListingStatus
 from concierge.contracts.search import MAX_PAGE, DocumentKind
 from concierge.contracts.search import Query as SearchQuery
-from concierge.db import SessionDep
 
 router = APIRouter(prefix="/listings", tags=["market"])
 
@@ -83,9 +82,9 @@ class BrowseRepository:
 
 
 class BrowseService:
-    def __init__(self, session: AsyncSession, search: SearchService) -> None:
-        self.session = session
-        self.repository = BrowseRepository(session)
+    def __init__(self, reads: ListingReader, search: SearchService) -> None:
+        self.reads = reads
+        self.repository = BrowseRepository(reads.session)
         self.search_service = search
 
     async def page(self, params: BrowseParams, viewer: User) -> ListingPage:
@@ -97,7 +96,7 @@ class BrowseService:
         after = Cursor.decode(params.cursor) if params.cursor else None
         rows = await self.repository.newest(params, after, params.limit + 1)
         rows, next_cursor = keyset_page(rows, params.limit, _published_cursor)
-        items = await listing_reads(self.session, rows, viewer)
+        items = await self.reads.many(rows, viewer)
         return ListingPage(items=items, next_cursor=next_cursor)
 
     async def search(self, params: BrowseParams, q: str, viewer: User) -> ListingPage:
@@ -117,7 +116,7 @@ class BrowseService:
         ids = [hit.listing_id for hit in found.items if hit.listing_id is not None]
         listings = await self.repository.approved(ids)
         ordered = [listings[id_] for id_ in ids if id_ in listings]
-        items = await listing_reads(self.session, ordered, viewer)
+        items = await self.reads.many(ordered, viewer)
         return ListingPage(items=items, next_cursor=found.next_cursor)
 
 
@@ -125,13 +124,13 @@ class BrowseService:
 async def browse_listings(
     params: Annotated[BrowseParams, Query()],
     user: WebUser,
-    session: SessionDep,
+    reads: ListingReaderDep,
     search: SearchServiceDep,
 ) -> ListingPage:
     """Approved listings. Without ``q`` the newest first; with ``q`` the best matches
     (full text and meaning). Filters: ``category``, ``city`` (exact, any case),
     ``price_min``/``price_max``, ``currency``. Pass ``next_cursor`` back as ``cursor``."""
-    return await BrowseService(session, search).page(params, user)
+    return await BrowseService(reads, search).page(params, user)
 
 
 def _published_cursor(listing: Listing) -> Cursor:

@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 
 from concierge.api.identity.deps import WebUser
 from concierge.api.market.access import MAX_LISTING_ID
-from concierge.api.market.reads import listing_read, listing_reads
+from concierge.api.market.reads import ListingReaderDep
 from concierge.api.market.repository import ListingRepository
 from concierge.api.market.schemas import (
     MAX_CURSOR_LENGTH,
@@ -77,32 +77,32 @@ async def categories(_: WebUser) -> list[Category]:
 
 @router.post("", response_model=ListingRead, status_code=status.HTTP_201_CREATED)
 async def create_listing(
-    data: ListingCreate, user: WebUser, listings: ListingServiceDep, session: SessionDep
+    data: ListingCreate, user: WebUser, listings: ListingServiceDep, reads: ListingReaderDep
 ) -> ListingRead:
     """A new draft of the caller's (at most 50 active listings)."""
-    return await listing_read(session, await listings.create(user, data), user)
+    return await reads.one(await listings.create(user, data), user)
 
 
 @router.get("/mine", response_model=ListingPage)
 async def my_listings(
     user: WebUser,
     listings: ListingServiceDep,
-    session: SessionDep,
+    reads: ListingReaderDep,
     status: ListingStatus | None = None,
     cursor: PageCursor = None,
     limit: PageLimit = 20,
 ) -> ListingPage:
     """The caller's listings, most recently changed first, optionally of one status."""
     rows, next_cursor = await listings.mine(user, status, cursor, limit)
-    return ListingPage(items=await listing_reads(session, rows, user), next_cursor=next_cursor)
+    return ListingPage(items=await reads.many(rows, user), next_cursor=next_cursor)
 
 
 @router.get("/{listing_id}", response_model=ListingRead)
 async def get_listing(
-    listing_id: ListingId, user: WebUser, listings: ListingServiceDep, session: SessionDep
+    listing_id: ListingId, user: WebUser, listings: ListingServiceDep, reads: ListingReaderDep
 ) -> ListingRead:
     """The caller's own listing, or anybody's approved one (admins see all)."""
-    return await listing_read(session, await listings.get(user, listing_id), user)
+    return await reads.one(await listings.get(user, listing_id), user)
 
 
 @router.patch("/{listing_id}", response_model=ListingRead)
@@ -111,23 +111,23 @@ async def update_listing(
     data: ListingUpdate,
     user: WebUser,
     listings: ListingServiceDep,
-    session: SessionDep,
+    reads: ListingReaderDep,
 ) -> ListingRead:
     """Change the fields sent; an approved or rejected listing goes back to moderation."""
-    return await listing_read(session, await listings.update(user, listing_id, data), user)
+    return await reads.one(await listings.update(user, listing_id, data), user)
 
 
 @router.post("/{listing_id}/submit", response_model=ListingRead)
 async def submit_listing(
-    listing_id: ListingId, user: WebUser, listings: ListingServiceDep, session: SessionDep
+    listing_id: ListingId, user: WebUser, listings: ListingServiceDep, reads: ListingReaderDep
 ) -> ListingRead:
     """Send a draft (or a rejected listing) to moderation."""
-    return await listing_read(session, await listings.submit(user, listing_id), user)
+    return await reads.one(await listings.submit(user, listing_id), user)
 
 
 @router.post("/{listing_id}/archive", response_model=ListingRead)
 async def archive_listing(
-    listing_id: ListingId, user: WebUser, listings: ListingServiceDep, session: SessionDep
+    listing_id: ListingId, user: WebUser, listings: ListingServiceDep, reads: ListingReaderDep
 ) -> ListingRead:
     """Take the listing down for good (it no longer counts against the cap)."""
-    return await listing_read(session, await listings.archive(user, listing_id), user)
+    return await reads.one(await listings.archive(user, listing_id), user)

@@ -6,9 +6,8 @@ from fastapi import APIRouter
 
 from concierge.api.identity.deps import WebAdmin
 from concierge.api.market.endpoints import ListingId, ListingServiceDep, PageCursor, PageLimit
-from concierge.api.market.reads import listing_read, listing_reads
+from concierge.api.market.reads import ListingReaderDep
 from concierge.api.market.schemas import AuditEntry, ListingPage, ListingRead, ModerationDecision
-from concierge.db import SessionDep
 
 router = APIRouter(prefix="/admin", tags=["market moderation"])
 
@@ -17,21 +16,21 @@ router = APIRouter(prefix="/admin", tags=["market moderation"])
 async def moderation_queue(
     admin: WebAdmin,
     listings: ListingServiceDep,
-    session: SessionDep,
+    reads: ListingReaderDep,
     cursor: PageCursor = None,
     limit: PageLimit = 20,
 ) -> ListingPage:
     """Pending listings, the longest waiting first."""
     rows, next_cursor = await listings.queue(cursor, limit)
-    return ListingPage(items=await listing_reads(session, rows, admin), next_cursor=next_cursor)
+    return ListingPage(items=await reads.many(rows, admin), next_cursor=next_cursor)
 
 
 @router.post("/listings/{listing_id}/approve", response_model=ListingRead)
 async def approve_listing(
-    listing_id: ListingId, admin: WebAdmin, listings: ListingServiceDep, session: SessionDep
+    listing_id: ListingId, admin: WebAdmin, listings: ListingServiceDep, reads: ListingReaderDep
 ) -> ListingRead:
     """Publish a pending listing; the owner is told and search indexes it."""
-    return await listing_read(session, await listings.approve(admin, listing_id), admin)
+    return await reads.one(await listings.approve(admin, listing_id), admin)
 
 
 @router.post("/listings/{listing_id}/reject", response_model=ListingRead)
@@ -40,11 +39,11 @@ async def reject_listing(
     decision: ModerationDecision,
     admin: WebAdmin,
     listings: ListingServiceDep,
-    session: SessionDep,
+    reads: ListingReaderDep,
 ) -> ListingRead:
     """Refuse a pending listing with a reason the owner is told."""
     listing = await listings.reject(admin, listing_id, decision.reason)
-    return await listing_read(session, listing, admin)
+    return await reads.one(listing, admin)
 
 
 @router.get("/listings/{listing_id}/audit", response_model=list[AuditEntry])

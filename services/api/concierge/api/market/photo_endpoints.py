@@ -24,7 +24,7 @@ from concierge.api.market.storage import (
     UPLOAD_PREFIX,
     UPLOAD_PURPOSE,
     LocalStorage,
-    Storage,
+    StorageDep,
     key_prefix,
     now_utc,
 )
@@ -38,14 +38,6 @@ UPLOAD_PATH = "/api/v1/uploads/"
 UPLOAD_BODY_BYTES = MAX_PHOTO_BYTES + 64 * 1024
 
 router = APIRouter(tags=["market"])
-
-
-def get_storage(request: Request) -> Storage:
-    storage: Storage = request.app.state.storage
-    return storage
-
-
-StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
 def photo_service(request: Request, session: SessionDep, storage: StorageDep) -> PhotoService:

@@ -18,10 +18,8 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
-from contextvars import ContextVar
 from datetime import datetime, timedelta
 
-from fastapi import Request
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,9 +52,6 @@ SWEEP_AFTER = timedelta(minutes=10)
 # Decoding a 40-megapixel photo takes a few hundred MB: a few at once per process.
 _DECODING = asyncio.Semaphore(2)
 
-# The storage photo_reads signs URLs with, bound per request (see bind_storage).
-_request_storage: ContextVar[Storage | None] = ContextVar("market_storage", default=None)
-
 
 class PhotoRejected(Exception):
     """The upload failed a check; the message is for the user. Nothing is kept."""
@@ -65,11 +60,6 @@ class PhotoRejected(Exception):
         super().__init__(message)
         self.message = message
         self.status_code = status_code
-
-
-async def bind_storage(request: Request) -> None:
-    """A router dependency: lets photo_reads find the app's storage in this request."""
-    _request_storage.set(getattr(request.app.state, "storage", None))
 
 
 class PhotoRepository:
@@ -262,18 +252,12 @@ class PhotoService:
 
 
 async def photo_reads(
-    session: AsyncSession, listing_ids: Sequence[int], storage: Storage | None = None
+    session: AsyncSession, listing_ids: Sequence[int], storage: Storage
 ) -> dict[int, list[PhotoRead]]:
-    """Each listing's uploaded photos in order, with URLs the caller's browser can load.
-
-    ``storage`` defaults to the app's (bound for every /api/v1 request by bind_storage).
-    """
+    """Each listing's uploaded photos in order, with URLs the caller's browser can load."""
     reads: dict[int, list[PhotoRead]] = {listing_id: [] for listing_id in listing_ids}
     if not reads:
         return reads
-    storage = storage or _request_storage.get()
-    if storage is None:
-        raise RuntimeError("photo_reads outside an /api/v1 request needs the storage passed")
     for photo in await PhotoRepository(session).of_listings(list(reads)):
         reads[photo.listing_id].append(photo_read(photo, storage))
     return reads

@@ -28,8 +28,10 @@ import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 from urllib.parse import urlencode
+
+from fastapi import Depends, Request
 
 from concierge.common.settings import StorageSettingsMixin
 from concierge.contracts.market import MAX_PHOTO_BYTES
@@ -319,3 +321,12 @@ def build_storage(
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def get_storage(request: Request) -> Storage:
+    """The app's storage (opened in api's lifespan)."""
+    storage: Storage = request.app.state.storage
+    return storage
+
+
+StorageDep = Annotated[Storage, Depends(get_storage)]
