@@ -146,12 +146,16 @@ class StorageSettingsMixin(BaseSettings):
 
 
 class TelegramBotSettingsMixin(BaseSettings):
-    """The bot's token: the bot talks with it, api checks Mini App launch data with it.
-
-    Empty means the sandbox's bot (development and tests)."""
+    """The bot's token (the bot talks with it, api checks Mini App launch data with it;
+    empty means the sandbox's bot) and the Mini App both link to."""
 
     telegram_bot_token: SecretStr | None = Field(
         None, validation_alias=shared("TELEGRAM_BOT_TOKEN")
+    )
+    webapp_url: str = Field(
+        "http://127.0.0.1:8000/app/",
+        validation_alias=shared("WEBAPP_URL"),
+        description="The Mini App's public address (https:// for a real Telegram)",
     )
 
     @field_validator("telegram_bot_token", mode="before")
@@ -168,3 +172,11 @@ class TelegramBotSettingsMixin(BaseSettings):
         if self.telegram_bot_token is None:
             return SANDBOX_BOT_TOKEN
         return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def webapp_buttons_url(self) -> str | None:
+        """The Mini App's address for web_app buttons, or None when none can be opened:
+        Telegram opens only https Mini Apps (the sandbox opens any)."""
+        if self.uses_sandbox or self.webapp_url.lower().startswith("https://"):
+            return self.webapp_url
+        return None

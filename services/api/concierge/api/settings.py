@@ -63,11 +63,6 @@ class ApiSettings(
         description="HS256 key of the Mini App's session tokens (32+ bytes)",
     )
     jwt_lifetime_s: int = Field(900, ge=60, le=900, description="Session token lifetime")
-    webapp_url: str = Field(
-        "http://127.0.0.1:8000/app/",
-        validation_alias=shared("WEBAPP_URL"),
-        description="The Mini App's public address (https:// outside development)",
-    )
 
     # --- rate limits (concierge.api.ratelimit) --------------------------------------------
     rate_limit_enabled: bool = Field(True, description="Limit /api/v1 calls per IP and per user")
@@ -172,7 +167,7 @@ class ApiSettings(
     @model_validator(mode="after")
     def _webapp_is_https_outside_dev(self) -> ApiSettings:
         # The sandbox (compose's sandbox profile) opens http:// Mini Apps; Telegram does not.
-        if not self.is_dev and not self.uses_sandbox and not self.webapp_url.startswith("https://"):
+        if not self.is_dev and self.webapp_buttons_url is None:
             raise ValueError("WEBAPP_URL must be https:// (Telegram opens only https Mini Apps)")
         return self
 

@@ -35,11 +35,6 @@ class BotSettings(TelegramBotSettingsMixin, RedisSettingsMixin, ServiceSettings)
         description="Bot API server for a real token (a self-hosted telegram-bot-api works too)",
     )
     api_url: str = Field("http://127.0.0.1:8000", validation_alias=shared("API_URL"))
-    webapp_url: str = Field(
-        "http://127.0.0.1:8000/app/",
-        validation_alias=shared("WEBAPP_URL"),
-        description="The Mini App's public address (https:// for a real Telegram)",
-    )
     public_url: str | None = Field(
         None, description="Public https base URL that Telegram can reach (nginx serves /tg/)"
     )
@@ -82,14 +77,6 @@ class BotSettings(TelegramBotSettingsMixin, RedisSettingsMixin, ServiceSettings)
     @property
     def bot_api_file_url(self) -> str:
         return self.bot_api_base_url.replace("/bot", "/file/bot", 1)
-
-    @property
-    def webapp_buttons_url(self) -> str | None:
-        """The Mini App's address for web_app buttons, or None when none can be shown:
-        Telegram opens only https Mini Apps (the sandbox opens any)."""
-        if self.uses_sandbox or self.webapp_url.lower().startswith("https://"):
-            return self.webapp_url
-        return None
 
     @property
     def update_source(self) -> UpdateSource:
