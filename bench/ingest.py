@@ -33,6 +33,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from concierge.contracts.jobs import INGEST_POLL
 from concierge.contracts.search import DocumentKind
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis
 from concierge.embedded.stack import ADMIN_ID, SERVICE_TOKEN, Stack
@@ -42,7 +43,6 @@ from concierge.sandbox.feeds.render import paragraphs_html
 from concierge.streams import JobQueue
 from concierge.worker.ingest.documents import build_document
 from concierge.worker.ingest.parsing import RawItem
-from concierge.worker.ingest.service import POLL_JOB
 
 TIMEOUT_S = 900.0
 
@@ -128,7 +128,7 @@ class Bench:
             added = await self.api.post("/api/v1/admin/sources", json={"kind": "rss", "url": url})
             added.raise_for_status()
             ids.append(added.json()["id"])
-        await JobQueue(self.redis, "jobs").enqueue(POLL_JOB)
+        await JobQueue(self.redis, "jobs").enqueue(INGEST_POLL.name)
         while True:
             counts = await self.counts(ids)
             if counts["embedded"] >= expected:

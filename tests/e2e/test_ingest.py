@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from concierge.common.http_client import ServiceClient, ServiceResponseError
 from concierge.contracts.api_client import ApiClient
 from concierge.contracts.identity import UserRegister
+from concierge.contracts.jobs import INGEST_POLL
 from concierge.contracts.search import SourceKind
 from concierge.contracts.sources import SourceCreate, SourceRead, SourceUpdate
 from concierge.streams import JobQueue
-from concierge.worker.ingest.service import POLL_JOB
 from tests.support.stack import ADMIN_ID, SERVICE_TOKEN, Stack
 
 pytestmark = pytest.mark.e2e
@@ -66,7 +66,7 @@ async def new_feed(sandbox: httpx.AsyncClient, *items: dict[str, Any]) -> str:
 
 async def poll_now(redis: Redis) -> None:
     """What the ingest.poll schedule does every few seconds, right away."""
-    await JobQueue(redis, "jobs").enqueue(POLL_JOB)
+    await JobQueue(redis, "jobs").enqueue(INGEST_POLL.name)
 
 
 async def documents(db: AsyncEngine, source_id: int) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from concierge.api.search.cursor import CursorCodec
+from concierge.api.paging import CursorCodec
 from concierge.api.search.embeddings import EmbeddingUnavailable
 from concierge.api.search.repository import SearchRepository
 from concierge.api.search.schemas import SearchMode, SearchParams

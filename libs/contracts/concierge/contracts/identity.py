@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from concierge.contracts.text import SINGLE_LINE
+
 
 class UserStatus(StrEnum):
     NEW = "new"
@@ -29,7 +31,9 @@ class Language(StrEnum):
 
 
 TelegramId = Annotated[int, Field(gt=0, lt=2**52, description="Telegram user id")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), SINGLE_LINE
+]
 Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_]{1,32}$")]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$")]
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from concierge.contracts.identity import UserRead
+from concierge.contracts.text import MULTI_LINE, SINGLE_LINE
 
 MAX_PHOTOS = 10
 MAX_ACTIVE_LISTINGS = 50
@@ -52,11 +53,26 @@ class Currency(StrEnum):
     EUR = "EUR"
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=64)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120), SINGLE_LINE
+]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), MULTI_LINE]
+City = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=64), SINGLE_LINE
+]
 Price = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), max_digits=12, decimal_places=2)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500), MULTI_LINE
+]
+
+
+def _unchanged() -> Any:
+    """An optional field that is not nullable: absent means unchanged, null is refused."""
+    return Field(default=None, json_schema_extra=_no_default)
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
 
 
 class AuthTokenRead(BaseModel):
@@ -80,16 +96,17 @@ class ListingCreate(BaseModel):
 
 
 class ListingUpdate(BaseModel):
-    """Every field optional; only the fields sent change."""
+    """Every field optional; only the fields sent change. A field cannot be null: leave
+    it out to keep it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Title | None = None
-    description: Description | None = None
-    category: Category | None = None
-    price: Price | None = None
-    currency: Currency | None = None
-    city: City | None = None
+    title: Title = _unchanged()
+    description: Description = _unchanged()
+    category: Category = _unchanged()
+    price: Price = _unchanged()
+    currency: Currency = _unchanged()
+    city: City = _unchanged()
 
 
 class PhotoRead(BaseModel):

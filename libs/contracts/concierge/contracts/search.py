@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from concierge.contracts.text import MULTI_LINE
+
 MAX_QUERY_LENGTH = 2000
 MAX_PAGE = 50
 MAX_EMBED_BATCH = 64
@@ -39,7 +41,9 @@ class SourceKind(StrEnum):
 
 
 Query = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUERY_LENGTH)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUERY_LENGTH),
+    MULTI_LINE,
 ]
 
 

@@ -8,10 +8,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from concierge.contracts.search import SourceKind
+from concierge.contracts.text import SINGLE_LINE
 
 HttpUrl = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^https?://\S+$")
 ]
+SourceTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SINGLE_LINE]
 ChannelHandle = Annotated[str, StringConstraints(pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")]
 
 
@@ -21,7 +23,7 @@ class SourceCreate(BaseModel):
     kind: SourceKind
     url: HttpUrl | None = None
     handle: ChannelHandle | None = None
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    title: SourceTitle | None = None
 
     @model_validator(mode="after")
     def _address_fits_kind(self) -> SourceCreate:
@@ -37,7 +39,7 @@ class SourceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool | None = None
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    title: SourceTitle | None = None
 
 
 class SourceRead(BaseModel):

@@ -33,3 +33,11 @@ class Repository(Generic[ModelT]):
         total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
         rows = await self.session.scalars(query.limit(limit).offset(offset))
         return rows.all(), total or 0
+
+    async def flush(self) -> None:
+        """Send the changes made to loaded rows (the request's session commits them)."""
+        await self.session.flush()
+
+    def forget(self, obj: ModelT) -> None:
+        """Stop tracking a row deleted by a statement, not through the session."""
+        self.session.expunge(obj)

@@ -14,14 +14,13 @@ from concierge.api.assistant.endpoints import router as assistant_router
 from concierge.api.identity.endpoints import router as identity_router
 from concierge.api.identity.webapp import router as webapp_auth_router
 from concierge.api.ingest.endpoints import router as ingest_router
-from concierge.api.market.browse import router as market_browse_router
-from concierge.api.market.endpoints import router as market_listings_router
-from concierge.api.market.moderation import router as market_moderation_router
-from concierge.api.market.photo_endpoints import UPLOAD_BODY_BYTES, UPLOAD_PATH
-from concierge.api.market.photo_endpoints import router as market_photos_router
-from concierge.api.market.storage import build_storage
+from concierge.api.market.listings.endpoints import router as market_listings_router
+from concierge.api.market.moderation.endpoints import router as market_moderation_router
+from concierge.api.market.photos.endpoints import router as market_photos_router
+from concierge.api.market.photos.schemas import UPLOAD_BODY_BYTES, UPLOAD_PATH
 from concierge.api.migrate import upgrade_database
 from concierge.api.notify.endpoints import router as notify_router
+from concierge.api.paging import CursorCodec
 from concierge.api.ratelimit import install_rate_limits
 from concierge.api.search.deps import open_search
 from concierge.api.search.endpoints import router as search_router
@@ -29,6 +28,7 @@ from concierge.api.settings import ApiSettings
 from concierge.api.webapp_static import mount_webapp
 from concierge.common.service_app import ReadinessCheck, create_service_app
 from concierge.db import Database
+from concierge.storage.backends import build_storage
 from concierge.streams import JobQueue
 
 
@@ -47,7 +47,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.jobs = JobQueue(redis, settings.jobs_stream)
         await app.state.storage.prepare()
         try:
-            async with open_search(settings) as search, open_assistant(settings) as assistant:
+            async with (
+                open_search(settings, app.state.cursors) as search,
+                open_assistant(settings) as assistant,
+            ):
                 app.state.search, app.state.assistant = search, assistant
                 yield
         finally:
@@ -67,6 +70,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.service_token = settings.service_token.get_secret_value()
+    # Page cursors of every list, signed so a forged or edited one is refused.
+    app.state.cursors = CursorCodec(app.state.service_token.encode())
     # Listing photos (S3 or local disk); built here, not in the lifespan, as it opens nothing.
     app.state.storage = build_storage(
         settings, public_url=settings.public_url, signing_key=settings.upload_signing_secret
@@ -80,7 +85,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     v1.include_router(ingest_router)
     v1.include_router(search_router)
     v1.include_router(assistant_router)
-    v1.include_router(market_browse_router)
     v1.include_router(market_listings_router)
     v1.include_router(market_moderation_router)
     v1.include_router(market_photos_router)

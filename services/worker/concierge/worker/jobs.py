@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from concierge.contracts.jobs import PING
 from concierge.db import Database
 from concierge.streams import Job, JobQueue, JobRegistry
 from concierge.worker.embedding import EmbeddingModel
@@ -45,14 +46,13 @@ WorkerJobs = JobRegistry[WorkerContext]
 # Desks add their job modules here ("concierge.worker.<desk>.jobs").
 DESK_JOB_MODULES: tuple[str, ...] = (
     "concierge.worker.ingest.jobs",
-    "concierge.worker.market.indexing",
     "concierge.worker.market.jobs",
 )
 
 jobs = WorkerJobs()
 
 
-@jobs.handler("platform.ping")
+@jobs.handler(PING.name)
 async def ping(job: Job, ctx: WorkerContext) -> None:
     """Does nothing but log: enqueue it to see that jobs flow end to end."""
     log.info("pong (enqueued %.3f s ago)", time.time() - job.enqueued_at)

@@ -24,7 +24,7 @@ from concierge.worker.embedding import EmbeddingModel
 from concierge.worker.embedding import router as embedding_router
 from concierge.worker.ingest.jobs import save_poll_schedule
 from concierge.worker.jobs import WorkerContext, load_jobs
-from concierge.worker.market.indexing import save_reindex_schedule
+from concierge.worker.market.jobs import save_reindex_schedule
 from concierge.worker.scheduling.scheduler import Scheduler
 from concierge.worker.settings import WorkerSettings
 

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.identity.models import User, UserLog
 from concierge.contracts.api_client import ACTING_USER_HEADER
+from concierge.domain.identity.models import User, UserLog
 from tests.services.api.conftest import ADMIN_ID
 
 USERS = "/api/v1/users"

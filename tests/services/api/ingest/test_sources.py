@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.ingest.models import Document
 from concierge.contracts.api_client import ACTING_USER_HEADER, SOURCES
+from concierge.domain.ingest.models import Document
 from tests.services.api.ingest.conftest import SANDBOX
 
 PUBLIC_FEED = "http://93.184.215.14/feed.xml"  # a public address: no DNS needed

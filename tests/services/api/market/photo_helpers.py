@@ -9,9 +9,9 @@ from PIL import ExifTags, Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.identity.models import User
-from concierge.api.market.models import Listing
 from concierge.contracts.market import ListingStatus
+from concierge.domain.identity.models import User
+from concierge.domain.market.models import Listing
 
 GPS_LATITUDE = (55.0, 45.0, 21.07)
 ORIENTATION_ROTATE_90_CW = 6

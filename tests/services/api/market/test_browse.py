@@ -19,12 +19,13 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.identity.models import User
-from concierge.api.market.models import Listing
-from concierge.api.search.cursor import CursorCodec
+from concierge.api.paging import CursorCodec
 from concierge.api.search.service import SearchConfig, SearchRuntime
 from concierge.contracts.market import ListingStatus
-from concierge.worker.ingest.repository import DocumentRepository, document_row
+from concierge.domain.identity.models import User
+from concierge.domain.ingest.repository import DocumentRepository
+from concierge.domain.market.models import Listing
+from concierge.worker.ingest.repository import document_row
 from concierge.worker.market.indexing import listing_document
 from tests.services.api.market.conftest import SELLER_ID, WebClient
 

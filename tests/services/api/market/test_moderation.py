@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from concierge.api.notify.models import Outbox
+from concierge.domain.notify.models import Outbox
 from tests.services.api.conftest import ADMIN_ID
 from tests.services.api.market.conftest import SELLER_ID
 from tests.services.api.market.test_listings import LISTINGS, create
@@ -62,9 +62,9 @@ class TestQueue:
         queue = (await admin.get(QUEUE)).json()
         assert [item["id"] for item in queue["items"]] == [two["id"]]
 
-    async def test_a_bad_cursor_is_400(self, admin):
+    async def test_a_bad_cursor_is_422(self, admin):
         response = await admin.get(QUEUE, params={"cursor": "eyJub3QiOiJhIGxpc3QifQ"})
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert "cursor" in response.json()["detail"]
 
 

@@ -19,17 +19,20 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.market import images
-from concierge.api.market.models import ListingPhoto, PhotoStatus
-from concierge.api.market.photos import THUMBNAIL_JOB, photo_reads
-from concierge.api.market.storage import LocalStorage, S3Storage, UrlSigner, build_storage
+from concierge.api.market.photos.repository import PhotoRepository as ApiPhotoRepository
+from concierge.api.market.photos.service import photo_read
 from concierge.api.settings import ApiSettings
+from concierge.contracts.jobs import THUMBNAIL
 from concierge.contracts.market import (
     MAX_PHOTO_BYTES,
     MAX_PHOTOS,
     UPLOAD_URL_TTL_S,
     ListingStatus,
 )
+from concierge.domain.market.models import ListingPhoto, PhotoStatus
+from concierge.storage import images
+from concierge.storage.backends import LocalStorage, S3Storage, UrlSigner, build_storage
+from concierge.worker.market.repository import PhotoRepository
 from concierge.worker.market.thumbnails import make_thumbnail
 from tests.services.api.market.conftest import BUYER_ID, SELLER_ID
 from tests.services.api.market.photo_helpers import (
@@ -123,11 +126,13 @@ class TestHappyPath:
         assert [p.relative_to(storage.root).parts[0] for p in stored_files(storage)] == ["photos"]
         jobs = await redis.xrange("jobs")
         assert [(fields["type"], json.loads(fields["payload"])) for _, fields in jobs] == [
-            (THUMBNAIL_JOB, {"photo_id": ticket["photo_id"]})
+            (THUMBNAIL.name, {"photo_id": ticket["photo_id"]})
         ]
 
-        assert await make_thumbnail(session, storage, ticket["photo_id"]) is True
-        assert await make_thumbnail(session, storage, ticket["photo_id"]) is False  # idempotent
+        assert await make_thumbnail(PhotoRepository(session), storage, ticket["photo_id"]) is True
+        assert (
+            await make_thumbnail(PhotoRepository(session), storage, ticket["photo_id"]) is False
+        )  # idempotent
 
         photo = (await complete(seller, listing.id, ticket["photo_id"])).json()
         assert photo["ready"]
@@ -164,9 +169,8 @@ class TestHappyPath:
         await complete(seller, listing.id, ticket["photo_id"])
         await ticket_for(seller, listing.id)  # an unused ticket is not a photo
 
-        reads = await photo_reads(session, [listing.id, 999_999], storage)
-        assert reads[999_999] == []
-        (photo,) = reads[listing.id]
+        rows = await ApiPhotoRepository(session).of_listings([listing.id, 999_999])
+        (photo,) = [photo_read(row, storage) for row in rows]
         assert (photo.id, photo.width, photo.height) == (ticket["photo_id"], 30, 20)
         # A transparent PNG stays transparent: WebP.
         assert photo.url
@@ -328,7 +332,7 @@ class TestRules:
         ticket = await ticket_for(seller, listing.id)
         await upload(anonymous, ticket, phone_jpeg())
         await complete(seller, listing.id, ticket["photo_id"])
-        await make_thumbnail(session, storage, ticket["photo_id"])
+        await make_thumbnail(PhotoRepository(session), storage, ticket["photo_id"])
         assert {p.relative_to(storage.root).parts[0] for p in stored_files(storage)} == {
             "photos",
             "thumbs",
@@ -339,7 +343,7 @@ class TestRules:
         assert stored_files(storage) == []
         assert await photo_rows(session, listing.id) == 0
         # The job for a deleted photo does nothing.
-        assert await make_thumbnail(session, storage, ticket["photo_id"]) is False
+        assert await make_thumbnail(PhotoRepository(session), storage, ticket["photo_id"]) is False
 
     async def test_complete_twice_returns_the_photo(self, seller, anonymous, session, storage):
         listing = await create_listing(session, SELLER_ID)

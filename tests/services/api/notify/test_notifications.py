@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.notify.models import Outbox
 from concierge.api.notify.service import NotifyService
 from concierge.contracts.notify import MessagePayload, NotificationCreate
+from concierge.domain.notify.models import Outbox
 from tests.services.api.notify.factories import NOTIFICATIONS, notification, queue
 
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from concierge.api.identity.models import User
 from concierge.api.notify.repository import OutboxRepository
 from concierge.api.notify.service import MAX_ATTEMPTS
+from concierge.domain.identity.models import User
 from tests.services.api.notify.factories import (
     NOTIFICATIONS,
     claim,

@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.identity.models import User
-from concierge.api.market.models import Listing
 from concierge.contracts.market import ListingStatus
 from concierge.contracts.worker_client import WorkerClient
-from concierge.worker.ingest.repository import DocumentRepository, document_row
+from concierge.domain.identity.models import User
+from concierge.domain.ingest.repository import DocumentRepository
+from concierge.domain.market.models import Listing
+from concierge.worker.ingest.repository import document_row
 from concierge.worker.market.indexing import listing_document
 from tests.services.api.search.factories import DAY0, SEARCH, add_documents, add_source, ids, search
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from concierge.api.search.cursor import Cursor, CursorCodec
+from concierge.api.paging import CursorCodec, InvalidCursor
+from concierge.api.search.cursor import SearchCursor
 from concierge.api.search.service import MAX_TERMS, SearchConfig, fts_query
 from concierge.api.search.snippets import START, STOP, lead, plain, to_html
-from concierge.common.errors import Invalid
+from concierge.contracts.search import SearchMode
 
 
 class TestFtsQuery:
@@ -36,13 +37,13 @@ class TestCursor:
     codec = CursorCodec(b"secret")
 
     def test_round_trip(self) -> None:
-        cursor = Cursor(0.016393442622950821, 42, "fp", "hybrid")
-        assert self.codec.decode(self.codec.encode(cursor), "fp") == cursor
+        cursor = SearchCursor(0.016393442622950821, 42, SearchMode.HYBRID)
+        assert SearchCursor.decode(self.codec, cursor.encode(self.codec, "fp"), "fp") == cursor
 
     def test_refuses_other_searches_edits_and_other_keys(self) -> None:
-        token = self.codec.encode(Cursor(0.5, 7, "fp", "fts"))
+        token = SearchCursor(0.5, 7, SearchMode.FTS).encode(self.codec, "fp")
         body, signature = token.split(".")
-        forged = CursorCodec(b"other").encode(Cursor(0.5, 7, "fp", "fts"))
+        forged = SearchCursor(0.5, 7, SearchMode.FTS).encode(CursorCodec(b"other"), "fp")
         for bad, fingerprint in [
             (token, "another"),
             (f"{body}x.{signature}", "fp"),
@@ -52,7 +53,7 @@ class TestCursor:
             ("...", "fp"),
             ("é.é", "fp"),
         ]:
-            with pytest.raises(Invalid):
+            with pytest.raises(InvalidCursor):
                 self.codec.decode(bad, fingerprint)
 
 

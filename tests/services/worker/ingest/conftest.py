@@ -14,8 +14,8 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select, text
 
-from concierge.api.ingest.models import Document, Source
 from concierge.db import Database
+from concierge.domain.ingest.models import Document, Source
 from concierge.embedding import BatchingEmbedder
 from concierge.sandbox.main import create_app
 from concierge.streams import JobQueue

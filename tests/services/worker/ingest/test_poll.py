@@ -11,9 +11,10 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import update
 
-from concierge.api.ingest.models import Source
+from concierge.contracts.jobs import FETCH_SOURCE
+from concierge.domain.ingest.models import Source
 from concierge.worker.ingest.hosts import HostBusy, HostSlots
-from concierge.worker.ingest.service import FETCH_JOB, fetch_dedup_key
+from concierge.worker.ingest.service import fetch_dedup_key
 from tests.services.worker.ingest.conftest import Feeds, Ingest
 
 
@@ -42,7 +43,7 @@ class TestPoll:
         assert await ingest.service.poll() == 3
         jobs = await queued(ingest)
         assert sorted(orjson.loads(job["payload"])["source_id"] for job in jobs) == due
-        assert {job["type"] for job in jobs} == {FETCH_JOB}
+        assert {job["type"] for job in jobs} == {FETCH_SOURCE.name}
 
     async def test_a_claimed_source_waits_for_its_fetch(self, ingest: Ingest, feeds: Feeds):
         source_id = await ingest.add(f"{feeds.url}/feeds/x.rss")
@@ -66,7 +67,8 @@ class TestPoll:
         await ingest.service.poll()
         # A poll whose commit failed runs again with the same due time: nothing new.
         assert (
-            await ingest.queue.enqueue(FETCH_JOB, {"source_id": source_id}, dedup_key=key) is None
+            await ingest.queue.enqueue(FETCH_SOURCE.name, {"source_id": source_id}, dedup_key=key)
+            is None
         )
         assert len(await queued(ingest)) == 1
 

@@ -11,27 +11,20 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
-from concierge.api.identity.models import User
-from concierge.api.ingest.models import Document, Source
-from concierge.api.market.models import Listing
-from concierge.api.scheduling.models import Schedule
+from concierge.contracts.jobs import INDEX_LISTING, REINDEX_LISTINGS, UNINDEX_LISTING
 from concierge.contracts.market import ListingStatus
 from concierge.db import Database
+from concierge.domain.identity.models import User
+from concierge.domain.ingest.models import Document, Source
+from concierge.domain.market.models import Listing
+from concierge.domain.scheduling.models import Schedule
 from concierge.embedding import BatchingEmbedder
 from concierge.text.normalize import content_hash
 from concierge.text.simhash import bands, simhash, to_signed
 from concierge.worker.jobs import load_jobs
-from concierge.worker.market.indexing import (
-    INDEX_JOB,
-    REINDEX_JOB,
-    REINDEX_SCHEDULE,
-    UNINDEX_JOB,
-    ListingIndexer,
-    Outcome,
-    external_id,
-    listing_document,
-    save_reindex_schedule,
-)
+from concierge.worker.market.indexing import ListingIndexer, Outcome, listing_document
+from concierge.worker.market.jobs import REINDEX_SCHEDULE, save_reindex_schedule
+from concierge.worker.market.repository import external_id
 from concierge.worker.settings import WorkerSettings
 
 pytestmark = pytest.mark.integration
@@ -303,7 +296,9 @@ class TestSweep:
 
 class TestRegistration:
     def test_the_jobs_are_registered(self) -> None:
-        assert {INDEX_JOB, UNINDEX_JOB, REINDEX_JOB} <= set(load_jobs().types)
+        assert {INDEX_LISTING.name, UNINDEX_LISTING.name, REINDEX_LISTINGS.name} <= set(
+            load_jobs().types
+        )
 
     async def test_the_sweep_is_scheduled_like_the_ingest_poll(self, database: Database) -> None:
         settings = WorkerSettings(_env_file=None)  # type: ignore[call-arg]
@@ -314,5 +309,8 @@ class TestRegistration:
                 select(Schedule).where(Schedule.name == REINDEX_SCHEDULE)
             )
             assert schedule is not None
-            assert (schedule.job_type, schedule.enabled) == (REINDEX_JOB, settings.ingest_enabled)
+            assert (schedule.job_type, schedule.enabled) == (
+                REINDEX_LISTINGS.name,
+                settings.ingest_enabled,
+            )
             await session.delete(schedule)

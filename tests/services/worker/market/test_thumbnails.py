@@ -11,13 +11,14 @@ import pytest
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.identity.models import User
-from concierge.api.market import images
-from concierge.api.market.models import Listing, ListingPhoto, PhotoStatus
-from concierge.api.market.photos import THUMBNAIL_JOB
-from concierge.api.market.storage import LocalStorage
+from concierge.contracts.jobs import THUMBNAIL
+from concierge.domain.identity.models import User
+from concierge.domain.market.models import Listing, ListingPhoto, PhotoStatus
+from concierge.storage import images
+from concierge.storage.backends import LocalStorage
 from concierge.worker.jobs import load_jobs
 from concierge.worker.market.jobs import storage_for
+from concierge.worker.market.repository import PhotoRepository
 from concierge.worker.market.thumbnails import make_thumbnail, thumbnail_key
 from concierge.worker.settings import WorkerSettings
 
@@ -64,7 +65,7 @@ async def processing_photo(session: AsyncSession, storage: LocalStorage, data: b
 class TestThumbnail:
     async def test_makes_a_small_copy_and_marks_the_photo_ready(self, session, storage):
         photo_id = await processing_photo(session, storage, jpeg(1200, 800))
-        assert await make_thumbnail(session, storage, photo_id) is True
+        assert await make_thumbnail(PhotoRepository(session), storage, photo_id) is True
 
         photo = await session.get(ListingPhoto, photo_id)
         assert photo is not None
@@ -77,17 +78,17 @@ class TestThumbnail:
 
     async def test_runs_twice_without_a_second_file(self, session, storage):
         photo_id = await processing_photo(session, storage, jpeg(640, 640))
-        assert await make_thumbnail(session, storage, photo_id) is True
+        assert await make_thumbnail(PhotoRepository(session), storage, photo_id) is True
         photo = await session.get(ListingPhoto, photo_id)
         assert photo is not None
         photo.status, photo.thumbnail_key = PhotoStatus.PROCESSING, None  # as if not committed
         await session.flush()
-        assert await make_thumbnail(session, storage, photo_id) is True
+        assert await make_thumbnail(PhotoRepository(session), storage, photo_id) is True
         assert len(list((storage.root / "thumbs").rglob("*.jpg"))) == 1
-        assert await make_thumbnail(session, storage, photo_id) is False
+        assert await make_thumbnail(PhotoRepository(session), storage, photo_id) is False
 
     async def test_a_missing_photo_is_a_no_op(self, session, storage):
-        assert await make_thumbnail(session, storage, 2**62) is False
+        assert await make_thumbnail(PhotoRepository(session), storage, 2**62) is False
 
     async def test_a_missing_image_is_a_no_op(self, session, storage):
         photo_id = await processing_photo(session, storage, jpeg(10, 10))
@@ -95,13 +96,13 @@ class TestThumbnail:
         assert photo is not None
         assert photo.image_key is not None
         await storage.delete(photo.image_key)
-        assert await make_thumbnail(session, storage, photo_id) is False
+        assert await make_thumbnail(PhotoRepository(session), storage, photo_id) is False
         assert photo.status == PhotoStatus.PROCESSING
 
 
 class TestWiring:
     def test_the_job_is_registered(self):
-        assert THUMBNAIL_JOB in load_jobs().types
+        assert THUMBNAIL.name in load_jobs().types
 
     def test_the_worker_reads_the_shared_storage_variables(self, tmp_path, monkeypatch):
         monkeypatch.setenv("STORAGE_LOCAL_DIR", str(tmp_path / "shared"))

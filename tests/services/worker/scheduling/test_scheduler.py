@@ -10,8 +10,8 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select, text
 
-from concierge.api.scheduling.models import Schedule
 from concierge.db import Database
+from concierge.domain.scheduling.models import Schedule
 from concierge.streams import Job, JobQueue, StreamGroup
 from concierge.worker.scheduling.repository import ScheduleRepository
 from concierge.worker.scheduling.scheduler import Scheduler

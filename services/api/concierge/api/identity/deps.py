@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from concierge.api.identity.models import User
 from concierge.api.identity.repository import UserRepository
 from concierge.api.identity.service import IdentityService
 from concierge.api.identity.tokens import InvalidToken, TokenIssuer
@@ -12,6 +11,7 @@ from concierge.common.errors import Forbidden, NotFound, Unauthorized
 from concierge.contracts.api_client import ACTING_USER_HEADER
 from concierge.contracts.identity import UserRole
 from concierge.db import SessionDep
+from concierge.domain.identity.models import User
 
 
 def get_identity_service(request: Request, session: SessionDep) -> IdentityService:

@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 
-from concierge.api.identity.models import User, UserLog
 from concierge.contracts.identity import UserRegister, UserRole, UserStatus
 from concierge.db.repository import Repository
+from concierge.domain.identity.models import User, UserLog
 
 
 class UserRepository(Repository[User]):

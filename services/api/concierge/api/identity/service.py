@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from concierge.api.identity.models import User
 from concierge.api.identity.repository import UserRepository
 from concierge.common.errors import Conflict, Forbidden, NotFound
 from concierge.contracts.identity import UserRegister, UserRole, UserStatus, UserUpdate
+from concierge.domain.identity.models import User
 
 # new → onboarding → training → trained → active → churned; a churned user who
 # comes back is active again. Anything else is refused.

@@ -9,11 +9,12 @@ from fastapi import Depends, Request
 from concierge.api.ingest.repository import SourceRepository
 from concierge.api.ingest.service import IngestService
 from concierge.db import SessionDep
+from concierge.domain.ingest.repository import DocumentRepository
 
 
 def get_ingest_service(request: Request, session: SessionDep) -> IngestService:
     allowed = request.app.state.settings.ingest_allowed_private_hosts
-    return IngestService(SourceRepository(session), allowed)
+    return IngestService(SourceRepository(session), DocumentRepository(session), allowed)
 
 
 IngestServiceDep = Annotated[IngestService, Depends(get_ingest_service)]

@@ -1,15 +1,15 @@
-"""Every query of the ingest desk in api: sources, and the documents they own."""
+"""Every query of the ingest desk in api on sources (their documents: concierge.domain.ingest)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 
-from concierge.api.ingest.models import Document, Source
 from concierge.db.repository import Repository
+from concierge.domain.ingest.models import Document, Source
 
 
 class SourceRepository(Repository[Source]):
@@ -36,45 +36,3 @@ class SourceRepository(Repository[Source]):
         assert now is not None
         source.next_check_at = now
         await self.session.flush()
-
-    async def delete_with_documents(self, source: Source) -> None:
-        """Delete the source and its documents. Copies of them in other sources stay:
-        the oldest copy of each becomes the original and the others link to it."""
-        heirs = await self._heirs(source.id)
-        if heirs:
-            for old, heir in heirs.items():
-                await self.session.execute(
-                    update(Document)
-                    .where(Document.duplicate_of == old, Document.id != heir)
-                    .values(duplicate_of=heir)
-                    .execution_options(synchronize_session=False)
-                )
-        await self.session.execute(
-            delete(Source)
-            .where(Source.id == source.id)
-            .execution_options(synchronize_session=False)
-        )
-        if heirs:  # the delete cleared their duplicate_of (ON DELETE SET NULL)
-            await self.session.execute(
-                update(Document)
-                .where(Document.id.in_(list(heirs.values())))
-                .values(duplicate_kind=None)
-                .execution_options(synchronize_session=False)
-            )
-        self.session.expunge(source)
-
-    async def _heirs(self, source_id: int) -> dict[int, int]:
-        """For each original of the source that has copies elsewhere: its oldest copy."""
-        originals = select(Document.id).where(
-            Document.source_id == source_id, Document.duplicate_of.is_(None)
-        )
-        rows = await self.session.execute(
-            select(Document.duplicate_of, Document.id)
-            .where(
-                Document.duplicate_of.in_(originals),
-                Document.source_id.is_distinct_from(source_id),
-            )
-            .order_by(Document.duplicate_of, Document.published_at, Document.id)
-            .ext(distinct_on(Document.duplicate_of))
-        )
-        return {old: heir for old, heir in rows if old is not None}

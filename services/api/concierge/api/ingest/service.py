@@ -7,17 +7,24 @@ answers change. A new or resumed source is due at once.
 
 from __future__ import annotations
 
-from concierge.api.ingest.models import Source
 from concierge.api.ingest.repository import SourceRepository
 from concierge.api.ingest.schemas import SourceCreate, SourceRead, SourceUpdate
 from concierge.common.errors import Conflict, Invalid, NotFound
 from concierge.common.safe_http import UnsafeUrl, check_public_url
 from concierge.contracts.search import SourceKind
+from concierge.domain.ingest.models import Source
+from concierge.domain.ingest.repository import DocumentRepository
 
 
 class IngestService:
-    def __init__(self, sources: SourceRepository, allowed_private: frozenset[str]) -> None:
+    def __init__(
+        self,
+        sources: SourceRepository,
+        documents: DocumentRepository,
+        allowed_private: frozenset[str],
+    ) -> None:
         self.sources = sources
+        self.documents = documents
         self.allowed_private = allowed_private
 
     async def add(self, data: SourceCreate) -> SourceRead:
@@ -59,11 +66,13 @@ class IngestService:
             source.enabled = update.enabled
             if update.enabled:
                 await self.sources.make_due(source)
-        await self.sources.session.flush()
+        await self.sources.flush()
         return await self.get(source_id)
 
     async def delete(self, source_id: int) -> None:
-        await self.sources.delete_with_documents(await self._get(source_id))
+        source = await self._get(source_id)
+        await self.documents.delete_source(source.id)
+        self.sources.forget(source)
 
     async def _get(self, source_id: int) -> Source:
         source = await self.sources.get(source_id)

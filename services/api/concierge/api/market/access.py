@@ -1,4 +1,5 @@
-"""Who may see or change a listing. Every listing query in the desk goes through here.
+"""Who may see or change a listing. Every single-listing lookup of the desk goes through
+here.
 
 A caller sees their own listings in any status, everybody's approved ones, and admins
 see all; anything else is 404 (never 403: another user's draft does not exist for
@@ -7,47 +8,37 @@ you). Only the owner changes a listing; the row is locked for the change.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from concierge.api.identity.models import User
-from concierge.api.market.models import Listing
+from concierge.api.market.listings.repository import ListingRepository
 from concierge.common.errors import NotFound
 from concierge.contracts.identity import UserRole
 from concierge.contracts.market import ListingStatus
-
-MAX_LISTING_ID = 2**63 - 1
+from concierge.domain.identity.models import User
+from concierge.domain.market.models import Listing
 
 
 def _not_found(listing_id: int) -> NotFound:
     return NotFound(f"Listing {listing_id} does not exist")
 
 
-async def visible_listing(session: AsyncSession, listing_id: int, user: User) -> Listing:
-    """The listing if the caller may see it; NotFound otherwise."""
-    listing = await session.get(Listing, listing_id) if 0 < listing_id <= MAX_LISTING_ID else None
-    if listing is None:
-        raise _not_found(listing_id)
-    visible = (
-        listing.owner_id == user.id
+def may_see(listing: Listing, viewer: User) -> bool:
+    return (
+        listing.owner_id == viewer.id
         or listing.status == ListingStatus.APPROVED
-        or user.role == UserRole.ADMIN
+        or viewer.role == UserRole.ADMIN
     )
-    if not visible:
+
+
+async def visible_listing(listings: ListingRepository, listing_id: int, viewer: User) -> Listing:
+    """The listing if the caller may see it; NotFound otherwise."""
+    listing = await listings.get(listing_id)
+    if listing is None or not may_see(listing, viewer):
         raise _not_found(listing_id)
     return listing
 
 
-async def owned_listing(session: AsyncSession, listing_id: int, user: User) -> Listing:
+async def owned_listing(listings: ListingRepository, listing_id: int, owner: User) -> Listing:
     """The caller's own listing, locked for a change; NotFound for anyone else's."""
-    if not 0 < listing_id <= MAX_LISTING_ID:
-        raise _not_found(listing_id)
-    query = (
-        select(Listing)
-        .where(Listing.id == listing_id, Listing.owner_id == user.id)
-        .with_for_update()
-    )
-    listing = (await session.execute(query)).scalar_one_or_none()
+    listing = await listings.owned(listing_id, owner.id)
     if listing is None:
         raise _not_found(listing_id)
     return listing

@@ -10,8 +10,6 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from concierge.api.identity.models import User
-from concierge.api.market.models import Listing
 from concierge.contracts.identity import Language, language_from_code
 from concierge.contracts.notify import (
     InlineButton,
@@ -20,6 +18,8 @@ from concierge.contracts.notify import (
     NotificationCreate,
     WebAppInfo,
 )
+from concierge.domain.identity.models import User
+from concierge.domain.market.models import Listing
 
 PENDING_KIND = "market.listing_pending"
 APPROVED_KIND = "market.listing_approved"

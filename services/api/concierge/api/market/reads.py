@@ -1,7 +1,7 @@
 """Listings as a given caller sees them (ListingRead), photos included in one query.
 
 Shared by every market endpoint that returns listings, browsing and search included
-(``ListingReaderDep``): the session to read photos in, the storage to sign their URLs.
+(``ListingReaderDep``): the photo rows to read, the storage to sign their URLs.
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.identity.models import User
-from concierge.api.market.models import Listing
-from concierge.api.market.photos import photo_reads
-from concierge.api.market.storage import Storage, StorageDep
+from concierge.api.market.photos.deps import StorageDep
+from concierge.api.market.photos.repository import PhotoRepository
+from concierge.api.market.photos.service import photo_read
 from concierge.contracts.identity import UserRole
 from concierge.contracts.market import Category, Currency, ListingRead, ListingStatus, PhotoRead
 from concierge.db import SessionDep
+from concierge.domain.identity.models import User
+from concierge.domain.market.models import Listing
+from concierge.storage.backends import Storage
 
 
 def _sees_moderation(listing: Listing, viewer: User) -> bool:
@@ -28,15 +29,17 @@ def _sees_moderation(listing: Listing, viewer: User) -> bool:
 
 
 class ListingReader:
-    def __init__(self, session: AsyncSession, storage: Storage) -> None:
-        self.session = session
+    def __init__(self, photos: PhotoRepository, storage: Storage) -> None:
+        self.photos = photos
         self.storage = storage
 
     async def many(self, listings: Sequence[Listing], viewer: User) -> list[ListingRead]:
         """Each listing as ``viewer`` sees it, in the order given."""
-        ids = [listing.id for listing in listings]
-        photos = await photo_reads(self.session, ids, self.storage)
-        return [_read(listing, viewer, photos.get(listing.id, [])) for listing in listings]
+        photos: dict[int, list[PhotoRead]] = {listing.id: [] for listing in listings}
+        if photos:
+            for photo in await self.photos.of_listings(list(photos)):
+                photos[photo.listing_id].append(photo_read(photo, self.storage))
+        return [_read(listing, viewer, photos[listing.id]) for listing in listings]
 
     async def one(self, listing: Listing, viewer: User) -> ListingRead:
         (read,) = await self.many([listing], viewer)
@@ -63,7 +66,7 @@ def _read(listing: Listing, viewer: User, photos: list[PhotoRead]) -> ListingRea
 
 
 def get_listing_reader(session: SessionDep, storage: StorageDep) -> ListingReader:
-    return ListingReader(session, storage)
+    return ListingReader(PhotoRepository(session), storage)
 
 
 ListingReaderDep = Annotated[ListingReader, Depends(get_listing_reader)]

@@ -1,4 +1,4 @@
-from concierge.api.models import metadata
 from concierge.db.migrations import run_env
+from concierge.domain.schema import metadata
 
 run_env(metadata)

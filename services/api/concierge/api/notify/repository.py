@@ -22,10 +22,10 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from concierge.api.identity.models import User
-from concierge.api.notify.models import Broadcast, Outbox, OutboxStatus
 from concierge.contracts.notify import Audience, MessagePayload, NotificationCreate
 from concierge.db.repository import Repository
+from concierge.domain.identity.models import User
+from concierge.domain.notify.models import Broadcast, Outbox, OutboxStatus
 
 BLOCKED_REASON = "the recipient blocked the bot"
 BROADCAST_KIND = "broadcast"

@@ -16,8 +16,6 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.identity.models import User
-from concierge.api.notify.models import Broadcast, Outbox, OutboxStatus
 from concierge.api.notify.repository import (
     BLOCKED_REASON,
     BroadcastRepository,
@@ -34,6 +32,8 @@ from concierge.contracts.notify import (
     NotificationCreate,
     ReportSummary,
 )
+from concierge.domain.identity.models import User
+from concierge.domain.notify.models import Broadcast, Outbox, OutboxStatus
 
 MAX_ATTEMPTS = 8  # failed attempts (timeouts, network errors) before a notification is dead
 BACKOFF_BASE_S = 2.0

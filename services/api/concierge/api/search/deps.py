@@ -9,8 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from concierge.api.ingest.models import EMBEDDING_DIMENSIONS
-from concierge.api.search.cursor import CursorCodec
+from concierge.api.paging import CursorCodec
 from concierge.api.search.embeddings import WorkerQueryEmbedder
 from concierge.api.search.repository import SearchRepository
 from concierge.api.search.rerank import CrossEncoderReranker, Reranker
@@ -19,6 +18,7 @@ from concierge.api.settings import ApiSettings
 from concierge.common.http_client import ServiceClient
 from concierge.contracts.worker_client import WorkerClient
 from concierge.db import SessionDep
+from concierge.domain.ingest.models import EMBEDDING_DIMENSIONS
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def search_config(settings: ApiSettings) -> SearchConfig:
 
 
 @asynccontextmanager
-async def open_search(settings: ApiSettings) -> AsyncIterator[SearchRuntime]:
+async def open_search(settings: ApiSettings, cursors: CursorCodec) -> AsyncIterator[SearchRuntime]:
     """The worker client for query embeddings and, when configured, the reranker
     (loaded now: a model that cannot be loaded stops the start)."""
     reranker: Reranker | None = None
@@ -56,7 +56,7 @@ async def open_search(settings: ApiSettings) -> AsyncIterator[SearchRuntime]:
     )
     runtime = SearchRuntime(
         config=search_config(settings),
-        cursors=CursorCodec(token.encode()),
+        cursors=cursors,
         embedder=embedder,
         reranker=reranker,
     )

@@ -35,8 +35,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.ingest.models import EMBEDDING_DIMENSIONS
 from concierge.api.search.snippets import HEADLINE_OPTIONS, LEAD_CHARS, START, STOP
+from concierge.domain.ingest.models import EMBEDDING_DIMENSIONS
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 # ts_rank_cd normalisation: divide by 1 + log(document length), so a long post that

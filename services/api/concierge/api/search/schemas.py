@@ -8,6 +8,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from concierge.api.paging import MAX_CURSOR_LENGTH
+from concierge.contracts.ids import RowId
 from concierge.contracts.market import Category, Currency
 from concierge.contracts.search import (
     MAX_PAGE,
@@ -19,7 +21,6 @@ from concierge.contracts.search import (
     SourceRef,
 )
 
-MAX_CURSOR_LENGTH = 512
 MAX_PRICE = Decimal("1000000000")
 
 PriceBound = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, max_digits=12, decimal_places=2)]
@@ -35,12 +36,13 @@ class ListingFilterParams(BaseModel):
     price_max: PriceBound | None = None
     currency: Currency | None = None
 
+    @classmethod
+    def listing_filter_names(cls) -> tuple[str, ...]:
+        return tuple(ListingFilterParams.model_fields)
+
     @property
     def has_listing_filters(self) -> bool:
-        return any(
-            value is not None
-            for value in (self.category, self.city, self.price_min, self.price_max, self.currency)
-        )
+        return any(getattr(self, name) is not None for name in self.listing_filter_names())
 
     @model_validator(mode="after")
     def _price_range(self) -> Self:
@@ -59,7 +61,7 @@ class SearchParams(ListingFilterParams):
 
     q: Query = Field(description='Words, "a phrase", -excluded, or: websearch syntax')
     kind: DocumentKind | None = None
-    source: Annotated[int, Field(gt=0, lt=2**63)] | None = Field(None, description="A source id")
+    source: RowId | None = Field(None, description="A source id")
     since: datetime | None = Field(None, description="Only documents published at or after")
     limit: int = Field(10, ge=1, le=MAX_PAGE)
     cursor: str | None = Field(None, max_length=MAX_CURSOR_LENGTH)

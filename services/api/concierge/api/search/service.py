@@ -16,7 +16,8 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 
-from concierge.api.search.cursor import Cursor, CursorCodec
+from concierge.api.paging import CursorCodec
+from concierge.api.search.cursor import SearchCursor
 from concierge.api.search.embeddings import EmbeddingUnavailable, QueryEmbedder
 from concierge.api.search.repository import (
     After,
@@ -166,9 +167,10 @@ class SearchService:
     async def search(self, params: SearchParams) -> SearchPage:
         started = time.perf_counter()
         key = fingerprint(params)
-        cursor = self.runtime.cursors.decode(params.cursor, key) if params.cursor else None
+        cursors = self.runtime.cursors
+        cursor = SearchCursor.decode(cursors, params.cursor, key) if params.cursor else None
         # Later pages keep the first page's mode, so their scores compare.
-        mode = SearchMode(cursor.mode) if cursor else params.mode
+        mode = cursor.mode if cursor else params.mode
         filters = filters_of(params)
         embedding: list[float] | None = None
         degraded: str | None = None
@@ -187,9 +189,7 @@ class SearchService:
         more = len(rows) > params.limit
         rows = rows[: params.limit]
         next_cursor = (
-            self.runtime.cursors.encode(Cursor(rows[-1].score, rows[-1].id, key, mode))
-            if more
-            else None
+            SearchCursor(rows[-1].score, rows[-1].id, mode).encode(cursors, key) if more else None
         )
         return SearchPage(
             query=params.q,

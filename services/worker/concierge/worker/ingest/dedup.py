@@ -23,10 +23,10 @@ from datetime import timedelta
 import numpy as np
 import numpy.typing as npt
 
-from concierge.api.ingest.models import DuplicateKind
+from concierge.domain.ingest.models import DuplicateKind
 from concierge.text.simhash import NEAR_DUPLICATE_DISTANCE, distance
 from concierge.worker.ingest.documents import NewDocument
-from concierge.worker.ingest.repository import DocumentRepository
+from concierge.worker.ingest.repository import IngestDocumentRepository
 
 Vectors = npt.NDArray[np.float32]
 
@@ -62,7 +62,7 @@ class _Found:
 
 
 class Deduplicator:
-    def __init__(self, documents: DocumentRepository, rule: SemanticRule) -> None:
+    def __init__(self, documents: IngestDocumentRepository, rule: SemanticRule) -> None:
         self.documents = documents
         self.rule = rule
 

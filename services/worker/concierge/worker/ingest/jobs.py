@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 
+from concierge.contracts.jobs import FETCH_SOURCE, INGEST_POLL
 from concierge.db import Database
 from concierge.streams import Job
 from concierge.worker.ingest.hosts import HostSlots
 from concierge.worker.ingest.pipeline import DocumentStore
-from concierge.worker.ingest.service import FETCH_JOB, POLL_JOB, IngestService, semantic_rule
+from concierge.worker.ingest.service import IngestService, semantic_rule
 from concierge.worker.jobs import WorkerContext, WorkerJobs
 from concierge.worker.scheduling.service import save_schedule
 from concierge.worker.settings import WorkerSettings
@@ -34,17 +35,17 @@ def ingest_service(ctx: WorkerContext) -> IngestService:
     return IngestService(ctx.database, ctx.queue, settings, slots)
 
 
-@jobs.handler(POLL_JOB)
+@jobs.handler(INGEST_POLL.name)
 async def poll(job: Job, ctx: WorkerContext) -> None:
     enqueued = await ingest_service(ctx).poll()
     if enqueued:
         log.info("%d source(s) due: fetch jobs enqueued", enqueued)
 
 
-@jobs.handler(FETCH_JOB)
+@jobs.handler(FETCH_SOURCE.name)
 async def fetch_source(job: Job, ctx: WorkerContext) -> None:
     store = DocumentStore(ctx.database, ctx.embedding.get, semantic_rule(ctx.settings))
-    await ingest_service(ctx).check(int(job.payload["source_id"]), store)
+    await ingest_service(ctx).check(FETCH_SOURCE.parse(job.payload).source_id, store)
 
 
 async def save_poll_schedule(database: Database, settings: WorkerSettings) -> None:
@@ -53,7 +54,7 @@ async def save_poll_schedule(database: Database, settings: WorkerSettings) -> No
         await save_schedule(
             session,
             POLL_SCHEDULE,
-            POLL_JOB,
+            INGEST_POLL.name,
             every_s=settings.ingest_poll_every_s,
             enabled=settings.ingest_enabled,
         )

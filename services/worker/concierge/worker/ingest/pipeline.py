@@ -30,7 +30,7 @@ from concierge.embedding import BatchingEmbedder
 from concierge.text.normalize import content_hash
 from concierge.worker.ingest.dedup import Deduplicator, SemanticRule, Verdict
 from concierge.worker.ingest.documents import Draft, NewDocument, fingerprint
-from concierge.worker.ingest.repository import DocumentRepository, document_row
+from concierge.worker.ingest.repository import IngestDocumentRepository, document_row
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class DocumentStore:
         """Store what is new among ``documents`` (oldest first); a web page whose text
         changed is replaced in place."""
         async with self.database.transaction() as session:
-            known = await DocumentRepository(session).known(
+            known = await IngestDocumentRepository(session).known(
                 source_id, [d.external_id for d in documents]
             )
         fresh = [d for d in documents if d.external_id not in known]
@@ -154,7 +154,7 @@ class DocumentStore:
         batch: Sequence[NewDocument],
         vectors: Vectors,
     ) -> StoreResult:
-        documents = DocumentRepository(session)
+        documents = IngestDocumentRepository(session)
         known = await documents.known(source_id, [d.external_id for d in batch])
         keep = [i for i, d in enumerate(batch) if d.external_id not in known]
         batch, vectors = [batch[i] for i in keep], vectors[keep]
@@ -193,7 +193,7 @@ class DocumentStore:
         document = fingerprint(draft)
         vectors = await (await self.embedder()).embed([document.embed_text], "passage")
         async with self.database.transaction() as session:
-            documents = DocumentRepository(session)
+            documents = IngestDocumentRepository(session)
             (verdict,) = await Deduplicator(documents, self.rule).judge(
                 [document], vectors, exclude=document_id
             )

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
 
-from concierge.api.ingest.models import Document, DuplicateKind, Source
 from concierge.contracts.search import SourceKind
 from concierge.db.repository import Repository
+from concierge.domain.ingest.models import Document, DuplicateKind, Source
+from concierge.domain.ingest.repository import DocumentRepository
 from concierge.worker.ingest.documents import NewDocument
 
 FETCHED_KINDS = (SourceKind.RSS.value, SourceKind.WEB.value)
@@ -144,8 +144,9 @@ class SourceRepository(Repository[Source]):
         return list(rows)
 
 
-class DocumentRepository(Repository[Document]):
-    model = Document
+class IngestDocumentRepository(DocumentRepository):
+    """The shared document queries, and the ones only ingest makes: known items and
+    near and semantic duplicates."""
 
     async def known(self, source_id: int, external_ids: Sequence[str]) -> dict[str, StoredDocument]:
         rows = await self.session.execute(
@@ -154,14 +155,6 @@ class DocumentRepository(Repository[Document]):
             ).where(Document.source_id == source_id, Document.external_id.in_(external_ids))
         )
         return {ext: StoredDocument(id, hash_, dup) for ext, id, hash_, dup in rows}
-
-    async def originals_by_hash(self, hashes: Sequence[str]) -> dict[str, int]:
-        rows = await self.session.execute(
-            select(Document.content_hash, Document.id).where(
-                Document.content_hash.in_(hashes), Document.duplicate_of.is_(None)
-            )
-        )
-        return dict(rows.all())
 
     async def near_duplicates(self, documents: Sequence[NewDocument]) -> dict[int, int]:
         """For each document (by position), the original of a stored document within the
@@ -204,34 +197,6 @@ class DocumentRepository(Repository[Document]):
             },
         )
         return {i: root for i, root, _ in rows}
-
-    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-        """Insert; returns external_id → id of the rows inserted. A row whose GUID (per
-        source) or, for an original, whose content hash is taken is skipped."""
-        if not rows:
-            return {}
-        statement = (insert(Document).values(list(rows)).on_conflict_do_nothing()).returning(
-            Document.external_id, Document.id
-        )
-        result = await self.session.execute(statement)
-        return dict(result.all())
-
-    async def replace(self, document_id: int, values: dict[str, Any]) -> None:
-        """A changed page: new content in place; what was linked to it follows it."""
-        new_original = values.get("duplicate_of")
-        if new_original is not None:
-            await self.session.execute(
-                update(Document)
-                .where(Document.duplicate_of == document_id)
-                .values(duplicate_of=new_original)
-                .execution_options(synchronize_session=False)
-            )
-        await self.session.execute(
-            update(Document)
-            .where(Document.id == document_id)
-            .values(**values, fetched_at=func.now())
-            .execution_options(synchronize_session=False)
-        )
 
 
 def document_row(

@@ -17,10 +17,12 @@ from datetime import datetime, timedelta
 
 from prometheus_client import Counter
 
-from concierge.api.ingest.models import Source
+from concierge.common.clock import utcnow
 from concierge.common.safe_http import UnsafeUrl, host_port, split_url
+from concierge.contracts.jobs import FETCH_SOURCE, SourcePayload
 from concierge.contracts.search import DocumentKind, SourceKind
-from concierge.db import Database, utcnow
+from concierge.db import Database
+from concierge.domain.ingest.models import Source
 from concierge.streams import JobQueue
 from concierge.text.normalize import clean_text
 from concierge.worker.ingest.dedup import SemanticRule
@@ -42,8 +44,6 @@ from concierge.worker.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 
-FETCH_JOB = "ingest.fetch_source"
-POLL_JOB = "ingest.poll"
 HOST_BUSY_RETRY_S = 60.0
 MAX_ERROR = 500
 MAX_VALIDATOR = 512
@@ -104,8 +104,8 @@ class IngestService:
                 due = await SourceRepository(session).claim_due(batch, self.lease_s)
                 for source in due:
                     await self.queue.enqueue(
-                        FETCH_JOB,
-                        {"source_id": source.id},
+                        FETCH_SOURCE.name,
+                        FETCH_SOURCE.dump(SourcePayload(source_id=source.id)),
                         dedup_key=fetch_dedup_key(source.id, source.due_at),
                     )
             total += len(due)

@@ -31,44 +31,29 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.ingest.models import Document
-from concierge.api.market.models import Listing
 from concierge.contracts.market import ListingStatus
 from concierge.contracts.search import DocumentKind
 from concierge.db import Database
+from concierge.domain.market.models import Listing
 from concierge.embedding import BatchingEmbedder
-from concierge.streams import Job
 from concierge.text.normalize import content_hash
 from concierge.text.simhash import bands, to_signed
 from concierge.worker.ingest.documents import Draft, NewDocument, fingerprint
-from concierge.worker.ingest.repository import DocumentRepository, document_row
-from concierge.worker.jobs import WorkerContext, WorkerJobs
-from concierge.worker.scheduling.service import save_schedule
-from concierge.worker.settings import WorkerSettings
+from concierge.worker.ingest.repository import document_row
+from concierge.worker.market.repository import ListingIndexRepository, external_id
 
 log = logging.getLogger(__name__)
 
-INDEX_JOB = "market.index_listing"
-UNINDEX_JOB = "market.unindex_listing"
-REINDEX_JOB = "market.reindex"
-REINDEX_SCHEDULE = "market.reindex"
-REINDEX_EVERY_S = 300.0
 SWEEP_BATCH = 64  # listings embedded per sweep (one model call)
 WRITE_ATTEMPTS = 3  # a listing edited while it was embedded is embedded again
 Vectors = npt.NDArray[np.float32]
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-jobs = WorkerJobs()
 
 
 class Outcome(StrEnum):
@@ -83,10 +68,6 @@ class SweepResult:
     indexed: int = 0
     removed: int = 0
     failed: int = 0
-
-
-def external_id(listing_id: int) -> str:
-    return f"listing:{listing_id}"
 
 
 def _clean(value: str) -> str:
@@ -129,141 +110,6 @@ def listing_document(listing: Listing) -> NewDocument:
             "currency": listing.currency,
         },
     )
-
-
-class ListingIndexRepository:
-    """Every query of listing indexing."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def listings(self, ids: Sequence[int], *, lock: bool = False) -> dict[int, Listing]:
-        query = select(Listing).where(Listing.id.in_(list(ids))).order_by(Listing.id)
-        if lock:
-            query = query.with_for_update()
-        return {listing.id: listing for listing in await self.session.scalars(query)}
-
-    async def document(self, document_id: int) -> tuple[str, str | None, datetime] | None:
-        """(content hash, embedding model, published_at) of a document."""
-        row = (
-            await self.session.execute(
-                select(
-                    Document.content_hash, Document.embedding_model, Document.published_at
-                ).where(Document.id == document_id)
-            )
-        ).first()
-        return None if row is None else (row[0], row[1], row[2])
-
-    async def touch(self, document_id: int) -> None:
-        """The document is current: say so, so the sweep does not come back for it."""
-        await self.session.execute(
-            update(Document)
-            .where(Document.id == document_id)
-            .values(fetched_at=text("now()"))
-            .execution_options(synchronize_session=False)
-        )
-
-    async def documents_by_external_id(self, listing_id: int) -> list[int]:
-        rows = await self.session.scalars(
-            select(Document.id).where(
-                Document.kind == DocumentKind.LISTING,
-                Document.source_id.is_(None),
-                Document.external_id == external_id(listing_id),
-            )
-        )
-        return list(rows)
-
-    async def insert(self, row: dict[str, Any]) -> int:
-        inserted = await DocumentRepository(self.session).insert_many([row])
-        if row["external_id"] not in inserted:  # only the listing's own hash could clash
-            raise RuntimeError(f"{row['external_id']}: its document exists already")
-        return inserted[row["external_id"]]
-
-    async def overwrite(self, document_id: int, row: dict[str, Any]) -> None:
-        values = {k: v for k, v in row.items() if k not in ("source_id", "external_id", "kind")}
-        await DocumentRepository(self.session).replace(document_id, values)
-
-    async def link(self, listing_id: int, document_id: int | None) -> None:
-        """Point the listing at its document; not an edit, so ``updated_at`` stays."""
-        await self.session.execute(
-            update(Listing)
-            .where(Listing.id == listing_id)
-            .values(document_id=document_id, updated_at=Listing.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-
-    async def delete_document(self, document_id: int) -> None:
-        """Delete a listing's document; copies of it (posts ingest judged semantic
-        copies) get the oldest of them, or an original with its text, as original."""
-        copies = (
-            await self.session.execute(
-                select(Document.id, Document.content_hash)
-                .where(Document.duplicate_of == document_id)
-                .order_by(Document.published_at, Document.id)
-                .with_for_update()
-            )
-        ).all()
-        if copies:
-            heir_id, heir_hash = copies[0]
-            originals = await DocumentRepository(self.session).originals_by_hash([heir_hash])
-            root = originals.get(heir_hash)
-            if root is None:
-                root = heir_id
-                await self._set_original(heir_id, None, None)
-            others = [id_ for id_, _ in copies if id_ != root]
-            if others:
-                await self.session.execute(
-                    update(Document)
-                    .where(Document.id.in_(others))
-                    .values(duplicate_of=root)
-                    .execution_options(synchronize_session=False)
-                )
-        await self.session.execute(delete(Document).where(Document.id == document_id))
-
-    async def _set_original(
-        self, document_id: int, duplicate_of: int | None, kind: str | None
-    ) -> None:
-        await self.session.execute(
-            update(Document)
-            .where(Document.id == document_id)
-            .values(duplicate_of=duplicate_of, duplicate_kind=kind)
-            .execution_options(synchronize_session=False)
-        )
-
-    async def stale(self, limit: int) -> list[int]:
-        """Approved listings without a current document, oldest first."""
-        rows = await self.session.scalars(
-            text(
-                "SELECT l.id FROM listings l LEFT JOIN documents d ON d.id = l.document_id "
-                "WHERE l.status = :approved AND (d.id IS NULL OR d.fetched_at < l.updated_at) "
-                "ORDER BY l.id LIMIT :limit"
-            ),
-            {"approved": ListingStatus.APPROVED.value, "limit": limit},
-        )
-        return list(rows)
-
-    async def withdrawn(self, limit: int) -> list[int]:
-        """Listings no longer approved that still have a document."""
-        rows = await self.session.scalars(
-            text(
-                "SELECT id FROM listings WHERE status <> :approved AND document_id IS NOT NULL "
-                "ORDER BY id LIMIT :limit"
-            ),
-            {"approved": ListingStatus.APPROVED.value, "limit": limit},
-        )
-        return list(rows)
-
-    async def orphans(self, limit: int) -> list[int]:
-        """Listing documents no listing points at (the listing was deleted)."""
-        rows = await self.session.scalars(
-            text(
-                "SELECT d.id FROM documents d WHERE d.kind = 'listing' AND d.source_id IS NULL "
-                "AND NOT EXISTS (SELECT 1 FROM listings l WHERE l.document_id = d.id) "
-                "ORDER BY d.id LIMIT :limit FOR UPDATE OF d SKIP LOCKED"
-            ),
-            {"limit": limit},
-        )
-        return list(rows)
 
 
 Embedder = Callable[[], Awaitable[BatchingEmbedder]]
@@ -311,7 +157,7 @@ class ListingIndexer:
         async with self.database.transaction() as session:
             repository = ListingIndexRepository(session)
             for document_id in await repository.orphans(batch):
-                await repository.delete_document(document_id)
+                await repository.documents.delete_documents([document_id])
                 result.removed += 1
         async with self.database.transaction() as session:
             withdrawn = await ListingIndexRepository(session).withdrawn(batch)
@@ -372,7 +218,7 @@ class ListingIndexer:
         stored = await repository.document(listing.document_id)
         if stored != (document.content_hash, self.model, document.published_at):
             return False
-        await repository.touch(listing.document_id)
+        await repository.documents.touch(listing.document_id)
         return True
 
     async def _embed(self, documents: Sequence[NewDocument]) -> Vectors:
@@ -423,8 +269,7 @@ class ListingIndexer:
         await repository.overwrite(found[0], row)
         if found[0] != listing.document_id:
             await repository.link(listing.id, found[0])
-        for extra in found[1:]:
-            await repository.delete_document(extra)
+        await repository.documents.delete_documents(found[1:])
 
     async def _remove_in(
         self, repository: ListingIndexRepository, listing_id: int, listing: Listing | None
@@ -433,51 +278,5 @@ class ListingIndexer:
         if listing is not None and listing.document_id is not None:
             found.append(listing.document_id)
             await repository.link(listing_id, None)
-        for document_id in sorted(set(found)):
-            await repository.delete_document(document_id)
+        await repository.documents.delete_documents(sorted(set(found)))
         return Outcome.REMOVED if found else Outcome.ABSENT
-
-
-def listing_indexer(ctx: WorkerContext) -> ListingIndexer:
-    return ListingIndexer(ctx.database, ctx.embedding.get, ctx.settings.embedding_model)
-
-
-def _listing_id(job: Job) -> int:
-    return int(job.payload["listing_id"])
-
-
-@jobs.handler(INDEX_JOB)
-async def index_listing(job: Job, ctx: WorkerContext) -> None:
-    outcome = await listing_indexer(ctx).sync(_listing_id(job))
-    log.info("listing %s: %s", job.payload["listing_id"], outcome.value)
-
-
-@jobs.handler(UNINDEX_JOB)
-async def unindex_listing(job: Job, ctx: WorkerContext) -> None:
-    outcome = await listing_indexer(ctx).remove(_listing_id(job))
-    log.info("listing %s: %s", job.payload["listing_id"], outcome.value)
-
-
-@jobs.handler(REINDEX_JOB)
-async def reindex(job: Job, ctx: WorkerContext) -> None:
-    result = await listing_indexer(ctx).sweep()
-    if result.indexed or result.removed or result.failed:
-        log.info(
-            "listing sweep: %d indexed, %d removed, %d failed",
-            result.indexed,
-            result.removed,
-            result.failed,
-        )
-
-
-async def save_reindex_schedule(database: Database, settings: WorkerSettings) -> None:
-    """Create (or update) the sweep's schedule; paused with ingest (WORKER_INGEST_ENABLED),
-    whose documents and model it shares."""
-    async with database.transaction() as session:
-        await save_schedule(
-            session,
-            REINDEX_SCHEDULE,
-            REINDEX_JOB,
-            every_s=REINDEX_EVERY_S,
-            enabled=settings.ingest_enabled,
-        )

@@ -1,18 +1,32 @@
-"""The market desk's jobs.
+"""The market desk's jobs (their payloads: ``concierge.contracts.jobs``).
 
 - ``market.thumbnail`` ``{"photo_id"}``: enqueued by the api once an upload passed its
   checks; makes the thumbnail and marks the photo ready. Idempotent; a deleted photo is
   a no-op.
+- ``market.index_listing`` / ``market.unindex_listing`` ``{"listing_id"}`` and the
+  ``market.reindex`` sweep (every ``REINDEX_EVERY_S``): listings in and out of search
+  (``concierge.worker.market.indexing``).
 """
 
 from __future__ import annotations
 
-from concierge.api.market.photos import THUMBNAIL_JOB
-from concierge.api.market.storage import Storage, build_storage
+import logging
+
+from concierge.contracts.jobs import INDEX_LISTING, REINDEX_LISTINGS, THUMBNAIL, UNINDEX_LISTING
+from concierge.db import Database
+from concierge.storage.backends import Storage, build_storage
 from concierge.streams import Job
 from concierge.worker.jobs import WorkerContext, WorkerJobs
+from concierge.worker.market.indexing import ListingIndexer
+from concierge.worker.market.repository import PhotoRepository
 from concierge.worker.market.thumbnails import make_thumbnail
+from concierge.worker.scheduling.service import save_schedule
 from concierge.worker.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
+
+REINDEX_SCHEDULE = "market.reindex"
+REINDEX_EVERY_S = 300.0
 
 jobs = WorkerJobs()
 
@@ -27,8 +41,51 @@ def storage_for(settings: WorkerSettings) -> Storage:
     return storage
 
 
-@jobs.handler(THUMBNAIL_JOB)
+def listing_indexer(ctx: WorkerContext) -> ListingIndexer:
+    return ListingIndexer(ctx.database, ctx.embedding.get, ctx.settings.embedding_model)
+
+
+@jobs.handler(THUMBNAIL.name)
 async def thumbnail(job: Job, ctx: WorkerContext) -> None:
-    storage = storage_for(ctx.settings)
+    photo_id = THUMBNAIL.parse(job.payload).photo_id
     async with ctx.database.transaction() as session:
-        await make_thumbnail(session, storage, int(job.payload["photo_id"]))
+        await make_thumbnail(PhotoRepository(session), storage_for(ctx.settings), photo_id)
+
+
+@jobs.handler(INDEX_LISTING.name)
+async def index_listing(job: Job, ctx: WorkerContext) -> None:
+    listing_id = INDEX_LISTING.parse(job.payload).listing_id
+    outcome = await listing_indexer(ctx).sync(listing_id)
+    log.info("listing %d: %s", listing_id, outcome.value)
+
+
+@jobs.handler(UNINDEX_LISTING.name)
+async def unindex_listing(job: Job, ctx: WorkerContext) -> None:
+    listing_id = UNINDEX_LISTING.parse(job.payload).listing_id
+    outcome = await listing_indexer(ctx).remove(listing_id)
+    log.info("listing %d: %s", listing_id, outcome.value)
+
+
+@jobs.handler(REINDEX_LISTINGS.name)
+async def reindex(job: Job, ctx: WorkerContext) -> None:
+    result = await listing_indexer(ctx).sweep()
+    if result.indexed or result.removed or result.failed:
+        log.info(
+            "listing sweep: %d indexed, %d removed, %d failed",
+            result.indexed,
+            result.removed,
+            result.failed,
+        )
+
+
+async def save_reindex_schedule(database: Database, settings: WorkerSettings) -> None:
+    """Create (or update) the sweep's schedule; paused with ingest (WORKER_INGEST_ENABLED),
+    whose documents and model it shares."""
+    async with database.transaction() as session:
+        await save_schedule(
+            session,
+            REINDEX_SCHEDULE,
+            REINDEX_LISTINGS.name,
+            every_s=REINDEX_EVERY_S,
+            enabled=settings.ingest_enabled,
+        )

@@ -1,15 +1,14 @@
-"""Thumbnails of listing photos: the last step of an upload (see api market.photos)."""
+"""Thumbnails of listing photos: the last step of an upload (see api market/photos)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from concierge.api.market import images
-from concierge.api.market.models import ListingPhoto, PhotoStatus
-from concierge.api.market.storage import IMAGE_PREFIX, THUMBNAIL_PREFIX, Storage
+from concierge.domain.market.models import PhotoStatus
+from concierge.storage import images
+from concierge.storage.backends import IMAGE_PREFIX, THUMBNAIL_PREFIX, Storage
+from concierge.worker.market.repository import PhotoRepository
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +22,10 @@ def thumbnail_key(image_key: str, extension: str) -> str:
     return f"{THUMBNAIL_PREFIX}{stem.removeprefix(IMAGE_PREFIX)}{extension}"
 
 
-async def make_thumbnail(session: AsyncSession, storage: Storage, photo_id: int) -> bool:
+async def make_thumbnail(photos: PhotoRepository, storage: Storage, photo_id: int) -> bool:
     """Make and store the photo's thumbnail and mark it ready; False when nothing to do
     (the photo was deleted, is not uploaded yet, or already has its thumbnail)."""
-    photo = await session.get(ListingPhoto, photo_id, with_for_update=True)
+    photo = await photos.locked(photo_id)
     if photo is None or photo.image_key is None:
         return False
     if photo.status == PhotoStatus.READY and photo.thumbnail_key:
@@ -40,5 +39,5 @@ async def make_thumbnail(session: AsyncSession, storage: Storage, photo_id: int)
     await storage.write(key, small.data, small.content_type)
     photo.thumbnail_key = key
     photo.status = PhotoStatus.READY
-    await session.flush()
+    await photos.flush()
     return True

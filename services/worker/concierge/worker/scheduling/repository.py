@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
-from concierge.api.scheduling.models import Schedule
 from concierge.db.repository import Repository
+from concierge.domain.scheduling.models import Schedule
 
 
 class ScheduleRepository(Repository[Schedule]):

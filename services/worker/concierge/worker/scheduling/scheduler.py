@@ -17,8 +17,8 @@ from datetime import datetime
 
 from prometheus_client import Counter, Histogram
 
-from concierge.api.scheduling.models import Schedule
 from concierge.db import Database
+from concierge.domain.scheduling.models import Schedule
 from concierge.streams import JobQueue
 from concierge.worker.scheduling.repository import ScheduleRepository
 from concierge.worker.scheduling.timing import next_run

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.scheduling.models import Schedule
+from concierge.domain.scheduling.models import Schedule
 from concierge.worker.scheduling.repository import ScheduleRepository
 from concierge.worker.scheduling.timing import check_timing, first_run
 

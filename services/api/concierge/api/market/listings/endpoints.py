@@ -1,78 +1,49 @@
-"""The Mini App's listing routes (``/api/v1/listings``): a seller's own listings.
-
-Browsing and search (``GET /listings``) and photos have their own modules.
-"""
+"""The Mini App's listing routes (``/api/v1/listings``): a seller's own listings, and
+browsing and searching everybody's approved ones."""
 
 from __future__ import annotations
 
-import logging
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, status
-from redis.exceptions import RedisError
+from fastapi import APIRouter, Query, status
 
 from concierge.api.identity.deps import WebUser
-from concierge.api.market.access import MAX_LISTING_ID
-from concierge.api.market.reads import ListingReaderDep
-from concierge.api.market.repository import ListingRepository
-from concierge.api.market.schemas import (
-    MAX_CURSOR_LENGTH,
+from concierge.api.market.listings.deps import BrowseServiceDep, ListingServiceDep
+from concierge.api.market.listings.schemas import (
+    BrowseParams,
     Category,
     ListingCreate,
+    ListingId,
     ListingPage,
     ListingRead,
     ListingStatus,
     ListingUpdate,
+    PageLimit,
 )
-from concierge.api.market.service import ListingService
-from concierge.api.notify.service import NotifyService
-from concierge.db import SessionDep
-from concierge.streams import JobQueue
-
-log = logging.getLogger(__name__)
+from concierge.api.market.reads import ListingReaderDep
+from concierge.api.paging import PageCursor
 
 router = APIRouter(prefix="/listings", tags=["market"])
-
-ListingId = Annotated[int, Path(gt=0, le=MAX_LISTING_ID, description="The listing's id")]
-PageLimit = Annotated[int, Query(ge=1, le=50, description="Listings per page")]
-PageCursor = Annotated[
-    str | None, Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the last page")
-]
-
-
-async def enqueue_job(jobs: JobQueue, job_type: str, payload: dict[str, Any]) -> None:
-    """Runs after the response, so after the commit. Redis being away fails nothing:
-    the worker's periodic sweep finds listings whose index is out of date."""
-    try:
-        await jobs.enqueue(job_type, payload)
-    except (RedisError, OSError):
-        log.warning("could not enqueue %s %s; the sweep will catch up", job_type, payload,
-                    exc_info=True)  # fmt: skip
-
-
-def get_listing_service(
-    request: Request, session: SessionDep, background: BackgroundTasks
-) -> ListingService:
-    jobs: JobQueue = request.app.state.jobs
-
-    def after_commit(job_type: str, payload: dict[str, Any]) -> None:
-        background.add_task(enqueue_job, jobs, job_type, payload)
-
-    return ListingService(
-        ListingRepository(session),
-        NotifyService.for_session(session),
-        after_commit,
-        request.app.state.settings.webapp_url,
-    )
-
-
-ListingServiceDep = Annotated[ListingService, Depends(get_listing_service)]
 
 
 @router.get("/categories", response_model=list[Category])
 async def categories(_: WebUser) -> list[Category]:
     """Every category a listing may have."""
     return list(Category)
+
+
+@router.get("", response_model=ListingPage)
+async def browse_listings(
+    params: Annotated[BrowseParams, Query()],
+    user: WebUser,
+    browse: BrowseServiceDep,
+    reads: ListingReaderDep,
+) -> ListingPage:
+    """Approved listings. Without ``q`` the newest first; with ``q`` the best matches
+    (full text and meaning). Filters: ``category``, ``city`` (exact, any case),
+    ``price_min``/``price_max``, ``currency``. Pass ``next_cursor`` back as ``cursor``."""
+    rows, next_cursor = await browse.page(params)
+    return ListingPage(items=await reads.many(rows, user), next_cursor=next_cursor)
 
 
 @router.post("", response_model=ListingRead, status_code=status.HTTP_201_CREATED)

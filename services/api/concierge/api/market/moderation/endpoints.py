@@ -5,9 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from concierge.api.identity.deps import WebAdmin
-from concierge.api.market.endpoints import ListingId, ListingServiceDep, PageCursor, PageLimit
+from concierge.api.market.listings.schemas import ListingId, PageLimit
+from concierge.api.market.moderation.deps import ModerationServiceDep
+from concierge.api.market.moderation.schemas import (
+    AuditEntry,
+    ListingPage,
+    ListingRead,
+    ModerationDecision,
+)
 from concierge.api.market.reads import ListingReaderDep
-from concierge.api.market.schemas import AuditEntry, ListingPage, ListingRead, ModerationDecision
+from concierge.api.paging import PageCursor
 
 router = APIRouter(prefix="/admin", tags=["market moderation"])
 
@@ -15,22 +22,25 @@ router = APIRouter(prefix="/admin", tags=["market moderation"])
 @router.get("/moderation/queue", response_model=ListingPage)
 async def moderation_queue(
     admin: WebAdmin,
-    listings: ListingServiceDep,
+    moderation: ModerationServiceDep,
     reads: ListingReaderDep,
     cursor: PageCursor = None,
     limit: PageLimit = 20,
 ) -> ListingPage:
     """Pending listings, the longest waiting first."""
-    rows, next_cursor = await listings.queue(cursor, limit)
+    rows, next_cursor = await moderation.queue(cursor, limit)
     return ListingPage(items=await reads.many(rows, admin), next_cursor=next_cursor)
 
 
 @router.post("/listings/{listing_id}/approve", response_model=ListingRead)
 async def approve_listing(
-    listing_id: ListingId, admin: WebAdmin, listings: ListingServiceDep, reads: ListingReaderDep
+    listing_id: ListingId,
+    admin: WebAdmin,
+    moderation: ModerationServiceDep,
+    reads: ListingReaderDep,
 ) -> ListingRead:
     """Publish a pending listing; the owner is told and search indexes it."""
-    return await reads.one(await listings.approve(admin, listing_id), admin)
+    return await reads.one(await moderation.approve(admin, listing_id), admin)
 
 
 @router.post("/listings/{listing_id}/reject", response_model=ListingRead)
@@ -38,17 +48,17 @@ async def reject_listing(
     listing_id: ListingId,
     decision: ModerationDecision,
     admin: WebAdmin,
-    listings: ListingServiceDep,
+    moderation: ModerationServiceDep,
     reads: ListingReaderDep,
 ) -> ListingRead:
     """Refuse a pending listing with a reason the owner is told."""
-    listing = await listings.reject(admin, listing_id, decision.reason)
+    listing = await moderation.reject(admin, listing_id, decision.reason)
     return await reads.one(listing, admin)
 
 
 @router.get("/listings/{listing_id}/audit", response_model=list[AuditEntry])
 async def listing_audit(
-    listing_id: ListingId, admin: WebAdmin, listings: ListingServiceDep
+    listing_id: ListingId, admin: WebAdmin, moderation: ModerationServiceDep
 ) -> list[AuditEntry]:
     """Who did what to the listing, oldest first."""
-    return await listings.audit_log(admin, listing_id)
+    return await moderation.audit_log(admin, listing_id)

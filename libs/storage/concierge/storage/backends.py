@@ -26,12 +26,10 @@ import logging
 import os
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlencode
-
-from fastapi import Depends, Request
 
 from concierge.common.settings import StorageSettingsMixin
 from concierge.contracts.market import MAX_PHOTO_BYTES
@@ -115,7 +113,10 @@ class UrlSigner:
         now = time.time() if now is None else now
         if expires < now:
             return False
-        return hmac.compare_digest(self.sign(purpose, key, expires), signature)
+        # Bytes, not str: compare_digest refuses non-ASCII text, and a forged link may
+        # carry any characters; those are simply a wrong signature.
+        expected = self.sign(purpose, key, expires).encode()
+        return hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass"))
 
 
 UPLOAD_PURPOSE = "upload"
@@ -317,16 +318,3 @@ def build_storage(
         return S3Storage(client, presigner, settings.storage_s3_bucket)
     signer = UrlSigner(signing_key) if signing_key else None
     return LocalStorage(Path(settings.storage_local_dir), signer, public_url)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def get_storage(request: Request) -> Storage:
-    """The app's storage (opened in api's lifespan)."""
-    storage: Storage = request.app.state.storage
-    return storage
-
-
-StorageDep = Annotated[Storage, Depends(get_storage)]

@@ -1,0 +1,9 @@
+"""The one clock of the code base: aware UTC datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

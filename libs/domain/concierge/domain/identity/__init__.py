@@ -1,0 +1,1 @@
+"""Identity tables: users and what they did."""

@@ -1,0 +1,1 @@
+"""Ingest tables: sources (feeds, pages, channels) and the documents taken from them."""

@@ -1,0 +1,1 @@
+"""Market tables: listings, their photos and the moderation audit log."""

@@ -1,0 +1,1 @@
+"""Notify tables: the outbox and broadcasts."""

@@ -1,0 +1,1 @@
+"""Scheduling tables: periodic jobs fired once per tick by any number of workers."""

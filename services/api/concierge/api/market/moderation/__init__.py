@@ -1,0 +1,1 @@
+"""Moderation: the admins' queue, approval and rejection, and the audit log."""

@@ -1,0 +1,5 @@
+"""Moderation's API models (shared contract models)."""
+
+from concierge.contracts.market import AuditEntry, ListingPage, ListingRead, ModerationDecision
+
+__all__ = ["AuditEntry", "ListingPage", "ListingRead", "ModerationDecision"]
