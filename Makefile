@@ -54,9 +54,10 @@ system-deps: ## Install the system packages the tests need (nginx, Redis 7, Chro
 	bash infra/system-deps.sh
 
 .PHONY: lint
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, and the architecture's rules (imports, SQL in repositories)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) infra/lint/architecture.py
 
 .PHONY: typecheck
 typecheck: install ## mypy over every lib and service

@@ -62,7 +62,7 @@ class IdentityService:
                 user, "language_changed", {"from": user.language, "to": update.language}
             )
             user.language = update.language
-        await self.users.session.flush()
+        await self.users.flush()
         return user
 
     async def require_admin(self, telegram_id: int) -> User:

@@ -67,6 +67,11 @@ class OutboxRepository(Repository[Outbox]):
         )
         return await self.session.scalar(statement)
 
+    @staticmethod
+    def due_in(seconds: float) -> Any:
+        """A time ``seconds`` after the database's now, to assign to a row's column."""
+        return func.now() + timedelta(seconds=seconds)
+
     async def get_by_dedup_key(self, dedup_key: str) -> Outbox | None:
         return await self.session.scalar(select(Outbox).where(Outbox.dedup_key == dedup_key))
 

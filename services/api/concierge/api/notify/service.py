@@ -11,9 +11,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.api.notify.repository import (
@@ -116,7 +114,7 @@ class NotifyService:
         for report in reports:
             if report.id in rows:
                 await self._apply_failure(rows[report.id], report)
-        await self.outbox.session.flush()
+        await self.outbox.flush()
         return len(rows)
 
     async def _apply_failure(self, row: Outbox, report: DeliveryReport) -> None:
@@ -125,7 +123,7 @@ class NotifyService:
             # Telegram asked this chat to wait: not the notification's fault, no attempt used.
             assert report.retry_after_s is not None
             row.status = OutboxStatus.PENDING
-            row.next_attempt_at = func.now() + timedelta(seconds=report.retry_after_s)
+            row.next_attempt_at = self.outbox.due_in(report.retry_after_s)
             row.last_error = _error(report, f"429: retry after {report.retry_after_s:g} s")
         elif report.outcome == DeliveryOutcome.FAILED:
             row.attempts += 1
@@ -134,14 +132,14 @@ class NotifyService:
                 row.status = OutboxStatus.DEAD
             else:
                 row.status = OutboxStatus.PENDING
-                row.next_attempt_at = func.now() + timedelta(seconds=backoff_s(row.attempts))
+                row.next_attempt_at = self.outbox.due_in(backoff_s(row.attempts))
         elif report.outcome == DeliveryOutcome.REJECTED:
             row.status = OutboxStatus.DEAD
             row.last_error = _error(report, "400: rejected by Telegram")
         elif report.outcome == DeliveryOutcome.BLOCKED:
             row.status = OutboxStatus.SKIPPED
             row.last_error = _error(report, BLOCKED_REASON)
-            await self.outbox.session.flush()
+            await self.outbox.flush()
             await self.set_chat_blocked(row.chat_id, True)
 
     async def set_chat_blocked(self, chat_id: int, blocked: bool) -> None:
