@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from concierge.common.errors import Unauthorized
+from concierge.common.openapi import raises
 
 SERVICE_TOKEN_HEADER = "X-Service-Token"  # noqa: S105 (a header name)
 
@@ -19,6 +20,7 @@ def tokens_match(given: str | None, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
+@raises(401)
 async def require_service_token(
     request: Request,
     token: Annotated[str | None, Header(alias=SERVICE_TOKEN_HEADER)] = None,

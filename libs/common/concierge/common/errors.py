@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +90,21 @@ async def _service_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, exc.detail, exc.headers)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return error_response(exc.status_code, exc.detail, exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # Starlette names the methods of one route; the path has more
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return error_response(exc.status_code, exc.detail, headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -2,8 +2,10 @@
 
 ``RequestContextMiddleware`` gives each request an id (taken from ``X-Request-ID``
 when a caller sends one), logs one access line and records Prometheus metrics.
-``InputGuardMiddleware`` refuses oversize bodies and NUL bytes before any
-application code (or asyncpg, which rejects NUL with an error) sees them.
+``InputGuardMiddleware`` refuses oversize bodies and NUL bytes in the URL before any
+application code sees them. A NUL inside a body's text is refused at the field that
+would store it (``concierge.contracts.text``), so a body that merely carries one (a
+Telegram update, a JSON string with ``\u0000``) is accepted where nothing stores it.
 """
 
 from __future__ import annotations
@@ -90,12 +92,8 @@ class RequestContextMiddleware:
             )
 
 
-# Bodies of these types are binary by nature: NUL bytes are legitimate there.
-_BINARY_TYPES = ("multipart/form-data", "application/octet-stream", "image/")
-
-
 class InputGuardMiddleware:
-    """Refuse bodies over ``max_body_bytes`` (413) and NUL bytes in text input (400).
+    """Refuse bodies over ``max_body_bytes`` (413) and NUL bytes in the URL (400).
 
     ``larger_bodies`` maps path prefixes to their own limit (a photo upload may be larger
     than any JSON call); the longest matching prefix wins.
@@ -130,10 +128,6 @@ class InputGuardMiddleware:
         if not complete:
             await _reject(send, 413, f"Request body is larger than {limit} bytes")
             return
-        content_type = (_header(scope, b"content-type") or "").lower()
-        if not content_type.startswith(_BINARY_TYPES) and _has_nul(body, content_type):
-            await _reject(send, 400, "NUL bytes are not allowed in the request body")
-            return
         await self.app(scope, _replay(body, receive), send)
 
     async def _read_body(self, receive: Receive, limit: int) -> tuple[bytes, bool]:
@@ -150,12 +144,6 @@ class InputGuardMiddleware:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks), True
-
-
-def _has_nul(body: bytes, content_type: str) -> bool:
-    if b"\x00" in body or b"\\u0000" in body.lower():
-        return True
-    return content_type.startswith("application/x-www-form-urlencoded") and b"%00" in body
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from concierge.contracts.text import SINGLE_LINE
 
@@ -30,12 +30,14 @@ class Language(StrEnum):
     EN = "en"
 
 
-TelegramId = Annotated[int, Field(gt=0, lt=2**52, description="Telegram user id")]
+TelegramId = Annotated[StrictInt, Field(gt=0, lt=2**52, description="Telegram user id")]
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), SINGLE_LINE
 ]
 Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_]{1,32}$")]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$")]
+LanguageCode = Annotated[
+    str, StringConstraints(max_length=35, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$")
+]
 
 
 class UserRegister(BaseModel):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from concierge.contracts.identity import UserRead
 from concierge.contracts.text import MULTI_LINE, SINGLE_LINE
@@ -60,7 +60,21 @@ Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length
 City = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=2, max_length=64), SINGLE_LINE
 ]
-Price = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), max_digits=12, decimal_places=2)]
+MAX_PRICE = Decimal("1000000000")
+# A number, or a decimal string (exact to the cent); the schema says both precisely.
+Price = Annotated[
+    Decimal,
+    Field(ge=0, le=MAX_PRICE, max_digits=12, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 1_000_000_000, "multipleOf": 0.01},
+                {"type": "string", "pattern": r"^(1000000000(\.0{1,2})?|\d{1,9}(\.\d{1,2})?)$"},
+            ],
+            "description": "0 to 1,000,000,000, to the cent",
+        }
+    ),
+]
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500), MULTI_LINE
 ]

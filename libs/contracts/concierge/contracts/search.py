@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from concierge.contracts.ids import BodyDateTime, BodyRowId
 from concierge.contracts.text import MULTI_LINE
 
 MAX_QUERY_LENGTH = 2000
@@ -95,8 +96,8 @@ class AnswerRequest(BaseModel):
 
     question: Query
     kind: DocumentKind | None = None
-    source: int | None = Field(None, gt=0)
-    since: datetime | None = None
+    source: BodyRowId | None = None
+    since: BodyDateTime | None = None
 
 
 class Citation(BaseModel):

@@ -5,20 +5,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from concierge.contracts.search import SourceKind
 from concierge.contracts.text import SINGLE_LINE
 
 HttpUrl = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^https?://\S+$")
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^https?://\S+$"),
+    SINGLE_LINE,
 ]
 SourceTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SINGLE_LINE]
 ChannelHandle = Annotated[str, StringConstraints(pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")]
 
 
+# The address that fits the kind, said in the schema too: a channel has a handle, a feed
+# or a page a URL.
+_ADDRESS_FITS_KIND = {
+    "if": {"properties": {"kind": {"const": "telegram"}}, "required": ["kind"]},
+    "then": {"required": ["handle"], "properties": {"handle": {"type": "string"}}},
+    "else": {"required": ["url"], "properties": {"url": {"type": "string"}}},
+}
+
+
 class SourceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A feed or page (``kind`` rss or web) needs a ``url``; a channel (telegram) a
+    ``handle``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_ADDRESS_FITS_KIND)
 
     kind: SourceKind
     url: HttpUrl | None = None
@@ -38,7 +59,7 @@ class SourceCreate(BaseModel):
 class SourceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     title: SourceTitle | None = None
 
 

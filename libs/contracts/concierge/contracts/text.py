@@ -47,7 +47,10 @@ class NoControlCharacters:
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         json_schema = handler(schema)
-        json_schema["pattern"] = self.pattern
+        if "pattern" in json_schema:  # one pattern a schema: the other goes in allOf
+            json_schema.setdefault("allOf", []).append({"pattern": self.pattern})
+        else:
+            json_schema["pattern"] = self.pattern
         return json_schema
 
 

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from concierge.api.assistant.deps import open_assistant
 from concierge.api.assistant.endpoints import router as assistant_router
 from concierge.api.identity.endpoints import router as identity_router
-from concierge.api.identity.webapp import router as webapp_auth_router
+from concierge.api.identity.endpoints import webapp_router as webapp_auth_router
 from concierge.api.ingest.endpoints import router as ingest_router
 from concierge.api.market.listings.endpoints import router as market_listings_router
 from concierge.api.market.moderation.endpoints import router as market_moderation_router
@@ -26,6 +26,7 @@ from concierge.api.search.deps import open_search
 from concierge.api.search.endpoints import router as search_router
 from concierge.api.settings import ApiSettings
 from concierge.api.webapp_static import mount_webapp
+from concierge.common.openapi import document_errors
 from concierge.common.service_app import ReadinessCheck, create_service_app
 from concierge.db import Database
 from concierge.storage.backends import build_storage
@@ -90,4 +91,5 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     v1.include_router(market_photos_router)
     app.include_router(v1)
     mount_webapp(app, settings)
+    document_errors(app, rate_limited_prefix=v1.prefix)
     return app

@@ -105,7 +105,8 @@ class TestExtractive:
 
     async def test_nul_is_refused(self, api: httpx.AsyncClient) -> None:
         response = await api.post(ANSWER, json={"question": "bus\u0000"})
-        assert response.status_code == 400
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "question"]
 
 
 class TestWrittenByAnLlm:

@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from concierge.api.identity.repository import UserRepository
-from concierge.api.identity.service import IdentityService
+from concierge.api.identity.service import IdentityService, SignInService
 from concierge.api.identity.tokens import InvalidToken, TokenIssuer
 from concierge.common.errors import Forbidden, NotFound, Unauthorized
+from concierge.common.openapi import raises
 from concierge.contracts.api_client import ACTING_USER_HEADER
 from concierge.contracts.identity import UserRole
 from concierge.db import SessionDep
@@ -21,6 +22,7 @@ def get_identity_service(request: Request, session: SessionDep) -> IdentityServi
 IdentityServiceDep = Annotated[IdentityService, Depends(get_identity_service)]
 
 
+@raises(401, 403)
 async def get_current_admin(
     identity: IdentityServiceDep,
     acting_user: Annotated[str | None, Header(alias=ACTING_USER_HEADER)] = None,
@@ -38,6 +40,7 @@ def token_issuer(request: Request) -> TokenIssuer:
     return TokenIssuer(settings.jwt_secret.get_secret_value(), settings.jwt_lifetime_s)
 
 
+@raises(401)
 async def get_web_user(
     request: Request,
     identity: IdentityServiceDep,
@@ -60,6 +63,7 @@ async def get_web_user(
 WebUser = Annotated[User, Depends(get_web_user)]
 
 
+@raises(403)
 async def get_web_admin(user: WebUser) -> User:
     if user.role != UserRole.ADMIN:
         raise Forbidden("Only admins may do this")
@@ -67,3 +71,10 @@ async def get_web_admin(user: WebUser) -> User:
 
 
 WebAdmin = Annotated[User, Depends(get_web_admin)]
+
+
+def get_sign_in_service(request: Request, identity: IdentityServiceDep) -> SignInService:
+    return SignInService(identity, request.app.state.settings.token, token_issuer(request))
+
+
+SignInServiceDep = Annotated[SignInService, Depends(get_sign_in_service)]

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Header, Path, Query, status
 
-from concierge.api.identity.deps import CurrentAdmin, IdentityServiceDep
+from concierge.api.identity.deps import CurrentAdmin, IdentityServiceDep, SignInServiceDep
 from concierge.api.identity.schemas import (
     UserPage,
     UserRead,
@@ -13,9 +13,14 @@ from concierge.api.identity.schemas import (
     UserUpdate,
 )
 from concierge.common.auth import require_service_token
+from concierge.common.openapi import raises
 from concierge.contracts.identity import UserRole, UserStatus
+from concierge.contracts.market import AuthTokenRead
 
+# Service-to-service (the bot): the service token is required.
 router = APIRouter(tags=["identity"], dependencies=[Depends(require_service_token)])
+# The Mini App: Telegram's signed launch data is the credential.
+webapp_router = APIRouter(tags=["auth"])
 TelegramIdPath = Annotated[int, Path(gt=0, lt=2**52)]
 
 
@@ -26,11 +31,13 @@ async def register_user(data: UserRegister, identity: IdentityServiceDep) -> Use
 
 
 @router.get("/users/{telegram_id}", response_model=UserRead)
+@raises(404)
 async def get_user(telegram_id: TelegramIdPath, identity: IdentityServiceDep) -> UserRead:
     return UserRead.model_validate(await identity.get(telegram_id))
 
 
 @router.patch("/users/{telegram_id}", response_model=UserRead)
+@raises(404)
 async def update_user(
     telegram_id: TelegramIdPath, update: UserUpdate, identity: IdentityServiceDep
 ) -> UserRead:
@@ -39,6 +46,7 @@ async def update_user(
 
 
 @router.put("/users/{telegram_id}/status", response_model=UserRead)
+@raises(404, 409)
 async def change_status(
     telegram_id: TelegramIdPath, change: UserStatusChange, identity: IdentityServiceDep
 ) -> UserRead:
@@ -63,3 +71,13 @@ async def list_users(
         limit=limit,
         offset=offset,
     )
+
+
+@webapp_router.post("/auth/telegram", response_model=AuthTokenRead)
+@raises(401)
+async def sign_in(
+    sign_in: SignInServiceDep, authorization: Annotated[str | None, Header()] = None
+) -> AuthTokenRead:
+    """Exchange a Mini App's initData (``Authorization: tma <initData>``) for a bearer
+    token (at most 15 minutes)."""
+    return await sign_in.sign_in(authorization)

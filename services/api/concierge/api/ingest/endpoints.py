@@ -8,6 +8,7 @@ from concierge.api.identity.deps import CurrentAdmin
 from concierge.api.ingest.deps import IngestServiceDep
 from concierge.api.ingest.schemas import SourceCreate, SourceRead, SourceUpdate
 from concierge.common.auth import require_service_token
+from concierge.common.openapi import raises
 
 router = APIRouter(
     prefix="/admin/sources", tags=["ingest"], dependencies=[Depends(require_service_token)]
@@ -22,6 +23,7 @@ async def list_sources(_: CurrentAdmin, ingest: IngestServiceDep) -> list[Source
 
 
 @router.post("", response_model=SourceRead, status_code=status.HTTP_201_CREATED)
+@raises(409)
 async def add_source(data: SourceCreate, _: CurrentAdmin, ingest: IngestServiceDep) -> SourceRead:
     """Admins only: a feed, web page or channel to ingest, checked at once. A URL must
     resolve to public addresses (422 otherwise); a source already known is a 409."""
@@ -29,6 +31,7 @@ async def add_source(data: SourceCreate, _: CurrentAdmin, ingest: IngestServiceD
 
 
 @router.get("/{source_id}", response_model=SourceRead)
+@raises(404)
 async def get_source(
     source_id: SourceIdPath, _: CurrentAdmin, ingest: IngestServiceDep
 ) -> SourceRead:
@@ -36,6 +39,7 @@ async def get_source(
 
 
 @router.patch("/{source_id}", response_model=SourceRead)
+@raises(404)
 async def update_source(
     source_id: SourceIdPath, update: SourceUpdate, _: CurrentAdmin, ingest: IngestServiceDep
 ) -> SourceRead:
@@ -44,6 +48,7 @@ async def update_source(
 
 
 @router.delete("/{source_id}", status_code=status.HTTP_204_NO_CONTENT)
+@raises(404)
 async def delete_source(
     source_id: SourceIdPath, _: CurrentAdmin, ingest: IngestServiceDep
 ) -> Response:

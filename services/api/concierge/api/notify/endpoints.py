@@ -19,6 +19,7 @@ from concierge.api.notify.schemas import (
     ReportSummary,
 )
 from concierge.common.auth import require_service_token
+from concierge.common.openapi import raises
 
 router = APIRouter(tags=["notify"], dependencies=[Depends(require_service_token)])
 ChatIdPath = Annotated[int, Path(ge=-(2**53), le=2**53)]
@@ -26,6 +27,7 @@ BroadcastIdPath = Annotated[int, Path(gt=0, lt=2**63)]
 
 
 @router.post("/notifications", response_model=NotificationRead, status_code=status.HTTP_201_CREATED)
+@raises(404)
 async def create_notification(
     data: NotificationCreate, notify: NotifyServiceDep, response: Response
 ) -> NotificationRead:
@@ -67,6 +69,7 @@ async def create_broadcast(
 
 
 @router.get("/admin/broadcasts/{broadcast_id}", response_model=BroadcastRead)
+@raises(404)
 async def get_broadcast(
     broadcast_id: BroadcastIdPath, _: CurrentAdmin, notify: NotifyServiceDep
 ) -> BroadcastRead:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from concierge.api.paging import MAX_CURSOR_LENGTH
 from concierge.contracts.ids import RowId
-from concierge.contracts.market import Category, Currency
+from concierge.contracts.market import Category, Currency, Price
 from concierge.contracts.search import (
     MAX_PAGE,
     DocumentKind,
@@ -21,19 +20,20 @@ from concierge.contracts.search import (
     SourceRef,
 )
 
-MAX_PRICE = Decimal("1000000000")
-
-PriceBound = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, max_digits=12, decimal_places=2)]
 CityFilter = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 class ListingFilterParams(BaseModel):
-    """Filters only listings have (``GET /search?kind=listing`` and ``GET /listings``)."""
+    """Filters only listings have (``GET /search?kind=listing`` and ``GET /listings``).
+
+    Any of them keeps approved listings only: with another ``kind`` nothing matches, and
+    a ``price_min`` above ``price_max`` matches nothing either (neither is an error).
+    """
 
     category: Category | None = None
     city: CityFilter | None = Field(None, description="Exact, case-insensitive")
-    price_min: PriceBound | None = None
-    price_max: PriceBound | None = None
+    price_min: Price | None = None
+    price_max: Price | None = None
     currency: Currency | None = None
 
     @classmethod
@@ -44,20 +44,10 @@ class ListingFilterParams(BaseModel):
     def has_listing_filters(self) -> bool:
         return any(getattr(self, name) is not None for name in self.listing_filter_names())
 
-    @model_validator(mode="after")
-    def _price_range(self) -> Self:
-        if (
-            self.price_min is not None
-            and self.price_max is not None
-            and self.price_min > self.price_max
-        ):
-            raise ValueError("price_min is greater than price_max")
-        return self
-
 
 class SearchParams(ListingFilterParams):
-    """``GET /search``'s query string. Listing filters need ``kind=listing`` (or no kind:
-    they imply it)."""
+    """``GET /search``'s query string. Listing filters imply ``kind=listing``; with another
+    kind they match nothing."""
 
     q: Query = Field(description='Words, "a phrase", -excluded, or: websearch syntax')
     kind: DocumentKind | None = None
@@ -81,10 +71,8 @@ class SearchParams(ListingFilterParams):
             raise ValueError("since is out of range") from None
 
     @model_validator(mode="after")
-    def _listing_filters_need_listings(self) -> Self:
-        if self.has_listing_filters:
-            if self.kind not in (None, DocumentKind.LISTING):
-                raise ValueError("category, city, price and currency filter kind=listing only")
+    def _listing_filters_imply_listings(self) -> Self:
+        if self.has_listing_filters and self.kind is None:
             self.kind = DocumentKind.LISTING
         return self
 

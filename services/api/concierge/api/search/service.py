@@ -147,7 +147,7 @@ def to_hit(row: SearchRow) -> SearchHit:
 def filters_of(params: SearchParams) -> Filters:
     """The filters a search runs with; a listing search sees approved listings only."""
     listing = None
-    if params.kind == DocumentKind.LISTING:
+    if params.kind == DocumentKind.LISTING or params.has_listing_filters:
         listing = ListingFilters(
             category=params.category,
             city=params.city,

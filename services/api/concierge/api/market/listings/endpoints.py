@@ -22,6 +22,7 @@ from concierge.api.market.listings.schemas import (
 )
 from concierge.api.market.reads import ListingReaderDep
 from concierge.api.paging import PageCursor
+from concierge.common.openapi import raises
 
 router = APIRouter(prefix="/listings", tags=["market"])
 
@@ -47,6 +48,7 @@ async def browse_listings(
 
 
 @router.post("", response_model=ListingRead, status_code=status.HTTP_201_CREATED)
+@raises(409)
 async def create_listing(
     data: ListingCreate, user: WebUser, listings: ListingServiceDep, reads: ListingReaderDep
 ) -> ListingRead:
@@ -69,6 +71,7 @@ async def my_listings(
 
 
 @router.get("/{listing_id}", response_model=ListingRead)
+@raises(404)
 async def get_listing(
     listing_id: ListingId, user: WebUser, listings: ListingServiceDep, reads: ListingReaderDep
 ) -> ListingRead:
@@ -77,6 +80,7 @@ async def get_listing(
 
 
 @router.patch("/{listing_id}", response_model=ListingRead)
+@raises(404, 409)
 async def update_listing(
     listing_id: ListingId,
     data: ListingUpdate,
@@ -89,6 +93,7 @@ async def update_listing(
 
 
 @router.post("/{listing_id}/submit", response_model=ListingRead)
+@raises(404, 409)
 async def submit_listing(
     listing_id: ListingId, user: WebUser, listings: ListingServiceDep, reads: ListingReaderDep
 ) -> ListingRead:
@@ -97,6 +102,7 @@ async def submit_listing(
 
 
 @router.post("/{listing_id}/archive", response_model=ListingRead)
+@raises(404, 409)
 async def archive_listing(
     listing_id: ListingId, user: WebUser, listings: ListingServiceDep, reads: ListingReaderDep
 ) -> ListingRead:

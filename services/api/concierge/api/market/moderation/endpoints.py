@@ -15,6 +15,7 @@ from concierge.api.market.moderation.schemas import (
 )
 from concierge.api.market.reads import ListingReaderDep
 from concierge.api.paging import PageCursor
+from concierge.common.openapi import raises
 
 router = APIRouter(prefix="/admin", tags=["market moderation"])
 
@@ -33,6 +34,7 @@ async def moderation_queue(
 
 
 @router.post("/listings/{listing_id}/approve", response_model=ListingRead)
+@raises(404, 409)
 async def approve_listing(
     listing_id: ListingId,
     admin: WebAdmin,
@@ -44,6 +46,7 @@ async def approve_listing(
 
 
 @router.post("/listings/{listing_id}/reject", response_model=ListingRead)
+@raises(404, 409)
 async def reject_listing(
     listing_id: ListingId,
     decision: ModerationDecision,
@@ -57,6 +60,7 @@ async def reject_listing(
 
 
 @router.get("/listings/{listing_id}/audit", response_model=list[AuditEntry])
+@raises(404)
 async def listing_audit(
     listing_id: ListingId, admin: WebAdmin, moderation: ModerationServiceDep
 ) -> list[AuditEntry]:

@@ -20,6 +20,7 @@ from concierge.api.market.photos.schemas import (
 )
 from concierge.api.market.photos.service import PhotoRejected
 from concierge.common.errors import error_response
+from concierge.common.openapi import raises
 from concierge.contracts.market import MAX_PHOTO_BYTES
 from concierge.storage.backends import MEDIA_CACHE_CONTROL
 
@@ -27,6 +28,7 @@ router = APIRouter(tags=["market"])
 
 
 @router.post("/listings/{listing_id}/photos", status_code=201)
+@raises(404, 409)
 async def create_photo_ticket(
     listing_id: ListingId, user: WebUser, photos: PhotoServiceDep
 ) -> UploadTicket:
@@ -35,6 +37,7 @@ async def create_photo_ticket(
 
 
 @router.post("/listings/{listing_id}/photos/{photo_id}/complete", response_model=PhotoRead)
+@raises(404, 409, 413)
 async def complete_photo(
     listing_id: ListingId, photo_id: PhotoId, user: WebUser, photos: PhotoServiceDep
 ) -> PhotoRead | JSONResponse:
@@ -47,6 +50,7 @@ async def complete_photo(
 
 
 @router.delete("/listings/{listing_id}/photos/{photo_id}", status_code=204)
+@raises(404)
 async def delete_photo(
     listing_id: ListingId, photo_id: PhotoId, user: WebUser, photos: PhotoServiceDep
 ) -> Response:
@@ -55,6 +59,7 @@ async def delete_photo(
 
 
 @router.post("/uploads/{key:path}", status_code=204)
+@raises(403, 404, 413)
 async def upload_photo(
     key: str, expires: Expires, sig: Signature, request: Request, files: LocalFilesDep
 ) -> Response:
@@ -68,6 +73,7 @@ async def upload_photo(
 
 
 @router.get("/media/{key:path}", response_class=FileResponse)
+@raises(403, 404)
 async def media(key: str, expires: Expires, sig: Signature, files: LocalFilesDep) -> Response:
     """A re-encoded photo or thumbnail from local storage (never a raw upload)."""
     path, content_type = files.image(key, expires, sig)
