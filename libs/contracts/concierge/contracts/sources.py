@@ -13,6 +13,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 
 from concierge.contracts.search import SourceKind
 from concierge.contracts.text import SINGLE_LINE
@@ -28,7 +29,7 @@ ChannelHandle = Annotated[str, StringConstraints(pattern=r"^@?[A-Za-z][A-Za-z0-9
 
 # The address that fits the kind, said in the schema too: a channel has a handle, a feed
 # or a page a URL.
-_ADDRESS_FITS_KIND = {
+_ADDRESS_FITS_KIND: JsonDict = {
     "if": {"properties": {"kind": {"const": "telegram"}}, "required": ["kind"]},
     "then": {"required": ["handle"], "properties": {"handle": {"type": "string"}}},
     "else": {"required": ["url"], "properties": {"url": {"type": "string"}}},
