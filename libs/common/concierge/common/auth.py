@@ -14,10 +14,18 @@ SERVICE_TOKEN_HEADER = "X-Service-Token"  # noqa: S105 (a header name)
 
 
 def tokens_match(given: str | None, expected: str) -> bool:
-    """Constant-time comparison that treats a missing value as a mismatch."""
+    """Constant-time comparison of a credential someone sent with the one expected.
+
+    A missing value is a mismatch, and so is any text at all: compared as UTF-8 bytes
+    (``hmac.compare_digest`` refuses non-ASCII ``str``), so forged values with odd
+    characters are a wrong credential, never an error."""
     if not given:
         return False
-    return hmac.compare_digest(given.encode(), expected.encode())
+    return hmac.compare_digest(_utf8(given), _utf8(expected))
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 @raises(401)

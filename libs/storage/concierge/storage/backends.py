@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
+from concierge.common.auth import tokens_match
 from concierge.common.settings import StorageSettingsMixin
 from concierge.contracts.market import MAX_PHOTO_BYTES
 
@@ -113,10 +114,7 @@ class UrlSigner:
         now = time.time() if now is None else now
         if expires < now:
             return False
-        # Bytes, not str: compare_digest refuses non-ASCII text, and a forged link may
-        # carry any characters; those are simply a wrong signature.
-        expected = self.sign(purpose, key, expires).encode()
-        return hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass"))
+        return tokens_match(signature, self.sign(purpose, key, expires))
 
 
 UPLOAD_PURPOSE = "upload"

@@ -26,6 +26,8 @@ import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from concierge.common.auth import tokens_match
+
 TELEGRAM_PUBLIC_KEY_HEX = "e7bf03a2fa4602af4580703d88dda5bb59f32ed8b02a56c187fe7d34caed242d"
 MAX_INIT_DATA_LENGTH = 8192
 MAX_AGE_S = 3600
@@ -71,7 +73,7 @@ def _hash_is_valid(fields: dict[str, str], bot_token: str) -> bool:
     secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
     check = data_check_string(fields, without=("hash",)).encode()
     expected = hmac.new(secret, check, hashlib.sha256).hexdigest()
-    return bool(given) and hmac.compare_digest(expected, given)
+    return tokens_match(given, expected)
 
 
 def _signature_is_valid(fields: dict[str, str], bot_id: int, public_key_hex: str) -> bool:
