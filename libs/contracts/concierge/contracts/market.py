@@ -15,7 +15,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from concierge.contracts.identity import UserRead
 from concierge.contracts.text import MULTI_LINE, SINGLE_LINE
@@ -142,6 +149,7 @@ class ListingRead(BaseModel):
     currency: Currency
     city: str
     status: ListingStatus
+    revision: int = Field(description="Grows with every change of the owner's")
     rejection_reason: str | None
     photos: list[PhotoRead]
     created_at: datetime
@@ -170,9 +178,28 @@ class UploadTicket(BaseModel):
     expires_at: datetime
 
 
-class ModerationDecision(BaseModel):
+Revision = Annotated[
+    StrictInt,
+    Field(ge=1, le=2**31 - 1, description="The listing's revision the admin reviewed"),
+]
+
+
+class ModerationApproval(BaseModel):
+    """Approve the listing as the admin saw it: if the owner changed it since (another
+    revision), the answer is 409 and it stays in the queue."""
+
     model_config = ConfigDict(extra="forbid")
 
+    revision: Revision
+
+
+class ModerationDecision(BaseModel):
+    """Reject the listing as the admin saw it (409 if it changed since), with a reason
+    the owner is told."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    revision: Revision
     reason: Reason
 
 

@@ -37,10 +37,27 @@ async def create(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
     return response.json()
 
 
+async def approve(admin: httpx.AsyncClient, listing_id: int) -> httpx.Response:
+    """Approve the listing at the revision the admin sees now, as the Mini App does."""
+    revision = (await admin.get(f"{LISTINGS}/{listing_id}")).json()["revision"]
+    return await admin.post(
+        f"/api/v1/admin/listings/{listing_id}/approve", json={"revision": revision}
+    )
+
+
+async def reject(admin: httpx.AsyncClient, listing_id: int, reason: str) -> httpx.Response:
+    """Reject the listing at the revision the admin sees now, as the Mini App does."""
+    revision = (await admin.get(f"{LISTINGS}/{listing_id}")).json()["revision"]
+    return await admin.post(
+        f"/api/v1/admin/listings/{listing_id}/reject",
+        json={"revision": revision, "reason": reason},
+    )
+
+
 async def approved(seller: httpx.AsyncClient, admin: httpx.AsyncClient, **fields: Any) -> dict:
     listing = await create(seller, **fields)
     assert (await seller.post(f"{LISTINGS}/{listing['id']}/submit")).status_code == 200
-    response = await admin.post(f"/api/v1/admin/listings/{listing['id']}/approve")
+    response = await approve(admin, listing["id"])
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -190,9 +207,7 @@ class TestUpdate:
     async def test_editing_a_rejected_listing_sends_it_back_to_moderation(self, seller, admin):
         listing = await create(seller)
         await seller.post(f"{LISTINGS}/{listing['id']}/submit")
-        await admin.post(
-            f"/api/v1/admin/listings/{listing['id']}/reject", json={"reason": "Add a photo"}
-        )
+        await reject(admin, listing["id"], "Add a photo")
         response = await seller.patch(f"{LISTINGS}/{listing['id']}", json={"city": "Batumi"})
         assert response.json()["status"] == "pending"
         assert response.json()["rejection_reason"] == "Add a photo"  # kept until re-moderated
@@ -325,9 +340,7 @@ class TestScoping:
         pending = await create(seller)
         await seller.post(f"{LISTINGS}/{pending['id']}/submit")
         assert (await buyer.get(f"{LISTINGS}/{pending['id']}")).status_code == 404
-        await admin.post(
-            f"/api/v1/admin/listings/{pending['id']}/reject", json={"reason": "Blurry"}
-        )
+        await reject(admin, pending["id"], "Blurry")
         assert (await buyer.get(f"{LISTINGS}/{pending['id']}")).status_code == 404
 
     async def test_an_approved_listing_is_visible_but_not_editable_by_others(
@@ -345,11 +358,9 @@ class TestScoping:
     async def test_a_buyer_never_sees_an_old_rejection_reason(self, seller, buyer, admin):
         listing = await create(seller)
         await seller.post(f"{LISTINGS}/{listing['id']}/submit")
-        await admin.post(
-            f"/api/v1/admin/listings/{listing['id']}/reject", json={"reason": "Secret note"}
-        )
+        await reject(admin, listing["id"], "Secret note")
         await seller.post(f"{LISTINGS}/{listing['id']}/submit")
-        await admin.post(f"/api/v1/admin/listings/{listing['id']}/approve")
+        await approve(admin, listing["id"])
         for client in (buyer, seller):
             assert (await client.get(f"{LISTINGS}/{listing['id']}")).json()[
                 "rejection_reason"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from concierge.domain.notify.models import Outbox
 from tests.services.api.conftest import ADMIN_ID
 from tests.services.api.market.conftest import SELLER_ID
-from tests.services.api.market.test_listings import LISTINGS, create
+from tests.services.api.market.test_listings import LISTINGS, approve, create, reject
 
 ADMIN = "/api/v1/admin"
 QUEUE = f"{ADMIN}/moderation/queue"
@@ -58,7 +58,7 @@ class TestQueue:
 
     async def test_decided_listings_leave_the_queue(self, seller, admin):
         one, two = await submitted(seller), await submitted(seller)
-        await admin.post(f"{ADMIN}/listings/{one['id']}/approve")
+        await approve(admin, one["id"])
         queue = (await admin.get(QUEUE)).json()
         assert [item["id"] for item in queue["items"]] == [two["id"]]
 
@@ -73,7 +73,7 @@ class TestApprove:
         self, seller, admin, session, redis
     ):
         listing = await submitted(seller)
-        response = await admin.post(f"{ADMIN}/listings/{listing['id']}/approve")
+        response = await approve(admin, listing["id"])
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["status"] == "approved"
@@ -93,32 +93,98 @@ class TestApprove:
     async def test_the_owner_is_told_in_their_language(self, seller, admin, service, session):
         await service.patch(f"/api/v1/users/{SELLER_ID}", json={"language": "ru"})
         listing = await submitted(seller)
-        await admin.post(f"{ADMIN}/listings/{listing['id']}/approve")
+        await approve(admin, listing["id"])
         (row,) = await outbox(session, SELLER_ID, "market.listing_approved")
         assert "опубликовано" in row.payload["text"]
 
     async def test_only_a_pending_listing_can_be_approved(self, seller, admin, session, redis):
         draft = await create(seller)
-        response = await admin.post(f"{ADMIN}/listings/{draft['id']}/approve")
+        response = await approve(admin, draft["id"])
         assert response.status_code == 409
         assert (await seller.get(f"{LISTINGS}/{draft['id']}")).json()["status"] == "draft"
         listing = await submitted(seller)
-        assert (await admin.post(f"{ADMIN}/listings/{listing['id']}/approve")).status_code == 200
-        assert (await admin.post(f"{ADMIN}/listings/{listing['id']}/approve")).status_code == 409
+        assert (await approve(admin, listing["id"])).status_code == 200
+        assert (await approve(admin, listing["id"])).status_code == 409
         assert len(await outbox(session, SELLER_ID, "market.listing_approved")) == 1
         assert len(await jobs(redis)) == 1
 
     async def test_an_unknown_listing_is_404_and_bad_ids_422(self, admin):
-        assert (await admin.post(f"{ADMIN}/listings/{2**62}/approve")).status_code == 404
+        approval = {"revision": 1}
+        response = await admin.post(f"{ADMIN}/listings/{2**62}/approve", json=approval)
+        assert response.status_code == 404
         for bad in ("0", "-3", str(2**70), "x"):
-            assert (await admin.post(f"{ADMIN}/listings/{bad}/approve")).status_code == 422
+            response = await admin.post(f"{ADMIN}/listings/{bad}/approve", json=approval)
+            assert response.status_code == 422
+        listing_id = 2**62
+        for body in (None, {}, {"revision": 0}, {"revision": "1"}, {"revision": 1.0}):
+            response = await admin.post(f"{ADMIN}/listings/{listing_id}/approve", json=body)
+            assert response.status_code == 422, body
+
+
+class TestTheVersionTheAdminSaw:
+    """The owner changes a pending listing after the admin opened it: the decision names
+    the revision the admin saw, so it is refused (409) and the listing stays queued."""
+
+    async def test_approving_a_listing_edited_since_is_409(self, seller, admin, session, redis):
+        listing = await submitted(seller, title="Honest bike")
+        seen = next(item for item in (await admin.get(QUEUE)).json()["items"])
+        assert seen["id"] == listing["id"]
+        edited = await seller.patch(
+            f"{LISTINGS}/{listing['id']}", json={"title": "Bike (now a scam link)"}
+        )
+        assert edited.json()["revision"] == seen["revision"] + 1
+
+        response = await admin.post(
+            f"{ADMIN}/listings/{listing['id']}/approve", json={"revision": seen["revision"]}
+        )
+        assert response.status_code == 409
+        assert "changed" in response.json()["detail"]
+        queue = (await admin.get(QUEUE)).json()["items"]
+        assert [(item["id"], item["status"]) for item in queue] == [(listing["id"], "pending")]
+        assert await outbox(session, SELLER_ID, "market.listing_approved") == []
+        assert await jobs(redis) == []
+
+        fresh = await admin.post(
+            f"{ADMIN}/listings/{listing['id']}/approve", json={"revision": queue[0]["revision"]}
+        )
+        assert fresh.status_code == 200
+        assert fresh.json()["title"] == "Bike (now a scam link)"
+
+    async def test_rejecting_a_listing_edited_since_is_409(self, seller, admin):
+        listing = await submitted(seller)
+        await seller.patch(f"{LISTINGS}/{listing['id']}", json={"price": "1"})
+        response = await admin.post(
+            f"{ADMIN}/listings/{listing['id']}/reject",
+            json={"revision": listing["revision"], "reason": "Too expensive"},
+        )
+        assert response.status_code == 409
+        mine = (await seller.get(f"{LISTINGS}/{listing['id']}")).json()
+        assert (mine["status"], mine["rejection_reason"]) == ("pending", None)
+
+    async def test_an_unchanged_resubmission_keeps_its_revision(self, seller, admin):
+        listing = await submitted(seller)
+        again = (await seller.post(f"{LISTINGS}/{listing['id']}/submit")).json()
+        assert again["revision"] == listing["revision"]
+        response = await admin.post(
+            f"{ADMIN}/listings/{listing['id']}/approve", json={"revision": listing["revision"]}
+        )
+        assert response.status_code == 200
 
 
 class TestReject:
     async def test_rejection_needs_a_reason(self, seller, admin):
         listing = await submitted(seller)
         url = f"{ADMIN}/listings/{listing['id']}/reject"
-        for body in (None, {}, {"reason": ""}, {"reason": "  a "}, {"reason": "x" * 501}):
+        revision = listing["revision"]
+        for body in (
+            None,
+            {},
+            {"revision": revision},
+            {"revision": revision, "reason": ""},
+            {"revision": revision, "reason": "  a "},
+            {"revision": revision, "reason": "x" * 501},
+            {"revision": revision, "reason": "null \x00 byte"},
+        ):
             response = await admin.post(url, json=body)
             assert response.status_code == 422, (body, response.text)
         assert (await seller.get(f"{LISTINGS}/{listing['id']}")).json()["status"] == "pending"
@@ -126,9 +192,7 @@ class TestReject:
     async def test_the_owner_is_told_why_with_the_reason_escaped(self, seller, admin, session):
         listing = await submitted(seller, title="Bike <b>cheap</b>")
         reason = "No <script>alert(1)</script> & no links"
-        response = await admin.post(
-            f"{ADMIN}/listings/{listing['id']}/reject", json={"reason": reason}
-        )
+        response = await reject(admin, listing["id"], reason)
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "rejected"
         assert response.json()["rejection_reason"] == reason
@@ -146,20 +210,18 @@ class TestReject:
 
     async def test_a_rejected_listing_can_be_fixed_and_approved(self, seller, admin, redis):
         listing = await submitted(seller)
-        await admin.post(f"{ADMIN}/listings/{listing['id']}/reject", json={"reason": "Blurry"})
+        await reject(admin, listing["id"], "Blurry")
         assert await jobs(redis) == []
         again = await seller.post(f"{LISTINGS}/{listing['id']}/submit")
         assert again.json()["status"] == "pending"
-        approved = await admin.post(f"{ADMIN}/listings/{listing['id']}/approve")
+        approved = await approve(admin, listing["id"])
         assert approved.json()["rejection_reason"] is None
 
     async def test_only_a_pending_listing_can_be_rejected(self, seller, admin):
         draft = await create(seller)
-        response = await admin.post(f"{ADMIN}/listings/{draft['id']}/reject", json={"reason": "No"})
+        response = await reject(admin, draft["id"], "No")
         assert response.status_code in (409, 422)
-        response = await admin.post(
-            f"{ADMIN}/listings/{draft['id']}/reject", json={"reason": "Not ready"}
-        )
+        response = await reject(admin, draft["id"], "Not ready")
         assert response.status_code == 409
 
 
@@ -176,7 +238,7 @@ class TestAnnouncements:
 
     async def test_each_submission_is_announced_again(self, seller, admin, session):
         listing = await submitted(seller)
-        await admin.post(f"{ADMIN}/listings/{listing['id']}/reject", json={"reason": "Blurry"})
+        await reject(admin, listing["id"], "Blurry")
         await seller.patch(f"{LISTINGS}/{listing['id']}", json={"title": "Sharper photo"})
         rows = await outbox(session, ADMIN_ID, "market.listing_pending")
         assert len(rows) == 2
@@ -188,8 +250,10 @@ class TestAdminsOnly:
         for client in (seller, buyer):
             assert (await client.get(QUEUE)).status_code == 403
             url = f"{ADMIN}/listings/{listing['id']}"
-            assert (await client.post(f"{url}/approve")).status_code == 403
-            assert (await client.post(f"{url}/reject", json={"reason": "Nope"})).status_code == 403
+            decision = {"revision": listing["revision"], "reason": "Nope"}
+            approval = await client.post(f"{url}/approve", json={"revision": listing["revision"]})
+            assert approval.status_code == 403
+            assert (await client.post(f"{url}/reject", json=decision)).status_code == 403
             assert (await client.get(f"{url}/audit")).status_code == 403
         assert (await seller.get(f"{LISTINGS}/{listing['id']}")).json()["status"] == "pending"
 
@@ -203,9 +267,9 @@ class TestAudit:
     async def test_the_audit_log_says_who_did_what(self, seller, admin):
         listing = await submitted(seller)
         url = f"{ADMIN}/listings/{listing['id']}"
-        await admin.post(f"{url}/reject", json={"reason": "Add the size"})
+        await reject(admin, listing["id"], "Add the size")
         await seller.patch(f"{LISTINGS}/{listing['id']}", json={"description": "Size 54"})
-        await admin.post(f"{url}/approve")
+        await approve(admin, listing["id"])
         await seller.post(f"{LISTINGS}/{listing['id']}/archive")
         response = await admin.get(f"{url}/audit")
         assert response.status_code == 200

@@ -449,3 +449,18 @@ class TestModeratedAgain:
         response = await seller.delete(f"/api/v1/listings/{listing.id}/photos/{ticket['photo_id']}")
         assert response.status_code == 204
         assert (await seller.get(f"/api/v1/listings/{listing.id}")).json()["status"] == "pending"
+
+    async def test_a_photo_added_after_the_admin_opened_it_makes_approval_409(
+        self, seller, admin, anonymous, session, storage
+    ):
+        listing = await create_listing(session, SELLER_ID, ListingStatus.PENDING)
+        seen = (await admin.get(f"/api/v1/listings/{listing.id}")).json()
+        ticket = await ticket_for(seller, listing.id)
+        await upload(anonymous, ticket, phone_jpeg())
+        assert (await complete(seller, listing.id, ticket["photo_id"])).status_code == 200
+
+        url = f"/api/v1/admin/listings/{listing.id}/approve"
+        assert (await admin.post(url, json={"revision": seen["revision"]})).status_code == 409
+        now = (await admin.get(f"/api/v1/listings/{listing.id}")).json()
+        assert (now["status"], now["revision"]) == ("pending", seen["revision"] + 1)
+        assert (await admin.post(url, json={"revision": now["revision"]})).status_code == 200

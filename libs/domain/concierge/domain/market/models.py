@@ -62,6 +62,9 @@ class Listing(TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), default=Currency.RUB)
     city: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=ListingStatus.DRAFT)
+    # Every change of the owner's (fields or photos) makes a new revision; moderation
+    # decides on the revision the admin saw.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default=sql("1"))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]

@@ -56,6 +56,7 @@ def _read(listing: Listing, viewer: User, photos: list[PhotoRead]) -> ListingRea
         currency=Currency(listing.currency),
         city=listing.city,
         status=ListingStatus(listing.status),
+        revision=listing.revision,
         rejection_reason=listing.rejection_reason if _sees_moderation(listing, viewer) else None,
         photos=photos,
         created_at=listing.created_at,

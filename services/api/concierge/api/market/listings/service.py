@@ -101,11 +101,13 @@ class ListingService:
         return listing
 
     async def edited(self, owner: User, listing: Listing) -> None:
-        """The owner changed the listing (its fields or photos): a moderated listing
-        goes back to moderation, and leaves search until it is approved again."""
+        """The owner changed the listing (its fields or photos): a new revision; a
+        moderated listing goes back to moderation, and leaves search until it is
+        approved again. A moderator's decision on an older revision is refused."""
         was_approved = listing.status == ListingStatus.APPROVED
         remoderate = listing.status in MODERATED
         listing.updated_at = utcnow()
+        listing.revision += 1
         if remoderate:
             listing.status = ListingStatus.PENDING
             listing.submitted_at = listing.updated_at

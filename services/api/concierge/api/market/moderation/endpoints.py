@@ -11,6 +11,7 @@ from concierge.api.market.moderation.schemas import (
     AuditEntry,
     ListingPage,
     ListingRead,
+    ModerationApproval,
     ModerationDecision,
 )
 from concierge.api.market.reads import ListingReaderDep
@@ -37,12 +38,15 @@ async def moderation_queue(
 @raises(404, 409)
 async def approve_listing(
     listing_id: ListingId,
+    approval: ModerationApproval,
     admin: WebAdmin,
     moderation: ModerationServiceDep,
     reads: ListingReaderDep,
 ) -> ListingRead:
-    """Publish a pending listing; the owner is told and search indexes it."""
-    return await reads.one(await moderation.approve(admin, listing_id), admin)
+    """Publish a pending listing at the revision reviewed; the owner is told and search
+    indexes it. A listing changed since then is a 409 and stays in the queue."""
+    listing = await moderation.approve(admin, listing_id, approval.revision)
+    return await reads.one(listing, admin)
 
 
 @router.post("/listings/{listing_id}/reject", response_model=ListingRead)
@@ -54,8 +58,9 @@ async def reject_listing(
     moderation: ModerationServiceDep,
     reads: ListingReaderDep,
 ) -> ListingRead:
-    """Refuse a pending listing with a reason the owner is told."""
-    listing = await moderation.reject(admin, listing_id, decision.reason)
+    """Refuse a pending listing at the revision reviewed, with a reason the owner is told.
+    A listing changed since then is a 409 and stays in the queue."""
+    listing = await moderation.reject(admin, listing_id, decision.revision, decision.reason)
     return await reads.one(listing, admin)
 
 

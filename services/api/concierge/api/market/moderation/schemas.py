@@ -1,5 +1,11 @@
 """Moderation's API models (shared contract models)."""
 
-from concierge.contracts.market import AuditEntry, ListingPage, ListingRead, ModerationDecision
+from concierge.contracts.market import (
+    AuditEntry,
+    ListingPage,
+    ListingRead,
+    ModerationApproval,
+    ModerationDecision,
+)
 
-__all__ = ["AuditEntry", "ListingPage", "ListingRead", "ModerationDecision"]
+__all__ = ["AuditEntry", "ListingPage", "ListingRead", "ModerationApproval", "ModerationDecision"]

@@ -41,8 +41,8 @@ class ModerationService:
         rows = await self.listings.pending(self.pager.after(cursor), limit + 1)
         return self.pager.page(rows, limit, _submitted)
 
-    async def approve(self, admin: User, listing_id: int) -> Listing:
-        listing = await self._pending(admin, listing_id, "approved")
+    async def approve(self, admin: User, listing_id: int, revision: int) -> Listing:
+        listing = await self._pending(admin, listing_id, revision, "approved")
         listing.status = ListingStatus.APPROVED
         listing.published_at = listing.updated_at = utcnow()
         listing.rejection_reason = None
@@ -52,8 +52,8 @@ class ModerationService:
         self.after_commit.enqueue(INDEX_LISTING, ListingPayload(listing_id=listing.id))
         return listing
 
-    async def reject(self, admin: User, listing_id: int, reason: str) -> Listing:
-        listing = await self._pending(admin, listing_id, "rejected")
+    async def reject(self, admin: User, listing_id: int, revision: int, reason: str) -> Listing:
+        listing = await self._pending(admin, listing_id, revision, "rejected")
         listing.status = ListingStatus.REJECTED
         listing.rejection_reason = reason
         listing.updated_at = utcnow()
@@ -76,11 +76,17 @@ class ModerationService:
             for entry, telegram_id in await self.listings.audit_log(listing)
         ]
 
-    async def _pending(self, admin: User, listing_id: int, outcome: str) -> Listing:
+    async def _pending(self, admin: User, listing_id: int, revision: int, outcome: str) -> Listing:
+        """The pending listing at the revision the admin reviewed, locked for the decision."""
         listing = await visible_listing(self.listings, listing_id, admin)
         listing = await self.listings.lock(listing)
         if listing.status != ListingStatus.PENDING:
             raise Conflict(f"Only a pending listing can be {outcome}; this one is {listing.status}")
+        if listing.revision != revision:
+            raise Conflict(
+                f"The owner changed the listing since you opened it (revision {revision}, "
+                f"now {listing.revision}): review it again"
+            )
         return listing
 
 
