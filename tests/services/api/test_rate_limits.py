@@ -1,4 +1,5 @@
-"""Rate limits on /api/v1: per client IP, per Mini App user, service callers exempt.
+"""Rate limits on /api/v1: per Mini App user when signed in, per client IP otherwise,
+service callers exempt.
 
 The api runs in-process on real Redis; the proxy tests run it under a real uvicorn
 configured the way concierge.common.runner configures it.
@@ -139,14 +140,22 @@ class TestPerUser:
         ).status_code == 401
         assert set(await spend(client(app, "203.0.113.3"), 2)) == {401}
 
-    async def test_signed_in_calls_also_count_against_their_ip(self, make_app, client):
-        app = make_app(rate_limit_per_ip="3/minute", rate_limit_per_user="100/minute")
-        assert set(await spend(client(app, "203.0.113.1", Authorization=bearer(ALICE)), 3)) == {401}
-        assert_limited(await client(app, "203.0.113.1", Authorization=bearer(BOB)).get(PATH))
-        assert_limited(await client(app, "203.0.113.1").get(PATH))
-        assert (
-            await client(app, "203.0.113.9", Authorization=bearer(ALICE)).get(PATH)
-        ).status_code == 401
+    async def test_users_behind_one_address_do_not_throttle_each_other(self, make_app, client):
+        """A carrier NAT: many signed-in users, one IP. Each has the per-user budget; the
+        per-IP budget is only for calls without a session."""
+        app = make_app(rate_limit_per_ip="3/minute", rate_limit_per_user="10/minute")
+        nat = "203.0.113.1"
+        for user in (ALICE, BOB, 700_103, 700_104):
+            assert set(await spend(client(app, nat, Authorization=bearer(user)), 10)) == {401}
+        assert_limited(await client(app, nat, Authorization=bearer(ALICE)).get(PATH))
+        # Anonymous calls from the same address still have their whole per-IP budget.
+        anonymous = client(app, nat)
+        assert set(await spend(anonymous, 3)) == {401}
+        assert_limited(await anonymous.get(PATH))
+        # A signed-in user is held by their own budget only, not by the address's.
+        assert (await client(app, nat, Authorization=bearer(BOB)).get(PATH)).status_code == 429
+        fresh = client(app, nat, Authorization=bearer(700_105))
+        assert (await fresh.get(PATH)).status_code == 401
 
     async def test_signed_links_are_not_counted(self, make_app, client):
         app = make_app(rate_limit_per_ip="2/minute")

@@ -2,11 +2,11 @@
 
 Moving windows of the ``limits`` package in Redis, shared by every api process:
 
-- every call counts against the client's IP (API_RATE_LIMIT_PER_IP, 100/minute);
-- a call with a valid Mini App session token (``Authorization: Bearer``) also counts
-  against its user, wherever it comes from (API_RATE_LIMIT_PER_USER, 200/minute).
-  Invalid or expired tokens count per IP only, like no token. (Mini App users behind
-  one carrier NAT share the per-IP budget; raise API_RATE_LIMIT_PER_IP if that bites);
+- a call with a valid Mini App session token (``Authorization: Bearer``) counts against
+  its user only, wherever it comes from (API_RATE_LIMIT_PER_USER, 200/minute): users
+  behind one carrier NAT do not throttle each other;
+- every other call (no token, or an invalid or expired one) counts against the client's
+  IP (API_RATE_LIMIT_PER_IP, 100/minute);
 - callers with the right ``X-Service-Token`` (bot, worker) are not limited: they are
   ours and pace themselves. A wrong token is an anonymous call, counted per IP;
 - signed links (``/api/v1/media/…`` images, ``/api/v1/uploads/…`` uploads) are not
@@ -99,15 +99,14 @@ class RateLimitMiddleware:
         await response(scope, receive, send)
 
     def callers(self, scope: Scope) -> list[Caller]:
-        """Whom the call counts against: its IP, and its user when signed in."""
+        """Whom the call counts against: its user when signed in, else its IP."""
         if tokens_match(_header(scope, b"x-service-token"), self.service_token):
             return []
-        callers = [Caller("ip", client_ip(scope))]
         scheme, _, token = (_header(scope, b"authorization") or "").partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            with contextlib.suppress(InvalidToken):  # an invalid token counts per IP only
-                callers.append(Caller("user", str(self.tokens.verify(token.strip()))))
-        return callers
+            with contextlib.suppress(InvalidToken):  # an invalid token counts per IP
+                return [Caller("user", str(self.tokens.verify(token.strip())))]
+        return [Caller("ip", client_ip(scope))]
 
     async def _check(self, scope: Scope, callers: list[Caller]) -> int | None:
         """Seconds to wait when a caller is over its limit; None to let the call through."""
