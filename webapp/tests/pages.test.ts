@@ -37,10 +37,7 @@ class FakeMarket {
     let m: RegExpExecArray | null;
     if (route === "POST /auth/telegram") return json(200, auth({}, this.me));
     if (route === "GET /listings/categories") {
-      return json(200, [
-        { id: "hobby", title: { ru: "Хобби", en: "Hobbies" } },
-        { id: "electronics", title: { ru: "Электроника", en: "Electronics" } },
-      ]);
+      return json(200, ["hobby", "electronics"]);
     }
     if (route === "GET /listings") {
       const items = [...this.listings.values()].filter((l) => l.status === "approved");
