@@ -305,6 +305,7 @@ describe("listing detail", () => {
     const market = new FakeMarket();
     const item = market.add({ status: "approved", is_mine: true });
     const { root, calls } = await boot(market, `/listings/${item.id}`);
+    expect(mainButton()?.textContent).toBe("Edit");
     root.querySelector<HTMLButtonElement>(".button.destructive")!.click();
     await flush();
     document.querySelector<HTMLButtonElement>('.tgx-popup [data-button-id="ok"]')!.click();
@@ -313,6 +314,7 @@ describe("listing detail", () => {
       true,
     );
     expect(text(root, ".badge")).toBe("Archived");
+    expect(mainButton()!.hidden).toBe(true); // an archived listing is not edited
   });
 });
 

@@ -44,9 +44,13 @@ export function renderListing(ctx: PageContext, listing: ListingRead): void {
     listing.description ? h("p", { class: "listing-description", text: listing.description }) : null,
     mine ? ownerActions(ctx, listing) : null,
   );
-  if (mine && listing.status !== "archived") {
-    ctx.mainButton({ text: t("listing.edit"), onClick: () => app.navigate(`/listings/${listing.id}/edit`) });
-  }
+  // Drawn again after submit or archive: the button follows the new status.
+  const editable = mine && listing.status !== "archived";
+  ctx.mainButton(
+    editable
+      ? { text: t("listing.edit"), onClick: () => app.navigate(`/listings/${listing.id}/edit`) }
+      : null,
+  );
 }
 
 function gallery(app: App, listing: ListingRead): HTMLElement {
