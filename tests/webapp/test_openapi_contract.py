@@ -15,7 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from pydantic import SecretStr
+
+from concierge.api.main import create_app
+from concierge.api.settings import ApiSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBAPP = ROOT / "webapp"
@@ -57,6 +62,22 @@ def test_the_committed_openapi_is_the_apis() -> None:
             f"{REFRESH}",
             pytrace=False,
         )
+
+
+async def test_the_running_api_serves_that_document() -> None:
+    """Settings unlike the defaults the dump uses change nothing in the served schema."""
+    settings = ApiSettings(
+        _env_file=None,
+        service_token=SecretStr("test-service-token-0123456789"),
+        admin_telegram_ids=frozenset({900_001}),
+        public_url="https://market.example.org",
+    )
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        response = await client.get("/api/openapi.json")
+    assert response.status_code == 200
+    committed = json.loads(OPENAPI_JSON.read_text(encoding="utf-8"))
+    assert response.json() == committed, f"the served schema differs: {REFRESH}"
 
 
 def schema_command(openapi: Path) -> list[str]:
