@@ -145,10 +145,11 @@ export class ApiClient {
   private async exchange(): Promise<AuthTokenRead> {
     const initData = this.options.initData();
     if (!initData) throw new ApiError(401, "No Telegram launch data", "auth");
-    const outcome = await this.http.POST("/api/v1/auth/telegram", {
+    const signIn = this.http.POST("/api/v1/auth/telegram", {
       headers: { Authorization: `tma ${initData}` },
     });
-    const auth = await this.result(outcome, { authStatuses: [401, 403] });
+    // A refused initData is a 401 or a 403 (a blocked user): either way, not signed in.
+    const auth = await this.result(signIn, { authStatuses: [401, 403] });
     this.token = auth.access_token;
     const lifetime = Math.max(0, auth.expires_in);
     // Refresh a minute early, or at a fifth of the lifetime left for short tokens.
@@ -208,9 +209,9 @@ export class ApiClient {
 
   /** The data of a success; an ApiError for anything else. */
   private async result<T>(
-    pending: Outcome<T> | Promise<Outcome<T>>,
+    pending: Promise<Outcome<T>>,
     options: { authStatuses?: number[] } = {},
-  ) {
+  ): Promise<T> {
     const { data, error, response } = await pending;
     if (response.ok) return data as T;
     const status = response.status;
@@ -227,7 +228,7 @@ export class ApiClient {
 
   // --- the market desk ----------------------------------------------------
 
-  async categories(): Promise<CategoryId[]> {
+  categories(): Promise<CategoryId[]> {
     return this.result(this.http.GET("/api/v1/listings/categories"));
   }
 
