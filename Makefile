@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 
 .PHONY: help
 help: ## List the targets with what they do
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): requirements-dev.txt constraints.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,8 +42,16 @@ webapp/dist/index.html: $(WEBAPP_STAMP) $(WEBAPP_SOURCES)
 webapp: webapp/dist/index.html ## Build the Mini App into webapp/dist (npm ci first when the lock changed)
 
 .PHONY: webapp-test
-webapp-test: $(WEBAPP_STAMP) ## The Mini App's unit tests (vitest) and lint (tsc, prettier, unsafe-DOM check)
+webapp-test: $(WEBAPP_STAMP) ## The Mini App's unit tests (vitest) and lint (tsc, prettier, unsafe-DOM and schema checks)
 	cd webapp && npm test && npm run lint
+
+# The Mini App's contract: the api's OpenAPI document (built without starting the api)
+# in webapp/openapi.json, and its TypeScript types in webapp/src/api/schema.ts. Both are
+# committed; tests/webapp/test_openapi_contract.py fails when either is stale.
+.PHONY: webapp-schema
+webapp-schema: $(STAMP) $(WEBAPP_STAMP) ## Regenerate webapp/openapi.json from the api and the Mini App's types from it
+	$(PY) webapp/scripts/dump_openapi.py
+	cd webapp && npm run --silent schema
 
 .PHONY: dev
 dev: install ## Run the whole product locally: embedded Postgres+Redis, sandbox, api, bot, worker

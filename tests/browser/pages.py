@@ -128,6 +128,16 @@ class ChatPage:
     def main_button(self) -> Locator:
         return self.page.locator("#main-button")
 
+    @property
+    def back_button(self) -> Locator:
+        """The chat page's BackButton over the Mini App (web_app_setup_back_button)."""
+        return self.page.locator("#webapp-back")
+
+    @property
+    def popup(self) -> Locator:
+        """The chat page's popup (web_app_open_popup from the Mini App, bot alerts)."""
+        return self.page.locator("#modal")
+
     def web_app_buttons(self, row: Locator) -> Locator:
         """The buttons of a message that open a Mini App (the sandbox marks them ▣)."""
         return row.locator(WEB_APP_BUTTON)

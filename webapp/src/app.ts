@@ -6,7 +6,7 @@ import { h, mount } from "./dom";
 import { languageFromCode, translator, type MessageKey, type Translate } from "./i18n";
 import { buildHash, Router, type Location, type Match, type RouteDef, type RouterWindow } from "./router";
 import { alertAsync, confirmAsync, type TelegramHost } from "./telegram";
-import { CATEGORY_IDS, type Category, type Language, type UserRead } from "./types";
+import { CATEGORY_IDS, isCategory, type CategoryId, type Language, type UserRead } from "./types";
 import { errorBox, spinner, type View } from "./ui";
 import { UploadError, uploadFile } from "./upload";
 
@@ -54,7 +54,8 @@ export class App implements View {
   language: Language;
   t: Translate;
   user: UserRead | null = null;
-  categories: Category[] = [];
+  /** The categories the server offers (its answer to GET /listings/categories). */
+  categories: CategoryId[] = [];
   /** Sends a photo to its upload ticket (a stand-in in tests). */
   uploader: typeof uploadFile = uploadFile;
   readonly api: ApiClient;
@@ -157,14 +158,12 @@ export class App implements View {
   }
 
   categoryTitle(id: string): string {
-    const known = this.categories.find((c) => c.id === id)?.title?.[this.language];
-    if (known) return known;
-    return (CATEGORY_IDS as readonly string[]).includes(id) ? this.t(`category.${id}` as MessageKey) : id;
+    return isCategory(id) ? this.t(`category.${id}`) : id;
   }
 
   /** The categories to offer: the server's list, else the contract's. */
   categoryOptions(): { value: string; label: string }[] {
-    const ids = this.categories.length ? this.categories.map((c) => c.id) : [...CATEGORY_IDS];
+    const ids = this.categories.length ? this.categories : CATEGORY_IDS;
     return ids.map((id) => ({ value: id, label: this.categoryTitle(id) }));
   }
 

@@ -1,5 +1,5 @@
 import { locale } from "./i18n";
-import type { Category, Language } from "./types";
+import type { Language } from "./types";
 
 export function formatPrice(price: string | number, currency: string, language: Language): string {
   const amount = Number(price);
@@ -22,15 +22,4 @@ export function formatDate(iso: string | null | undefined, language: Language): 
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
   return new Intl.DateTimeFormat(locale(language), { dateStyle: "medium" }).format(date);
-}
-
-/** A category's title in the language, else the other one, else its id. */
-export function categoryTitle(
-  id: string,
-  categories: readonly Category[],
-  language: Language,
-  fallback: (id: string) => string,
-): string {
-  const category = categories.find((c) => c.id === id);
-  return category?.title[language] ?? fallback(id);
 }

@@ -84,7 +84,16 @@ interface EntryState {
  * parent page, not out of the app, when the user arrived by a deep link.
  */
 export class Router<R extends RouteDef> {
-  private readonly listener = () => this.render();
+  /** The depth of the entry drawn last. */
+  private drawnDepth = 0;
+  private readonly listener = () => {
+    // An entry without our state is a link the page followed (<a href="#/…">): one step
+    // deeper than the page it was on, so the BackButton returns there.
+    if (this.win.history.state == null) {
+      this.win.history.replaceState({ appDepth: this.drawnDepth + 1 }, "");
+    }
+    this.render();
+  };
 
   constructor(
     private readonly routes: readonly R[],
@@ -137,6 +146,7 @@ export class Router<R extends RouteDef> {
   }
 
   private render(): void {
+    this.drawnDepth = this.depth;
     const location = this.current;
     this.onChange(matchRoute(this.routes, location), location);
   }

@@ -1,15 +1,9 @@
-// The listing form's checks, mirroring the contract (ListingCreate in market.py), so the
-// user hears about a problem before the round trip. The server checks again.
+// The listing form's checks, with the contract's limits (limits.ts) and enums (types.ts),
+// so the user hears about a problem before the round trip. The server checks again.
 
-import {
-  CURRENCIES,
-  LIMITS,
-  type Currency,
-  type ListingCreate,
-  type ListingRead,
-  type ListingUpdate,
-} from "./types";
 import type { MessageKey } from "./i18n";
+import { LIMITS } from "./limits";
+import { isCategory, isCurrency, type ListingCreate, type ListingRead, type ListingUpdate } from "./types";
 
 export interface Problem {
   key: MessageKey;
@@ -73,24 +67,20 @@ export function validateListing(form: ListingForm, categories: readonly string[]
   if (length(description) > LIMITS.descriptionMax) {
     errors.description = { key: "err.tooLong", params: { max: LIMITS.descriptionMax } };
   }
+  const offered = !categories.length || categories.includes(form.category);
+  const category = isCategory(form.category) && offered ? form.category : null;
   if (!form.category) errors.category = { key: "err.required" };
-  else if (categories.length && !categories.includes(form.category)) errors.category = { key: "err.choice" };
+  else if (!category) errors.category = { key: "err.choice" };
   const priceProblem = validatePrice(form.price);
   if (priceProblem) errors.price = priceProblem;
-  if (!(CURRENCIES as readonly string[]).includes(form.currency)) errors.currency = { key: "err.choice" };
+  const currency = isCurrency(form.currency) ? form.currency : null;
+  if (!currency) errors.currency = { key: "err.choice" };
   const cityProblem = between(city, LIMITS.cityMin, LIMITS.cityMax);
   if (cityProblem) errors.city = cityProblem;
-  if (Object.keys(errors).length) return { ok: false, errors };
+  if (Object.keys(errors).length || !category || !currency) return { ok: false, errors };
   return {
     ok: true,
-    value: {
-      title,
-      description,
-      category: form.category,
-      price: normalizePrice(form.price)!,
-      currency: form.currency as Currency,
-      city,
-    },
+    value: { title, description, category, price: normalizePrice(form.price)!, currency, city },
   };
 }
 
@@ -100,7 +90,7 @@ export function changedFields(value: ListingCreate, listing: ListingRead): Listi
   if (value.title !== listing.title) patch.title = value.title;
   if (value.description !== listing.description) patch.description = value.description;
   if (value.category !== listing.category) patch.category = value.category;
-  if (normalizePrice(value.price) !== normalizePrice(String(listing.price))) patch.price = value.price;
+  if (normalizePrice(String(value.price)) !== normalizePrice(listing.price)) patch.price = value.price;
   if (value.currency !== listing.currency) patch.currency = value.currency;
   if (value.city !== listing.city) patch.city = value.city;
   return patch;

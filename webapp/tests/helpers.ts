@@ -6,7 +6,9 @@ import type { AuthTokenRead, ListingRead, PhotoRead, UserRead } from "../src/typ
 
 export interface Call {
   method: string;
+  /** Path and query for the page's own origin (where the client sends), else the whole URL. */
   url: string;
+  /** Header names in lower case, as fetch's Headers keeps them. */
   headers: Record<string, string>;
   body: unknown;
 }
@@ -20,22 +22,22 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   });
 }
 
-/** A fetch that records calls and answers with ``handler``. */
+/** A fetch (as the api client calls it: with a Request) that records calls and answers with ``handler``. */
 export function stubFetch(handler: Handler) {
   const calls: Call[] = [];
-  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const headers = Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>));
-    const raw = init?.body;
+  const fetch = vi.fn(async (request: Request) => {
+    const url = new URL(request.url);
+    const text = await request.text();
     const call: Call = {
-      method: init?.method ?? "GET",
-      url: String(input),
-      headers,
-      body: typeof raw === "string" ? JSON.parse(raw) : raw,
+      method: request.method,
+      url: url.origin === window.location.origin ? `${url.pathname}${url.search}` : url.href,
+      headers: Object.fromEntries(request.headers),
+      body: text ? JSON.parse(text) : undefined,
     };
     calls.push(call);
     return handler(call);
   });
-  return { fetch: fetch as unknown as typeof globalThis.fetch, calls };
+  return { fetch, calls };
 }
 
 export function user(overrides: Partial<UserRead> = {}): UserRead {

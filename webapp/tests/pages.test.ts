@@ -37,10 +37,7 @@ class FakeMarket {
     let m: RegExpExecArray | null;
     if (route === "POST /auth/telegram") return json(200, auth({}, this.me));
     if (route === "GET /listings/categories") {
-      return json(200, [
-        { id: "hobby", title: { ru: "Хобби", en: "Hobbies" } },
-        { id: "electronics", title: { ru: "Электроника", en: "Electronics" } },
-      ]);
+      return json(200, ["hobby", "electronics"]);
     }
     if (route === "GET /listings") {
       const items = [...this.listings.values()].filter((l) => l.status === "approved");
@@ -308,6 +305,7 @@ describe("listing detail", () => {
     const market = new FakeMarket();
     const item = market.add({ status: "approved", is_mine: true });
     const { root, calls } = await boot(market, `/listings/${item.id}`);
+    expect(mainButton()?.textContent).toBe("Edit");
     root.querySelector<HTMLButtonElement>(".button.destructive")!.click();
     await flush();
     document.querySelector<HTMLButtonElement>('.tgx-popup [data-button-id="ok"]')!.click();
@@ -316,6 +314,7 @@ describe("listing detail", () => {
       true,
     );
     expect(text(root, ".badge")).toBe("Archived");
+    expect(mainButton()!.hidden).toBe(true); // an archived listing is not edited
   });
 });
 

@@ -109,6 +109,21 @@ describe("Router", () => {
     expect(seen.at(-1)?.params.id).toBe("9");
   });
 
+  it("counts a link followed in the app as a step back can undo", async () => {
+    const { router, seen } = start("/search?q=lamp");
+    const followed = new Promise((resolve) => window.addEventListener("hashchange", resolve, { once: true }));
+    window.location.hash = "#/listings/9"; // what clicking <a href="#/listings/9"> does
+    await followed;
+    expect(seen.at(-1)?.params.id).toBe("9");
+    expect(router.canGoBack).toBe(true);
+    const back = new Promise((resolve) => window.addEventListener("hashchange", resolve, { once: true }));
+    router.back("/");
+    await back;
+    expect(window.location.hash).toBe("#/search?q=lamp");
+    expect(seen.at(-1)?.route.name).toBe("search");
+    expect(router.canGoBack).toBe(false);
+  });
+
   it("replace keeps the history length", () => {
     const { router } = start("/search");
     const before = window.history.length;

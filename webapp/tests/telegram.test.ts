@@ -1,3 +1,10 @@
+// The Telegram adapter against Telegram's Mini App protocol as the clients speak it: what
+// leaves the page (JSON {eventType, eventData} posted to the parent frame, or
+// TelegramWebviewProxy.postEvent / external.notify in the apps) and what comes back
+// (messages from the parent frame, or Telegram.WebView.receiveEvent). Only the window's
+// edges are stand-ins; @telegram-apps/bridge runs as it does in the app.
+
+import { resetPackageState } from "@telegram-apps/bridge";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   applyTheme,
@@ -7,9 +14,7 @@ import {
   normalizeColor,
   parseInitData,
   parseLaunchHash,
-  versionAtLeast,
   type TelegramHost,
-  type WebApp,
 } from "../src/telegram";
 import { initData, launchHash, quote } from "./helpers";
 
@@ -21,38 +26,71 @@ const SANDBOX_THEME = {
   button_text_color: "#ffffff",
 };
 
+interface Message {
+  eventType: string;
+  eventData?: unknown;
+}
+
 const hosts: TelegramHost[] = [];
+const restores: (() => void)[] = [];
+
 function connect(options: Parameters<typeof connectTelegram>[0]): TelegramHost {
   const host = connectTelegram(options);
   hosts.push(host);
   return host;
 }
 
+/** Give ``target[name]`` another value until the test ends. */
+function replace(target: object, name: string, value: unknown): void {
+  const before = Object.getOwnPropertyDescriptor(target, name);
+  Object.defineProperty(target, name, { value, configurable: true, writable: true });
+  restores.push(() => {
+    if (before) Object.defineProperty(target, name, before);
+    else delete (target as Record<string, unknown>)[name];
+  });
+}
+
 afterEach(() => {
   for (const host of hosts.splice(0)) host.dispose();
+  for (const restore of restores.splice(0).reverse()) restore();
+  resetPackageState();
   document.documentElement.removeAttribute("style");
-  delete (window as { Telegram?: unknown }).Telegram;
+  for (const name of ["Telegram", "TelegramGameProxy", "TelegramGameProxy_receiveEvent"]) {
+    delete (window as unknown as Record<string, unknown>)[name];
+  }
 });
 
-/** A window inside an iframe: the parent receives postMessage, messages come back. */
-function iframeWindow(hash: string) {
-  const target = new EventTarget();
-  const posted: { eventType: string; eventData: unknown }[] = [];
-  const parent = { postMessage: vi.fn((message: string) => posted.push(JSON.parse(message))) };
-  const win = {
-    location: { hash },
-    document,
-    parent,
-    addEventListener: target.addEventListener.bind(target),
-    removeEventListener: target.removeEventListener.bind(target),
-    matchMedia: () => ({ matches: false, addEventListener() {}, removeEventListener() {} }),
-  } as unknown as Window;
-  const fromParent = (eventType: string, eventData: unknown = {}, source: unknown = parent) => {
+/** The page inside a frame, as Telegram Web and the sandbox chat page open it. */
+function inFrame(referrer = "") {
+  const sent: { message: Message; raw: unknown; targetOrigin: string }[] = [];
+  const parent = {
+    postMessage: vi.fn((raw: unknown, targetOrigin: string) => {
+      sent.push({ message: JSON.parse(raw as string) as Message, raw, targetOrigin });
+    }),
+  };
+  replace(window, "parent", parent);
+  replace(window, "self", {}); // self !== top: framed
+  replace(document, "referrer", referrer);
+  /** A message from the parent frame (or from ``source``), as Telegram Web sends it. */
+  const fromParent = (eventType: string, eventData?: unknown, source: unknown = parent) => {
     const event = new MessageEvent("message", { data: JSON.stringify({ eventType, eventData }) });
     Object.defineProperty(event, "source", { value: source });
-    target.dispatchEvent(event);
+    window.dispatchEvent(event);
   };
-  return { win, posted, fromParent };
+  const types = () => sent.map((s) => s.message.eventType);
+  const last = (eventType: string) => sent.filter((s) => s.message.eventType === eventType).at(-1)?.message;
+  return { sent, types, last, fromParent };
+}
+
+/** The page in Telegram's apps: TelegramWebviewProxy out, Telegram.WebView.receiveEvent in. */
+function inApp() {
+  const postEvent = vi.fn<(eventType: string, eventData?: string) => void>();
+  replace(window, "TelegramWebviewProxy", { postEvent });
+  const receive = (eventType: string, eventData?: unknown) =>
+    (
+      window as unknown as { Telegram: { WebView: { receiveEvent(t: string, d?: unknown): void } } }
+    ).Telegram.WebView.receiveEvent(eventType, eventData);
+  return { postEvent, receive };
 }
 
 describe("launch parameters", () => {
@@ -90,16 +128,17 @@ describe("launch parameters", () => {
     expect(host.webApp.initData).toContain("user=");
     expect(host.webApp.initDataUnsafe.user?.id).toBe(7);
     expect(host.webApp.platform).toBe("web");
-    expect(host.webApp.isVersionAtLeast("6.2")).toBe(true);
   });
 
   it("has empty initData without a launch fragment", () => {
     const host = connect({ hash: "" });
     expect(host.webApp.initData).toBe("");
     expect(host.webApp.initDataUnsafe).toEqual({});
+    expect(host.webApp.version).toBe("6.0");
   });
 
   it("keeps initData out of web storage", () => {
+    inFrame();
     connect({ hash: launchHash() });
     const stored = [...Object.values({ ...localStorage }), ...Object.values({ ...sessionStorage })].join(
       "\n",
@@ -108,9 +147,11 @@ describe("launch parameters", () => {
   });
 
   it("compares versions numerically", () => {
-    expect(versionAtLeast("8.0", "6.2")).toBe(true);
-    expect(versionAtLeast("6.10", "6.9")).toBe(true);
-    expect(versionAtLeast("6.1", "6.2")).toBe(false);
+    const at = (version: string) =>
+      connect({ hash: `#tgWebAppData=x&tgWebAppVersion=${version}&tgWebAppPlatform=web` }).webApp;
+    expect(at("8.0").isVersionAtLeast("6.2")).toBe(true);
+    expect(at("6.10").isVersionAtLeast("6.9")).toBe(true);
+    expect(at("6.1").isVersionAtLeast("6.2")).toBe(false);
   });
 });
 
@@ -150,121 +191,209 @@ describe("theme", () => {
     expect(normalizeColor("javascript:alert(1)")).toBeNull();
   });
 
-  it("follows theme_changed from the host and fires themeChanged", () => {
-    const { win, fromParent } = iframeWindow(launchHash(initData(), SANDBOX_THEME));
-    const host = connect({ window: win });
+  it("follows theme_changed from the host, fires themeChanged and recolours the MainButton", () => {
+    const frame = inFrame();
+    const host = connect({ hash: launchHash(initData(), SANDBOX_THEME) });
     const changed = vi.fn();
     host.webApp.onEvent("themeChanged", changed);
-    fromParent("theme_changed", { theme_params: { ...SANDBOX_THEME, bg_color: "#000000" } });
+    host.webApp.MainButton.setParams({ text: "Save", is_visible: true });
+    frame.fromParent("theme_changed", {
+      theme_params: { ...SANDBOX_THEME, bg_color: "#000000", button_color: "#5288c1" },
+    });
     expect(changed).toHaveBeenCalledTimes(1);
     expect(css("--tg-theme-bg-color")).toBe("#000000");
     expect(host.webApp.colorScheme).toBe("dark");
+    expect(frame.last("web_app_setup_main_button")?.eventData).toMatchObject({ color: "#5288c1" });
   });
 });
 
-describe("inside an iframe (Telegram Web, the sandbox chat page)", () => {
-  it("talks to the parent with postMessage", () => {
-    const { win, posted } = iframeWindow(launchHash());
-    const host = connect({ window: win });
+describe("in a frame (Telegram Web, the sandbox chat page)", () => {
+  it("announces itself and asks for the theme and viewport, as JSON posted to the parent", () => {
+    const frame = inFrame("http://127.0.0.1:8081/sandbox/chat");
+    const host = connect({ hash: launchHash() });
     expect(host.mode).toBe("iframe");
+    expect(frame.sent.map((s) => s.message)).toEqual([
+      { eventType: "iframe_ready", eventData: { reload_supported: false } },
+      { eventType: "web_app_request_theme" },
+      { eventType: "web_app_request_viewport" },
+    ]);
+    for (const { raw, targetOrigin } of frame.sent) {
+      expect(typeof raw).toBe("string");
+      expect(targetOrigin).toBe("http://127.0.0.1:8081");
+    }
+  });
+
+  it("posts to Telegram Web's origin when the framing page is unknown", () => {
+    const frame = inFrame("");
+    connect({ hash: launchHash() });
+    expect(frame.sent.map((s) => s.targetOrigin)).toEqual(Array(3).fill("https://web.telegram.org"));
+  });
+
+  it("sends ready, expand and the buttons' state as protocol methods, drawing nothing itself", () => {
+    const frame = inFrame();
+    const host = connect({ hash: launchHash() });
     host.webApp.ready();
     host.webApp.expand();
     host.webApp.MainButton.setParams({ text: "Save", is_visible: true });
+    host.webApp.MainButton.showProgress();
     host.webApp.BackButton.show();
-    const types = posted.map((p) => p.eventType);
-    expect(types).toEqual(
-      expect.arrayContaining([
-        "iframe_ready",
-        "web_app_request_theme",
-        "web_app_ready",
-        "web_app_expand",
-        "web_app_setup_main_button",
-        "web_app_setup_back_button",
-      ]),
-    );
-    expect(posted.find((p) => p.eventType === "web_app_setup_main_button")?.eventData).toMatchObject({
+    host.webApp.close();
+    expect(frame.types().slice(3)).toEqual([
+      "web_app_ready",
+      "web_app_expand",
+      "web_app_setup_main_button",
+      "web_app_setup_main_button",
+      "web_app_setup_back_button",
+      "web_app_close",
+    ]);
+    expect(frame.last("web_app_setup_main_button")?.eventData).toEqual({
       is_visible: true,
-      is_active: true,
+      is_active: false,
+      is_progress_visible: true,
       text: "Save",
+      color: "#2481cc",
+      text_color: "#ffffff",
     });
-    expect(posted.find((p) => p.eventType === "web_app_setup_back_button")?.eventData).toEqual({
-      is_visible: true,
-    });
+    expect(frame.last("web_app_setup_back_button")?.eventData).toEqual({ is_visible: true });
     expect(document.querySelector(".tgx-main-button")).toBeNull();
+    expect(document.querySelector(".tgx-back-button")).toBeNull();
+  });
+
+  it("does not repeat a MainButton state the host already has", () => {
+    const frame = inFrame();
+    const host = connect({ hash: launchHash() });
+    host.webApp.MainButton.setText("Save").show();
+    host.webApp.MainButton.show();
+    host.webApp.MainButton.enable();
+    expect(frame.types().filter((t) => t === "web_app_setup_main_button")).toHaveLength(2);
   });
 
   it("hears main_button_pressed and back_button_pressed from the parent only", () => {
-    const { win, fromParent } = iframeWindow(launchHash());
-    const host = connect({ window: win });
+    const frame = inFrame();
+    const host = connect({ hash: launchHash() });
     const main = vi.fn();
     const back = vi.fn();
     host.webApp.MainButton.onClick(main);
     host.webApp.BackButton.onClick(back);
-    fromParent("main_button_pressed");
-    fromParent("back_button_pressed");
-    fromParent("main_button_pressed", {}, { postMessage() {} });
+    frame.fromParent("main_button_pressed");
+    frame.fromParent("back_button_pressed");
+    frame.fromParent("main_button_pressed", undefined, { postMessage() {} });
     expect(main).toHaveBeenCalledTimes(1);
     expect(back).toHaveBeenCalledTimes(1);
     host.webApp.MainButton.offClick(main);
-    fromParent("main_button_pressed");
+    frame.fromParent("main_button_pressed");
     expect(main).toHaveBeenCalledTimes(1);
   });
 
-  it("asks the host for popups and resolves on popup_closed", async () => {
-    const { win, posted, fromParent } = iframeWindow(launchHash());
-    const host = connect({ window: win, labels: { ok: "Да", cancel: "Нет" } });
+  it("follows viewport_changed", () => {
+    const frame = inFrame();
+    const host = connect({ hash: launchHash() });
+    const changed = vi.fn();
+    host.webApp.onEvent("viewportChanged", changed);
+    frame.fromParent("viewport_changed", { height: 612, is_expanded: false, is_state_stable: true });
+    expect(document.documentElement.style.getPropertyValue("--tg-viewport-height")).toBe("612px");
+    expect(host.webApp.isExpanded).toBe(false);
+    expect(changed).toHaveBeenCalledTimes(1);
+    // Not the protocol's shape: the library drops it and says so on the console.
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    frame.fromParent("viewport_changed", { height: "tall" });
+    expect(changed).toHaveBeenCalledTimes(1);
+    expect(logged).toHaveBeenCalled();
+  });
+
+  it("asks the host for a popup, labelled by the host, and resolves on popup_closed", async () => {
+    const frame = inFrame();
+    const host = connect({ hash: launchHash(), labels: { ok: "Да", cancel: "Нет" } });
     const answer = confirmAsync(host.webApp, "Archive it?");
-    const popup = posted.find((p) => p.eventType === "web_app_open_popup");
-    expect(popup?.eventData).toMatchObject({
+    expect(frame.last("web_app_open_popup")?.eventData).toEqual({
+      title: "",
       message: "Archive it?",
       buttons: [
-        { id: "cancel", type: "cancel", text: "Нет" },
-        { id: "ok", type: "ok", text: "Да" },
+        { id: "cancel", type: "cancel" },
+        { id: "ok", type: "ok" },
       ],
     });
-    fromParent("popup_closed", { button_id: "ok" });
+    expect(document.querySelector(".tgx-popup")).toBeNull();
+    frame.fromParent("popup_closed", { button_id: "ok" });
     await expect(answer).resolves.toBe(true);
+  });
+
+  it("draws a popup in the page when the host's is busy or the message too long", async () => {
+    const frame = inFrame();
+    const host = connect({ hash: launchHash() });
+    const first = confirmAsync(host.webApp, "First?");
+    const second = confirmAsync(host.webApp, "Second?");
+    expect(frame.types().filter((t) => t === "web_app_open_popup")).toHaveLength(1);
+    document.querySelector<HTMLButtonElement>('.tgx-popup [data-button-id="ok"]')!.click();
+    await expect(second).resolves.toBe(true);
+    frame.fromParent("popup_closed", {}); // closed without a button
+    await expect(first).resolves.toBe(false);
+
+    const long = confirmAsync(host.webApp, "x".repeat(257));
+    expect(frame.types().filter((t) => t === "web_app_open_popup")).toHaveLength(1);
+    document.querySelector<HTMLButtonElement>('.tgx-popup [data-button-id="cancel"]')!.click();
+    await expect(long).resolves.toBe(false);
+  });
+
+  it("draws what an older host does not know: the BackButton before 6.1, popups before 6.2", async () => {
+    const frame = inFrame();
+    const host = connect({ hash: `#tgWebAppData=x&tgWebAppVersion=6.0&tgWebAppPlatform=web` });
+    host.webApp.BackButton.show();
+    host.webApp.MainButton.setText("Go").show();
+    const answer = confirmAsync(host.webApp, "Sure?");
+    expect(frame.types()).not.toContain("web_app_setup_back_button");
+    expect(frame.types()).not.toContain("web_app_open_popup");
+    expect(frame.types()).toContain("web_app_setup_main_button");
+    expect(document.querySelector<HTMLButtonElement>(".tgx-back-button")!.hidden).toBe(false);
+    document.querySelector<HTMLButtonElement>('.tgx-popup [data-button-id="ok"]')!.click();
+    await expect(answer).resolves.toBe(true);
+  });
+
+  it("stops listening once disposed", () => {
+    const frame = inFrame();
+    const host = connect({ hash: launchHash() });
+    const back = vi.fn();
+    host.webApp.BackButton.onClick(back);
+    host.dispose();
+    frame.fromParent("back_button_pressed");
+    expect(back).not.toHaveBeenCalled();
   });
 });
 
-describe("in a native Telegram app", () => {
-  it("posts through TelegramWebviewProxy and receives through Telegram.WebView.receiveEvent", () => {
-    const postEvent = vi.fn();
-    const win = window as unknown as Window & { TelegramWebviewProxy?: unknown };
-    win.TelegramWebviewProxy = { postEvent };
-    try {
-      const host = connect({ hash: launchHash() });
-      expect(host.mode).toBe("native");
-      host.webApp.ready();
-      expect(postEvent).toHaveBeenCalledWith("web_app_ready", '""');
-      host.webApp.BackButton.show();
-      expect(postEvent).toHaveBeenCalledWith(
-        "web_app_setup_back_button",
-        JSON.stringify({ is_visible: true }),
-      );
-      const back = vi.fn();
-      host.webApp.BackButton.onClick(back);
-      const telegram = (
-        window as unknown as { Telegram: { WebView: { receiveEvent(t: string, d?: unknown): void } } }
-      ).Telegram;
-      telegram.WebView.receiveEvent("back_button_pressed");
-      expect(back).toHaveBeenCalledTimes(1);
-    } finally {
-      delete win.TelegramWebviewProxy;
-    }
+describe("in Telegram's apps", () => {
+  it("posts through TelegramWebviewProxy and hears Telegram.WebView.receiveEvent", () => {
+    const app = inApp();
+    const host = connect({ hash: launchHash() });
+    expect(host.mode).toBe("native");
+    expect(app.postEvent.mock.calls.map(([type]) => type)).toEqual([
+      "web_app_request_theme",
+      "web_app_request_viewport",
+    ]);
+    host.webApp.ready();
+    host.webApp.BackButton.show();
+    expect(app.postEvent).toHaveBeenCalledWith("web_app_ready", undefined);
+    expect(app.postEvent).toHaveBeenCalledWith(
+      "web_app_setup_back_button",
+      JSON.stringify({ is_visible: true }),
+    );
+    const back = vi.fn();
+    const changed = vi.fn();
+    host.webApp.BackButton.onClick(back);
+    host.webApp.onEvent("themeChanged", changed);
+    app.receive("back_button_pressed");
+    app.receive("theme_changed", { theme_params: { ...SANDBOX_THEME, bg_color: "#17212b" } });
+    expect(back).toHaveBeenCalledTimes(1);
+    expect(changed).toHaveBeenCalledTimes(1);
+    expect(host.webApp.colorScheme).toBe("dark");
   });
 
-  it("uses Telegram's own WebApp object when the official script is on the page", () => {
-    const official = {
-      ready: vi.fn(),
-      initData: "x=1",
-      initDataUnsafe: { start_param: "listing_3" },
-    } as unknown as WebApp;
-    (window as unknown as { Telegram: unknown }).Telegram = { WebApp: official };
-    const host = connect({ hash: "" });
-    expect(host.mode).toBe("sdk");
-    expect(host.webApp).toBe(official);
-    expect(host.startParam).toBe("listing_3");
+  it("posts through external.notify in Windows' webview", () => {
+    const notify = vi.fn<(message: string) => void>();
+    replace(window, "external", { notify });
+    const host = connect({ hash: launchHash() });
+    expect(host.mode).toBe("native");
+    host.webApp.expand();
+    expect(notify.mock.calls.map(([raw]) => JSON.parse(raw))).toContainEqual({ eventType: "web_app_expand" });
   });
 });
 

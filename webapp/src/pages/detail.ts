@@ -8,11 +8,18 @@ import { formatDate } from "../format";
 import type { ListingRead } from "../types";
 import { photoImage, priceText, rejectionNote, spinner, statusBadge } from "../ui";
 
+/** The listing id from the address; a 404 for anything that is not one. */
+export function listingId(raw: string | undefined): number {
+  const id = /^\d{1,16}$/.test(raw ?? "") ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(id)) throw new ApiError(404, "Not found");
+  return id;
+}
+
 export async function detailPage(ctx: PageContext): Promise<void> {
   const { app, t, view, params } = ctx;
-  if (!/^\d{1,18}$/.test(params.id ?? "")) throw new ApiError(404, "Not found");
+  const id = listingId(params.id);
   mount(view, spinner(t("app.loading")));
-  const listing = await app.api.listing(params.id!);
+  const listing = await app.api.listing(id);
   if (ctx.signal.aborted) return;
   renderListing(ctx, listing);
 }
@@ -37,9 +44,13 @@ export function renderListing(ctx: PageContext, listing: ListingRead): void {
     listing.description ? h("p", { class: "listing-description", text: listing.description }) : null,
     mine ? ownerActions(ctx, listing) : null,
   );
-  if (mine && listing.status !== "archived") {
-    ctx.mainButton({ text: t("listing.edit"), onClick: () => app.navigate(`/listings/${listing.id}/edit`) });
-  }
+  // Drawn again after submit or archive: the button follows the new status.
+  const editable = mine && listing.status !== "archived";
+  ctx.mainButton(
+    editable
+      ? { text: t("listing.edit"), onClick: () => app.navigate(`/listings/${listing.id}/edit`) }
+      : null,
+  );
 }
 
 function gallery(app: App, listing: ListingRead): HTMLElement {

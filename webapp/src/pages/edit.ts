@@ -7,14 +7,15 @@ import { h, mount } from "../dom";
 import type { ListingRead } from "../types";
 import { errorBox, rejectionNote, spinner, statusBadge } from "../ui";
 import { changedFields } from "../validation";
+import { listingId } from "./detail";
 import { listingForm } from "./listing-form";
 import { photoManager } from "./photos";
 
 export async function editPage(ctx: PageContext): Promise<void> {
   const { app, t, view, params } = ctx;
-  if (!/^\d{1,18}$/.test(params.id ?? "")) throw new ApiError(404, "Not found");
+  const id = listingId(params.id);
   mount(view, spinner(t("app.loading")));
-  let listing: ListingRead = await app.api.listing(params.id!);
+  let listing: ListingRead = await app.api.listing(id);
   if (ctx.signal.aborted) return;
   if (!listing.is_mine) {
     mount(view, errorBox(t("common.notFound")));

@@ -2,7 +2,8 @@
 
 import type { App } from "../app";
 import { h } from "../dom";
-import { CURRENCIES, LIMITS, type ListingRead } from "../types";
+import { LIMITS } from "../limits";
+import { CURRENCIES, type ListingRead } from "../types";
 import { field, options, type Field } from "../ui";
 import { validateListing, type FormErrors, type ListingForm, type Validated } from "../validation";
 

@@ -5,7 +5,8 @@ import type { App, PageContext } from "../app";
 import { h, mount } from "../dom";
 import { formatDate } from "../format";
 import { loadPages } from "../paging";
-import { LIMITS, type ListingRead } from "../types";
+import { LIMITS } from "../limits";
+import type { ListingRead } from "../types";
 import { emptyState, field, photoImage, priceText } from "../ui";
 import { validateReason } from "../validation";
 

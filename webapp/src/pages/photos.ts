@@ -3,7 +3,8 @@
 
 import type { PageContext } from "../app";
 import { h, mount } from "../dom";
-import { LIMITS, type ListingRead, type PhotoRead } from "../types";
+import { LIMITS } from "../limits";
+import type { ListingRead, PhotoRead } from "../types";
 import { photoImage } from "../ui";
 import { checkPhoto } from "../validation";
 

@@ -4,18 +4,22 @@
 import type { PageContext } from "../app";
 import { h, mount } from "../dom";
 import { loadPages } from "../paging";
-import { CURRENCIES, type SearchFilters } from "../types";
+import { CURRENCIES, isCategory, isCurrency, type SearchFilters } from "../types";
 import { field, listingCard, options } from "../ui";
 import { normalizePrice, validatePriceRange } from "../validation";
 
-const FILTER_NAMES = ["q", "category", "city", "price_min", "price_max", "currency"] as const;
-
+/** The filters in the address; a category or currency the contract lacks is left out. */
 export function filtersFrom(query: URLSearchParams): SearchFilters {
   const filters: SearchFilters = {};
-  for (const name of FILTER_NAMES) {
-    const value = query.get(name)?.trim();
+  const text = (name: string) => query.get(name)?.trim() || undefined;
+  for (const name of ["q", "city", "price_min", "price_max"] as const) {
+    const value = text(name);
     if (value) filters[name] = value;
   }
+  const category = text("category");
+  if (category && isCategory(category)) filters.category = category;
+  const currency = text("currency");
+  if (currency && isCurrency(currency)) filters.currency = currency;
   return filters;
 }
 
@@ -41,13 +45,13 @@ export async function searchPage(ctx: PageContext): Promise<void> {
     type: "text",
     name: "price_min",
     inputMode: "decimal",
-    value: filters.price_min ?? "",
+    value: String(filters.price_min ?? ""),
   });
   const priceMax = h("input", {
     type: "text",
     name: "price_max",
     inputMode: "decimal",
-    value: filters.price_max ?? "",
+    value: String(filters.price_max ?? ""),
   });
   const currency = h(
     "select",

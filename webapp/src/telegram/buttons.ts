@@ -1,20 +1,22 @@
 // MainButton and BackButton: state kept here, shown by the host (an event per change) or,
 // without one, by the in-page controls.
 
+import type { Bridge, MethodParams } from "./bridge";
 import type { InPageControls } from "./controls";
 import { LIGHT_THEME, normalizeColor, type ThemeParams } from "./theme";
 import type { BackButton, BottomButtonParams, MainButton, WebAppEvent } from "./types";
 
 /** What the buttons need from the WebApp that owns them. */
 export interface ButtonHost {
+  readonly bridge: Bridge;
   readonly controls: InPageControls;
   readonly themeParams: ThemeParams;
   emit(event: WebAppEvent): void;
   onEvent(event: WebAppEvent, callback: () => void): void;
   offEvent(event: WebAppEvent, callback: () => void): void;
-  /** Send to the host if there is one that knows the event; false when not sent. */
-  postIf(minVersion: string, eventType: string, data?: unknown): boolean;
 }
+
+type Color = NonNullable<MethodParams<"web_app_setup_main_button">["color"]>;
 
 export class MainButtonState implements MainButton {
   text = "";
@@ -93,13 +95,13 @@ export class MainButtonState implements MainButton {
       is_active: this.isActive,
       is_progress_visible: this.isProgressVisible,
       text: this.text,
-      color: this.color ?? theme.button_color ?? LIGHT_THEME.button_color,
-      text_color: this.textColor ?? theme.button_text_color ?? LIGHT_THEME.button_text_color,
+      color: (this.color ?? theme.button_color ?? LIGHT_THEME.button_color) as Color,
+      text_color: (this.textColor ?? theme.button_text_color ?? LIGHT_THEME.button_text_color) as Color,
     };
     const key = JSON.stringify(params);
     if (key === this.lastSent) return;
     this.lastSent = key;
-    if (!this.app.postIf("6.0", "web_app_setup_main_button", params)) {
+    if (!this.app.bridge.post("web_app_setup_main_button", params)) {
       this.app.controls.renderMain(params, this.color, this.textColor);
     }
   }
@@ -135,11 +137,9 @@ export class BackButtonState implements BackButton {
   private set(visible: boolean): BackButton {
     if (visible === this.isVisible) return this;
     this.isVisible = visible;
-    if (!this.app.postIf("6.1", "web_app_setup_back_button", { is_visible: visible })) {
+    if (!this.app.bridge.post("web_app_setup_back_button", { is_visible: visible })) {
       this.app.controls.renderBack(visible);
     }
     return this;
   }
 }
-
-/** The MainButton, BackButton and popups drawn in the page when no host draws them. */

@@ -1,4 +1,7 @@
 // Launch parameters from the URL fragment, read the way telegram-web-app.js reads them.
+// (@telegram-apps/bridge has a reader too, but it keeps the parameters in web storage,
+// and initData stays in memory here; its schema also wants the Ed25519 `signature`, which
+// the sandbox cannot make. The server checks initData either way.)
 
 import type { InitDataUnsafe } from "./types";
 
@@ -59,15 +62,4 @@ export function parseInitData(initData: string): InitDataUnsafe {
 
 export function isLaunchHash(hash: string): boolean {
   return /(^#|[?&])tgWebApp[A-Za-z]*=/.test(hash);
-}
-
-export function versionAtLeast(version: string, wanted: string): boolean {
-  const a = version.split(".").map((n) => parseInt(n, 10) || 0);
-  const b = wanted.split(".").map((n) => parseInt(n, 10) || 0);
-  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    if (x !== y) return x > y;
-  }
-  return true;
 }

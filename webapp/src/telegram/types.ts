@@ -1,4 +1,5 @@
-// The surface of Telegram.WebApp this app uses; Telegram's own object satisfies it.
+// The surface of Telegram.WebApp this app uses (the names and semantics of Telegram's
+// telegram-web-app.js), implemented over the protocol in webapp.ts.
 
 import type { ThemeParams } from "./theme";
 
@@ -57,7 +58,7 @@ export interface BackButton {
 
 export type WebAppEvent = "themeChanged" | "viewportChanged" | "mainButtonClicked" | "backButtonClicked";
 
-/** The part of Telegram.WebApp this app relies on; Telegram's own object satisfies it. */
+/** The part of Telegram.WebApp this app relies on. */
 export interface WebApp {
   readonly initData: string;
   readonly initDataUnsafe: InitDataUnsafe;
@@ -78,8 +79,8 @@ export interface WebApp {
   offEvent(event: WebAppEvent, callback: () => void): void;
 }
 
-/** How the app is talking to its host. */
-export type HostMode = "sdk" | "native" | "iframe" | "browser";
+/** How the app talks to its host (see bridge.ts). */
+export type HostMode = "iframe" | "native" | "browser";
 
 export interface TelegramHost {
   webApp: WebApp;
@@ -88,7 +89,7 @@ export interface TelegramHost {
   launchPath: string | null;
   /** Start parameter from initData or the launch URL (deep links). */
   startParam: string | null;
-  /** Labels for popups drawn in the page or offered to the host. */
+  /** Labels for popups drawn in the page. */
   setLabels(labels: PopupLabels): void;
   /** Remove listeners and in-page controls (tests, hot reload). */
   dispose(): void;
@@ -99,17 +100,7 @@ export interface PopupLabels {
   cancel: string;
 }
 
-export interface TelegramWindow extends Window {
-  Telegram?: { WebApp?: WebApp; WebView?: { receiveEvent?: ReceiveEvent; [key: string]: unknown } };
-  TelegramWebviewProxy?: { postEvent(eventType: string, eventData: string): void };
-  TelegramGameProxy?: { receiveEvent: ReceiveEvent };
-  TelegramGameProxy_receiveEvent?: ReceiveEvent;
-}
-
-export type ReceiveEvent = (eventType: string, eventData?: unknown) => void;
-export type PostEvent = (eventType: string, eventData?: unknown) => void;
-
-/** A popup button, as web_app_open_popup takes it. */
+/** A popup button: "ok" and "cancel" are labelled by the host (or PopupLabels in the page). */
 export interface PopupButton {
   id: string;
   type: "ok" | "cancel" | "close" | "default" | "destructive";

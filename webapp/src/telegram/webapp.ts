@@ -1,25 +1,29 @@
-// Telegram.WebApp implemented over the host's event protocol (native bridge or iframe
-// postMessage), with the controls drawn in the page when there is no host.
+// Telegram.WebApp's surface over the host's protocol (bridge.ts), with the controls drawn
+// in the page when there is no host.
 
+import { compareVersions } from "@telegram-apps/bridge";
+import { Bridge, hostMode, type MethodParams } from "./bridge";
 import { BackButtonState, MainButtonState } from "./buttons";
 import { InPageControls } from "./controls";
 import type { LaunchParams } from "./launch";
-import { parseInitData, versionAtLeast } from "./launch";
+import { parseInitData } from "./launch";
 import { applyTheme, cleanTheme, type ThemeParams } from "./theme";
 import type {
   HostMode,
   InitDataUnsafe,
   PopupButton,
   PopupLabels,
-  PostEvent,
-  ReceiveEvent,
   TelegramHost,
-  TelegramWindow,
   WebApp,
   WebAppEvent,
 } from "./types";
 
-export class FallbackWebApp implements WebApp {
+/** The oldest protocol version: what a launch that names none gets. */
+const BASE_VERSION = "6.0";
+/** Telegram refuses longer popup messages. */
+const POPUP_MESSAGE_MAX = 256;
+
+export class MiniApp implements WebApp {
   readonly initData: string;
   readonly initDataUnsafe: InitDataUnsafe;
   readonly version: string;
@@ -29,17 +33,16 @@ export class FallbackWebApp implements WebApp {
   isExpanded = true;
   readonly MainButton: MainButtonState;
   readonly BackButton: BackButtonState;
+  readonly bridge: Bridge;
+  readonly controls: InPageControls;
 
-  private readonly mode: HostMode;
-  private readonly post: PostEvent | null;
-  private readonly handlers = new Map<string, Set<() => void>>();
+  private readonly handlers = new Map<WebAppEvent, Set<() => void>>();
   private readonly cleanups: (() => void)[] = [];
   private popupCallback: ((buttonId: string) => void) | null = null;
   private labels: PopupLabels;
-  private readonly ui: InPageControls;
 
   constructor(
-    private readonly win: TelegramWindow,
+    private readonly win: Window,
     private readonly launch: LaunchParams,
     labels: PopupLabels,
   ) {
@@ -47,11 +50,14 @@ export class FallbackWebApp implements WebApp {
     this.labels = labels;
     this.initData = params.tgWebAppData ?? "";
     this.initDataUnsafe = this.initData ? parseInitData(this.initData) : {};
-    this.version = params.tgWebAppVersion ?? "6.0";
+    this.version = params.tgWebAppVersion ?? BASE_VERSION;
     this.platform = params.tgWebAppPlatform ?? "unknown";
-    [this.mode, this.post] = this.bridge();
-    this.ui = new InPageControls(win.document);
-    this.cleanups.push(() => this.ui.remove());
+    this.bridge = new Bridge(hostMode(win), this.version, win);
+    this.controls = new InPageControls(win.document);
+    this.cleanups.push(
+      () => this.bridge.dispose(),
+      () => this.controls.remove(),
+    );
     this.MainButton = new MainButtonState(this);
     this.BackButton = new BackButtonState(this);
     this.listen();
@@ -62,9 +68,13 @@ export class FallbackWebApp implements WebApp {
       theme = {};
     }
     this.setTheme(theme);
-    if (this.mode === "iframe") this.post?.("iframe_ready", { reload_supported: false });
-    this.post?.("web_app_request_theme");
-    this.post?.("web_app_request_viewport");
+    if (this.mode === "iframe") this.bridge.post("iframe_ready", { reload_supported: false });
+    this.bridge.post("web_app_request_theme");
+    this.bridge.post("web_app_request_viewport");
+  }
+
+  get mode(): HostMode {
+    return this.bridge.mode;
   }
 
   host(): TelegramHost {
@@ -83,89 +93,26 @@ export class FallbackWebApp implements WebApp {
     };
   }
 
-  private bridge(): [HostMode, PostEvent | null] {
-    const proxy = this.win.TelegramWebviewProxy;
-    if (proxy && typeof proxy.postEvent === "function") {
-      return ["native", (type, data) => proxy.postEvent(type, JSON.stringify(data ?? ""))];
-    }
-    let parent: Window | null = null;
-    try {
-      parent = this.win.parent && this.win.parent !== this.win ? this.win.parent : null;
-    } catch {
-      parent = null;
-    }
-    if (parent) {
-      const target = parent;
-      return [
-        "iframe",
-        (type, data) => target.postMessage(JSON.stringify({ eventType: type, eventData: data ?? "" }), "*"),
-      ];
-    }
-    return ["browser", null];
-  }
-
   private listen(): void {
-    const receive: ReceiveEvent = (type, data) => this.receive(type, data);
-    if (this.mode === "native") {
-      const telegram = (this.win.Telegram ??= {});
-      telegram.WebView = { ...(telegram.WebView ?? {}), receiveEvent: receive };
-      this.win.TelegramGameProxy = { receiveEvent: receive };
-      this.win.TelegramGameProxy_receiveEvent = receive;
-    }
-    if (this.mode === "iframe") {
-      const parent = this.win.parent;
-      const onMessage = (event: MessageEvent) => {
-        if (event.source !== parent) return;
-        let message: unknown = event.data;
-        if (typeof message === "string") {
-          try {
-            message = JSON.parse(message);
-          } catch {
-            return;
-          }
-        }
-        const { eventType, eventData } = (message ?? {}) as { eventType?: unknown; eventData?: unknown };
-        if (typeof eventType === "string") this.receive(eventType, eventData);
-      };
-      this.win.addEventListener("message", onMessage);
-      this.cleanups.push(() => this.win.removeEventListener("message", onMessage));
-    }
+    const bridge = this.bridge;
+    bridge.on("main_button_pressed", () => this.emit("mainButtonClicked"));
+    bridge.on("back_button_pressed", () => this.emit("backButtonClicked"));
+    bridge.on("theme_changed", ({ theme_params }) => this.setTheme(cleanTheme(theme_params), true));
+    bridge.on("viewport_changed", ({ height, is_expanded }) => {
+      this.isExpanded = is_expanded;
+      this.win.document.documentElement.style.setProperty("--tg-viewport-height", `${height}px`);
+      this.emit("viewportChanged");
+    });
+    bridge.on("popup_closed", ({ button_id }) => {
+      const callback = this.popupCallback;
+      this.popupCallback = null;
+      callback?.(button_id ?? "");
+    });
     const media = this.win.matchMedia?.("(prefers-color-scheme: dark)");
     if (media && this.mode === "browser") {
       const onScheme = () => this.setTheme(this.themeParams, true);
       media.addEventListener?.("change", onScheme);
       this.cleanups.push(() => media.removeEventListener?.("change", onScheme));
-    }
-  }
-
-  /** An event from the host (also reachable as Telegram.WebView.receiveEvent). */
-  receive(eventType: string, data: unknown): void {
-    const body = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
-    switch (eventType) {
-      case "main_button_pressed":
-        this.emit("mainButtonClicked");
-        break;
-      case "back_button_pressed":
-        this.emit("backButtonClicked");
-        break;
-      case "theme_changed":
-        if (body.theme_params) this.setTheme(cleanTheme(body.theme_params), true);
-        break;
-      case "viewport_changed":
-        if (typeof body.height === "number") {
-          this.isExpanded = Boolean(body.is_expanded);
-          this.win.document.documentElement.style.setProperty("--tg-viewport-height", `${body.height}px`);
-          this.emit("viewportChanged");
-        }
-        break;
-      case "popup_closed": {
-        const callback = this.popupCallback;
-        this.popupCallback = null;
-        callback?.(typeof body.button_id === "string" ? body.button_id : "");
-        break;
-      }
-      default:
-        break;
     }
   }
 
@@ -199,30 +146,19 @@ export class FallbackWebApp implements WebApp {
   }
 
   isVersionAtLeast(version: string): boolean {
-    return versionAtLeast(this.version, version);
+    return compareVersions(this.version, version) >= 0;
   }
 
   ready(): void {
-    this.post?.("web_app_ready");
+    this.bridge.post("web_app_ready");
   }
 
   expand(): void {
-    this.post?.("web_app_expand");
+    this.bridge.post("web_app_expand");
   }
 
   close(): void {
-    this.post?.("web_app_close");
-  }
-
-  /** Post to the host when there is one that knows the event; report whether it was sent. */
-  postIf(minVersion: string, eventType: string, data?: unknown): boolean {
-    if (!this.post || !this.isVersionAtLeast(minVersion)) return false;
-    this.post(eventType, data);
-    return true;
-  }
-
-  get controls(): InPageControls {
-    return this.ui;
+    this.bridge.post("web_app_close");
   }
 
   showAlert(message: string, callback?: () => void): void {
@@ -240,13 +176,25 @@ export class FallbackWebApp implements WebApp {
     );
   }
 
+  /** The host's popup when it has them (one at a time), else one drawn in the page. */
   private popup(message: string, buttons: PopupButton[], done: (buttonId: string) => void): void {
-    // Telegram refuses messages over 256 characters and a second popup at once.
-    if (message.length <= 256 && !this.popupCallback && this.post && this.isVersionAtLeast("6.2")) {
+    if (message.length <= POPUP_MESSAGE_MAX && !this.popupCallback) {
       this.popupCallback = done;
-      this.post("web_app_open_popup", { title: "", message, buttons });
-      return;
+      if (this.bridge.post("web_app_open_popup", { title: "", message, buttons: buttons.map(hostButton) })) {
+        return;
+      }
+      this.popupCallback = null;
     }
-    this.ui.popup(message, buttons, done);
+    this.controls.popup(message, buttons, done);
   }
+}
+
+type HostPopupButton = MethodParams<"web_app_open_popup">["buttons"][number];
+
+/** A button as web_app_open_popup takes it: the host labels ok, cancel and close itself. */
+function hostButton(button: PopupButton): HostPopupButton {
+  if (button.type === "default" || button.type === "destructive") {
+    return { id: button.id, type: button.type, text: button.text };
+  }
+  return { id: button.id, type: button.type };
 }

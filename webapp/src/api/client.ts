@@ -1,10 +1,13 @@
-// The REST client for /api/v1. Authenticates by sending Telegram's initData once
-// ("Authorization: tma …") for a short-lived bearer token, refreshes it before it runs
-// out or after a 401, and turns every error into an ApiError with a readable message.
+// The REST client for /api/v1: openapi-fetch typed by the api's OpenAPI document
+// (schema.ts, generated). Underneath, one transport authenticates by sending Telegram's
+// initData once ("Authorization: tma …") for a short-lived bearer token, refreshes it
+// before it runs out or after a 401, waits out short 429s, and every error becomes an
+// ApiError with a readable message.
 
+import createClient, { type Client } from "openapi-fetch";
 import type {
   AuthTokenRead,
-  Category,
+  CategoryId,
   ListingCreate,
   ListingPage,
   ListingRead,
@@ -15,7 +18,8 @@ import type {
   UploadTicket,
   UserRead,
   ValidationIssue,
-} from "./types";
+} from "../types";
+import type { paths } from "./schema";
 
 export type ApiErrorKind = "http" | "network" | "rate_limited" | "auth";
 
@@ -83,8 +87,9 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
 export interface ApiClientOptions {
   /** Telegram's raw initData (kept by the caller, in memory). */
   initData: () => string;
+  /** Where /api/v1 is; the page's own origin by default. */
   baseUrl?: string;
-  fetch?: typeof fetch;
+  fetch?: (request: Request) => Promise<Response>;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** Told before each automatic wait after a 429, to show "slow down". */
@@ -95,12 +100,11 @@ export interface ApiClientOptions {
   maxRateLimitRetries?: number;
 }
 
-type Query = Record<string, string | number | null | undefined>;
-
-interface RequestOptions {
-  query?: Query;
-  body?: unknown;
-  signal?: AbortSignal;
+/** What every openapi-fetch call resolves to: data on success, else the error body. */
+interface Outcome<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
 }
 
 const REFRESH_MARGIN_S = 60;
@@ -110,17 +114,20 @@ export class ApiClient {
   private token: string | null = null;
   private expiresAt = 0;
   private login: Promise<AuthTokenRead> | null = null;
-  private readonly base: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly http: Client<paths>;
+  private readonly fetchImpl: (request: Request) => Promise<Response>;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: ApiClientOptions) {
-    this.base = (options.baseUrl ?? "/api/v1").replace(/\/$/, "");
     // Bound to globalThis: calling window.fetch detached from it throws "Illegal invocation".
-    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.fetchImpl = options.fetch ?? ((request) => globalThis.fetch(request));
     this.now = options.now ?? (() => Date.now());
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.http = createClient<paths>({
+      baseUrl: options.baseUrl ?? globalThis.location.origin,
+      fetch: (request) => this.transport(request),
+    });
   }
 
   // --- auth ---------------------------------------------------------------
@@ -138,17 +145,11 @@ export class ApiClient {
   private async exchange(): Promise<AuthTokenRead> {
     const initData = this.options.initData();
     if (!initData) throw new ApiError(401, "No Telegram launch data", "auth");
-    const response = await this.sendPolitely(
-      "POST",
-      "/auth/telegram",
-      { Authorization: `tma ${initData}` },
-      {},
-    );
-    if (response.status === 401 || response.status === 403) {
-      const { message } = parseErrorBody(response.status, await readBody(response));
-      throw new ApiError(response.status, message, "auth");
-    }
-    const auth = await this.decode<AuthTokenRead>(response);
+    const signIn = this.http.POST("/api/v1/auth/telegram", {
+      headers: { Authorization: `tma ${initData}` },
+    });
+    // A refused initData is a 401 or a 403 (a blocked user): either way, not signed in.
+    const auth = await this.result(signIn, { authStatuses: [401, 403] });
     this.token = auth.access_token;
     const lifetime = Math.max(0, auth.expires_in);
     // Refresh a minute early, or at a fifth of the lifetime left for short tokens.
@@ -164,30 +165,31 @@ export class ApiClient {
 
   // --- transport ----------------------------------------------------------
 
-  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const url = withQuery(path, options.query);
-    let token = await this.bearer();
-    let response = await this.sendPolitely(method, url, { Authorization: `Bearer ${token}` }, options);
+  /** openapi-fetch's fetch: the bearer token on every call but the exchange itself. */
+  private async transport(request: Request): Promise<Response> {
+    if (request.headers.has("Authorization")) return this.sendPolitely(request);
+    let response = await this.sendPolitely(await this.withBearer(request));
     if (response.status === 401) {
       // The token expired or the server forgot it: exchange initData again, once.
       this.token = null;
-      token = await this.bearer();
-      response = await this.sendPolitely(method, url, { Authorization: `Bearer ${token}` }, options);
+      response = await this.sendPolitely(await this.withBearer(request));
     }
-    return this.decode<T>(response);
+    return response;
+  }
+
+  private async withBearer(request: Request): Promise<Request> {
+    const token = await this.bearer();
+    const authorized = request.clone();
+    authorized.headers.set("Authorization", `Bearer ${token}`);
+    return authorized;
   }
 
   /** Send; after a 429 wait out a short Retry-After and try again (a few times). */
-  private async sendPolitely(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    options: RequestOptions,
-  ): Promise<Response> {
+  private async sendPolitely(request: Request): Promise<Response> {
     const maxWait = this.options.maxAutoWaitS ?? 10;
     const maxRetries = this.options.maxRateLimitRetries ?? 2;
     for (let attempt = 0; ; attempt += 1) {
-      const response = await this.send(method, path, headers, options);
+      const response = await this.send(request.clone());
       if (response.status !== 429 || attempt >= maxRetries) return response;
       const wait = parseRetryAfter(response.headers.get("Retry-After"), this.now()) ?? 1;
       if (wait > maxWait) return response;
@@ -196,140 +198,126 @@ export class ApiClient {
     }
   }
 
-  private async send(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    options: RequestOptions,
-  ): Promise<Response> {
-    const init: RequestInit = { method, headers: { Accept: "application/json", ...headers } };
-    if (options.body !== undefined) {
-      init.body = JSON.stringify(options.body);
-      (init.headers as Record<string, string>)["Content-Type"] = "application/json";
-    }
-    if (options.signal) init.signal = options.signal;
+  private async send(request: Request): Promise<Response> {
     try {
-      return await this.fetchImpl(`${this.base}${path}`, init);
+      return await this.fetchImpl(request);
     } catch (error) {
       if (error instanceof DOMException && error.name === "AbortError") throw error;
       throw new ApiError(0, "Network error: the server cannot be reached", "network");
     }
   }
 
-  private async decode<T>(response: Response): Promise<T> {
-    const body = await readBody(response);
-    if (response.ok) return body as T;
-    const { message, fieldErrors } = parseErrorBody(response.status, body);
-    if (response.status === 429) {
+  /** The data of a success; an ApiError for anything else. */
+  private async result<T>(
+    pending: Promise<Outcome<T>>,
+    options: { authStatuses?: number[] } = {},
+  ): Promise<T> {
+    const { data, error, response } = await pending;
+    if (response.ok) return data as T;
+    const status = response.status;
+    const { message, fieldErrors } = parseErrorBody(status, error);
+    if (status === 429) {
       const wait = parseRetryAfter(response.headers.get("Retry-After"), this.now());
       throw new ApiError(429, message, "rate_limited", fieldErrors, wait);
     }
-    if (response.status === 401) throw new ApiError(401, message, "auth", fieldErrors);
-    throw new ApiError(response.status, message, "http", fieldErrors);
+    if (status === 401 || options.authStatuses?.includes(status)) {
+      throw new ApiError(status, message, "auth", fieldErrors);
+    }
+    throw new ApiError(status, message, "http", fieldErrors);
   }
 
   // --- the market desk ----------------------------------------------------
 
-  async categories(): Promise<Category[]> {
-    return normalizeCategories(await this.request<unknown>("GET", "/listings/categories"));
+  categories(): Promise<CategoryId[]> {
+    return this.result(this.http.GET("/api/v1/listings/categories"));
   }
 
   createListing(body: ListingCreate): Promise<ListingRead> {
-    return this.request("POST", "/listings", { body });
+    return this.result(this.http.POST("/api/v1/listings", { body }));
   }
 
   myListings(status?: ListingStatus | null, cursor?: string | null): Promise<ListingPage> {
-    return this.request("GET", "/listings/mine", { query: { status, cursor } });
+    return this.result(this.http.GET("/api/v1/listings/mine", { params: { query: { status, cursor } } }));
   }
 
-  listing(id: number | string): Promise<ListingRead> {
-    return this.request("GET", `/listings/${enc(id)}`);
+  listing(id: number): Promise<ListingRead> {
+    return this.result(
+      this.http.GET("/api/v1/listings/{listing_id}", { params: { path: { listing_id: id } } }),
+    );
   }
 
-  updateListing(id: number | string, body: ListingUpdate): Promise<ListingRead> {
-    return this.request("PATCH", `/listings/${enc(id)}`, { body });
+  updateListing(id: number, body: ListingUpdate): Promise<ListingRead> {
+    return this.result(
+      this.http.PATCH("/api/v1/listings/{listing_id}", { params: { path: { listing_id: id } }, body }),
+    );
   }
 
-  submitListing(id: number | string): Promise<ListingRead> {
-    return this.request("POST", `/listings/${enc(id)}/submit`);
+  submitListing(id: number): Promise<ListingRead> {
+    return this.result(
+      this.http.POST("/api/v1/listings/{listing_id}/submit", { params: { path: { listing_id: id } } }),
+    );
   }
 
-  archiveListing(id: number | string): Promise<ListingRead> {
-    return this.request("POST", `/listings/${enc(id)}/archive`);
+  archiveListing(id: number): Promise<ListingRead> {
+    return this.result(
+      this.http.POST("/api/v1/listings/{listing_id}/archive", { params: { path: { listing_id: id } } }),
+    );
   }
 
-  photoTicket(id: number | string): Promise<UploadTicket> {
-    return this.request("POST", `/listings/${enc(id)}/photos`);
+  photoTicket(id: number): Promise<UploadTicket> {
+    return this.result(
+      this.http.POST("/api/v1/listings/{listing_id}/photos", { params: { path: { listing_id: id } } }),
+    );
   }
 
-  completePhoto(id: number | string, photoId: number): Promise<PhotoRead> {
-    return this.request("POST", `/listings/${enc(id)}/photos/${enc(photoId)}/complete`);
+  completePhoto(id: number, photoId: number): Promise<PhotoRead> {
+    return this.result(
+      this.http.POST("/api/v1/listings/{listing_id}/photos/{photo_id}/complete", {
+        params: { path: { listing_id: id, photo_id: photoId } },
+      }),
+    );
   }
 
-  deletePhoto(id: number | string, photoId: number): Promise<unknown> {
-    return this.request("DELETE", `/listings/${enc(id)}/photos/${enc(photoId)}`);
+  async deletePhoto(id: number, photoId: number): Promise<void> {
+    await this.result(
+      this.http.DELETE("/api/v1/listings/{listing_id}/photos/{photo_id}", {
+        params: { path: { listing_id: id, photo_id: photoId } },
+      }),
+    );
   }
 
   search(filters: SearchFilters, cursor?: string | null, limit = 20): Promise<ListingPage> {
-    return this.request("GET", "/listings", { query: { ...filters, cursor, limit } });
+    const query = { ...withoutBlanks(filters), cursor, limit };
+    return this.result(this.http.GET("/api/v1/listings", { params: { query } }));
   }
 
   moderationQueue(cursor?: string | null): Promise<ListingPage> {
-    return this.request("GET", "/admin/moderation/queue", { query: { cursor } });
+    return this.result(this.http.GET("/api/v1/admin/moderation/queue", { params: { query: { cursor } } }));
   }
 
-  approve(id: number | string): Promise<ListingRead> {
-    return this.request("POST", `/admin/listings/${enc(id)}/approve`);
+  approve(id: number): Promise<ListingRead> {
+    return this.result(
+      this.http.POST("/api/v1/admin/listings/{listing_id}/approve", { params: { path: { listing_id: id } } }),
+    );
   }
 
-  reject(id: number | string, reason: string): Promise<ListingRead> {
-    return this.request("POST", `/admin/listings/${enc(id)}/reject`, { body: { reason } });
+  reject(id: number, reason: string): Promise<ListingRead> {
+    return this.result(
+      this.http.POST("/api/v1/admin/listings/{listing_id}/reject", {
+        params: { path: { listing_id: id } },
+        body: { reason },
+      }),
+    );
   }
 }
 
-function enc(value: number | string): string {
-  return encodeURIComponent(String(value));
-}
-
-export function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
+/** The filters with blank strings dropped (the api refuses an empty city or q). */
+export function withoutBlanks<T extends object>(filters: T): Partial<T> {
+  const kept: Partial<T> = {};
+  for (const [key, value] of Object.entries(filters) as [keyof T, unknown][]) {
     if (value === undefined || value === null) continue;
-    const text = String(value).trim();
-    if (text !== "") params.set(key, text);
+    if (typeof value === "string" && value.trim() === "") continue;
+    kept[key] = (typeof value === "string" ? value.trim() : value) as T[keyof T];
   }
-  const search = params.toString();
-  return search ? `${path}?${search}` : path;
-}
-
-async function readBody(response: Response): Promise<unknown> {
-  if (response.status === 204) return undefined;
-  const text = await response.text();
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * The categories as the app uses them. The contract sends their ids (`["home", …]`);
- * objects with localized titles (`[{id, title: {en, ru}}]`) are read too. Anything else
- * is dropped, so the form falls back to the contract's list and its own titles.
- */
-export function normalizeCategories(body: unknown): Category[] {
-  if (!Array.isArray(body)) return [];
-  const categories: Category[] = [];
-  for (const item of body as unknown[]) {
-    if (typeof item === "string" && item) {
-      categories.push({ id: item, title: {} });
-    } else if (item && typeof item === "object") {
-      const { id, title } = item as { id?: unknown; title?: unknown };
-      if (typeof id !== "string" || !id) continue;
-      categories.push({ id, title: title && typeof title === "object" ? (title as Category["title"]) : {} });
-    }
-  }
-  return categories;
+  return kept;
 }

@@ -1,0 +1,3 @@
+// The api's client and its errors; the generated contract is in schema.ts.
+
+export * from "./client";
