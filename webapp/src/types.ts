@@ -25,7 +25,9 @@ export type ListingStatus = Schemas["ListingStatus"];
 export type CategoryId = Schemas["Category"];
 export type Currency = Schemas["Currency"];
 /** One entry of a 422's ``detail`` list. */
-export type ValidationIssue = Schemas["ValidationError"];
+export type ValidationIssue = Schemas["ValidationIssue"];
+/** Every error body of the api. */
+export type ErrorBody = Schemas["ErrorBody"];
 
 /** The filters of GET /api/v1/listings (search): its query without the paging. */
 export type SearchFilters = Omit<

@@ -246,11 +246,11 @@ describe("requests", () => {
       cursor: "abc",
       limit: "20",
     });
-    await api.reject(5, "Blurry photos");
+    await api.reject(listing({ id: 5, revision: 3 }), "Blurry photos");
     expect(calls[2]).toMatchObject({
       method: "POST",
       url: "/api/v1/admin/listings/5/reject",
-      body: { reason: "Blurry photos" },
+      body: { revision: 3, reason: "Blurry photos" },
     });
     expect(calls[2]!.headers["content-type"]).toBe("application/json");
   });
@@ -268,7 +268,8 @@ describe("requests", () => {
     await api.completePhoto(3, 9);
     await expect(api.deletePhoto(3, 9)).resolves.toBeUndefined();
     await api.moderationQueue("c1");
-    await api.approve(3);
+    await api.approve(listing({ id: 3, revision: 2 }));
+    expect(calls.at(-1)!.body).toEqual({ revision: 2 });
     expect(calls.slice(1).map((c) => `${c.method} ${c.url}`)).toEqual([
       "GET /api/v1/listings/categories",
       "GET /api/v1/listings/mine?status=rejected",

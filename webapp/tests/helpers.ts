@@ -94,6 +94,7 @@ export function listing(overrides: Partial<ListingRead> = {}): ListingRead {
     currency: "RUB",
     city: "Moscow",
     status: "approved",
+    revision: 1,
     rejection_reason: null,
     photos: [],
     created_at: "2025-01-01T00:00:00Z",

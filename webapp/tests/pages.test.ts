@@ -66,6 +66,9 @@ class FakeMarket {
     }
     if ((m = /^POST \/admin\/listings\/(\d+)\/(approve|reject)$/.exec(route))) {
       const item = this.listings.get(Number(m[1]))!;
+      if ((call.body as { revision: number }).revision !== item.revision) {
+        return json(409, { detail: "The owner changed the listing since you opened it", status_code: 409 });
+      }
       item.status = m[2] === "approve" ? "approved" : "rejected";
       item.rejection_reason = m[2] === "reject" ? (call.body as { reason: string }).reason : null;
       return json(200, item);
@@ -528,6 +531,7 @@ describe("moderation", () => {
     card.querySelector<HTMLButtonElement>(".reject-form .button")!.click();
     await flush();
     expect(calls.find((c) => c.url.endsWith(`/admin/listings/${second.id}/reject`))?.body).toEqual({
+      revision: second.revision,
       reason: "Blurry photos",
     });
 
@@ -536,5 +540,29 @@ describe("moderation", () => {
     expect(calls.some((c) => c.url.endsWith(`/admin/listings/${first.id}/approve`))).toBe(true);
     expect(cards()).toHaveLength(0);
     expect(root.textContent).toContain("The queue is empty.");
+  });
+
+  it("shows the new version when the author changed the listing meanwhile", async () => {
+    const market = new FakeMarket({ role: "admin" });
+    const item = market.add({ title: "Honest bike", status: "pending", revision: 1 });
+    const { root, calls } = await boot(market, "/moderation");
+    Object.assign(item, { title: "Bike (now a scam link)", revision: 2 });
+
+    root.querySelector<HTMLButtonElement>(".moderation-card .actions .button")!.click();
+    await flush();
+    const approvals = calls.filter((c) => c.url.endsWith(`/admin/listings/${item.id}/approve`));
+    expect(approvals.map((c) => c.body)).toEqual([{ revision: 1 }]);
+    expect(item.status).toBe("pending");
+    const card = root.querySelector<HTMLElement>(".moderation-card")!;
+    expect(text(card, ".card-title")).toBe("Bike (now a scam link)");
+    expect(root.textContent).toContain("The author changed this listing while you were looking");
+
+    card.querySelector<HTMLButtonElement>(".actions .button")!.click();
+    await flush();
+    expect(calls.filter((c) => c.url.endsWith("/approve")).map((c) => c.body)).toEqual([
+      { revision: 1 },
+      { revision: 2 },
+    ]);
+    expect(item.status).toBe("approved");
   });
 });

@@ -295,17 +295,22 @@ export class ApiClient {
     return this.result(this.http.GET("/api/v1/admin/moderation/queue", { params: { query: { cursor } } }));
   }
 
-  approve(id: number): Promise<ListingRead> {
+  /** Approve the listing as the admin saw it: a 409 when the owner changed it since. */
+  approve(listing: ListingRead): Promise<ListingRead> {
     return this.result(
-      this.http.POST("/api/v1/admin/listings/{listing_id}/approve", { params: { path: { listing_id: id } } }),
+      this.http.POST("/api/v1/admin/listings/{listing_id}/approve", {
+        params: { path: { listing_id: listing.id } },
+        body: { revision: listing.revision },
+      }),
     );
   }
 
-  reject(id: number, reason: string): Promise<ListingRead> {
+  /** Reject the listing as the admin saw it: a 409 when the owner changed it since. */
+  reject(listing: ListingRead, reason: string): Promise<ListingRead> {
     return this.result(
       this.http.POST("/api/v1/admin/listings/{listing_id}/reject", {
-        params: { path: { listing_id: id } },
-        body: { reason },
+        params: { path: { listing_id: listing.id } },
+        body: { revision: listing.revision, reason },
       }),
     );
   }

@@ -2,6 +2,7 @@
 // Approve and Reject (a reason the author will read, 3–500 characters).
 
 import type { App, PageContext } from "../app";
+import { ApiError } from "../api";
 import { h, mount } from "../dom";
 import { formatDate } from "../format";
 import { loadPages } from "../paging";
@@ -83,6 +84,10 @@ export function moderationCard(app: App, listing: ListingRead, onDone: () => voi
       app.toast(done);
       onDone();
     } catch (error) {
+      if (error instanceof ApiError && error.status === 409) {
+        await showCurrentVersion(app, card, listing.id, onDone);
+        return;
+      }
       app.toast(app.errorText(error));
       for (const b of buttons) b.disabled = false;
     }
@@ -90,7 +95,7 @@ export function moderationCard(app: App, listing: ListingRead, onDone: () => voi
 
   approve.addEventListener(
     "click",
-    () => void decide(() => app.api.approve(listing.id), t("moderation.approved", { title: listing.title })),
+    () => void decide(() => app.api.approve(listing), t("moderation.approved", { title: listing.title })),
   );
   reject.addEventListener("click", () => {
     rejectForm.hidden = !rejectForm.hidden;
@@ -101,9 +106,32 @@ export function moderationCard(app: App, listing: ListingRead, onDone: () => voi
     reasonField.setError(problem ? t(problem.key, problem.params) : null);
     if (problem) return;
     void decide(
-      () => app.api.reject(listing.id, reason.value.trim()),
+      () => app.api.reject(listing, reason.value.trim()),
       t("moderation.rejected", { title: listing.title }),
     );
   });
   return card;
+}
+
+/** The owner changed the listing after the card was shown (or someone else decided):
+ *  show what it is now, so the admin decides on that, never on the old text. */
+async function showCurrentVersion(
+  app: App,
+  card: HTMLElement,
+  id: number,
+  onDone: () => void,
+): Promise<void> {
+  try {
+    const current = await app.api.listing(id);
+    if (current.status === "pending") {
+      card.replaceWith(moderationCard(app, current, onDone));
+      app.toast(app.t("moderation.changed"));
+      return;
+    }
+  } catch (error) {
+    app.toast(app.errorText(error));
+  }
+  card.remove();
+  app.toast(app.t("moderation.decidedElsewhere"));
+  onDone();
 }
