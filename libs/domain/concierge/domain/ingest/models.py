@@ -1,8 +1,15 @@
-"""The knowledge store every desk searches: sources and their documents.
+"""The knowledge store every desk searches: sources, their documents, and the documents'
+vectors by embedding model.
 
-The worker writes documents (fetched, cleaned, de-duplicated, embedded); the api
+The worker writes documents (fetched, cleaned, de-duplicated) and embeds them; the api
 searches them. A duplicate is kept as a row linked to its original
 (``duplicate_of``) so "also in …" can be shown; search reads originals only.
+
+Every vector names its model (``document_vectors.model_id``); a model's vectors have its
+dimension and their own HNSW index (partial, on ``embedding::vector(<dimensions>)``,
+made when the model is registered), so several models can live side by side while the
+corpus is re-embedded for a new one, and search compares a query with vectors of its
+own model only.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
 )
@@ -29,10 +37,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.contracts.search import DocumentKind
 from concierge.db import Base, TimestampMixin
-
-EMBEDDING_DIMENSIONS = (
-    384  # all-MiniLM-L6-v2, multilingual-e5-small, paraphrase-multilingual-MiniLM
-)
 
 
 class DuplicateKind(StrEnum):
@@ -82,9 +86,8 @@ class Document(Base):
         Index("ix_documents_tsv", "tsv", postgresql_using="gin"),
         Index("ix_documents_title_trgm", "title", postgresql_using="gin",
               postgresql_ops={"title": "gin_trgm_ops"}),
-        Index("ix_documents_embedding", "embedding", postgresql_using="hnsw",
-              postgresql_with={"m": 16, "ef_construction": 64},
-              postgresql_ops={"embedding": "vector_cosine_ops"}),
+        Index("ix_documents_semantic_pending", "published_at",
+              postgresql_where=sql("semantic_pending")),
         Index("ix_documents_published_at", "published_at"),
         Index("ix_documents_kind_published_at", "kind", "published_at"),
         Index("ix_documents_band0", "band0"),
@@ -109,8 +112,9 @@ class Document(Base):
     band1: Mapped[int] = mapped_column(Integer)
     band2: Mapped[int] = mapped_column(Integer)
     band3: Mapped[int] = mapped_column(Integer)
-    embedding: Mapped[list[float] | None] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
-    embedding_model: Mapped[str | None] = mapped_column(String(128))
+    # A new original waits for the semantic layer of de-duplication, which needs its
+    # embedding: the vector keeper embeds it and judges it then.
+    semantic_pending: Mapped[bool] = mapped_column(default=False, server_default=sql("false"))
     duplicate_of: Mapped[int | None] = mapped_column(
         ForeignKey("documents.id", ondelete="SET NULL"), index=True
     )
@@ -124,3 +128,41 @@ class Document(Base):
             persisted=True,
         ),
     )
+
+
+class ModelState(StrEnum):
+    BUILDING = "building"  # vectors being made; search still uses the active model
+    ACTIVE = "active"  # the model search uses (at most one)
+    RETIRED = "retired"  # replaced; its vectors are deleted after a grace period
+
+
+class EmbeddingModel(Base):
+    __tablename__ = "embedding_models"
+    __table_args__ = (
+        CheckConstraint("state IN ('building', 'active', 'retired')", name="state_allowed"),
+        CheckConstraint("dimensions BETWEEN 1 AND 16000", name="dimensions_range"),
+        Index("uq_embedding_models_one_active", "state", unique=True,
+              postgresql_where=sql("state = 'active'")),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    dimensions: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    state: Mapped[str] = mapped_column(String(16), default=ModelState.BUILDING)
+    created_at: Mapped[datetime] = mapped_column(server_default=sql("now()"))
+    activated_at: Mapped[datetime | None]
+    retired_at: Mapped[datetime | None]
+
+
+class DocumentVector(Base):
+    __tablename__ = "document_vectors"
+
+    model_id: Mapped[int] = mapped_column(
+        SmallInteger, ForeignKey("embedding_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # No fixed dimension: each model's rows are indexed as vector(<its dimensions>).
+    embedding: Mapped[list[float]] = mapped_column(Vector())

@@ -16,13 +16,25 @@ goes; its ``duplicate_kind`` is cleared right after.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Delete, delete, func, select, update
+from sqlalchemy import ColumnElement, Delete, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.db.repository import Repository
-from concierge.domain.ingest.models import Document, Source
+from concierge.domain.ingest.models import (
+    Document,
+    DocumentVector,
+    EmbeddingModel,
+    ModelState,
+    Source,
+)
+
+PASSAGE_CHARS = 4_000  # the most of a document's text any model reads
+MODEL_SWITCH_LOCK = 0x636F6E63  # advisory lock key: one model switch at a time
 
 
 class DocumentRepository(Repository[Document]):
@@ -49,10 +61,13 @@ class DocumentRepository(Repository[Document]):
 
     async def replace(self, document_id: int, values: dict[str, Any]) -> None:
         """New content in place (a changed page, an edited listing); what was linked to
-        the document follows it when it becomes a copy itself."""
+        the document follows it when it becomes a copy itself. New text drops the
+        document's vectors: the vector keeper embeds it again."""
         new_original = values.get("duplicate_of")
         if new_original is not None:
             await self._relink(Document.duplicate_of == document_id, new_original)
+        if "text" in values or "title" in values:
+            await VectorRepository(self.session).forget([document_id])
         await self.session.execute(
             update(Document)
             .where(Document.id == document_id)
@@ -133,3 +148,207 @@ class DocumentRepository(Repository[Document]):
             .values(duplicate_of=original)
             .execution_options(synchronize_session=False)
         )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many searchable documents (originals) a model's vectors cover."""
+
+    total: int
+    covered: int
+
+    @property
+    def missing(self) -> int:
+        return max(self.total - self.covered, 0)
+
+    @property
+    def share(self) -> float:
+        return 1.0 if self.total == 0 else min(self.covered / self.total, 1.0)
+
+
+@dataclass(frozen=True)
+class ToEmbed:
+    id: int
+    kind: str
+    title: str
+    text: str
+    published_at: datetime
+    semantic_pending: bool
+
+
+class EmbeddingModelRepository(Repository[EmbeddingModel]):
+    """The embedding models: which one search uses, which one is being built."""
+
+    model = EmbeddingModel
+
+    async def register(self, name: str, dimensions: int, spec: dict[str, Any]) -> EmbeddingModel:
+        """The model's row, made (building) if new; a retired model is built again. Its
+        dimension must not change: vectors of another size are another model."""
+        await self.session.execute(
+            insert(EmbeddingModel)
+            .values(name=name, dimensions=dimensions, spec=spec, state=ModelState.BUILDING)
+            .on_conflict_do_update(
+                index_elements=[EmbeddingModel.name],
+                set_={
+                    "spec": spec,
+                    "state": case(
+                        (EmbeddingModel.state == ModelState.RETIRED, ModelState.BUILDING),
+                        else_=EmbeddingModel.state,
+                    ),
+                    "retired_at": None,
+                },
+            )
+        )
+        row = await self.by_name(name)
+        assert row is not None
+        if row.dimensions != dimensions:
+            raise ValueError(
+                f"model {name} was registered with {row.dimensions} dimensions, not {dimensions}"
+            )
+        return row
+
+    async def by_name(self, name: str) -> EmbeddingModel | None:
+        return await self.session.scalar(
+            select(EmbeddingModel)
+            .where(EmbeddingModel.name == name)
+            .execution_options(populate_existing=True)
+        )
+
+    async def all(self) -> list[EmbeddingModel]:
+        rows = await self.session.scalars(
+            select(EmbeddingModel)
+            .order_by(EmbeddingModel.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(rows)
+
+    async def active(self) -> EmbeddingModel | None:
+        return await self.session.scalar(
+            select(EmbeddingModel)
+            .where(EmbeddingModel.state == ModelState.ACTIVE)
+            .execution_options(populate_existing=True)
+        )
+
+    async def activate(self, model_id: int) -> None:
+        """The model becomes the one search uses; the one it replaces retires."""
+        await self.session.execute(
+            update(EmbeddingModel)
+            .where(EmbeddingModel.state == ModelState.ACTIVE, EmbeddingModel.id != model_id)
+            .values(state=ModelState.RETIRED, retired_at=func.now())
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(EmbeddingModel)
+            .where(EmbeddingModel.id == model_id)
+            .values(state=ModelState.ACTIVE, activated_at=func.now(), retired_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def lock(self) -> None:
+        """One switch at a time over every replica (for this transaction)."""
+        await self.session.execute(select(func.pg_advisory_xact_lock(MODEL_SWITCH_LOCK)))
+
+    async def coverage(self, model_id: int) -> Coverage:
+        covered = (
+            select(DocumentVector.document_id)
+            .where(DocumentVector.model_id == model_id, DocumentVector.document_id == Document.id)
+            .exists()
+        )
+        row = (
+            await self.session.execute(
+                select(func.count(), func.count().filter(covered)).where(
+                    Document.duplicate_of.is_(None)
+                )
+            )
+        ).one()
+        return Coverage(total=int(row[0]), covered=int(row[1]))
+
+    async def coverage_by_source(self, model_id: int) -> dict[int, int]:
+        """Source id → its originals that have a vector of the model."""
+        rows = await self.session.execute(
+            select(Document.source_id, func.count())
+            .join(DocumentVector, DocumentVector.document_id == Document.id)
+            .where(
+                DocumentVector.model_id == model_id,
+                Document.duplicate_of.is_(None),
+                Document.source_id.is_not(None),
+            )
+            .group_by(Document.source_id)
+        )
+        return {int(source): int(count) for source, count in rows.all() if source is not None}
+
+
+class VectorRepository:
+    """Documents' vectors: what is missing for a model, storing and dropping them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def missing(self, model_id: int, limit: int) -> list[ToEmbed]:
+        """Originals without a vector of the model, locked for this transaction (other
+        replicas take others): new documents waiting for the semantic check first, then
+        the rest (a re-embed), oldest first."""
+        has_vector = (
+            select(DocumentVector.document_id)
+            .where(DocumentVector.model_id == model_id, DocumentVector.document_id == Document.id)
+            .exists()
+        )
+        rows = await self.session.execute(
+            select(
+                Document.id,
+                Document.kind,
+                Document.title,
+                func.left(Document.text, PASSAGE_CHARS),
+                Document.published_at,
+                Document.semantic_pending,
+            )
+            .where(Document.duplicate_of.is_(None), ~has_vector)
+            .order_by(Document.semantic_pending.desc(), Document.published_at, Document.id)
+            .limit(limit)
+            .with_for_update(of=Document, skip_locked=True)
+        )
+        return [ToEmbed(*row) for row in rows.all()]
+
+    async def store(self, model_id: int, vectors: dict[int, Sequence[float]]) -> None:
+        if not vectors:
+            return
+        statement = insert(DocumentVector).values(
+            [
+                {"model_id": model_id, "document_id": document_id, "embedding": list(vector)}
+                for document_id, vector in vectors.items()
+            ]
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[DocumentVector.model_id, DocumentVector.document_id],
+                set_={"embedding": statement.excluded.embedding},
+            )
+        )
+
+    async def forget(self, document_ids: Sequence[int]) -> None:
+        """The documents' text changed: their vectors (every model's) no longer say it."""
+        if document_ids:
+            await self.session.execute(
+                delete(DocumentVector).where(DocumentVector.document_id.in_(list(document_ids)))
+            )
+
+    async def purge(self, model_id: int, limit: int) -> int:
+        """Delete up to ``limit`` vectors of a retired model; returns how many went."""
+        doomed = (
+            select(DocumentVector.document_id)
+            .where(DocumentVector.model_id == model_id)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        result = await self.session.execute(
+            delete(DocumentVector).where(
+                DocumentVector.model_id == model_id, DocumentVector.document_id.in_(doomed)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def ddl(self, statement: str) -> None:
+        """An index statement (``concierge.domain.ingest.vectors``) on an autocommit
+        connection (CREATE INDEX CONCURRENTLY cannot run in a transaction)."""
+        connection = await self.session.connection()
+        await connection.exec_driver_sql(statement)
