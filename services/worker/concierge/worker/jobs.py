@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 from concierge.contracts.jobs import PING
 from concierge.db import Database
 from concierge.streams import Job, JobQueue, JobRegistry
-from concierge.worker.embedding import EmbeddingModel
+from concierge.worker.embedding import EmbeddingModels
 from concierge.worker.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class WorkerContext:
     database: Database
     redis: Redis
     queue: JobQueue  # to enqueue follow-up jobs
-    embedding: EmbeddingModel  # loaded on first use
+    embedding: EmbeddingModels  # loaded on first use
     settings: WorkerSettings
 
 

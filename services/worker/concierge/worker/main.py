@@ -20,9 +20,10 @@ from redis.asyncio import Redis
 from concierge.common.service_app import ReadinessCheck, create_service_app
 from concierge.db import Database
 from concierge.streams import JobQueue, JobWorker, StreamGroup
-from concierge.worker.embedding import EmbeddingModel
+from concierge.worker.embedding import EmbeddingModels
 from concierge.worker.embedding import router as embedding_router
 from concierge.worker.ingest.jobs import save_poll_schedule
+from concierge.worker.ingest.vectors import VectorKeeper
 from concierge.worker.jobs import WorkerContext, load_jobs
 from concierge.worker.market.jobs import save_reindex_schedule
 from concierge.worker.scheduling.scheduler import Scheduler
@@ -47,7 +48,7 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
             dead_max_len=settings.dead_max_len,
         )
         group = StreamGroup(redis, settings.stream, settings.group, settings.consumer_name)
-        embedding = EmbeddingModel(settings)
+        embedding = EmbeddingModels(settings, database)
         app.state.embedding = embedding
         run_job = registry.bind(WorkerContext(database, redis, queue, embedding, settings))
         worker = JobWorker(queue, group, run_job, settings.worker_options())
@@ -66,13 +67,17 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
         desk_schedules = asyncio.create_task(_save_desk_schedules(database, settings))
         preload = settings.embedding_preload
         preloading = asyncio.create_task(embedding.preload()) if preload else None
+        keeper = VectorKeeper(database, embedding, settings)
+        keeping = asyncio.create_task(keeper.run()) if settings.vectors_enabled else None
         try:
             yield
         finally:
             scheduler.stop()
+            keeper.stop()
             await asyncio.gather(
                 worker.shutdown(settings.stop_grace_s),
                 _finish(scheduling, settings.stop_grace_s),
+                _finish(keeping, settings.stop_grace_s),
                 _finish(desk_schedules, 0),
                 _finish(preloading, 0),
             )

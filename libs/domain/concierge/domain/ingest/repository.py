@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Delete, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from concierge.db.repository import Repository
 from concierge.domain.ingest.models import (
@@ -347,8 +347,10 @@ class VectorRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def ddl(self, statement: str) -> None:
-        """An index statement (``concierge.domain.ingest.vectors``) on an autocommit
-        connection (CREATE INDEX CONCURRENTLY cannot run in a transaction)."""
-        connection = await self.session.connection()
-        await connection.exec_driver_sql(statement)
+
+async def run_ddl(engine: AsyncEngine, statement: str) -> None:
+    """An index statement (``concierge.domain.ingest.vectors``) outside any transaction
+    (CREATE INDEX CONCURRENTLY cannot run in one)."""
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql(statement)

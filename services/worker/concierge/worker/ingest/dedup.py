@@ -8,7 +8,9 @@ originals of the same batch:
 2. near: a simhash within Hamming distance 3 (near-verbatim copies, a word or two
    changed), found through the four 16-bit bands.
 3. semantic: an embedding of the same model with cosine ≥ the threshold, published
-   within the window (72 h) of the new one, found through the HNSW index.
+   within the window (72 h) of the new one. It needs the document's embedding, so it
+   is judged by the vector keeper after it embeds a new original
+   (:class:`SemanticJudge`); the first two layers never wait on the model.
 
 A duplicate is stored, linked to the original (``duplicate_of``, ``duplicate_kind``),
 never to another duplicate, so "also in …" can be shown.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +28,7 @@ import numpy.typing as npt
 from concierge.domain.ingest.models import DuplicateKind
 from concierge.text.simhash import NEAR_DUPLICATE_DISTANCE, distance
 from concierge.worker.ingest.documents import NewDocument
-from concierge.worker.ingest.repository import IngestDocumentRepository
+from concierge.worker.ingest.repository import IngestDocumentRepository, SemanticCandidate
 
 Vectors = npt.NDArray[np.float32]
 
@@ -47,7 +49,6 @@ ORIGINAL = Verdict()
 
 @dataclass(frozen=True)
 class SemanticRule:
-    model: str
     threshold: float
     window: timedelta
 
@@ -58,53 +59,42 @@ class _Found:
 
     exact: dict[str, int]
     near: dict[int, int]
-    semantic: dict[int, int]
 
 
 class Deduplicator:
-    def __init__(self, documents: IngestDocumentRepository, rule: SemanticRule) -> None:
+    """The exact and near layers, at ingest."""
+
+    def __init__(self, documents: IngestDocumentRepository) -> None:
         self.documents = documents
-        self.rule = rule
 
     async def judge(
-        self, batch: Sequence[NewDocument], vectors: Vectors, *, exclude: int | None = None
+        self, batch: Sequence[NewDocument], *, exclude: int | None = None
     ) -> list[Verdict]:
         """A verdict per document, in order; ``exclude`` (a document being replaced) is
         never anybody's original."""
-        found = await self._lookup(batch, vectors, exclude)
+        found = await self._lookup(batch, exclude)
         verdicts: list[Verdict] = []
         originals: list[int] = []
         for position, document in enumerate(batch):
-            verdict = self._verdict(position, document, batch, vectors, found, originals)
+            verdict = self._verdict(position, document, batch, found, originals)
             verdicts.append(verdict)
             if verdict.is_original:
                 originals.append(position)
         return verdicts
 
-    async def _lookup(
-        self, batch: Sequence[NewDocument], vectors: Vectors, exclude: int | None
-    ) -> _Found:
+    async def _lookup(self, batch: Sequence[NewDocument], exclude: int | None) -> _Found:
         exact = await self.documents.originals_by_hash(sorted({d.content_hash for d in batch}))
         near = await self.documents.near_duplicates(batch)
-        semantic = await self.documents.semantic_duplicates(
-            vectors,
-            [d.published_at for d in batch],
-            model=self.rule.model,
-            threshold=self.rule.threshold,
-            window=self.rule.window,
-        )
         if exclude is not None:
             exact = {key: value for key, value in exact.items() if value != exclude}
             near = {key: value for key, value in near.items() if value != exclude}
-            semantic = {key: value for key, value in semantic.items() if value != exclude}
-        return _Found(exact, near, semantic)
+        return _Found(exact, near)
 
+    @staticmethod
     def _verdict(
-        self,
         position: int,
         document: NewDocument,
         batch: Sequence[NewDocument],
-        vectors: Vectors,
         found: _Found,
         originals: list[int],
     ) -> Verdict:
@@ -119,22 +109,54 @@ class Deduplicator:
             gap = distance(batch[earlier].unsigned_simhash, document.unsigned_simhash)
             if gap <= NEAR_DUPLICATE_DISTANCE:
                 return Verdict(DuplicateKind.NEAR, batch_original=earlier)
-        if position in found.semantic:
-            return Verdict(DuplicateKind.SEMANTIC, stored_original=found.semantic[position])
-        for earlier in originals:
-            if self._semantically_close(
-                batch[earlier], document, vectors[earlier], vectors[position]
-            ):
-                return Verdict(DuplicateKind.SEMANTIC, batch_original=earlier)
         return ORIGINAL
 
-    def _semantically_close(
-        self,
-        first: NewDocument,
-        second: NewDocument,
-        first_vector: npt.NDArray[np.float32],
-        second_vector: npt.NDArray[np.float32],
-    ) -> bool:
+
+@dataclass(frozen=True)
+class Embedded:
+    """A new original, embedded, waiting for the semantic layer."""
+
+    id: int
+    published_at: datetime
+    vector: npt.NDArray[np.float32]
+
+
+class SemanticJudge:
+    """The semantic layer: for each new original (oldest first), the original of a
+    document of the same model at least ``threshold`` similar and published within the
+    window, stored or earlier in the same batch; listings are never anybody's original."""
+
+    def __init__(self, documents: IngestDocumentRepository, rule: SemanticRule) -> None:
+        self.documents = documents
+        self.rule = rule
+
+    async def judge(
+        self, model_id: int, dimensions: int, batch: Sequence[Embedded]
+    ) -> dict[int, int]:
+        """Document id → the id of the original it copies (only the copies)."""
+        batch = sorted(batch, key=lambda item: (item.published_at, item.id))
+        stored = await self.documents.semantic_duplicates(
+            model_id,
+            dimensions,
+            [SemanticCandidate(item.id, item.published_at, item.vector) for item in batch],
+            threshold=self.rule.threshold,
+            window=self.rule.window,
+        )
+        copies: dict[int, int] = {}
+        originals: list[Embedded] = []
+        for item in batch:
+            original = stored.get(item.id)
+            if original is not None and original not in copies:
+                copies[item.id] = original
+                continue
+            earlier = next((o for o in originals if self._close(o, item)), None)
+            if earlier is not None:
+                copies[item.id] = earlier.id
+            else:
+                originals.append(item)
+        return copies
+
+    def _close(self, first: Embedded, second: Embedded) -> bool:
         if abs(first.published_at - second.published_at) > self.rule.window:
             return False
-        return float(np.dot(first_vector, second_vector)) >= self.rule.threshold
+        return float(np.dot(first.vector, second.vector)) >= self.rule.threshold

@@ -1,12 +1,13 @@
 """Items to documents: clean text, language, canonical URL, content hash and simhash.
 
 Two steps: a :class:`Draft` (cleaned text, URL, date; cheap) is all that is needed to
-skip known items and to start embedding; :func:`fingerprint` (language, hash,
-simhash; the CPU-heavy part) runs while the model encodes.
+skip known items; :func:`fingerprint` (language, hash, simhash; the CPU-heavy part)
+runs in a thread.
 
 The hash and the simhash are taken over the body alone: a channel repost of an
-article drops its headline, and it is still the same text. The embedding reads the
-headline and the start of the body (the model sees ~256 tokens anyway).
+article drops its headline, and it is still the same text. The embedding (made later
+by the vector keeper) reads the headline and the start of the body, cut to the model's
+window.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from concierge.contracts.search import DocumentKind
+from concierge.embedding import passage_text
 from concierge.text.language import detect_language
 from concierge.text.normalize import clean_text, content_hash
 from concierge.text.simhash import bands, simhash, to_signed
@@ -25,7 +27,6 @@ from concierge.worker.ingest.parsing import RawItem
 
 MAX_TITLE = 500
 MAX_TEXT = 100_000
-EMBED_CHARS = 2_000  # enough for the model's window in any script
 LANGUAGE_CHARS = 1_000
 FUTURE_SLACK = timedelta(hours=1)  # a date further ahead than this is a wrong clock
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # asyncpg refuses NUL; the rest is noise
@@ -44,9 +45,8 @@ class Draft:
 
     @property
     def embed_text(self) -> str:
-        if self.title and not self.text.startswith(self.title):
-            return f"{self.title}\n{self.text}"[:EMBED_CHARS]
-        return self.text[:EMBED_CHARS]
+        """What the model is given (before it is cut to the model's window)."""
+        return passage_text(self.title, self.text)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from concierge.db import Database
 from concierge.streams import Job
 from concierge.worker.ingest.hosts import HostSlots
 from concierge.worker.ingest.pipeline import DocumentStore
-from concierge.worker.ingest.service import IngestService, semantic_rule
+from concierge.worker.ingest.service import IngestService
 from concierge.worker.jobs import WorkerContext, WorkerJobs
 from concierge.worker.scheduling.service import save_schedule
 from concierge.worker.settings import WorkerSettings
@@ -44,7 +44,7 @@ async def poll(job: Job, ctx: WorkerContext) -> None:
 
 @jobs.handler(FETCH_SOURCE.name)
 async def fetch_source(job: Job, ctx: WorkerContext) -> None:
-    store = DocumentStore(ctx.database, ctx.embedding.get, semantic_rule(ctx.settings))
+    store = DocumentStore(ctx.database)
     await ingest_service(ctx).check(FETCH_SOURCE.parse(job.payload).source_id, store)
 
 

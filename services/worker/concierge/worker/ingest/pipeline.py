@@ -1,11 +1,15 @@
-"""Storing a fetch's documents: new ones embedded in batches, judged for duplicates and
-inserted, one transaction per batch.
+"""Storing a fetch's documents: judged for exact and near duplicates and inserted, one
+transaction per batch, without waiting for the model.
 
-Embedding is the slow part: a fetch's drafts go to the model as soon as the known ones
-are left out, sorted by length (the least padding), in batches that share the model's
-thread with other callers'. Their fingerprints (language, hashes) are computed in
-another thread meanwhile. Then they are judged and inserted in publication order, so
-an original precedes its copies.
+A new original is stored at once (full text finds it from then on) with
+``semantic_pending`` set; the vector keeper (``concierge.worker.ingest.vectors``) embeds
+it moments later and judges the semantic layer of de-duplication then. Copies found by
+hash or simhash are never embedded: search reads originals only. So parsing and the
+exact and near layers never wait on the model, and the model never idles while a batch
+is parsed or inserted.
+
+Fingerprints (language, hashes) are computed in a thread. Documents are judged and
+inserted in publication order, so an original precedes its copies.
 
 Idempotent: an item whose (source, GUID) is stored is skipped, so a job that runs
 twice stores nothing twice. Two fetches storing the same new text at the same moment
@@ -16,25 +20,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-import numpy.typing as npt
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.contracts.search import DocumentKind
 from concierge.db import Database
-from concierge.embedding import BatchingEmbedder
 from concierge.text.normalize import content_hash
-from concierge.worker.ingest.dedup import Deduplicator, SemanticRule, Verdict
+from concierge.worker.ingest.dedup import Deduplicator, Verdict
 from concierge.worker.ingest.documents import Draft, NewDocument, fingerprint
 from concierge.worker.ingest.repository import IngestDocumentRepository, document_row
 
 log = logging.getLogger(__name__)
 
-BATCH = 64  # documents per model call and per transaction
+BATCH = 64  # documents per transaction
 # A feed's backlog (a first fetch of a big archive) is taken in shares, oldest first, so
 # one job stays well within its timeout and other sources get their turn in between.
 MAX_NEW_PER_CHECK = 512
@@ -45,8 +46,6 @@ STORED = Counter(
     "Documents stored, by what they are: original, or the kind of duplicate",
     ["result"],
 )
-
-Vectors = npt.NDArray[np.float32]
 
 
 class LostRace(Exception):
@@ -71,18 +70,14 @@ class StoreResult:
             self.duplicates[kind] = self.duplicates.get(kind, 0) + count
 
 
-class DocumentStore:
-    """``embedder`` gives the (shared, batching) model, loaded on first use."""
+def awaits_semantic_check(document: NewDocument) -> bool:
+    """A listing is never judged a copy (each must be found); everything else is."""
+    return document.kind != DocumentKind.LISTING
 
-    def __init__(
-        self,
-        database: Database,
-        embedder: Callable[[], Awaitable[BatchingEmbedder]],
-        rule: SemanticRule,
-    ) -> None:
+
+class DocumentStore:
+    def __init__(self, database: Database) -> None:
         self.database = database
-        self.embedder = embedder
-        self.rule = rule
 
     async def store(self, source_id: int, documents: Sequence[Draft]) -> StoreResult:
         """Store what is new among ``documents`` (oldest first); a web page whose text
@@ -111,36 +106,17 @@ class DocumentStore:
     async def _insert(self, source_id: int, drafts: Sequence[Draft]) -> StoreResult:
         if not drafts:
             return StoreResult()
-        vectors, documents = await asyncio.gather(
-            self._embed(drafts), asyncio.to_thread(lambda: [fingerprint(d) for d in drafts])
-        )
+        documents = await asyncio.to_thread(lambda: [fingerprint(d) for d in drafts])
         result = StoreResult()
         for start in range(0, len(documents), BATCH):
-            batch = documents[start : start + BATCH]
-            result.add(await self._insert_batch(source_id, batch, vectors[start : start + BATCH]))
+            result.add(await self._insert_batch(source_id, documents[start : start + BATCH]))
         return result
 
-    async def _embed(self, documents: Sequence[Draft]) -> Vectors:
-        """Every document's passage vector, in order. The model gets them by length, a
-        batch at a time (less padding; other callers' batches can go in between)."""
-        model = await self.embedder()
-        order = sorted(range(len(documents)), key=lambda i: len(documents[i].embed_text))
-        chunks = [order[i : i + BATCH] for i in range(0, len(order), BATCH)]
-        encoded = await asyncio.gather(
-            *(model.embed([documents[i].embed_text for i in chunk], "passage") for chunk in chunks)
-        )
-        vectors = np.empty((len(documents), encoded[0].shape[1]), dtype=np.float32)
-        for chunk, chunk_vectors in zip(chunks, encoded, strict=True):
-            vectors[chunk] = chunk_vectors
-        return vectors
-
-    async def _insert_batch(
-        self, source_id: int, batch: Sequence[NewDocument], vectors: Vectors
-    ) -> StoreResult:
+    async def _insert_batch(self, source_id: int, batch: Sequence[NewDocument]) -> StoreResult:
         for attempt in range(1, RACE_ATTEMPTS + 1):
             try:
                 async with self.database.transaction() as session:
-                    return await self._insert_in(session, source_id, batch, vectors)
+                    return await self._insert_in(session, source_id, batch)
             except LostRace:
                 log.info(
                     "source %d: a batch lost a race (attempt %d); judging again", source_id, attempt
@@ -148,19 +124,14 @@ class DocumentStore:
         raise RuntimeError(f"source {source_id}: a batch kept colliding with other inserts")
 
     async def _insert_in(
-        self,
-        session: AsyncSession,
-        source_id: int,
-        batch: Sequence[NewDocument],
-        vectors: Vectors,
+        self, session: AsyncSession, source_id: int, batch: Sequence[NewDocument]
     ) -> StoreResult:
         documents = IngestDocumentRepository(session)
         known = await documents.known(source_id, [d.external_id for d in batch])
-        keep = [i for i, d in enumerate(batch) if d.external_id not in known]
-        batch, vectors = [batch[i] for i in keep], vectors[keep]
+        batch = [d for d in batch if d.external_id not in known]
         if not batch:
             return StoreResult()
-        verdicts = await Deduplicator(documents, self.rule).judge(batch, vectors)
+        verdicts = await Deduplicator(documents).judge(batch)
         # In hash order: concurrent batches take the unique index's locks in one order.
         originals = sorted(
             (i for i, verdict in enumerate(verdicts) if verdict.is_original),
@@ -168,7 +139,7 @@ class DocumentStore:
         )
         ids = await documents.insert_many(
             [
-                document_row(batch[i], source_id, vectors[i], self.rule.model, None, None)
+                document_row(batch[i], source_id, semantic_pending=awaits_semantic_check(batch[i]))
                 for i in originals
             ]
         )
@@ -178,10 +149,8 @@ class DocumentStore:
             document_row(
                 batch[i],
                 source_id,
-                vectors[i],
-                self.rule.model,
-                _original_id(verdict, batch, ids),
-                verdict.kind,
+                duplicate_of=_original_id(verdict, batch, ids),
+                duplicate_kind=verdict.kind,
             )
             for i, verdict in enumerate(verdicts)
             if not verdict.is_original
@@ -190,15 +159,18 @@ class DocumentStore:
         return _count(verdicts)
 
     async def _replace(self, document_id: int, draft: Draft) -> None:
-        document = fingerprint(draft)
-        vectors = await (await self.embedder()).embed([document.embed_text], "passage")
+        """New text in place: judged again (exact and near now, semantic once the vector
+        keeper has embedded it again)."""
+        document = await asyncio.to_thread(fingerprint, draft)
         async with self.database.transaction() as session:
             documents = IngestDocumentRepository(session)
-            (verdict,) = await Deduplicator(documents, self.rule).judge(
-                [document], vectors, exclude=document_id
-            )
+            (verdict,) = await Deduplicator(documents).judge([document], exclude=document_id)
             row = document_row(
-                document, 0, vectors[0], self.rule.model, verdict.stored_original, verdict.kind
+                document,
+                0,
+                duplicate_of=verdict.stored_original,
+                duplicate_kind=verdict.kind,
+                semantic_pending=verdict.is_original and awaits_semantic_check(document),
             )
             for fixed in ("source_id", "external_id", "kind"):
                 row.pop(fixed)

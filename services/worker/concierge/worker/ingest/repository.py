@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select, text, update
+from sqlalchemy import TextClause, func, select, text, update
 
 from concierge.contracts.search import SourceKind
 from concierge.db.repository import Repository
@@ -19,8 +19,6 @@ from concierge.domain.ingest.repository import DocumentRepository
 from concierge.worker.ingest.documents import NewDocument
 
 FETCHED_KINDS = (SourceKind.RSS.value, SourceKind.WEB.value)
-NEIGHBOURS = 20  # nearest embeddings read before the time window filters them
-EF_SEARCH = 64
 
 Vectors = npt.NDArray[np.float32]
 
@@ -47,8 +45,8 @@ def vectors_array_literal(vectors: Vectors) -> str:
     return "{" + ",".join(f'"{vector_literal(row)}"' for row in vectors) + "}"
 
 
-# The distance (3) and the neighbour count (20) are written out: NEAR_DUPLICATE_DISTANCE
-# and NEIGHBOURS, checked against these statements by the tests.
+# The distance (3) is written out: NEAR_DUPLICATE_DISTANCE, checked against this
+# statement by the tests.
 _NEAR = text(
     """
     SELECT q.i, m.root
@@ -67,35 +65,43 @@ _NEAR = text(
     """
 )
 
-# The HNSW index finds the nearest embeddings; the time window and the model are
-# checked on those (pgvector 0.6 filters after the index scan, so filtering inside
-# could return nothing). A neighbour that is itself a duplicate stands for its
-# original; listings are never originals of posts.
-_SEMANTIC = text(
-    """
-    SELECT q.i, m.root, m.similarity
-    FROM unnest(CAST(:idx AS int[]), CAST(CAST(:vectors AS text) AS vector[]),
-                CAST(:published AS timestamptz[])) AS q(i, v, published_at)
-    CROSS JOIN LATERAL (
-        SELECT coalesce(n.duplicate_of, n.id) AS root, 1 - n.distance AS similarity
-        FROM (
-            SELECT d.id, d.kind, d.duplicate_of, d.published_at, d.embedding_model,
-                   d.embedding <=> q.v AS distance
+
+def _semantic(dimensions: int) -> TextClause:
+    """For each new document, the nearest document of the model within the time window,
+    if it is at least as similar as the threshold. An exact scan of the window's vectors
+    (the publication-date index finds them): an approximate index would filter after its
+    scan and miss copies once the table is large. A neighbour that is itself a copy
+    stands for its original; listings are never originals of posts."""
+    distance = (
+        f"(CAST(v.embedding AS vector({int(dimensions)})) "
+        f"<=> CAST(q.v AS vector({int(dimensions)})))"
+    )
+    return text(
+        f"""
+        SELECT q.id, m.root
+        FROM unnest(CAST(:ids AS bigint[]), CAST(CAST(:vectors AS text) AS vector[]),
+                    CAST(:published AS timestamptz[])) AS q(id, v, published_at)
+        CROSS JOIN LATERAL (
+            SELECT coalesce(d.duplicate_of, d.id) AS root
             FROM documents d
-            WHERE d.embedding IS NOT NULL
-            ORDER BY d.embedding <=> q.v
-            LIMIT 20
-        ) n
-        WHERE n.distance <= 1 - CAST(:threshold AS float8)
-          AND n.kind <> 'listing'  -- a post is never a copy of someone's listing
-          AND n.embedding_model = :model
-          AND n.published_at BETWEEN q.published_at - CAST(:window AS interval)
-                               AND q.published_at + CAST(:window AS interval)
-        ORDER BY n.distance
-        LIMIT 1
-    ) m
-    """
-)
+            JOIN document_vectors v ON v.document_id = d.id AND v.model_id = :model_id
+            WHERE d.published_at BETWEEN q.published_at - CAST(:window AS interval)
+                                     AND q.published_at + CAST(:window AS interval)
+              AND d.id <> q.id
+              AND d.kind <> 'listing'
+              AND {distance} <= 1 - CAST(:threshold AS float8)
+            ORDER BY {distance} + 0, d.published_at, d.id
+            LIMIT 1
+        ) m
+        """  # noqa: S608 (the dimension is an int formatted here; every value is bound)
+    )
+
+
+@dataclass(frozen=True)
+class SemanticCandidate:
+    id: int
+    published_at: datetime
+    vector: npt.NDArray[np.float32]
 
 
 class SourceRepository(Repository[Source]):
@@ -173,39 +179,57 @@ class IngestDocumentRepository(DocumentRepository):
 
     async def semantic_duplicates(
         self,
-        vectors: Vectors,
-        published: Sequence[datetime],
+        model_id: int,
+        dimensions: int,
+        candidates: Sequence[SemanticCandidate],
         *,
-        model: str,
         threshold: float,
         window: timedelta,
     ) -> dict[int, int]:
-        """For each vector (by position), the original of a stored document of the same
-        model, published within the window, at least ``threshold`` similar."""
-        if len(vectors) == 0:
+        """Document id → the original of a stored document of the model, published within
+        the window, at least ``threshold`` similar (only those that have one)."""
+        if not candidates:
             return {}
-        await self.session.execute(text(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}"))
         rows = await self.session.execute(
-            _SEMANTIC,
+            _semantic(dimensions),
             {
-                "idx": list(range(len(vectors))),
-                "vectors": vectors_array_literal(vectors),
-                "published": list(published),
+                "ids": [c.id for c in candidates],
+                "vectors": vectors_array_literal(np.stack([c.vector for c in candidates])),
+                "published": [c.published_at for c in candidates],
+                "model_id": model_id,
                 "threshold": threshold,
-                "model": model,
                 "window": window,
             },
         )
-        return {i: root for i, root, _ in rows}
+        return {int(id_): int(root) for id_, root in rows.all()}
+
+    async def mark_copies(self, copies: dict[int, int]) -> None:
+        """These originals turned out to be semantic copies: link them (and anything linked
+        to them) to their originals."""
+        for document_id, original in copies.items():
+            await self.replace(
+                document_id,
+                {"duplicate_of": original, "duplicate_kind": DuplicateKind.SEMANTIC.value},
+            )
+
+    async def judged(self, document_ids: Sequence[int]) -> None:
+        """The semantic layer has looked at these documents."""
+        if document_ids:
+            await self.session.execute(
+                update(Document)
+                .where(Document.id.in_(list(document_ids)))
+                .values(semantic_pending=False)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def document_row(
     document: NewDocument,
     source_id: int,
-    vector: npt.NDArray[np.float32],
-    model: str,
-    duplicate_of: int | None,
-    duplicate_kind: DuplicateKind | None,
+    *,
+    duplicate_of: int | None = None,
+    duplicate_kind: DuplicateKind | None = None,
+    semantic_pending: bool = False,
 ) -> dict[str, Any]:
     return {
         "source_id": source_id,
@@ -222,9 +246,8 @@ def document_row(
         "band1": document.bands[1],
         "band2": document.bands[2],
         "band3": document.bands[3],
-        "embedding": vector,
-        "embedding_model": model,
         "duplicate_of": duplicate_of,
         "duplicate_kind": duplicate_kind.value if duplicate_kind else None,
+        "semantic_pending": semantic_pending,
         "attributes": document.attributes,
     }

@@ -25,7 +25,6 @@ from concierge.db import Database
 from concierge.domain.ingest.models import Source
 from concierge.streams import JobQueue
 from concierge.text.normalize import clean_text
-from concierge.worker.ingest.dedup import SemanticRule
 from concierge.worker.ingest.documents import Draft, drafts
 from concierge.worker.ingest.fetching import Fetched, FetchError, FetchLimits, fetch
 from concierge.worker.ingest.hosts import HostBusy, HostSlots
@@ -245,11 +244,3 @@ def _validator(value: str | None) -> str | None:
 def _title(value: str | None) -> str | None:
     title = clean_text(value or "", is_html=True)[:MAX_TITLE]
     return title or None
-
-
-def semantic_rule(settings: WorkerSettings) -> SemanticRule:
-    return SemanticRule(
-        model=settings.embedding_model,
-        threshold=settings.ingest_semantic_threshold,
-        window=timedelta(hours=settings.ingest_semantic_window_h),
-    )

@@ -11,9 +11,10 @@
   gone. A lost job is never a lost listing: the sweep catches up within minutes.
 
 The document: title, text (title, description, city, category, price), language,
-``published_at``, a passage embedding of the worker's model, ``external_id``
-``listing:<id>`` and no source. It is written by the ingest pipeline's pieces (draft,
-fingerprint, ``document_row``) but never de-duplicated: two sellers may write the same
+``published_at``, ``external_id`` ``listing:<id>`` and no source; the vector keeper
+embeds it moments after it is written (and again whenever its text changes). It is
+written by the ingest pipeline's pieces (draft, fingerprint, ``document_row``) but
+never de-duplicated: two sellers may write the same
 text, and each listing must be found. Its content hash and simhash are therefore its
 own (derived from the listing id and the text), so the unique index on originals'
 hashes and ingest's exact and near layers never pair it with a post or another
@@ -29,19 +30,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
-
-import numpy as np
-import numpy.typing as npt
 
 from concierge.contracts.market import ListingStatus
 from concierge.contracts.search import DocumentKind
 from concierge.db import Database
 from concierge.domain.market.models import Listing
-from concierge.embedding import BatchingEmbedder
 from concierge.text.normalize import content_hash
 from concierge.text.simhash import bands, to_signed
 from concierge.worker.ingest.documents import Draft, NewDocument, fingerprint
@@ -50,9 +47,8 @@ from concierge.worker.market.repository import ListingIndexRepository, external_
 
 log = logging.getLogger(__name__)
 
-SWEEP_BATCH = 64  # listings embedded per sweep (one model call)
-WRITE_ATTEMPTS = 3  # a listing edited while it was embedded is embedded again
-Vectors = npt.NDArray[np.float32]
+SWEEP_BATCH = 64  # listings indexed per sweep
+WRITE_ATTEMPTS = 3  # a listing edited while its document was made is made again
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -112,23 +108,16 @@ def listing_document(listing: Listing) -> NewDocument:
     )
 
 
-Embedder = Callable[[], Awaitable[BatchingEmbedder]]
-
-
 class ListingIndexer:
-    """``embedder`` gives the worker's (shared, batching) model, loaded on first use."""
-
-    def __init__(self, database: Database, embedder: Embedder, model: str) -> None:
+    def __init__(self, database: Database) -> None:
         self.database = database
-        self.embedder = embedder
-        self.model = model
 
     async def sync(self, listing_id: int) -> Outcome:
         """The listing's document as the listing is now."""
         return (await self.sync_many([listing_id]))[listing_id]
 
     async def sync_many(self, listing_ids: Sequence[int]) -> dict[int, Outcome]:
-        """Each listing's document as it is now; embedded in one model call."""
+        """Each listing's document as it is now."""
         outcomes: dict[int, Outcome] = {}
         pending = list(dict.fromkeys(listing_ids))
         for _ in range(WRITE_ATTEMPTS):
@@ -137,8 +126,7 @@ class ListingIndexer:
             planned = await self._plan(pending, outcomes)
             if not planned:
                 break
-            vectors = await self._embed([document for _, document in planned])
-            pending = await self._write(planned, vectors, outcomes)
+            pending = await self._write(planned, outcomes)
         for listing_id in pending:  # edited during every attempt: the sweep comes back
             log.warning("listing %d kept changing while it was indexed", listing_id)
         return outcomes
@@ -190,7 +178,7 @@ class ListingIndexer:
     async def _plan(
         self, listing_ids: Sequence[int], outcomes: dict[int, Outcome]
     ) -> list[tuple[int, NewDocument]]:
-        """The documents to embed; listings that need no embedding are settled here."""
+        """The documents to write; listings whose document is current are settled here."""
         planned: list[tuple[int, NewDocument]] = []
         async with self.database.transaction() as session:
             repository = ListingIndexRepository(session)
@@ -216,28 +204,23 @@ class ListingIndexer:
         if listing.document_id is None:
             return False
         stored = await repository.document(listing.document_id)
-        if stored != (document.content_hash, self.model, document.published_at):
+        if stored != (document.content_hash, document.published_at):
             return False
         await repository.documents.touch(listing.document_id)
         return True
 
-    async def _embed(self, documents: Sequence[NewDocument]) -> Vectors:
-        model = await self.embedder()
-        return await model.embed([document.embed_text for document in documents], "passage")
-
     async def _write(
         self,
         planned: Sequence[tuple[int, NewDocument]],
-        vectors: Vectors,
         outcomes: dict[int, Outcome],
     ) -> list[int]:
         """Write the documents of the listings that did not change since they were read;
-        returns the ones that did (to embed again)."""
+        returns the ones that did (to make again)."""
         changed: list[int] = []
         async with self.database.transaction() as session:
             repository = ListingIndexRepository(session)
             locked = await repository.listings([listing_id for listing_id, _ in planned], lock=True)
-            for (listing_id, document), vector in zip(planned, vectors, strict=True):
+            for listing_id, document in planned:
                 listing = locked.get(listing_id)
                 if listing is None or listing.status != ListingStatus.APPROVED:
                     outcomes[listing_id] = await self._remove_in(repository, listing_id, listing)
@@ -246,7 +229,7 @@ class ListingIndexer:
                 if fresh.content_hash != document.content_hash:
                     changed.append(listing_id)
                     continue
-                await self._store(repository, listing, document, vector)
+                await self._store(repository, listing, document)
                 outcomes[listing_id] = Outcome.INDEXED
         return changed
 
@@ -255,9 +238,8 @@ class ListingIndexer:
         repository: ListingIndexRepository,
         listing: Listing,
         document: NewDocument,
-        vector: npt.NDArray[np.float32],
     ) -> None:
-        row = document_row(document, 0, vector, self.model, None, None)
+        row = document_row(document, 0)
         row["source_id"] = None  # a listing has no source
         found = await repository.documents_by_external_id(listing.id)
         if listing.document_id is not None:

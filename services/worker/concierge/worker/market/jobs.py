@@ -42,7 +42,7 @@ def storage_for(settings: WorkerSettings) -> Storage:
 
 
 def listing_indexer(ctx: WorkerContext) -> ListingIndexer:
-    return ListingIndexer(ctx.database, ctx.embedding.get, ctx.settings.embedding_model)
+    return ListingIndexer(ctx.database)
 
 
 @jobs.handler(THUMBNAIL.name)

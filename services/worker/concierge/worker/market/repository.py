@@ -36,16 +36,16 @@ class ListingIndexRepository:
             query = query.with_for_update()
         return {listing.id: listing for listing in await self.session.scalars(query)}
 
-    async def document(self, document_id: int) -> tuple[str, str | None, datetime] | None:
-        """(content hash, embedding model, published_at) of a document."""
+    async def document(self, document_id: int) -> tuple[str, datetime] | None:
+        """(content hash, published_at) of a document."""
         row = (
             await self.session.execute(
-                select(
-                    Document.content_hash, Document.embedding_model, Document.published_at
-                ).where(Document.id == document_id)
+                select(Document.content_hash, Document.published_at).where(
+                    Document.id == document_id
+                )
             )
         ).first()
-        return None if row is None else (row[0], row[1], row[2])
+        return None if row is None else (row[0], row[1])
 
     async def documents_by_external_id(self, listing_id: int) -> list[int]:
         rows = await self.session.scalars(

@@ -1,0 +1,248 @@
+"""The vector keeper: every original has a vector of the configured model.
+
+One loop per worker process (any number of replicas share the work: each step locks
+the documents it embeds with ``SKIP LOCKED``). A step takes up to ``vectors_batch``
+originals without a vector of the configured model — new documents first, which then
+get the semantic layer of de-duplication, then the rest of the corpus (a re-embed after
+a change of model, a copy that became an original) — embeds them, stores the vectors
+and commits. A crash loses at most the step: the documents are still without vectors
+and the next step takes them. Nothing else holds the state, so a re-embed resumes where
+it stopped, on any replica.
+
+When the model is registered (at start), it is *building* unless no model is active
+yet. Search keeps using the active model's vectors until the configured one covers
+every original; then it switches (one transaction, under an advisory lock), and the
+previous model's vectors are deleted ``vectors_retire_after_s`` later (the api's
+cached query vectors of the old model expire first), with its index.
+
+Progress: ``embedding_vectors{model,state}`` in /metrics, the admin sources API
+(``GET /api/v1/admin/sources/embeddings``), and a log line every few per cent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+
+from prometheus_client import Counter, Gauge
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from concierge.common.clock import utcnow
+from concierge.db import Database
+from concierge.domain.ingest.models import EmbeddingModel, ModelState
+from concierge.domain.ingest.repository import (
+    Coverage,
+    EmbeddingModelRepository,
+    ToEmbed,
+    VectorRepository,
+    run_ddl,
+)
+from concierge.domain.ingest.vectors import create_vector_index, drop_vector_index
+from concierge.embedding import BatchingEmbedder, Vectors, passage_text
+from concierge.worker.embedding import EmbeddingModels
+from concierge.worker.ingest.dedup import Embedded, SemanticJudge, SemanticRule
+from concierge.worker.ingest.repository import IngestDocumentRepository
+from concierge.worker.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
+
+LOG_EVERY = 0.05  # a progress line every 5 % of the corpus
+REPORT_EVERY_S = 5.0  # the gauges while embedding (counting costs a scan)
+PURGE_BATCH = 5_000
+
+VECTORS = Gauge(
+    "embedding_vectors",
+    "Originals with a vector of the model (covered) and all originals (total)",
+    ["model", "state"],
+)
+EMBEDDED = Counter(
+    "embedding_documents_total", "Documents embedded by the vector keeper", ["model"]
+)
+ACTIVE = Gauge("embedding_model_active", "1 for the model search uses", ["model"])
+
+
+def semantic_rule(settings: WorkerSettings) -> SemanticRule:
+    return SemanticRule(
+        threshold=settings.ingest_semantic_threshold,
+        window=timedelta(hours=settings.ingest_semantic_window_h),
+    )
+
+
+class VectorKeeper:
+    def __init__(self, database: Database, models: EmbeddingModels, settings: WorkerSettings):
+        self.database = database
+        self.models = models
+        self.settings = settings
+        self.rule = semantic_rule(settings)
+        self.batch = settings.vectors_batch
+        self.model: EmbeddingModel | None = None  # the configured model's row
+        self._stopping = asyncio.Event()
+        self._logged_share = -1.0
+        self._reported_at = 0.0
+
+    # --- the model's row --------------------------------------------------------------
+
+    async def register(self) -> EmbeddingModel:
+        """The configured model in ``embedding_models`` with its index; active at once
+        when no model is (a new installation has nothing to re-embed)."""
+        embedder = await self.models.get()
+        async with self.database.transaction() as session:
+            repository = EmbeddingModelRepository(session)
+            await repository.lock()
+            model = await repository.register(
+                embedder.name, embedder.dimensions, self.models.spec.stored()
+            )
+            if await repository.active() is None:
+                await repository.activate(model.id)
+                log.info("embedding model %s is active (no model was)", model.name)
+            found = await repository.by_name(embedder.name)
+            self.models.saw_active(await repository.active())
+        assert found is not None
+        model = found
+        await run_ddl(
+            self.database.engine,
+            create_vector_index(model.id, model.dimensions, concurrently=True),
+        )
+        self.model = model
+        if model.state == ModelState.BUILDING:
+            log.info("embedding model %s: embedding the corpus for it; search uses the "
+                     "active model until it covers every document", model.name)  # fmt: skip
+        return model
+
+    # --- the loop ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                if self.model is None:
+                    await self.register()
+                done = await self.step()
+                if not done:
+                    await self.settle()
+                elif time.monotonic() - self._reported_at > REPORT_EVERY_S:
+                    self.report(await self.progress())
+            except Exception:  # Postgres away, the model failing: try again in a while
+                log.exception("the vector keeper failed; trying again")
+                done = 0
+            if not done:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.settings.vectors_idle_s)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def step(self) -> int:
+        """Embed one batch of originals without a vector; returns how many."""
+        assert self.model is not None
+        model = self.model
+        embedder = await self.models.get()
+        async with self.database.transaction() as session:
+            todo = await VectorRepository(session).missing(model.id, self.batch)
+            if not todo:
+                return 0
+            texts = await asyncio.to_thread(_texts, embedder, todo)
+            vectors = await embedder.embed(texts, "passage")
+            await self._judge(session, model, todo, vectors)
+            await VectorRepository(session).store(
+                model.id, {item.id: row.tolist() for item, row in zip(todo, vectors, strict=True)}
+            )
+        EMBEDDED.labels(model.name).inc(len(todo))
+        return len(todo)
+
+    async def _judge(
+        self,
+        session: AsyncSession,
+        model: EmbeddingModel,
+        todo: Sequence[ToEmbed],
+        vectors: Vectors,
+    ) -> None:
+        """The semantic layer for the new documents among ``todo``."""
+        documents = IngestDocumentRepository(session)
+        pending = [
+            Embedded(item.id, item.published_at, vectors[i])
+            for i, item in enumerate(todo)
+            if item.semantic_pending
+        ]
+        if not pending:
+            return
+        copies = await SemanticJudge(documents, self.rule).judge(
+            model.id, model.dimensions, pending
+        )
+        await documents.mark_copies(copies)
+        await documents.judged([item.id for item in pending])
+        if copies:
+            log.info("%d new document(s) are semantic copies of stored ones", len(copies))
+
+    # --- switching and retiring -------------------------------------------------------
+
+    async def settle(self) -> None:
+        """Nothing left to embed: switch search to the configured model if it is not the
+        active one, delete what retired models left after their grace period, report."""
+        assert self.model is not None
+        async with self.database.transaction() as session:
+            repository = EmbeddingModelRepository(session)
+            await repository.lock()
+            coverage = await repository.coverage(self.model.id)
+            active = await repository.active()
+            if coverage.missing == 0 and (active is None or active.id != self.model.id):
+                await repository.activate(self.model.id)
+                log.info(
+                    "embedding model %s covers all %d documents: search uses it now%s",
+                    self.model.name,
+                    coverage.total,
+                    f" instead of {active.name}" if active else "",
+                )
+                active = await repository.active()
+            models = await repository.all()
+        self.models.saw_active(active)
+        self.models.forget_previous(active.name if active else None)
+        self.report(coverage, force=True)
+        for model in models:
+            ACTIVE.labels(model.name).set(1 if model.state == ModelState.ACTIVE else 0)
+            if model.state == ModelState.RETIRED and self._past_grace(model):
+                await self._purge(model)
+
+    def _past_grace(self, model: EmbeddingModel) -> bool:
+        retired = model.retired_at
+        grace = timedelta(seconds=self.settings.vectors_retire_after_s)
+        return retired is not None and utcnow() - retired >= grace
+
+    async def _purge(self, model: EmbeddingModel) -> None:
+        while True:
+            async with self.database.transaction() as session:
+                gone = await VectorRepository(session).purge(model.id, PURGE_BATCH)
+            if gone < PURGE_BATCH:
+                break
+        await run_ddl(self.database.engine, drop_vector_index(model.id))
+
+    async def progress(self) -> Coverage:
+        assert self.model is not None
+        async with self.database.transaction() as session:
+            return await EmbeddingModelRepository(session).coverage(self.model.id)
+
+    def report(self, coverage: Coverage, *, force: bool = False) -> None:
+        """The gauges, and a log line when the share crossed another 5 % step."""
+        assert self.model is not None
+        self._reported_at = time.monotonic()
+        VECTORS.labels(self.model.name, "covered").set(coverage.covered)
+        VECTORS.labels(self.model.name, "total").set(coverage.total)
+        step = int(coverage.share / LOG_EVERY) * LOG_EVERY
+        if step != self._logged_share and (coverage.missing or force):
+            if coverage.missing or self._logged_share >= 0:
+                log.info(
+                    "embedding model %s: %d of %d documents embedded (%.0f %%)",
+                    self.model.name,
+                    coverage.covered,
+                    coverage.total,
+                    coverage.share * 100,
+                )
+            self._logged_share = step
+
+
+def _texts(embedder: BatchingEmbedder, todo: Sequence[ToEmbed]) -> list[str]:
+    """What the model reads of each document: title and body, cut to its window."""
+    return [embedder.fit(passage_text(item.title, item.text)) for item in todo]
