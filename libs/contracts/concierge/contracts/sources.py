@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -81,3 +81,25 @@ class SourceRead(BaseModel):
     last_error: str | None
     created_at: datetime
     document_count: int = Field(0, description="Documents taken from this source")
+    embedded_count: int = Field(
+        0,
+        description="Of its searchable documents, those with a vector of the newest embedding "
+        "model (the one being built during a re-embed)",
+    )
+
+
+class EmbeddingModelRead(BaseModel):
+    """An embedding model and how much of the corpus its vectors cover."""
+
+    name: str
+    dimensions: int
+    state: Literal["building", "active", "retired"] = Field(
+        description="building: being embedded (search uses the active one); active: search "
+        "uses it; retired: replaced, its vectors are being deleted"
+    )
+    covered: int = Field(description="Searchable documents with a vector of this model")
+    total: int = Field(description="Searchable documents")
+    share: float = Field(description="covered / total (1 when there are none)")
+    created_at: datetime
+    activated_at: datetime | None
+    retired_at: datetime | None

@@ -101,16 +101,28 @@ class ApiSettings(
         return hmac.new(jwt_key, b"concierge.uploads", hashlib.sha256).digest()
 
     # --- search ---------------------------------------------------------------------
-    # Measured on the labelled queries (tests/quality): 20 per arm gives hybrid R@10 0.92,
-    # 50 gives 0.87 (deep, weak candidates that appear in both lists outscore strong ones).
+    # Measured on the labelled queries (tests/quality): 20 per arm gives the best top
+    # results (deep, weak candidates that appear in both lists outscore strong ones); the
+    # rest of each arm's matches still come, on later pages.
     search_candidates: int = Field(
-        20, ge=5, le=200, description="Candidates each arm (full text, vector) brings to fusion"
+        20, ge=5, le=200, description="The top of each arm (full text, vector) fusion ranks first"
     )
     search_fts_rank_limit: int = Field(
-        300,
+        2000,
         ge=50,
         le=100_000,
-        description="Newest matching documents the full-text arm ranks (bounds common words' cost)",
+        description="The most full-text matches ranked (the newest, when more match)",
+    )
+    search_fts_budget: int = Field(
+        1500,
+        ge=10,
+        description="Documents the full-text arm's match words may hold (rarest words first)",
+    )
+    search_min_coverage: float = Field(
+        0.5, ge=0, le=1, description="Share of the query's words (by rarity) a text match holds"
+    )
+    search_vector_depth: int = Field(
+        100, ge=10, le=1000, description="Nearest vectors looked at; those above the floor match"
     )
     search_ef_search: int = Field(
         100, ge=10, le=1000, description="hnsw.ef_search for the vector arm (recall against speed)"
@@ -120,12 +132,8 @@ class ApiSettings(
         ge=0,
         description="A filtered vector search over at most this many documents is exact",
     )
-    search_vector_languages: Annotated[frozenset[str], NoDecode] = Field(
-        frozenset({"en"}),
-        description="Languages the embedding model knows (comma-separated; empty: all)",
-    )
-    search_vector_weight_other: float = Field(
-        0.5, ge=0, le=1, description="Weight of the vector arm for queries in other languages"
+    search_typo_similarity: float = Field(
+        0.5, gt=0, le=1, description="How alike a title must be to a short query with a typo"
     )
     search_embed_timeout_s: float = Field(
         3.0, gt=0, description="How long a search waits for the worker's query embedding"
@@ -151,13 +159,6 @@ class ApiSettings(
     llm_max_concurrency: int = Field(
         4, ge=1, description="LLM calls at once; more questions get the extractive answer"
     )
-
-    @field_validator("search_vector_languages", mode="before")
-    @classmethod
-    def _split_languages(cls, value: object) -> object:
-        if isinstance(value, str):
-            return frozenset(part.strip().lower() for part in value.split(",") if part.strip())
-        return value
 
     @field_validator("llm_api_key", mode="before")
     @classmethod

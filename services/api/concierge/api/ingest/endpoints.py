@@ -6,7 +6,12 @@ from fastapi import APIRouter, Depends, Path, Response, status
 
 from concierge.api.identity.deps import CurrentAdmin
 from concierge.api.ingest.deps import IngestServiceDep
-from concierge.api.ingest.schemas import SourceCreate, SourceRead, SourceUpdate
+from concierge.api.ingest.schemas import (
+    EmbeddingModelRead,
+    SourceCreate,
+    SourceRead,
+    SourceUpdate,
+)
 from concierge.common.auth import require_service_token
 from concierge.common.openapi import raises
 
@@ -28,6 +33,14 @@ async def add_source(data: SourceCreate, _: CurrentAdmin, ingest: IngestServiceD
     """Admins only: a feed, web page or channel to ingest, checked at once. A URL must
     resolve to public addresses (422 otherwise); a source already known is a 409."""
     return await ingest.add(data)
+
+
+@router.get("/embeddings", response_model=list[EmbeddingModelRead])
+async def embedding_models(_: CurrentAdmin, ingest: IngestServiceDep) -> list[EmbeddingModelRead]:
+    """Admins only: the embedding models and how much of the corpus each covers. After a
+    change of model the new one is ``building`` (the worker embeds every document again,
+    search keeps using the ``active`` one) until it covers everything; then it is active."""
+    return await ingest.embedding_models()
 
 
 @router.get("/{source_id}", response_model=SourceRead)

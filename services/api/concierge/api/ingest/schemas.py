@@ -1,5 +1,5 @@
 """Ingest's API models live in the shared contracts lib; this module names them for api."""
 
-from concierge.contracts.sources import SourceCreate, SourceRead, SourceUpdate
+from concierge.contracts.sources import EmbeddingModelRead, SourceCreate, SourceRead, SourceUpdate
 
-__all__ = ["SourceCreate", "SourceRead", "SourceUpdate"]
+__all__ = ["EmbeddingModelRead", "SourceCreate", "SourceRead", "SourceUpdate"]

@@ -3,17 +3,25 @@
 A URL is checked before it is stored: resolved, and refused when any address is not
 public (SSRF). The worker checks again at every fetch and every redirect, since DNS
 answers change. A new or resumed source is due at once.
+
+The embedding models and their coverage show how far a re-embed is: per model, and per
+source for the newest model.
 """
 
 from __future__ import annotations
 
 from concierge.api.ingest.repository import SourceRepository
-from concierge.api.ingest.schemas import SourceCreate, SourceRead, SourceUpdate
+from concierge.api.ingest.schemas import (
+    EmbeddingModelRead,
+    SourceCreate,
+    SourceRead,
+    SourceUpdate,
+)
 from concierge.common.errors import Conflict, Invalid, NotFound
 from concierge.common.safe_http import UnsafeUrl, check_public_url
 from concierge.contracts.search import SourceKind
-from concierge.domain.ingest.models import Source
-from concierge.domain.ingest.repository import DocumentRepository
+from concierge.domain.ingest.models import EmbeddingModel, ModelState, Source
+from concierge.domain.ingest.repository import DocumentRepository, EmbeddingModelRepository
 
 
 class IngestService:
@@ -21,10 +29,12 @@ class IngestService:
         self,
         sources: SourceRepository,
         documents: DocumentRepository,
+        models: EmbeddingModelRepository,
         allowed_private: frozenset[str],
     ) -> None:
         self.sources = sources
         self.documents = documents
+        self.models = models
         self.allowed_private = allowed_private
 
     async def add(self, data: SourceCreate) -> SourceRead:
@@ -39,7 +49,7 @@ class IngestService:
         source = await self.sources.insert(values)
         if source is None:
             raise Conflict("This source is already registered")
-        return _read(source, 0)
+        return _read(source, 0, 0)
 
     async def _check_url(self, url: str) -> None:
         try:
@@ -50,12 +60,41 @@ class IngestService:
     async def list_sources(self) -> list[SourceRead]:
         sources = await self.sources.list_all()
         counts = await self.sources.document_counts([source.id for source in sources])
-        return [_read(source, counts.get(source.id, 0)) for source in sources]
+        embedded = await self._embedded_counts()
+        return [
+            _read(source, counts.get(source.id, 0), embedded.get(source.id, 0))
+            for source in sources
+        ]
 
     async def get(self, source_id: int) -> SourceRead:
         source = await self._get(source_id)
         counts = await self.sources.document_counts([source.id])
-        return _read(source, counts.get(source.id, 0))
+        embedded = await self._embedded_counts()
+        return _read(source, counts.get(source.id, 0), embedded.get(source.id, 0))
+
+    async def embedding_models(self) -> list[EmbeddingModelRead]:
+        """Every embedding model with its coverage (retired ones as they are deleted)."""
+        found = []
+        for model in await self.models.all():
+            coverage = await self.models.coverage(model.id)
+            found.append(
+                EmbeddingModelRead(
+                    name=model.name,
+                    dimensions=model.dimensions,
+                    state=ModelState(model.state).value,
+                    covered=coverage.covered,
+                    total=coverage.total,
+                    share=round(coverage.share, 4),
+                    created_at=model.created_at,
+                    activated_at=model.activated_at,
+                    retired_at=model.retired_at,
+                )
+            )
+        return found
+
+    async def _embedded_counts(self) -> dict[int, int]:
+        newest = _newest(await self.models.all())
+        return {} if newest is None else await self.models.coverage_by_source(newest.id)
 
     async def update(self, source_id: int, update: SourceUpdate) -> SourceRead:
         """Rename, pause or resume; a resumed source is checked at once."""
@@ -81,7 +120,17 @@ class IngestService:
         return source
 
 
-def _read(source: Source, document_count: int) -> SourceRead:
+def _newest(models: list[EmbeddingModel]) -> EmbeddingModel | None:
+    """The model being built, else the active one."""
+    for state in (ModelState.BUILDING, ModelState.ACTIVE):
+        found = [model for model in models if model.state == state]
+        if found:
+            return max(found, key=lambda model: model.id)
+    return None
+
+
+def _read(source: Source, document_count: int, embedded_count: int) -> SourceRead:
     read = SourceRead.model_validate(source)
     read.document_count = document_count
+    read.embedded_count = embedded_count
     return read

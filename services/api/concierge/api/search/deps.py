@@ -18,7 +18,6 @@ from concierge.api.settings import ApiSettings
 from concierge.common.http_client import ServiceClient
 from concierge.contracts.worker_client import WorkerClient
 from concierge.db import SessionDep
-from concierge.domain.ingest.models import EMBEDDING_DIMENSIONS
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +26,13 @@ def search_config(settings: ApiSettings) -> SearchConfig:
     return SearchConfig(
         candidates=settings.search_candidates,
         fts_rank_limit=settings.search_fts_rank_limit,
+        fts_budget=settings.search_fts_budget,
+        min_coverage=settings.search_min_coverage,
+        vector_depth=settings.search_vector_depth,
         ef_search=settings.search_ef_search,
         exact_max=settings.search_exact_max,
         rerank_depth=settings.search_rerank_depth,
-        vector_languages=settings.search_vector_languages,
-        vector_weight_other=settings.search_vector_weight_other,
+        typo_similarity=settings.search_typo_similarity,
     )
 
 
@@ -49,11 +50,7 @@ async def open_search(settings: ApiSettings, cursors: CursorCodec) -> AsyncItera
         settings.worker_url, token, timeout=settings.search_embed_timeout_s, attempts=2,
         max_backoff=0.1,
     )  # fmt: skip
-    embedder = WorkerQueryEmbedder(
-        WorkerClient(http),
-        dimensions=EMBEDDING_DIMENSIONS,
-        timeout_s=settings.search_embed_timeout_s,
-    )
+    embedder = WorkerQueryEmbedder(WorkerClient(http), timeout_s=settings.search_embed_timeout_s)
     runtime = SearchRuntime(
         config=search_config(settings),
         cursors=cursors,

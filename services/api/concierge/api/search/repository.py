@@ -2,23 +2,30 @@
 
 One statement finds, fuses and pages the results (``search``):
 
-* the full-text arm ranks, with ``ts_rank_cd``, at most ``fts_rank_limit`` of the
-  newest matching originals (a frequent word matches half the table; ranking reads
-  each match's tsvector, so the cap keeps such words fast) and keeps the best
-  ``candidates``;
-* the vector arm takes the ``candidates`` nearest originals by cosine distance,
-  through the HNSW index, or by an exact scan when filters leave few documents
-  (an approximate index filters after its scan and could return too few);
-* reciprocal rank fusion scores each document ``Σ 1/(60 + rank)`` over the arms;
-* the page is the next ``limit`` results after the cursor in (score desc, id)
-  order, with ``ts_headline`` snippets, sources and the sources of duplicates.
+* the full-text arm matches originals with the *match* query (the query's rarest
+  words, as many as fit a budget of documents, or all of them together: see the
+  service), at most ``fts_pool_limit`` of them (the newest when more match), keeps
+  those that hold enough of the query's words (``coverage``: each word weighted by its
+  rarity) and ranks them with ``ts_rank_cd`` over every word of the query;
+* the vector arm takes up to ``vector_depth`` nearest originals among the vectors of
+  the query's own model (its partial HNSW index, or an exact scan when filters leave
+  few documents: an approximate index filters after its scan and could return too
+  few), and keeps those at least as similar as the model's floor;
+* the typo arm (short queries with a word no document holds) takes the titles most
+  like the query by trigrams (``pg_trgm``'s ``<%`` through its GIN index);
+* reciprocal rank fusion scores each document ``Σ 1/(60 + rank)`` over the arms, a
+  rank past ``candidates`` counting a hundredth (the top of each arm decides the first
+  results, as before; the rest still come, in order, on later pages);
+* the page is the next ``limit`` results after the cursor in (score desc, id) order,
+  with the text its snippet is cut from (every match marked by ``ts_headline``), the
+  source and the sources of duplicates.
 
 Only originals are searched (``duplicate_of IS NULL``); their duplicates' sources
 come back as ``also_in``. Listing filters (category, city, price, currency) are an
-``EXISTS`` on ``listings`` (``document_id``) inside both arms, so they narrow the
+``EXISTS`` on ``listings`` (``document_id``) inside every arm, so they narrow the
 candidates rather than the page; a page row that is a listing carries its id, price,
-currency and city. SQL text is assembled only from the constant fragments
-below; every value is a bound parameter.
+currency and city, and its snippet comes from its description. SQL text is assembled
+only from the constant fragments below and integers; every value is a bound parameter.
 """
 
 from __future__ import annotations
@@ -35,14 +42,17 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.search.snippets import HEADLINE_OPTIONS, LEAD_CHARS, START, STOP
-from concierge.domain.ingest.models import EMBEDDING_DIMENSIONS
+from concierge.api.search.snippets import HEADLINE_OPTIONS, START, STOP
+from concierge.domain.ingest.vectors import vector_expression
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
+DEEP_WEIGHT = 0.01  # what a rank past the candidates counts in the fusion
 # ts_rank_cd normalisation: divide by 1 + log(document length), so a long post that
 # mentions a word once does not beat a short one about it.
 FTS_NORMALIZATION = 1
-TSQUERY = "websearch_to_tsquery('russian', :fts_query)"
+MATCH = "CAST(:fts_match AS tsquery)"
+RANK = "CAST(:fts_rank AS tsquery)"
+SNIPPET_CHARS = 3_000  # of a document's text, marked for its snippet
 
 
 @dataclass(frozen=True)
@@ -121,9 +131,40 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class FtsArm:
+    """The full-text arm: tsqueries of lexemes already normalised (cast, not parsed
+    again by a configuration), and each word's weight in the coverage."""
+
+    match: str
+    rank: str
+    words: Sequence[str] = ()  # each a quoted lexeme, a tsquery
+    weights: Sequence[float] = ()  # summing to 1; none: every match counts
+    min_coverage: float = 0.0
+
+
+@dataclass(frozen=True)
 class VectorArm:
     embedding: Sequence[float]
+    model_id: int
+    dimensions: int
+    max_distance: float = 2.0  # cosine distance past which a neighbour is no match
     exact: bool = False  # scan the filtered rows instead of asking the HNSW index
+
+
+@dataclass(frozen=True)
+class TypoArm:
+    text: str  # the query as typed (short), compared with titles by trigrams
+
+
+@dataclass(frozen=True)
+class Arms:
+    fts: FtsArm | None = None
+    vector: VectorArm | None = None
+    typo: TypoArm | None = None
+
+    @property
+    def any(self) -> bool:
+        return self.fts is not None or self.vector is not None or self.typo is not None
 
 
 @dataclass(frozen=True)
@@ -145,8 +186,7 @@ class SearchRow:
     source_id: int | None
     source_kind: str | None
     source_title: str | None
-    headline: str
-    lead: str
+    marked: str  # the snippet's source text, every match between START and STOP
     also_in: list[dict[str, Any]]
     listing_id: int | None = None
     price: Decimal | None = None
@@ -154,39 +194,73 @@ class SearchRow:
     city: str | None = None
 
 
-def _fts_arm(filters: str) -> str:
+@dataclass(frozen=True)
+class QueryWord:
+    lexeme: str
+    known: bool  # some document holds it
+
+
+def _fts_arm(filters: str, arm: FtsArm) -> str:
+    coverage = (
+        "(SELECT coalesce(sum(w.weight), 0) FROM unnest(CAST(:fts_words AS text[]), "
+        "CAST(:fts_weights AS float8[])) AS w(word, weight) "
+        "WHERE pool.tsv @@ CAST(w.word AS tsquery))"
+        if arm.words
+        else "1.0"
+    )
     return f"""
     fts_pool AS (
         SELECT d.id, d.tsv FROM documents d
-        WHERE d.tsv @@ {TSQUERY} AND d.duplicate_of IS NULL{filters}
+        WHERE d.tsv @@ {MATCH} AND d.duplicate_of IS NULL{filters}
         ORDER BY d.published_at DESC
-        LIMIT :fts_rank_limit
+        LIMIT :fts_pool_limit
     ),
     fts AS (
-        SELECT id, row_number() OVER (
-            ORDER BY ts_rank_cd(tsv, {TSQUERY}, {FTS_NORMALIZATION}) DESC, id
-        ) AS rank
-        FROM fts_pool ORDER BY rank LIMIT :candidates
+        SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
+            SELECT pool.id, ts_rank_cd(pool.tsv, {RANK}, {FTS_NORMALIZATION}) AS score,
+                   {coverage} AS coverage
+            FROM fts_pool pool
+        ) scored
+        WHERE coverage >= :min_coverage
     )"""  # noqa: S608 (constant fragments; every value is bound)
 
 
-def _vector_arm(filters: str, exact: bool) -> str:
+def _vector_arm(filters: str, arm: VectorArm) -> str:
+    distance = f"({vector_expression(arm.dimensions, 'v.embedding')} <=> :embedding)"
     # "+ 0" turns the distance into an expression the index cannot serve: an exact scan.
-    order = "(d.embedding <=> :embedding) + 0" if exact else "d.embedding <=> :embedding"
+    order = f"{distance} + 0" if arm.exact else distance
     return f"""
     vec AS (
         SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM (
-            SELECT d.id, d.embedding <=> :embedding AS distance FROM documents d
-            WHERE d.embedding IS NOT NULL AND d.duplicate_of IS NULL{filters}
+            SELECT d.id, {distance} AS distance
+            FROM document_vectors v JOIN documents d ON d.id = v.document_id
+            WHERE v.model_id = :model_id AND d.duplicate_of IS NULL{filters}
             ORDER BY {order}
-            LIMIT :candidates
+            LIMIT :vector_depth
         ) nearest
+        WHERE distance <= :max_distance
+    )"""  # noqa: S608 (constant fragments and an int; every value is bound)
+
+
+def _typo_arm(filters: str) -> str:
+    return f"""
+    typo AS (
+        SELECT id, row_number() OVER (ORDER BY similarity DESC, id) AS rank FROM (
+            SELECT d.id, word_similarity(:typo_text, d.title) AS similarity FROM documents d
+            WHERE :typo_text <% d.title AND d.duplicate_of IS NULL{filters}
+            ORDER BY similarity DESC, d.id
+            LIMIT :candidates
+        ) alike
     )"""  # noqa: S608 (constant fragments; every value is bound)
 
 
+_SNIPPET_SOURCE = f"left(coalesce(l.description, d.text), {SNIPPET_CHARS})"
+
 _PAGE = f"""
     fused AS (
-        SELECT id, sum(weight / ({RRF_K} + rank)) AS score
+        SELECT id, sum(
+            CASE WHEN rank <= :candidates THEN 1.0 ELSE {DEEP_WEIGHT} END / ({RRF_K} + rank)
+        ) AS score
         FROM ({{arms}}) arms
         GROUP BY id
     ),
@@ -197,9 +271,7 @@ _PAGE = f"""
     )
 SELECT d.id, d.kind, d.title, d.url, d.published_at, d.language, d.attributes, page.score,
        s.id AS source_id, s.kind AS source_kind, s.title AS source_title,
-       ts_headline('russian', translate(d.text, :marks, ''), {TSQUERY}, :headline_options)
-           AS headline,
-       left(d.text, :lead_chars) AS lead,
+       {{marked}} AS marked,
        coalesce(also.sources, '[]'::jsonb) AS also_in,
        l.id AS listing_id, l.price, l.currency, l.city
 FROM page
@@ -216,18 +288,63 @@ ORDER BY page.score DESC, page.id
 """  # noqa: S608 (constant fragments; every value is bound)
 
 _AFTER = " WHERE score < :after_score OR (score = :after_score AND id > :after_id)"
+# Every match of the rank query marked (the whole text, no fragments): the service cuts
+# the snippet at sentence boundaries around the best of them.
+_MARKED = (
+    f"ts_headline('russian', translate({_SNIPPET_SOURCE}, :marks, ''), {RANK}, :headline_options)"
+)
+_UNMARKED = f"translate({_SNIPPET_SOURCE}, :marks, '')"
 
 
-def search_statement(filters: Filters, vector: VectorArm | None, fts: bool, after: bool) -> str:
-    ctes, arms = [], []
-    if fts:
-        ctes.append(_fts_arm(filters.sql()))
-        arms.append("SELECT id, rank, CAST(:fts_weight AS float8) AS weight FROM fts")
-    if vector is not None:
-        ctes.append(_vector_arm(filters.sql(), vector.exact))
-        arms.append("SELECT id, rank, CAST(:vector_weight AS float8) AS weight FROM vec")
-    page = _PAGE.format(arms=" UNION ALL ".join(arms), after=_AFTER if after else "")
+def search_statement(filters: Filters, arms: Arms, after: bool) -> str:
+    ctes, selects = [], []
+    if arms.fts is not None:
+        ctes.append(_fts_arm(filters.sql(), arms.fts))
+        selects.append("SELECT id, rank FROM fts")
+    if arms.vector is not None:
+        ctes.append(_vector_arm(filters.sql(), arms.vector))
+        selects.append("SELECT id, rank FROM vec")
+    if arms.typo is not None:
+        ctes.append(_typo_arm(filters.sql()))
+        selects.append("SELECT id, rank FROM typo")
+    page = _PAGE.format(
+        arms=" UNION ALL ".join(selects),
+        after=_AFTER if after else "",
+        marked=_MARKED if arms.fts is not None else _UNMARKED,
+    )
     return "WITH" + ",".join([*ctes, page])
+
+
+_STATISTICS = text(
+    "SELECT CAST(CAST(s.most_common_elems AS text) AS text[]) AS words, "
+    "s.most_common_elem_freqs AS frequencies, "
+    "(SELECT reltuples FROM pg_class WHERE oid = 'documents'::regclass) AS documents "
+    "FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = 'documents' "
+    "AND s.attname = 'tsv'"
+)
+# The query's words as full-text search sees them (stemmed, stop words gone), in the
+# query's order, each with whether any document holds it (a GIN probe that stops at the
+# first). A lexeme with a backslash (never a word) is left out.
+_WORDS = text(
+    """
+    SELECT w.lexeme,
+           EXISTS (SELECT 1 FROM documents d
+                   WHERE d.tsv @@ CAST(quote_literal(w.lexeme) AS tsquery)) AS known
+    FROM unnest(to_tsvector('russian', :query)) AS w
+    WHERE strpos(w.lexeme, chr(92)) = 0
+    ORDER BY w.positions[1]
+    """
+)
+
+
+@dataclass(frozen=True)
+class WordStatistics:
+    """The planner's statistics of ``documents.tsv``: the most common lexemes with the
+    share of documents holding each, the smallest share listed, and the table's size."""
+
+    shares: dict[str, float]
+    least_share: float
+    documents: float
 
 
 class SearchRepository:
@@ -240,11 +357,18 @@ class SearchRepository:
         )
         return tuple(int(part) for part in str(version or "0").split(".") if part.isdigit())
 
-    async def tune(self, *, ef_search: int, iterative_scan: bool) -> None:
+    async def tune(
+        self, *, ef_search: int, iterative_scan: bool, typo_similarity: float = 0.6
+    ) -> None:
         """Settings for this transaction only: the HNSW search breadth; plans made for
-        the actual query words (a generic plan cannot tell a rare word from a common
-        one); with pgvector ≥ 0.8, scans that continue until the filters are met."""
-        settings = {"hnsw.ef_search": str(ef_search), "plan_cache_mode": "force_custom_plan"}
+        the actual words and model (a generic plan cannot tell a rare word from a common
+        one, nor use a model's partial index); with pgvector ≥ 0.8, scans that go on
+        until the filters are met; how alike a title must be for the typo arm."""
+        settings = {
+            "hnsw.ef_search": str(ef_search),
+            "plan_cache_mode": "force_custom_plan",
+            "pg_trgm.word_similarity_threshold": f"{typo_similarity:g}",
+        }
         if iterative_scan:
             settings["hnsw.iterative_scan"] = "relaxed_order"
         calls = ", ".join(f"set_config(:name{i}, :value{i}, true)" for i in range(len(settings)))
@@ -253,21 +377,49 @@ class SearchRepository:
             params[f"name{i}"], params[f"value{i}"] = name, value
         await self.session.execute(text(f"SELECT {calls}"), params)
 
-    async def count_searchable(self, filters: Filters, cap: int) -> int:
-        """How many embedded originals the filters leave, counting no further than cap."""
+    async def words(self, query: str) -> list[QueryWord]:
+        rows = await self.session.execute(_WORDS, {"query": query})
+        return [QueryWord(row.lexeme, bool(row.known)) for row in rows]
+
+    async def word_statistics(self) -> WordStatistics:
+        row = (await self.session.execute(_STATISTICS)).first()
+        if row is None or not row.words or not row.frequencies:
+            total = await self.session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE oid = 'documents'::regclass")
+            )
+            return WordStatistics({}, 0.0, max(float(total or 0), 0.0))
+        words, shares = list(row.words), [float(x) for x in row.frequencies]
+        return WordStatistics(
+            dict(zip(words, shares[: len(words)], strict=True)),
+            least_share=shares[len(words)] if len(shares) > len(words) else min(shares),
+            documents=max(float(row.documents or 0), 0.0),
+        )
+
+    async def model_id(self, name: str) -> int | None:
+        """The id of the embedding model of this name (whose vectors a query may meet)."""
+        found = await self.session.scalar(
+            text("SELECT id FROM embedding_models WHERE name = :name"), {"name": name}
+        )
+        return None if found is None else int(found)
+
+    async def count_searchable(self, filters: Filters, model_id: int, cap: int) -> int:
+        """How many originals with a vector of the model the filters leave, counting no
+        further than cap."""
         statement = text(
-            "SELECT count(*) FROM (SELECT 1 FROM documents d WHERE d.embedding IS NOT NULL "  # noqa: S608
+            "SELECT count(*) FROM (SELECT 1 FROM document_vectors v JOIN documents d "  # noqa: S608
+            "ON d.id = v.document_id WHERE v.model_id = :model_id "
             f"AND d.duplicate_of IS NULL{filters.sql()} LIMIT :cap) counted"
         )
-        return int(await self.session.scalar(statement, {"cap": cap, **filters.params()}) or 0)
+        params = {"cap": cap, "model_id": model_id, **filters.params()}
+        return int(await self.session.scalar(statement, params) or 0)
 
     async def estimate_searchable(self, filters: Filters) -> tuple[float, float]:
-        """(the planner's estimate of the embedded originals the filters leave, the rows
-        in the table): no scan, only statistics."""
+        """(the planner's estimate of the originals the filters leave, the rows in the
+        table): no scan, only statistics."""
         plan = await self.session.scalar(
             text(
-                "EXPLAIN (FORMAT JSON) SELECT 1 FROM documents d WHERE d.embedding IS NOT NULL "  # noqa: S608
-                f"AND d.duplicate_of IS NULL{filters.sql()}"
+                "EXPLAIN (FORMAT JSON) SELECT 1 FROM documents d WHERE "  # noqa: S608
+                f"d.duplicate_of IS NULL{filters.sql()}"
             ),
             filters.params(),
         )
@@ -280,35 +432,46 @@ class SearchRepository:
     async def search(
         self,
         *,
-        fts_query: str,
-        use_fts: bool,
-        vector: VectorArm | None,
+        arms: Arms,
         filters: Filters,
         candidates: int,
-        fts_rank_limit: int,
+        fts_pool_limit: int,
+        vector_depth: int,
         limit: int,
         after: After | None = None,
-        fts_weight: float = 1.0,
-        vector_weight: float = 1.0,
     ) -> list[SearchRow]:
-        clause = text(search_statement(filters, vector, use_fts, after is not None))
+        if not arms.any:
+            return []
+        clause = text(search_statement(filters, arms, after is not None))
+        vector = arms.vector
         if vector is not None:
-            clause = clause.bindparams(bindparam("embedding", type_=Vector(EMBEDDING_DIMENSIONS)))
+            clause = clause.bindparams(bindparam("embedding", type_=Vector(vector.dimensions)))
         statement = clause.columns(attributes=JSONB, also_in=JSONB)
         params: dict[str, Any] = {
-            "fts_query": fts_query,
             "candidates": candidates,
-            "fts_rank_limit": fts_rank_limit,
             "limit": limit,
-            "fts_weight": fts_weight,
-            "vector_weight": vector_weight,
-            "headline_options": HEADLINE_OPTIONS,
             "marks": START + STOP,  # the text's own marks would fake matches
-            "lead_chars": LEAD_CHARS,
             **filters.params(),
         }
+        if arms.fts is not None:
+            params |= {
+                "fts_match": arms.fts.match,
+                "fts_rank": arms.fts.rank,
+                "fts_pool_limit": fts_pool_limit,
+                "min_coverage": arms.fts.min_coverage,
+                "headline_options": HEADLINE_OPTIONS,
+            }
+            if arms.fts.words:
+                params |= {"fts_words": list(arms.fts.words), "fts_weights": list(arms.fts.weights)}
         if vector is not None:
-            params["embedding"] = list(vector.embedding)
+            params |= {
+                "embedding": list(vector.embedding),
+                "model_id": vector.model_id,
+                "vector_depth": vector_depth,
+                "max_distance": vector.max_distance,
+            }
+        if arms.typo is not None:
+            params["typo_text"] = arms.typo.text
         if after is not None:
             params["after_score"], params["after_id"] = after.score, after.id
         rows = await self.session.execute(statement, params)
@@ -323,3 +486,10 @@ class SearchRepository:
             {"ids": list(ids)},
         )
         return {row.id: (row.title, row.text) for row in rows}
+
+    async def websearch(self, query: str) -> str:
+        """A query in websearch syntax as a tsquery's text (stemmed by the configuration)."""
+        parsed = await self.session.scalar(
+            text("SELECT CAST(websearch_to_tsquery('russian', :query) AS text)"), {"query": query}
+        )
+        return str(parsed or "")

@@ -4,12 +4,16 @@
 arm (the quality report and the benchmark compare the three). When the query
 embedding cannot be had, a search that needs it runs full text only and says so
 (``mode="fts"`` with ``degraded_reason``) instead of failing.
+
+What counts as a match: a document that holds enough of the query's words (see
+``terms``), or whose vector is at least the query model's similarity floor away, or
+(short queries with a word no document holds) whose title is that close by trigrams.
+Below all of them a query finds nothing, and every match can be reached by paging.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import math
 import re
@@ -18,65 +22,55 @@ from dataclasses import dataclass, field, replace
 
 from concierge.api.paging import CursorCodec
 from concierge.api.search.cursor import SearchCursor
-from concierge.api.search.embeddings import EmbeddingUnavailable, QueryEmbedder
+from concierge.api.search.embeddings import EmbeddingUnavailable, QueryEmbedder, QueryVector
 from concierge.api.search.repository import (
     After,
+    Arms,
     Filters,
+    FtsArm,
     ListingFilters,
     SearchRepository,
     SearchRow,
+    TypoArm,
     VectorArm,
 )
 from concierge.api.search.rerank import Reranker
 from concierge.api.search.schemas import SearchHit, SearchMode, SearchPage, SearchParams, SourceRef
-from concierge.api.search.snippets import has_match, lead, plain, to_html
+from concierge.api.search.snippets import display_title, snippet
+from concierge.api.search.terms import (
+    TermStatistics,
+    has_syntax,
+    plan_words,
+    written_query,
+)
 from concierge.contracts.search import DocumentKind
-from concierge.text.language import detect_language
 
 MAX_EF_SEARCH = 1000  # pgvector's ceiling for hnsw.ef_search
 FILTER_MARGIN = 2  # a filtered index scan looks at this many times the rows it must return
 ITERATIVE_SCAN_SINCE = (0, 8)  # pgvector version with hnsw.iterative_scan
-
-# websearch syntax the user typed on purpose: "a phrase", -excluded, or
-_OPERATORS = re.compile(r'"|(?:^|\s)-\w|(?:^|\s)or(?:\s|$)', re.IGNORECASE)
-_TOKEN = re.compile(r"\S+")
-_NEGATIONS = re.compile(r"-{2,}")
-# Words the full-text arm looks for; the vector arm reads the whole query. Postgres
-# refuses deep nests of negations ("tsquery stack too small"), so runs of "-" are
-# one "-" and the number of words is bounded.
-MAX_TERMS = 32
-
-
-def fts_query(query: str) -> str:
-    """The query as the full-text arm runs it (``websearch_to_tsquery`` syntax).
-
-    Plain words are joined with ``or``: a question rarely has every one of its words
-    in the answer, and ``ts_rank_cd`` still ranks documents with more of them first.
-    A query that uses the syntax (quotes, ``-word``, ``or``) is taken as written.
-    """
-    tokens = _TOKEN.findall(_NEGATIONS.sub("-", query))[:MAX_TERMS]
-    written = " ".join(tokens)
-    if _OPERATORS.search(written):
-        return written
-    return " or ".join(tokens)
+STATISTICS_TTL_S = 300.0  # word statistics are read again this often
+TYPO_MAX_CHARS = 100
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class SearchConfig:
-    candidates: int = 20
-    fts_rank_limit: int = 300
+    candidates: int = 20  # each arm's top that decides the first results
+    fts_rank_limit: int = 2000  # the most matches the full-text arm ranks (the newest)
+    fts_budget: int = 1500  # documents the match words may hold, by the statistics
+    min_coverage: float = 0.5  # the share of the query's (weighted) words a match holds
+    vector_depth: int = 100  # nearest vectors looked at (above the floor: matches)
     ef_search: int = 100
     exact_max: int = 2500
     rerank_depth: int = 30
-    # The languages the embedding model was trained on (empty: any); in others the
-    # vector arm's ranks count this much in the fusion.
-    vector_languages: frozenset[str] = frozenset({"en"})
-    vector_weight_other: float = 0.5
+    typo_max_words: int = 3  # queries this short get the trigram arm for unknown words
+    typo_similarity: float = 0.5  # pg_trgm word_similarity a title must reach
 
-    def vector_weight(self, query: str) -> float:
-        if not self.vector_languages or detect_language(query) in self.vector_languages:
-            return 1.0
-        return self.vector_weight_other
+
+@dataclass
+class TermCache:
+    stats: TermStatistics | None = None
+    read_at: float = -STATISTICS_TTL_S
 
 
 @dataclass
@@ -88,6 +82,8 @@ class SearchRuntime:
     embedder: QueryEmbedder | None
     reranker: Reranker | None = None
     iterative_scan: bool | None = field(default=None)  # learnt from the database once
+    models: dict[str, int] = field(default_factory=dict)  # model name → id (never change)
+    terms: TermCache = field(default_factory=TermCache)
 
 
 def fingerprint(params: SearchParams) -> str:
@@ -111,11 +107,8 @@ def fingerprint(params: SearchParams) -> str:
 
 
 def to_hit(row: SearchRow) -> SearchHit:
-    if has_match(row.headline):
-        snippet, snippet_html = plain(row.headline), to_html(row.headline)
-    else:  # found by meaning, not by words: show how the document starts
-        snippet = lead(row.lead)
-        snippet_html = html.escape(snippet, quote=False)
+    title = display_title(row.title, row.marked)
+    plain, marked_html = snippet(row.marked, skip=None if row.title.strip() else title)
     source = (
         SourceRef(id=row.source_id, kind=row.source_kind, title=row.source_title)
         if row.source_id is not None and row.source_kind is not None
@@ -127,9 +120,9 @@ def to_hit(row: SearchRow) -> SearchHit:
     return SearchHit(
         id=row.id,
         kind=row.kind,
-        title=row.title,
-        snippet=snippet,
-        snippet_html=snippet_html,
+        title=title,
+        snippet=plain,
+        snippet_html=marked_html,
         url=row.url,
         source=source,
         published_at=row.published_at,
@@ -172,20 +165,24 @@ class SearchService:
         # Later pages keep the first page's mode, so their scores compare.
         mode = cursor.mode if cursor else params.mode
         filters = filters_of(params)
-        embedding: list[float] | None = None
+        query_vector: QueryVector | None = None
         degraded: str | None = None
         if mode != SearchMode.FTS:
             try:
-                embedding = await self._embed(params.q)
+                query_vector = await self._embed(params.q)
             except EmbeddingUnavailable as exc:
                 mode, degraded = SearchMode.FTS, str(exc)
-        vector, ef_search, iterative = await self._vector_plan(embedding, filters)
-        await self.repository.tune(ef_search=ef_search, iterative_scan=iterative)
+        arms, ef_search, iterative = await self._arms(params.q, mode, query_vector, filters)
+        await self.repository.tune(
+            ef_search=ef_search,
+            iterative_scan=iterative,
+            typo_similarity=self.config.typo_similarity,
+        )
         after = After(cursor.score, cursor.id) if cursor else None
         if self.runtime.reranker is not None:
-            rows = await self._reranked(params, mode, vector, filters, after)
+            rows = await self._reranked(params, arms, filters, after)
         else:
-            rows = await self._fused(params.q, mode, vector, filters, params.limit + 1, after)
+            rows = await self._fused(arms, filters, params.limit + 1, after)
         more = len(rows) > params.limit
         rows = rows[: params.limit]
         next_cursor = (
@@ -204,13 +201,61 @@ class SearchService:
         """The full text of the given documents (the assistant picks passages from it)."""
         return {id_: body for id_, (_, body) in (await self.repository.texts(ids)).items()}
 
-    async def _embed(self, query: str) -> list[float]:
+    async def _embed(self, query: str) -> QueryVector:
         if self.runtime.embedder is None:
             raise EmbeddingUnavailable("no query embeddings are configured")
         return await self.runtime.embedder.embed_query(query)
 
+    async def _arms(
+        self, query: str, mode: SearchMode, vector: QueryVector | None, filters: Filters
+    ) -> tuple[Arms, int, bool]:
+        """The arms this search runs, with hnsw.ef_search and the iterative scan."""
+        fts: FtsArm | None = None
+        typo: TypoArm | None = None
+        if mode != SearchMode.VECTOR:
+            fts, typo = await self._text_arms(query)
+        arm, ef_search, iterative = await self._vector_plan(vector, filters)
+        return Arms(fts=fts, vector=arm, typo=typo), ef_search, iterative
+
+    async def _text_arms(self, query: str) -> tuple[FtsArm | None, TypoArm | None]:
+        if has_syntax(query):
+            written = await self.repository.websearch(written_query(query))
+            return (FtsArm(match=written, rank=written) if written else None), None
+        words = await self.repository.words(query)
+        fts = plan_words(
+            words,
+            await self._term_statistics(),
+            budget=self.config.fts_budget,
+            min_coverage=self.config.min_coverage,
+        )
+        tokens = _WORDS.findall(query)
+        typo = None
+        if (
+            words
+            and any(not word.known for word in words)
+            and len(tokens) <= self.config.typo_max_words
+        ):
+            typo = TypoArm(" ".join(tokens)[:TYPO_MAX_CHARS])
+        return fts, typo
+
+    async def _term_statistics(self) -> TermStatistics:
+        cache = self.runtime.terms
+        if cache.stats is None or time.monotonic() - cache.read_at > STATISTICS_TTL_S:
+            cache.stats = TermStatistics(await self.repository.word_statistics())
+            cache.read_at = time.monotonic()
+        return cache.stats
+
+    async def _model_id(self, name: str) -> int | None:
+        known = self.runtime.models.get(name)
+        if known is None:
+            found = await self.repository.model_id(name)
+            if found is None:
+                return None
+            self.runtime.models[name] = known = found
+        return known
+
     async def _vector_plan(
-        self, embedding: list[float] | None, filters: Filters
+        self, query: QueryVector | None, filters: Filters
     ) -> tuple[VectorArm | None, int, bool]:
         """(the vector arm, hnsw.ef_search, iterative scan) for this search.
 
@@ -219,24 +264,35 @@ class SearchService:
         they are searched exactly. Otherwise the index: pgvector ≥ 0.8 keeps scanning
         until enough rows pass (iterative scan); older versions search wider, by as
         much as the filters are selective (the planner's estimate, at least the count).
+        The index is searched at least as wide as the arm's depth.
         """
-        ef_search = self.config.ef_search
-        if embedding is None:
+        ef_search = max(self.config.ef_search, self.config.vector_depth)
+        if query is None:
             return None, ef_search, False
+        model_id = await self._model_id(query.model)
+        if model_id is None:  # the worker's model has no vectors here (yet)
+            return None, ef_search, False
+        floor = query.similarity_floor
+        arm = VectorArm(
+            query.vector,
+            model_id=model_id,
+            dimensions=query.dimensions,
+            max_distance=2.0 if floor is None else 1.0 - floor,
+        )
         iterative = await self._iterative_scan()
         if filters.any:
             cap = self.config.exact_max + 1
             if (
                 self.config.exact_max > 0
-                and await self.repository.count_searchable(filters, cap) < cap
+                and await self.repository.count_searchable(filters, model_id, cap) < cap
             ):
-                return VectorArm(embedding, exact=True), ef_search, False
+                return replace(arm, exact=True), ef_search, False
             if not iterative:
                 expected, total = await self.repository.estimate_searchable(filters)
                 share = min(1.0, max(expected, cap, 1.0) / total)
-                wanted = math.ceil(FILTER_MARGIN * self.config.candidates / share)
+                wanted = math.ceil(FILTER_MARGIN * self.config.vector_depth / share)
                 ef_search = min(MAX_EF_SEARCH, max(ef_search, wanted))
-        return VectorArm(embedding), ef_search, iterative
+        return arm, min(ef_search, MAX_EF_SEARCH), iterative
 
     async def _iterative_scan(self) -> bool:
         if self.runtime.iterative_scan is None:
@@ -245,40 +301,25 @@ class SearchService:
         return self.runtime.iterative_scan
 
     async def _fused(
-        self,
-        query: str,
-        mode: SearchMode,
-        vector: VectorArm | None,
-        filters: Filters,
-        limit: int,
-        after: After | None,
+        self, arms: Arms, filters: Filters, limit: int, after: After | None
     ) -> list[SearchRow]:
         return await self.repository.search(
-            fts_query=fts_query(query),
-            use_fts=mode != SearchMode.VECTOR,
-            vector=vector if mode != SearchMode.FTS else None,
+            arms=arms,
             filters=filters,
             candidates=self.config.candidates,
-            fts_rank_limit=self.config.fts_rank_limit,
+            fts_pool_limit=self.config.fts_rank_limit,
+            vector_depth=self.config.vector_depth,
             limit=limit,
             after=after,
-            vector_weight=self.config.vector_weight(query),
         )
 
     async def _reranked(
-        self,
-        params: SearchParams,
-        mode: SearchMode,
-        vector: VectorArm | None,
-        filters: Filters,
-        after: After | None,
+        self, params: SearchParams, arms: Arms, filters: Filters, after: After | None
     ) -> list[SearchRow]:
         """The first ``rerank_depth`` fused results in the cross-encoder's order, paged
         by (its score, id) like fused results are."""
         assert self.runtime.reranker is not None
-        rows = await self._fused(
-            params.q, mode, vector, filters, self.config.rerank_depth, after=None
-        )
+        rows = await self._fused(arms, filters, self.config.rerank_depth, after=None)
         texts = await self.repository.texts([row.id for row in rows])
         passages = [_passage(*texts[row.id]) for row in rows]
         scores = await self.runtime.reranker.score(params.q, passages)
