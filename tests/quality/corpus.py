@@ -2,8 +2,10 @@
 
 ``load_corpus`` writes the sandbox's demo sources and documents into a migrated
 database the way ingest stores them: cleaned text, content hash, simhash bands,
-passage embeddings from the real model, duplicates linked to their originals
-(the corpus marks them, so the numbers do not depend on the de-duplication).
+duplicates linked to their originals (the corpus marks them, so the numbers do not
+depend on the de-duplication), and the vectors of a real model as the vector keeper
+stores them (the model registered and active, with its index; each document embedded
+from its title and body, cut to the model's window).
 
 Metrics count a duplicate cluster once: search returns originals only (with
 ``also_in``), so a label on any member is a label on the cluster, with the
@@ -20,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from concierge.embedding import Embedder
+from concierge.domain.ingest.vectors import create_vector_index
+from concierge.embedding import Embedder, passage_text
 from concierge.sandbox.feeds import load_documents, load_sources
 from concierge.sandbox.feeds.corpus import Document
 from concierge.text.normalize import clean_text, content_hash
@@ -40,6 +43,7 @@ class LabelledQuery:
     type: str
     text: str
     grades: dict[str, int]  # original's corpus id -> grade (clusters collapsed)
+    cross_language: bool = False  # some relevant documents are in the other language
 
 
 @dataclass(frozen=True)
@@ -48,20 +52,35 @@ class Corpus:
     originals: dict[str, str]  # corpus id -> the corpus id of its original (itself if one)
 
 
-def passage(document: Document) -> str:
-    return f"{document.title}\n{document.text}".strip()
-
-
 def embed_passages(embedder: Embedder, documents: Sequence[Document]) -> list[list[float]]:
-    vectors = embedder.encode_passages([clean_text(passage(d)) for d in documents])
+    texts = [embedder.fit(passage_text(clean_text(d.title), clean_text(d.text))) for d in documents]
+    vectors = embedder.encode_passages(texts)
     return [[float(x) for x in row] for row in vectors]
 
 
-async def load_corpus(engine: AsyncEngine, embedder: Embedder) -> Corpus:
+async def register_model(connection: AsyncConnection, name: str, dimensions: int) -> int:
+    """The model as the worker registers it, active, with its index."""
+    model_id = int(
+        await connection.scalar(
+            text(
+                "INSERT INTO embedding_models (name, dimensions, state, activated_at) "
+                "VALUES (:name, :dimensions, 'active', now()) RETURNING id"
+            ),
+            {"name": name, "dimensions": dimensions},
+        )
+    )
+    await connection.execute(text(create_vector_index(model_id, dimensions, concurrently=False)))
+    return model_id
+
+
+async def load_corpus(
+    engine: AsyncEngine, model: str, vectors: Sequence[Sequence[float]]
+) -> Corpus:
+    """The corpus with these vectors (``embed_passages``, in ``load_documents`` order)."""
     documents = load_documents()
-    vectors = embed_passages(embedder, documents)
     ids: dict[str, int] = {}
     async with engine.begin() as connection:
+        model_id = await register_model(connection, model, len(vectors[0]))
         sources: dict[str, int] = {}
         for source in load_sources():
             sources[source.slug] = await connection.scalar(
@@ -77,8 +96,9 @@ async def load_corpus(engine: AsyncEngine, embedder: Embedder) -> Corpus:
                 },
             )
         for document, vector in zip(documents, vectors, strict=True):
-            ids[document.id] = await connection.scalar(
-                _INSERT, _row(document, vector, sources, ids)
+            ids[document.id] = await connection.scalar(_INSERT, _row(document, sources, ids))
+            await connection.execute(
+                _VECTOR, {"model_id": model_id, "id": ids[document.id], "v": json.dumps(vector)}
             )
     originals = {d.id: d.duplicate_of or d.id for d in documents}
     return Corpus(ids={db_id: corpus_id for corpus_id, db_id in ids.items()}, originals=originals)
@@ -86,17 +106,18 @@ async def load_corpus(engine: AsyncEngine, embedder: Embedder) -> Corpus:
 
 _INSERT = text(
     "INSERT INTO documents (source_id, kind, external_id, url, title, text, language, "
-    "published_at, content_hash, simhash, band0, band1, band2, band3, embedding, "
-    "embedding_model, duplicate_of, duplicate_kind) VALUES (:source_id, 'post', :external_id, "
+    "published_at, content_hash, simhash, band0, band1, band2, band3, "
+    "duplicate_of, duplicate_kind) VALUES (:source_id, 'post', :external_id, "
     ":url, :title, :text, :language, :published_at, :content_hash, :simhash, :band0, :band1, "
-    ":band2, :band3, CAST(:embedding AS vector), :model, :duplicate_of, :duplicate_kind) "
-    "RETURNING id"
+    ":band2, :band3, :duplicate_of, :duplicate_kind) RETURNING id"
+)
+_VECTOR = text(
+    "INSERT INTO document_vectors (model_id, document_id, embedding) "
+    "VALUES (:model_id, :id, CAST(:v AS vector))"
 )
 
 
-def _row(
-    document: Document, vector: list[float], sources: dict[str, int], ids: dict[str, int]
-) -> dict[str, Any]:
+def _row(document: Document, sources: dict[str, int], ids: dict[str, int]) -> dict[str, Any]:
     body = clean_text(document.text)
     fingerprint = simhash(body)
     b0, b1, b2, b3 = bands(fingerprint)
@@ -114,8 +135,6 @@ def _row(
         "band1": b1,
         "band2": b2,
         "band3": b3,
-        "embedding": json.dumps(vector),
-        "model": "all-MiniLM-L6-v2",
         "duplicate_of": ids[document.duplicate_of] if document.duplicate_of else None,
         "duplicate_kind": DUPLICATE_KINDS[document.duplicate_kind]
         if document.duplicate_kind
@@ -131,7 +150,16 @@ def load_queries(originals: dict[str, str]) -> list[LabelledQuery]:
         for doc_id, grade in raw["relevant"].items():
             root = originals[doc_id]
             grades[root] = max(grades.get(root, 0), int(grade))
-        queries.append(LabelledQuery(raw["id"], raw["language"], raw["type"], raw["query"], grades))
+        queries.append(
+            LabelledQuery(
+                raw["id"],
+                raw["language"],
+                raw["type"],
+                raw["query"],
+                grades,
+                bool(raw.get("cross_language", False)),
+            )
+        )
     return queries
 
 

@@ -13,6 +13,7 @@ REPORT = pytest.StashKey[list[str]]()
 
 def publish(config: pytest.Config, lines: list[str]) -> None:
     """Keep the lines for the terminal summary (shown with or without -s) and a file."""
-    config.stash.setdefault(REPORT, []).extend(lines)
+    published = config.stash.setdefault(REPORT, [])
+    published.extend([*lines, ""])
     REPORT_FILE.parent.mkdir(parents=True, exist_ok=True)
-    REPORT_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    REPORT_FILE.write_text("\n".join(published), encoding="utf-8")

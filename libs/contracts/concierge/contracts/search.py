@@ -140,3 +140,6 @@ class EmbedResponse(BaseModel):
     similarity_floor: float | None = Field(
         None, description="Cosine below which a document is no match for the query"
     )
+    cross_language_floor: float | None = Field(
+        None, description="The same for a document in another language than the query"
+    )

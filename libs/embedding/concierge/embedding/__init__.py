@@ -12,7 +12,7 @@ from concierge.embedding.spec import (
     Backend,
     EmbeddingSpec,
     e5_prefixes,
-    similarity_floor,
+    similarity_floors,
 )
 
 __all__ = [
@@ -32,5 +32,5 @@ __all__ = [
     "e5_prefixes",
     "load_embedder",
     "passage_text",
-    "similarity_floor",
+    "similarity_floors",
 ]

@@ -121,6 +121,9 @@ class ApiSettings(
     search_min_coverage: float = Field(
         0.5, ge=0, le=1, description="Share of the query's words (by rarity) a text match holds"
     )
+    search_fts_weight: float = Field(
+        0.5, gt=0, le=1, description="What a full-text rank counts in the fusion (a vector rank 1)"
+    )
     search_vector_depth: int = Field(
         100, ge=10, le=1000, description="Nearest vectors looked at; those above the floor match"
     )

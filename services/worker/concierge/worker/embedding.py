@@ -32,7 +32,7 @@ from concierge.embedding import (
     BatchingEmbedder,
     EmbeddingSpec,
     load_embedder,
-    similarity_floor,
+    similarity_floors,
 )
 from concierge.worker.settings import WorkerSettings
 
@@ -97,11 +97,16 @@ class EmbeddingModels:
         )
         return BatchingEmbedder(embedder, max_batch=settings.embedding_batch_size)
 
-    def floor(self, name: str) -> float | None:
-        """The cosine below which a vector match of this model is no match."""
-        if name == self.name and self.settings.embedding_similarity_floor is not None:
-            return self.settings.embedding_similarity_floor
-        return similarity_floor(name)
+    def floors(self, name: str) -> tuple[float | None, float | None]:
+        """The cosines below which a vector match of this model is no match, in the
+        query's language and across languages."""
+        same, across = similarity_floors(name)
+        settings = self.settings
+        if name == self.name and settings.embedding_similarity_floor is not None:
+            same = settings.embedding_similarity_floor
+        if name == self.name and settings.embedding_cross_language_floor is not None:
+            across = settings.embedding_cross_language_floor
+        return same, across
 
     # --- the model search uses ----------------------------------------------------------
 
@@ -175,11 +180,13 @@ async def embed(
     except ModelUnavailable as exc:
         raise HTTPException(503, str(exc)) from None
     vectors = await embedder.embed(body.texts, body.kind)
+    same, across = models.floors(embedder.name)
     return EmbedResponse(
         model=embedder.name,
         dimensions=int(vectors.shape[1]),
         vectors=[[round(float(x), 6) for x in row] for row in vectors],
-        similarity_floor=models.floor(embedder.name),
+        similarity_floor=same,
+        cross_language_floor=across,
     )
 
 

@@ -99,6 +99,9 @@ class WorkerSettings(
         description="Cosine below which a vector match is not a match (default: measured "
         "per known model; none for others)",
     )
+    embedding_cross_language_floor: float | None = Field(
+        None, ge=-1, le=1, description="The same for documents in another language"
+    )
     embedding_batch_size: int = Field(32, ge=1, le=512, description="Texts per model call")
     embedding_threads: int = Field(
         0, ge=0, description="Threads for passages (0: every core); queries use one"

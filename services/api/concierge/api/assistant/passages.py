@@ -2,6 +2,14 @@
 
 Words are compared by a crude stem (folded, the first five letters), enough to
 match "аренды" with "аренда" or "booking" with "booked" without a stemmer.
+
+A question asks for a kind of fact: a price ("сколько стоит…", "how much…"), a time
+("когда…", "when…") or a number ("сколько…", "how many…"). A sentence that holds that
+kind of fact (an amount with its currency, a date or a time, a number) scores more (a
+price per unit more still), and for a price the words of prices ("ставка",
+"стоимость", "fee"…) count as the question's: "Ставка — 2%… не меньше 100 ₽ за сутки"
+answers "сколько стоит курортный сбор?" though it shares none of its words. A line of
+hashtags answers nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +35,36 @@ _STOPWORDS = (
     "нужно надо сколько чем чего кого ли же бы"
 )
 STOPWORDS = frozenset(_STOPWORDS.split())
+FACT_BONUS = 2  # a sentence holding the kind of fact asked for
+_PRICE_QUESTION = re.compile(
+    r"сколько\s+сто|стоимост|\bцен[аыуе]?\b|почём|почем|how much|\bprice|\bcost|\bfee\b|\bfare",
+    re.IGNORECASE,
+)
+_TIME_QUESTION = re.compile(
+    r"\bкогда\b|во сколько|с какого|до какого|\bwhen\b|what time|what date", re.IGNORECASE
+)
+_COUNT_QUESTION = re.compile(r"\bсколько\b|how many|how long|how far|how often", re.IGNORECASE)
+_MONEY = re.compile(
+    r"\d[\d\s\u00a0\u202f.,]*\s?(?:₽|руб|р\.|\$|€|£|eur\b|usd\b|rub\b|%|тыс|млн|млрд)"
+    r"|[$€£]\s?\d",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s+(?:январ|феврал|март|апрел|ма[яй]|июн|июл|август|"
+    r"сентябр|октябр|ноябр|декабр|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"|\b(?:19|20)\d{2}\b|понедельник|вторник|сред[уа]|четверг|пятниц|суббот|воскресен"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d")
+# A price per unit ("за сутки", "per night") is what "how much does it cost" asks for.
+_PER_UNIT = re.compile(
+    r"\b(?:за|в)\s+(?:сутки|ночь|день|час|месяц|год|человека|штуку|кг)\b"
+    r"|\bper\s+(?:night|day|hour|month|year|person|kg)\b|\ba\s+(?:night|day|month)\b",
+    re.IGNORECASE,
+)
+_PRICE_WORDS = "цена стоит стоимость ставка тариф сбор плата оплата price cost fee rate fare charge"
+_TAGS_ONLY = re.compile(r"^(?:#\w+[\s,]*)+$")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"«(\[A-ZА-ЯЁ0-9])|\n+")
 
 
@@ -34,8 +72,48 @@ def stems(text: str) -> set[str]:
     return {w[:STEM] for w in words(text) if len(w) >= MIN_WORD and w not in STOPWORDS}
 
 
+PRICE_STEMS = frozenset(stems(_PRICE_WORDS))
+
+
 def sentences(text: str) -> list[str]:
-    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+    """The text's sentences; lines of hashtags only are no sentences."""
+    found = [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+    return [part for part in found if not _TAGS_ONLY.match(part)] or found
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a question shares with a sentence, and the kind of fact it asks for."""
+
+    wanted: set[str]
+    fact: re.Pattern[str] | None
+    price: bool
+
+    @classmethod
+    def of(cls, text: str) -> Question:
+        price = bool(_PRICE_QUESTION.search(text))
+        if price:
+            fact: re.Pattern[str] | None = _MONEY
+        elif _TIME_QUESTION.search(text):
+            fact = _TIME
+        elif _COUNT_QUESTION.search(text):
+            fact = _NUMBER
+        else:
+            fact = None
+        return cls(stems(text), fact, price)
+
+    def score(self, sentence: str) -> int:
+        """Words shared (the words of prices count as the question's), and the bonus
+        for holding the kind of fact asked for; 0 when the sentence has neither."""
+        found = stems(sentence)
+        shared = len(found & self.wanted)
+        if self.price and found & PRICE_STEMS and not found & PRICE_STEMS & self.wanted:
+            shared += 1
+        if self.fact is not None and self.fact.search(sentence) and shared:
+            shared += FACT_BONUS
+            if self.price and _PER_UNIT.search(sentence):
+                shared += 1
+        return shared
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -58,8 +136,8 @@ class Passage:
 def best_window(question: str, text: str, limit: int = PASSAGE_CHARS) -> str:
     """The run of sentences around the one sharing most words with the question."""
     parts = sentences(text) or [text]
-    wanted = stems(question)
-    scores = [len(stems(part) & wanted) for part in parts]
+    asked = Question.of(question)
+    scores = [asked.score(part) for part in parts]
     best = max(range(len(parts)), key=lambda i: (scores[i], -i))
     start, end = best, best + 1
     length = len(parts[best])
@@ -85,11 +163,11 @@ class Extract:
 def extract(question: str, passages: list[Passage]) -> list[Extract]:
     """The sentences that best answer the question: most question words shared, from
     better-ranked documents first, at most two per document, in ranking order."""
-    wanted = stems(question)
+    asked = Question.of(question)
     candidates: list[tuple[float, int, int, Extract]] = []
     for rank, passage in enumerate(passages):
         for position, sentence in enumerate(sentences(passage.text)):
-            overlap = len(stems(sentence) & wanted)
+            overlap = asked.score(sentence)
             if overlap:
                 score = overlap - 0.1 * rank
                 candidates.append((score, rank, position, Extract(passage, sentence)))
@@ -113,12 +191,23 @@ def extract(question: str, passages: list[Passage]) -> list[Extract]:
     return [item for _, _, item in sorted(chosen, key=lambda c: (c[0], c[1]))]
 
 
+def citation_numbers(cited: list[int]) -> dict[int, int]:
+    """Passage number → the number its citation shows: 1, 2, 3… in order of first
+    mention, so an answer never cites [2] and [3] without a [1]."""
+    numbers: dict[int, int] = {}
+    for n in cited:
+        numbers.setdefault(n, len(numbers) + 1)
+    return numbers
+
+
 def extractive_text(extracts: list[Extract]) -> str:
-    """The sentences in order, each run of sentences from one passage cited once."""
+    """The sentences in order, each run of sentences from one passage cited once, the
+    citations numbered from 1 in order of appearance."""
+    numbers = citation_numbers([item.passage.n for item in extracts])
     parts: list[str] = []
     for i, item in enumerate(extracts):
         parts.append(_shorten(item.sentence, SENTENCE_CHARS))
         following = extracts[i + 1] if i + 1 < len(extracts) else None
         if following is None or following.passage.n != item.passage.n:
-            parts[-1] += f" [{item.passage.n}]"
+            parts[-1] += f" [{numbers[item.passage.n]}]"
     return " ".join(parts)

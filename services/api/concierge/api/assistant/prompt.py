@@ -51,3 +51,8 @@ def read_citations(reply: str, count: int) -> tuple[str, list[int]]:
     if len(text) > MAX_ANSWER_CHARS:
         text = text[:MAX_ANSWER_CHARS].rsplit(" ", 1)[0] + "…"
     return text, cited
+
+
+def renumber(text: str, numbers: dict[int, int]) -> str:
+    """Citations [n] of the reply (as ``read_citations`` left them) shown as numbered."""
+    return re.sub(r"\[(\d{1,3})\]", lambda m: f"[{numbers.get(int(m[1]), int(m[1]))}]", text)

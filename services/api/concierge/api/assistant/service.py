@@ -16,10 +16,11 @@ from concierge.api.assistant.llm import LlmClient, LlmError
 from concierge.api.assistant.passages import (
     Passage,
     best_window,
+    citation_numbers,
     extract,
     extractive_text,
 )
-from concierge.api.assistant.prompt import build_prompt, read_citations
+from concierge.api.assistant.prompt import build_prompt, read_citations, renumber
 from concierge.api.assistant.schemas import Answer, AnswerRequest, Citation
 from concierge.api.search.schemas import SearchMode, SearchParams
 from concierge.api.search.service import SearchService
@@ -101,8 +102,9 @@ class AssistantService:
         quotes: dict[int, list[str]] = {}
         for item in extracts:
             quotes.setdefault(item.passage.n, []).append(item.sentence)
+        numbers = citation_numbers([item.passage.n for item in extracts])
         by_number = {passage.n: passage for passage in passages}
-        citations = [_citation(by_number[n], " … ".join(quotes[n])) for n in quotes]
+        citations = [_citation(by_number[n], " … ".join(quotes[n]), numbers[n]) for n in quotes]
         return Answer(
             question=question,
             text=extractive_text(extracts),
@@ -118,18 +120,23 @@ class AssistantService:
         text, cited = read_citations(reply, len(passages))
         if not cited:
             raise LlmError("the model's answer cited none of the passages")
+        numbers = citation_numbers(cited)
+        text = renumber(text, numbers)
         by_number = {passage.n: passage for passage in passages}
-        citations = [_citation(by_number[n], by_number[n].text) for n in sorted(cited)]
+        citations = sorted(
+            (_citation(by_number[n], by_number[n].text, numbers[n]) for n in cited),
+            key=lambda c: c.n,
+        )
         return Answer(
             question=question, text=text, citations=citations, mode="llm", model=llm.model
         )
 
 
-def _citation(passage: Passage, quote: str) -> Citation:
+def _citation(passage: Passage, quote: str, number: int) -> Citation:
     if len(quote) > QUOTE_CHARS:
         quote = quote[:QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
     return Citation(
-        n=passage.n,
+        n=number,
         document_id=passage.document_id,
         title=passage.title,
         url=passage.url,

@@ -28,6 +28,7 @@ def search_config(settings: ApiSettings) -> SearchConfig:
         fts_rank_limit=settings.search_fts_rank_limit,
         fts_budget=settings.search_fts_budget,
         min_coverage=settings.search_min_coverage,
+        fts_weight=settings.search_fts_weight,
         vector_depth=settings.search_vector_depth,
         ef_search=settings.search_ef_search,
         exact_max=settings.search_exact_max,

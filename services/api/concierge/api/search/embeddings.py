@@ -35,6 +35,7 @@ class QueryVector:
     model: str
     vector: list[float]
     similarity_floor: float | None = None
+    cross_language_floor: float | None = None  # for documents in another language
 
     @property
     def dimensions(self) -> int:
@@ -91,7 +92,12 @@ class WorkerQueryEmbedder:
             raise self._failed(f"the worker could not embed the query ({exc})") from exc
         if len(response.vectors) != 1 or len(response.vectors[0]) != response.dimensions:
             raise self._failed(f"the worker's answer for {response.model} does not add up")
-        return QueryVector(response.model, response.vectors[0], response.similarity_floor)
+        return QueryVector(
+            response.model,
+            response.vectors[0],
+            response.similarity_floor,
+            response.cross_language_floor,
+        )
 
     def _failed(self, reason: str) -> EmbeddingUnavailable:
         self._resting_until = time.monotonic() + self.cooldown_s

@@ -140,6 +140,7 @@ class FtsArm:
     words: Sequence[str] = ()  # each a quoted lexeme, a tsquery
     weights: Sequence[float] = ()  # summing to 1; none: every match counts
     min_coverage: float = 0.0
+    weight: float = 1.0  # of its ranks in the fusion (the vector arm's count 1)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,10 @@ class VectorArm:
     model_id: int
     dimensions: int
     max_distance: float = 2.0  # cosine distance past which a neighbour is no match
+    # …and for a document in another language than the query (similarities across
+    # languages run lower for the same relevance)
+    max_distance_across: float = 2.0
+    language: str = ""  # the query's language
     exact: bool = False  # scan the filtered rows instead of asking the HNSW index
 
 
@@ -225,20 +230,25 @@ def _fts_arm(filters: str, arm: FtsArm) -> str:
     )"""  # noqa: S608 (constant fragments; every value is bound)
 
 
-def _vector_arm(filters: str, arm: VectorArm) -> str:
+def _vector_arm(filters: str, arm: VectorArm, with_fts: bool) -> str:
+    # Below the floor a neighbour is no match of its own, but it still ranks a document
+    # the full-text arm matched.
+    text_matched = " OR id IN (SELECT id FROM fts)" if with_fts else ""
     distance = f"({vector_expression(arm.dimensions, 'v.embedding')} <=> :embedding)"
     # "+ 0" turns the distance into an expression the index cannot serve: an exact scan.
     order = f"{distance} + 0" if arm.exact else distance
     return f"""
     vec AS (
         SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM (
-            SELECT d.id, {distance} AS distance
+            SELECT d.id, d.language, {distance} AS distance
             FROM document_vectors v JOIN documents d ON d.id = v.document_id
             WHERE v.model_id = :model_id AND d.duplicate_of IS NULL{filters}
             ORDER BY {order}
             LIMIT :vector_depth
         ) nearest
-        WHERE distance <= :max_distance
+        WHERE distance <= CASE WHEN language = :query_language
+                               THEN CAST(:max_distance AS float8)
+                               ELSE CAST(:max_distance_across AS float8) END{text_matched}
     )"""  # noqa: S608 (constant fragments and an int; every value is bound)
 
 
@@ -259,7 +269,8 @@ _SNIPPET_SOURCE = f"left(coalesce(l.description, d.text), {SNIPPET_CHARS})"
 _PAGE = f"""
     fused AS (
         SELECT id, sum(
-            CASE WHEN rank <= :candidates THEN 1.0 ELSE {DEEP_WEIGHT} END / ({RRF_K} + rank)
+            weight * CASE WHEN rank <= :candidates THEN CAST(1 AS float8)
+                          ELSE CAST({DEEP_WEIGHT} AS float8) END / ({RRF_K} + rank)
         ) AS score
         FROM ({{arms}}) arms
         GROUP BY id
@@ -300,13 +311,13 @@ def search_statement(filters: Filters, arms: Arms, after: bool) -> str:
     ctes, selects = [], []
     if arms.fts is not None:
         ctes.append(_fts_arm(filters.sql(), arms.fts))
-        selects.append("SELECT id, rank FROM fts")
+        selects.append("SELECT id, rank, CAST(:fts_weight AS float8) AS weight FROM fts")
     if arms.vector is not None:
-        ctes.append(_vector_arm(filters.sql(), arms.vector))
-        selects.append("SELECT id, rank FROM vec")
+        ctes.append(_vector_arm(filters.sql(), arms.vector, arms.fts is not None))
+        selects.append("SELECT id, rank, CAST(1 AS float8) AS weight FROM vec")
     if arms.typo is not None:
         ctes.append(_typo_arm(filters.sql()))
-        selects.append("SELECT id, rank FROM typo")
+        selects.append("SELECT id, rank, CAST(1 AS float8) AS weight FROM typo")
     page = _PAGE.format(
         arms=" UNION ALL ".join(selects),
         after=_AFTER if after else "",
@@ -459,6 +470,7 @@ class SearchRepository:
                 "fts_rank": arms.fts.rank,
                 "fts_pool_limit": fts_pool_limit,
                 "min_coverage": arms.fts.min_coverage,
+                "fts_weight": arms.fts.weight,
                 "headline_options": HEADLINE_OPTIONS,
             }
             if arms.fts.words:
@@ -469,6 +481,8 @@ class SearchRepository:
                 "model_id": vector.model_id,
                 "vector_depth": vector_depth,
                 "max_distance": vector.max_distance,
+                "max_distance_across": vector.max_distance_across,
+                "query_language": vector.language,
             }
         if arms.typo is not None:
             params["typo_text"] = arms.typo.text

@@ -29,6 +29,7 @@ from concierge.api.search.repository import (
     Filters,
     FtsArm,
     ListingFilters,
+    QueryWord,
     SearchRepository,
     SearchRow,
     TypoArm,
@@ -44,6 +45,7 @@ from concierge.api.search.terms import (
     written_query,
 )
 from concierge.contracts.search import DocumentKind
+from concierge.text.language import detect_language
 
 MAX_EF_SEARCH = 1000  # pgvector's ceiling for hnsw.ef_search
 FILTER_MARGIN = 2  # a filtered index scan looks at this many times the rows it must return
@@ -59,12 +61,15 @@ class SearchConfig:
     fts_rank_limit: int = 2000  # the most matches the full-text arm ranks (the newest)
     fts_budget: int = 1500  # documents the match words may hold, by the statistics
     min_coverage: float = 0.5  # the share of the query's (weighted) words a match holds
+    fts_weight: float = 0.5  # the full-text arm's ranks in the fusion (vectors count 1)
     vector_depth: int = 100  # nearest vectors looked at (above the floor: matches)
     ef_search: int = 100
     exact_max: int = 2500
     rerank_depth: int = 30
     typo_max_words: int = 3  # queries this short get the trigram arm for unknown words
     typo_similarity: float = 0.5  # pg_trgm word_similarity a title must reach
+    # above the model's floor, for a query none of whose words any document holds
+    strict_margin: float = 0.01
 
 
 @dataclass
@@ -212,21 +217,32 @@ class SearchService:
         """The arms this search runs, with hnsw.ef_search and the iterative scan."""
         fts: FtsArm | None = None
         typo: TypoArm | None = None
-        if mode != SearchMode.VECTOR:
-            fts, typo = await self._text_arms(query)
-        arm, ef_search, iterative = await self._vector_plan(vector, filters)
+        unknown = False  # no word of the query is in any document
+        if has_syntax(query):
+            if mode != SearchMode.VECTOR:
+                written = await self.repository.websearch(written_query(query))
+                fts = (
+                    FtsArm(match=written, rank=written, weight=self.config.fts_weight)
+                    if written
+                    else None
+                )
+        else:
+            words = await self.repository.words(query)
+            unknown = not any(word.known for word in words)
+            if mode != SearchMode.VECTOR:
+                fts, typo = await self._word_arms(query, words)
+        arm, ef_search, iterative = await self._vector_plan(vector, query, filters, strict=unknown)
         return Arms(fts=fts, vector=arm, typo=typo), ef_search, iterative
 
-    async def _text_arms(self, query: str) -> tuple[FtsArm | None, TypoArm | None]:
-        if has_syntax(query):
-            written = await self.repository.websearch(written_query(query))
-            return (FtsArm(match=written, rank=written) if written else None), None
-        words = await self.repository.words(query)
+    async def _word_arms(
+        self, query: str, words: list[QueryWord]
+    ) -> tuple[FtsArm | None, TypoArm | None]:
         fts = plan_words(
             words,
             await self._term_statistics(),
             budget=self.config.fts_budget,
             min_coverage=self.config.min_coverage,
+            weight=self.config.fts_weight,
         )
         tokens = _WORDS.findall(query)
         typo = None
@@ -255,7 +271,7 @@ class SearchService:
         return known
 
     async def _vector_plan(
-        self, query: QueryVector | None, filters: Filters
+        self, query: QueryVector | None, query_text: str, filters: Filters, *, strict: bool
     ) -> tuple[VectorArm | None, int, bool]:
         """(the vector arm, hnsw.ef_search, iterative scan) for this search.
 
@@ -264,7 +280,9 @@ class SearchService:
         they are searched exactly. Otherwise the index: pgvector ≥ 0.8 keeps scanning
         until enough rows pass (iterative scan); older versions search wider, by as
         much as the filters are selective (the planner's estimate, at least the count).
-        The index is searched at least as wide as the arm's depth.
+        The index is searched at least as wide as the arm's depth. A query none of whose
+        words any document holds (nonsense, or about something the corpus never
+        mentions) must be closer still: ``strict_margin`` above the floor, in any language.
         """
         ef_search = max(self.config.ef_search, self.config.vector_depth)
         if query is None:
@@ -272,12 +290,16 @@ class SearchService:
         model_id = await self._model_id(query.model)
         if model_id is None:  # the worker's model has no vectors here (yet)
             return None, ef_search, False
-        floor = query.similarity_floor
+        floor, across = query.similarity_floor, query.cross_language_floor
+        if strict and floor is not None:
+            floor = across = floor + self.config.strict_margin
         arm = VectorArm(
             query.vector,
             model_id=model_id,
             dimensions=query.dimensions,
             max_distance=2.0 if floor is None else 1.0 - floor,
+            max_distance_across=2.0 if across is None else 1.0 - across,
+            language=detect_language(query_text),
         )
         iterative = await self._iterative_scan()
         if filters.any:

@@ -68,7 +68,12 @@ class TermStatistics:
 
 
 def plan_words(
-    words: Sequence[QueryWord], stats: TermStatistics, *, budget: float, min_coverage: float
+    words: Sequence[QueryWord],
+    stats: TermStatistics,
+    *,
+    budget: float,
+    min_coverage: float,
+    weight: float = 1.0,
 ) -> FtsArm | None:
     """The arm for a query of plain words; None when no document holds any of them."""
     words = list({word.lexeme: word for word in words}.values())[:MAX_TERMS]
@@ -93,4 +98,5 @@ def plan_words(
         words=[quoted(word.lexeme) for word in words],
         weights=[weight / mass for weight in weights],
         min_coverage=min_coverage if len(words) > 1 else 0.0,
+        weight=weight,
     )
