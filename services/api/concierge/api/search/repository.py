@@ -47,6 +47,7 @@ from concierge.domain.ingest.vectors import vector_expression
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 DEEP_WEIGHT = 0.01  # what a rank past the candidates counts in the fusion
+TYPED_BONUS = 0.25 / (RRF_K + 1)  # a quarter of a first rank
 # ts_rank_cd normalisation: divide by 1 + log(document length), so a long post that
 # mentions a word once does not beat a short one about it.
 FTS_NORMALIZATION = 1
@@ -141,6 +142,7 @@ class FtsArm:
     weights: Sequence[float] = ()  # summing to 1; none: every match counts
     min_coverage: float = 0.0
     weight: float = 1.0  # of its ranks in the fusion (the vector arm's count 1)
+    typed: Sequence[str] = ()  # the query's words as typed (letters and digits only)
 
 
 @dataclass(frozen=True)
@@ -213,21 +215,43 @@ def _fts_arm(filters: str, arm: FtsArm) -> str:
         if arm.words
         else "1.0"
     )
-    return f"""
+    ranked = f"""
     fts_pool AS (
         SELECT d.id, d.tsv FROM documents d
         WHERE d.tsv @@ {MATCH} AND d.duplicate_of IS NULL{filters}
         ORDER BY d.published_at DESC
         LIMIT :fts_pool_limit
     ),
-    fts AS (
-        SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
+    fts_ranked AS (
+        SELECT id, row_number() OVER (ORDER BY score DESC, id) AS r FROM (
             SELECT pool.id, ts_rank_cd(pool.tsv, {RANK}, {FTS_NORMALIZATION}) AS score,
                    {coverage} AS coverage
             FROM fts_pool pool
         ) scored
         WHERE coverage >= :min_coverage
-    )"""  # noqa: S608 (constant fragments; every value is bound)
+    ),"""  # noqa: S608 (constant fragments; every value is bound)
+    return ranked + (_FTS_TYPED if arm.typed else _FTS_PLAIN)
+
+
+_FTS_PLAIN = """
+    fts AS (SELECT id, r AS rank, false AS typed FROM fts_ranked)"""
+# Within the top candidates, a document holding the words in the form they were typed
+# ("велосипед", not "велосипеда"; hashtags aside) comes first, and holding all of them
+# adds TYPED_BONUS to its fused score (a query's own words break the vectors' near-ties).
+_FTS_TYPED = r"""
+    fts AS (
+        SELECT ranked.id, row_number() OVER (
+            ORDER BY ranked.r > :candidates, coalesce(typed.words, 0) DESC, ranked.r
+        ) AS rank, coalesce(typed.words, 0) = cardinality(CAST(:fts_typed AS text[])) AS typed
+        FROM fts_ranked ranked
+        LEFT JOIN LATERAL (
+            SELECT count(*) AS words
+            FROM documents d, unnest(CAST(:fts_typed AS text[])) AS t(word)
+            WHERE d.id = ranked.id AND ranked.r <= :candidates
+              AND regexp_replace(lower(d.title || ' ' || left(d.text, 2000)), '#\w+', ' ', 'g')
+                  ~ ('\m' || t.word || '\M')
+        ) typed ON true
+    )"""
 
 
 def _vector_arm(filters: str, arm: VectorArm, with_fts: bool) -> str:
@@ -271,7 +295,7 @@ _PAGE = f"""
         SELECT id, sum(
             weight * CASE WHEN rank <= :candidates THEN CAST(1 AS float8)
                           ELSE CAST({DEEP_WEIGHT} AS float8) END / ({RRF_K} + rank)
-        ) AS score
+        ) + CASE WHEN bool_or(typed) THEN CAST({TYPED_BONUS} AS float8) ELSE 0 END AS score
         FROM ({{arms}}) arms
         GROUP BY id
     ),
@@ -311,13 +335,13 @@ def search_statement(filters: Filters, arms: Arms, after: bool) -> str:
     ctes, selects = [], []
     if arms.fts is not None:
         ctes.append(_fts_arm(filters.sql(), arms.fts))
-        selects.append("SELECT id, rank, CAST(:fts_weight AS float8) AS weight FROM fts")
+        selects.append("SELECT id, rank, CAST(:fts_weight AS float8) AS weight, typed FROM fts")
     if arms.vector is not None:
         ctes.append(_vector_arm(filters.sql(), arms.vector, arms.fts is not None))
-        selects.append("SELECT id, rank, CAST(1 AS float8) AS weight FROM vec")
+        selects.append("SELECT id, rank, CAST(1 AS float8) AS weight, false AS typed FROM vec")
     if arms.typo is not None:
         ctes.append(_typo_arm(filters.sql()))
-        selects.append("SELECT id, rank, CAST(1 AS float8) AS weight FROM typo")
+        selects.append("SELECT id, rank, CAST(1 AS float8) AS weight, false AS typed FROM typo")
     page = _PAGE.format(
         arms=" UNION ALL ".join(selects),
         after=_AFTER if after else "",
@@ -471,6 +495,7 @@ class SearchRepository:
                 "fts_pool_limit": fts_pool_limit,
                 "min_coverage": arms.fts.min_coverage,
                 "fts_weight": arms.fts.weight,
+                "fts_typed": list(arms.fts.typed),
                 "headline_options": HEADLINE_OPTIONS,
             }
             if arms.fts.words:

@@ -52,6 +52,7 @@ FILTER_MARGIN = 2  # a filtered index scan looks at this many times the rows it 
 ITERATIVE_SCAN_SINCE = (0, 8)  # pgvector version with hnsw.iterative_scan
 STATISTICS_TTL_S = 300.0  # word statistics are read again this often
 TYPO_MAX_CHARS = 100
+TYPED_WORDS = 8  # query words whose typed form is looked for among the top candidates
 _WORDS = re.compile(r"\w+")
 
 
@@ -237,6 +238,7 @@ class SearchService:
     async def _word_arms(
         self, query: str, words: list[QueryWord]
     ) -> tuple[FtsArm | None, TypoArm | None]:
+        tokens = _WORDS.findall(query)
         fts = plan_words(
             words,
             await self._term_statistics(),
@@ -244,7 +246,9 @@ class SearchService:
             min_coverage=self.config.min_coverage,
             weight=self.config.fts_weight,
         )
-        tokens = _WORDS.findall(query)
+        if fts is not None:
+            typed = list(dict.fromkeys(token.lower() for token in tokens))[:TYPED_WORDS]
+            fts = replace(fts, typed=typed)
         typo = None
         if (
             words
