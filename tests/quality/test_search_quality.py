@@ -12,7 +12,7 @@ each language.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -89,10 +89,17 @@ class Store:
     runtime: SearchRuntime
 
 
+def database_name(embedded: EmbeddedCorpus, purpose: str = "quality") -> str:
+    return f"{purpose}_{embedded.backend.replace('-', '_')}_{worker_name()}"
+
+
 async def open_store(
-    postgres: EmbeddedPostgres, embedded: EmbeddedCorpus, extra_queries: list[str] = ()
+    postgres: EmbeddedPostgres,
+    embedded: EmbeddedCorpus,
+    extra_queries: Sequence[str] = (),
+    purpose: str = "quality",
 ) -> Store:
-    name = f"quality_{embedded.backend.replace('-', '_')}_{worker_name()}"
+    name = database_name(embedded, purpose)
     engine = create_async_engine(await migrated_database_async(postgres, name))
     corpus = await load_corpus(engine, embedded.model, embedded.vectors.tolist())
     queries = load_queries(corpus.originals)

@@ -8,7 +8,9 @@ A question asks for a kind of fact: a price ("сколько стоит…", "ho
 kind of fact (an amount with its currency, a date or a time, a number) scores more (a
 price per unit more still), and for a price the words of prices ("ставка",
 "стоимость", "fee"…) count as the question's: "Ставка — 2%… не меньше 100 ₽ за сутки"
-answers "сколько стоит курортный сбор?" though it shares none of its words. A line of
+answers "сколько стоит курортный сбор?" though it shares none of its words. A document in
+another language than the question shares no words with it: there only the kind of fact
+counts ("сколько стоит тариф StreamVale?" → "…from $11.99 to $13.99 a month"). A line of
 hashtags answers nothing.
 """
 
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from concierge.contracts.search import SourceRef
+from concierge.text.language import detect_language
 from concierge.text.normalize import words
 
 STEM = 5
@@ -102,6 +105,13 @@ class Question:
             fact = None
         return cls(stems(text), fact, price)
 
+    def score_across(self, sentence: str) -> int:
+        """A sentence in another language than the question shares no words with it:
+        only the kind of fact asked for can be looked for."""
+        if self.fact is None or not self.fact.search(sentence):
+            return 0
+        return FACT_BONUS + (1 if self.price and _PER_UNIT.search(sentence) else 0)
+
     def score(self, sentence: str) -> int:
         """Words shared (the words of prices count as the question's), and the bonus
         for holding the kind of fact asked for; 0 when the sentence has neither."""
@@ -131,13 +141,18 @@ class Passage:
     source: SourceRef | None
     published_at: datetime
     text: str  # the part of the document that best matches the question
+    language: str = ""  # the document's
 
 
-def best_window(question: str, text: str, limit: int = PASSAGE_CHARS) -> str:
-    """The run of sentences around the one sharing most words with the question."""
+def best_window(
+    question: str, text: str, limit: int = PASSAGE_CHARS, *, language: str = ""
+) -> str:
+    """The run of sentences around the one sharing most words with the question (in a
+    document of another ``language``: holding the kind of fact asked for)."""
     parts = sentences(text) or [text]
     asked = Question.of(question)
-    scores = [asked.score(part) for part in parts]
+    across = bool(language) and language != detect_language(question)
+    scores = [asked.score_across(p) if across else asked.score(p) for p in parts]
     best = max(range(len(parts)), key=lambda i: (scores[i], -i))
     start, end = best, best + 1
     length = len(parts[best])
@@ -164,10 +179,12 @@ def extract(question: str, passages: list[Passage]) -> list[Extract]:
     """The sentences that best answer the question: most question words shared, from
     better-ranked documents first, at most two per document, in ranking order."""
     asked = Question.of(question)
+    language = detect_language(question)
     candidates: list[tuple[float, int, int, Extract]] = []
     for rank, passage in enumerate(passages):
+        across = bool(passage.language) and passage.language != language
         for position, sentence in enumerate(sentences(passage.text)):
-            overlap = asked.score(sentence)
+            overlap = asked.score_across(sentence) if across else asked.score(sentence)
             if overlap:
                 score = overlap - 0.1 * rank
                 candidates.append((score, rank, position, Extract(passage, sentence)))

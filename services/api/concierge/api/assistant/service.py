@@ -91,7 +91,8 @@ class AssistantService:
                 url=hit.url,
                 source=hit.source,
                 published_at=hit.published_at,
-                text=best_window(request.question, texts[hit.id]),
+                text=best_window(request.question, texts[hit.id], language=hit.language),
+                language=hit.language,
             )
             for number, hit in enumerate(hits, start=1)
             if hit.id in texts
