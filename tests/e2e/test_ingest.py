@@ -73,9 +73,11 @@ async def documents(db: AsyncEngine, source_id: int) -> list[dict[str, Any]]:
     async with db.connect() as connection:
         rows = await connection.execute(
             text(
-                "SELECT id, external_id, title, language, duplicate_of, duplicate_kind, "
-                "embedding IS NOT NULL AS embedded, embedding_model FROM documents "
-                "WHERE source_id = :id ORDER BY published_at, id"
+                "SELECT d.id, d.external_id, d.title, d.language, d.duplicate_of, "
+                "d.duplicate_kind, m.name IS NOT NULL AS embedded, m.name AS embedding_model "
+                "FROM documents d LEFT JOIN document_vectors v ON v.document_id = d.id "
+                "LEFT JOIN embedding_models m ON m.id = v.model_id "
+                "WHERE d.source_id = :id ORDER BY d.published_at, d.id"
             ),
             {"id": source_id},
         )
@@ -85,10 +87,13 @@ async def documents(db: AsyncEngine, source_id: int) -> list[dict[str, Any]]:
 async def wait_for_documents(
     db: AsyncEngine, source_id: int, count: int, timeout_s: float = 60
 ) -> list[dict[str, Any]]:
+    """At least ``count`` documents, every original embedded (the vector keeper embeds a
+    new original moments after it is stored)."""
     deadline = time.monotonic() + timeout_s
     while True:
         found = await documents(db, source_id)
-        if len(found) >= count:
+        originals = [d for d in found if d["duplicate_of"] is None]
+        if len(found) >= count and all(d["embedded"] for d in originals):
             return found
         assert time.monotonic() < deadline, f"{len(found)} of {count} documents: {found}"
         await _sleep()
@@ -124,7 +129,7 @@ class TestIngest:
         assert (ferry["external_id"], market["external_id"]) == ("ferry", "market")
         for document in (ferry, market):
             assert document["embedded"]
-            assert document["embedding_model"] == "all-MiniLM-L6-v2"
+            assert document["embedding_model"] == "multilingual-e5-small-q4"
         assert ferry["duplicate_of"] is None
 
         # Later: a new item, and the ferry news again from another outlet's wording.
@@ -217,3 +222,9 @@ class TestSearchableFromTheBot:
         answer = await user.wait_for(lambda ms: len(ms) >= 2, timeout_s=30)
         assert "214" in answer[-1]["text"]
         assert "Cape Quillon lighthouse tours" in answer[-1]["text"]  # cited
+
+        # A Russian question about the English post (the multilingual model).
+        await user.send("Сколько ступенек у маяка на мысе Квиллон?", language_code="ru")
+        answer = await user.wait_for(lambda ms: len(ms) >= 3, timeout_s=30)
+        assert "214" in answer[-1]["text"]
+        assert "Cape Quillon lighthouse tours" in answer[-1]["text"]

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from concierge.db import Database
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis, ServiceProcess, free_port
 from concierge.embedded.processes import wait_for_http
-from concierge.embedding import BatchingEmbedder, Embedder
+from concierge.embedding import BatchingEmbedder, EmbeddingSpec, load_embedder
 from tests.support.infra import migrated_database
 from tests.support.jobs import EFFECTS_DDL
 
@@ -38,6 +38,7 @@ TEST_SETTINGS = {
     "WORKER_SCHEDULER_ENABLED": "false",
     "WORKER_INGEST_ENABLED": "false",  # no ingest.poll schedule among the tests' ticks
     "WORKER_EMBEDDING_PRELOAD": "false",  # loaded on first use: no model load per start
+    "WORKER_VECTORS_ENABLED": "false",  # the vector keeper is driven by hand in its tests
 }
 
 
@@ -178,7 +179,7 @@ async def eventually(
 
 @pytest.fixture(scope="session")
 def embedder() -> Iterator[BatchingEmbedder]:
-    """The bundled model, loaded once for every worker test that embeds."""
-    model = BatchingEmbedder(Embedder())
+    """The default backend's model, loaded once for every worker test that embeds."""
+    model = BatchingEmbedder(load_embedder(EmbeddingSpec()))
     yield model
     model.close()

@@ -57,6 +57,27 @@ async def add_document(
     return document.id
 
 
+async def _model(session: AsyncSession, name: str, state: str) -> int:
+    model_id = await session.scalar(
+        text(
+            "INSERT INTO embedding_models (name, dimensions, state) VALUES (:name, 3, :state) "
+            "RETURNING id"
+        ),
+        {"name": name, "state": state},
+    )
+    return int(model_id)
+
+
+async def _vector(session: AsyncSession, model_id: int, document_id: int) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO document_vectors (model_id, document_id, embedding) "
+            "VALUES (:m, :d, CAST('[1,0,0]' AS vector))"
+        ),
+        {"m": model_id, "d": document_id},
+    )
+
+
 class TestAdding:
     async def test_a_feed_is_added_and_due_at_once(self, admin_api, session):
         before = await session.scalar(text("SELECT now()"))
@@ -151,6 +172,30 @@ class TestListing:
         ]
         one = (await admin_api.get(f"{SOURCES}/{first['id']}")).json()
         assert one["document_count"] == 3
+
+    async def test_the_embedding_models_and_a_re_embeds_progress(self, admin_api, session):
+        """During a re-embed: the old model active, the new one building with its share,
+        and per source the documents the new model covers."""
+        await session.execute(text("DELETE FROM sources"))
+        await session.execute(text("DELETE FROM embedding_models"))
+        source = await add(admin_api, url=PUBLIC_FEED)
+        documents = [await add_document(session, source["id"]) for _ in range(4)]
+        old = await _model(session, "old-model", "active")
+        new = await _model(session, "new-model", "building")
+        for document_id in documents:
+            await _vector(session, old, document_id)
+        await _vector(session, new, documents[0])
+        response = await admin_api.get(f"{SOURCES}/embeddings")
+        assert response.status_code == 200, response.text
+        models = {m["name"]: m for m in response.json()}
+        assert (models["old-model"]["state"], models["old-model"]["share"]) == ("active", 1.0)
+        building = models["new-model"]
+        assert (building["state"], building["covered"], building["total"]) == ("building", 1, 4)
+        assert building["share"] == 0.25
+        (listed,) = (await admin_api.get(SOURCES)).json()
+        assert (listed["document_count"], listed["embedded_count"]) == (4, 1)
+        refused = await admin_api.get(f"{SOURCES}/embeddings", headers={ACTING_USER_HEADER: ""})
+        assert refused.status_code == 401
 
     async def test_an_unknown_source_is_a_404(self, admin_api):
         assert (await admin_api.get(f"{SOURCES}/999999")).status_code == 404

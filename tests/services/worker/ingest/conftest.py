@@ -1,5 +1,6 @@
 """Ingest in-process against real things: the sandbox's feeds on a free port, the
-workers' Postgres database, Redis db 3 and the bundled embedding model."""
+workers' Postgres database, Redis db 3 and the default embedding model (the vector
+keeper embeds what a check stored when a test asks it to)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select, text
@@ -19,9 +21,11 @@ from concierge.domain.ingest.models import Document, Source
 from concierge.embedding import BatchingEmbedder
 from concierge.sandbox.main import create_app
 from concierge.streams import JobQueue
+from concierge.worker.embedding import EmbeddingModels
 from concierge.worker.ingest.hosts import HostSlots
 from concierge.worker.ingest.pipeline import DocumentStore
-from concierge.worker.ingest.service import IngestService, semantic_rule
+from concierge.worker.ingest.service import IngestService
+from concierge.worker.ingest.vectors import VectorKeeper
 from concierge.worker.settings import WorkerSettings
 from tests.services.sandbox.conftest import sandbox_settings, serve
 
@@ -76,6 +80,7 @@ async def ingest_database(worker_database_url: str) -> AsyncIterator[Database]:
     async with database.transaction() as session:
         await session.execute(text("DELETE FROM documents"))
         await session.execute(text("DELETE FROM sources"))
+        await session.execute(text("DELETE FROM embedding_models"))
     yield database
     await database.dispose()
 
@@ -97,6 +102,7 @@ class Ingest:
     service: IngestService
     store: DocumentStore
     queue: JobQueue
+    keeper: VectorKeeper
 
     async def add(self, url: str | None, kind: str = "rss", **values: Any) -> int:
         async with self.database.transaction() as session:
@@ -105,9 +111,34 @@ class Ingest:
             await session.flush()
             return source.id
 
-    async def check(self, source_id: int) -> Source:
+    async def check(self, source_id: int, *, embed: bool = True) -> Source:
+        """One check of the source, then (unless told not to) the vector keeper's work."""
         await self.service.check(source_id, self.store)
+        if embed:
+            await self.embed()
         return await self.source(source_id)
+
+    async def embed(self) -> int:
+        """What the vector keeper does until nothing is left; returns how many it embedded."""
+        if self.keeper.model is None:
+            await self.keeper.register()
+        total = 0
+        while done := await self.keeper.step():
+            total += done
+        await self.keeper.settle()
+        return total
+
+    async def vector(self, document_id: int) -> np.ndarray | None:
+        """The document's vector of the configured model."""
+        async with self.database.transaction() as session:
+            found = await session.scalar(
+                text(
+                    "SELECT v.embedding FROM document_vectors v JOIN embedding_models m "
+                    "ON m.id = v.model_id WHERE v.document_id = :id AND m.name = :name"
+                ),
+                {"id": document_id, "name": self.keeper.models.name},
+            )
+        return None if found is None else np.array(found, dtype=np.float32)
 
     async def source(self, source_id: int) -> Source:
         async with self.database.transaction() as session:
@@ -132,16 +163,15 @@ class Ingest:
 def make_ingest(
     database: Database, redis: Redis, embedder: BatchingEmbedder, settings: WorkerSettings
 ) -> Ingest:
-    async def model() -> BatchingEmbedder:
-        return embedder
-
     queue = JobQueue(redis, "ingest-test-jobs")
     slots = HostSlots(redis, settings.ingest_per_host_limit, lease_s=30)
+    models = EmbeddingModels(settings, database, loaded=embedder)
     return Ingest(
         database,
         IngestService(database, queue, settings, slots),
-        DocumentStore(database, model, semantic_rule(settings)),
+        DocumentStore(database),
         queue,
+        VectorKeeper(database, models, settings),
     )
 
 

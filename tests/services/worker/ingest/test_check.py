@@ -59,8 +59,9 @@ class TestNewItems:
         fingerprint = simhash(RU_TEXT)
         assert ru.simhash == to_signed(fingerprint)
         assert (ru.band0, ru.band1, ru.band2, ru.band3) == bands(fingerprint)
-        assert ru.embedding_model == "all-MiniLM-L6-v2"
-        assert np.isclose(np.linalg.norm(np.array(ru.embedding)), 1.0, atol=1e-3)
+        vector = await ingest.vector(ru.id)
+        assert vector is not None
+        assert np.isclose(np.linalg.norm(vector), 1.0, atol=1e-3)
         assert ru.duplicate_of is None
         assert en.duplicate_of is None
         assert source.error_count == 0
@@ -79,7 +80,7 @@ class TestNewItems:
         await ingest.check(source_id)
         (document,) = await ingest.documents(source_id)
         expected = await embedder.embed([f"Night buses\n{EN_TEXT}"], "passage")
-        assert np.allclose(np.array(document.embedding), expected[0], atol=1e-5)
+        assert np.allclose(await ingest.vector(document.id), expected[0], atol=1e-5)
 
     async def test_nothing_changed_is_a_304_and_stores_nothing(self, ingest: Ingest, feeds: Feeds):
         url = await feeds.new({"text": EN_TEXT})
@@ -150,12 +151,14 @@ class TestWebPages:
     async def test_a_page_becomes_one_article_and_a_change_replaces_it(
         self, ingest: Ingest, feeds: Feeds
     ):
+        """A changed page is replaced in place and embedded again."""
         url = await feeds.new({"id": "page", "title": "Night buses", "text": EN_TEXT})
         slug = url.rsplit("/", 1)[1].removesuffix(".rss")
         page = f"{feeds.url}/feeds/{slug}/page.html"
         source_id = await ingest.add(page, kind="web")
         source = await ingest.check(source_id)
         (article,) = await ingest.documents(source_id)
+        before = await ingest.vector(article.id)
         assert (article.kind, article.external_id, article.title) == (
             "article",
             page,
@@ -174,7 +177,10 @@ class TestWebPages:
         assert replaced.text == RU_TEXT
         assert replaced.language == "ru"
         assert replaced.content_hash == content_hash(RU_TEXT)
-        assert not np.allclose(np.array(replaced.embedding), np.array(article.embedding))
+        after = await ingest.vector(replaced.id)
+        assert before is not None
+        assert after is not None
+        assert not np.allclose(after, before)
         assert changed.poll_interval_s == max(unchanged.poll_interval_s / 2, 5 * MINUTES)
 
 
@@ -230,8 +236,11 @@ class TestDuplicates:
         assert (exact.duplicate_of, exact.duplicate_kind) == (first.id, "exact")
         assert (near.duplicate_of, near.duplicate_kind) == (first.id, "near")
         assert (new.duplicate_of, new.duplicate_kind) == (None, None)
-        assert exact.embedding is not None
-        assert near.embedding is not None
+        # Only originals are embedded: search reads originals only.
+        assert await ingest.vector(first.id) is not None
+        assert await ingest.vector(new.id) is not None
+        assert await ingest.vector(exact.id) is None
+        assert await ingest.vector(near.id) is None
 
     async def test_copies_within_one_fetch_link_to_the_first(self, ingest: Ingest, feeds: Feeds):
         source_id = await ingest.add(

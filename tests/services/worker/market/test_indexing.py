@@ -1,4 +1,5 @@
-"""Listings in search, against the workers' real Postgres and the bundled embedding model."""
+"""Listings in search, against the workers' real Postgres (the vector keeper embeds a
+listing's document like any other: tests/services/worker/ingest/test_vectors.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from concierge.domain.identity.models import User
 from concierge.domain.ingest.models import Document, Source
 from concierge.domain.market.models import Listing
 from concierge.domain.scheduling.models import Schedule
-from concierge.embedding import BatchingEmbedder
 from concierge.text.normalize import content_hash
 from concierge.text.simhash import bands, simhash, to_signed
 from concierge.worker.jobs import load_jobs
@@ -29,7 +29,6 @@ from concierge.worker.settings import WorkerSettings
 
 pytestmark = pytest.mark.integration
 
-MODEL = "all-MiniLM-L6-v2"
 PUBLISHED = datetime(2026, 11, 1, 12, tzinfo=UTC)
 _telegram_ids = itertools.count(880_001)
 
@@ -46,11 +45,8 @@ async def database(worker_database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def indexer(database: Database, embedder: BatchingEmbedder) -> ListingIndexer:
-    async def model() -> BatchingEmbedder:
-        return embedder
-
-    return ListingIndexer(database, model, MODEL)
+def indexer(database: Database) -> ListingIndexer:
+    return ListingIndexer(database)
 
 
 async def create_listing(database: Database, **values: Any) -> int:
@@ -114,7 +110,7 @@ async def add_post(database: Database, body: str, **values: Any) -> int:
 
 
 class TestIndexListing:
-    async def test_an_approved_listing_becomes_an_embedded_listing_document(
+    async def test_an_approved_listing_becomes_a_listing_document(
         self, database: Database, indexer: ListingIndexer
     ) -> None:
         listing_id = await create_listing(database)
@@ -134,9 +130,7 @@ class TestIndexListing:
             assert part in document.text
         assert document.language == "en"
         assert document.published_at == PUBLISHED
-        assert document.embedding is not None
-        assert len(document.embedding) == 384
-        assert document.embedding_model == MODEL
+        assert not document.semantic_pending  # a listing is never judged a copy
         assert document.duplicate_of is None
         assert document.attributes["listing_id"] == listing_id
 
@@ -281,7 +275,7 @@ class TestSweep:
         again = await indexer.sweep()
         assert (again.indexed, again.removed, again.failed) == (0, 0, 0)
 
-    async def test_a_current_document_whose_listing_was_touched_is_not_embedded_again(
+    async def test_a_current_document_whose_listing_was_touched_is_not_written_again(
         self, database: Database, indexer: ListingIndexer
     ) -> None:
         listing_id = await create_listing(database)
