@@ -53,8 +53,20 @@ class TestSearchMessage:
         assert "javascript:" not in body
         assert "&lt;b&gt;x&lt;/b&gt;" in body
 
-    def test_nothing_found(self) -> None:
-        assert "ничего не нашлось" in search_message(page(), 1, Language.RU)
+    def test_nothing_found_says_so_and_what_to_try(self) -> None:
+        russian = search_message(page(), 1, Language.RU)
+        assert "ничего не нашлось" in russian
+        assert "Что можно попробовать" in russian
+        assert "What you could try" in search_message(page(), 1, Language.EN)
+
+    def test_an_unanswered_question_says_so_and_what_to_ask(self) -> None:
+        nothing = Answer(question="what is the capital of Peru?", text="", citations=[],
+                         mode="none")  # fmt: skip
+        (english,) = answer_message(nothing, Language.EN)
+        assert "capital of Peru" in english
+        assert "I answer only from the posts" in english
+        (russian,) = answer_message(nothing, Language.RU)
+        assert "Попробуйте" in russian
 
     def test_duplicates_show_where_else(self) -> None:
         other = SourceRef(id=4, kind="telegram", title="Channel")

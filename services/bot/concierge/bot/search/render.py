@@ -15,6 +15,7 @@ from decimal import Decimal
 from telegram import InlineKeyboardButton
 
 from concierge.bot.market.webapp import listing_page, webapp_button
+from concierge.bot.search.hints import answer_hints, search_hints
 from concierge.bot.texts import text
 from concierge.contracts.identity import Language
 from concierge.contracts.search import Answer, Citation, SearchHit, SearchPage, SourceRef
@@ -93,7 +94,8 @@ def hit_block(number: int, hit: SearchHit, language: Language) -> str:
 def search_message(page: SearchPage, first_number: int, language: Language) -> str:
     header = text(language, "search_header", query=html.escape(_shorten(page.query, 100)))
     if not page.items:
-        return text(language, "search_nothing", query=html.escape(_shorten(page.query, 100)))
+        nothing = text(language, "search_nothing", query=html.escape(_shorten(page.query, 100)))
+        return f"{nothing}\n\n{search_hints(language)}"
     blocks = [hit_block(first_number + i, hit, language) for i, hit in enumerate(page.items)]
     return fit([header, *blocks])
 
@@ -159,8 +161,9 @@ def _citation_line(citation: Citation, language: Language) -> str:
 
 def answer_message(answer: Answer, language: Language) -> list[str]:
     if answer.mode == "none" or not answer.text.strip():
+        question = html.escape(_shorten(answer.question, 100))
         return [
-            text(language, "answer_nothing", question=html.escape(_shorten(answer.question, 100)))
+            f"{text(language, 'answer_nothing', question=question)}\n\n{answer_hints(language)}"
         ]
     body = html.escape(_shorten(answer.text.strip(), ANSWER_LIMIT))
     if answer.mode == "extractive":
