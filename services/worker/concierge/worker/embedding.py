@@ -48,11 +48,17 @@ class ModelUnavailable(Exception):
 class EmbeddingModels:
     """The configured model (loaded once) and, while it is being built, the active one."""
 
-    def __init__(self, settings: WorkerSettings, database: Database | None = None) -> None:
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        database: Database | None = None,
+        *,
+        loaded: BatchingEmbedder | None = None,  # the configured model, loaded already
+    ) -> None:
         self.settings = settings
         self.database = database
         self.spec = settings.embedding_spec()
-        self._target: BatchingEmbedder | None = None
+        self._target: BatchingEmbedder | None = loaded
         self._previous: dict[str, BatchingEmbedder] = {}
         self._failed: dict[str, str] = {}
         self._lock = asyncio.Lock()

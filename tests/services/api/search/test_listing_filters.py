@@ -8,18 +8,25 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.contracts.market import ListingStatus
 from concierge.contracts.worker_client import WorkerClient
 from concierge.domain.identity.models import User
-from concierge.domain.ingest.repository import DocumentRepository
+from concierge.domain.ingest.repository import DocumentRepository, VectorRepository
 from concierge.domain.market.models import Listing
 from concierge.worker.ingest.repository import document_row
 from concierge.worker.market.indexing import listing_document
-from tests.services.api.search.factories import DAY0, SEARCH, add_documents, add_source, ids, search
+from tests.services.api.search.factories import (
+    DAY0,
+    SEARCH,
+    add_documents,
+    add_source,
+    ids,
+    register_model,
+    search,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -48,12 +55,12 @@ async def add_listing(
     session.add(listing)
     await session.flush()
     document = listing_document(listing)
-    (vector,) = (await worker.embed([document.embed_text], "passage")).vectors
-    row = document_row(
-        document, 0, np.array(vector, dtype=np.float32), "all-MiniLM-L6-v2", None, None
-    )
+    embedded = await worker.embed([document.embed_text], "passage")
+    row = document_row(document, 0)
     row["source_id"] = None
     document_id = (await DocumentRepository(session).insert_many([row]))[row["external_id"]]
+    model_id = await register_model(session, embedded.model, embedded.dimensions)
+    await VectorRepository(session).store(model_id, {document_id: embedded.vectors[0]})
     listing.document_id = document_id
     await session.flush()
     return listing.id, document_id
@@ -105,6 +112,17 @@ class TestListingSearch:
         assert hit["listing_id"] == listing_id
         assert (hit["city"], hit["currency"], Decimal(hit["price"])) == ("Porto", "EUR", 60)
         assert hit["source"] is None
+
+    async def test_a_listing_snippet_is_its_description_not_its_index_fields(
+        self, api: httpx.AsyncClient, session: AsyncSession, worker_client: WorkerClient
+    ) -> None:
+        await add_listing(
+            session, worker_client, title="Kids' bike, 16 inch", category="kids",
+            price=Decimal(60), city="Berlin", description="For 4–6 years, with training wheels.",
+        )  # fmt: skip
+        (hit,) = (await search(api, "training wheels bike", kind="listing"))["items"]
+        assert hit["snippet"] == "For 4–6 years, with training wheels."
+        assert "<b>training</b> <b>wheels</b>" in hit["snippet_html"]
 
     async def test_everything_search_finds_posts_and_listings(
         self, api: httpx.AsyncClient, market: dict[str, tuple[int, int]]

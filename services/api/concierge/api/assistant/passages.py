@@ -144,9 +144,7 @@ class Passage:
     language: str = ""  # the document's
 
 
-def best_window(
-    question: str, text: str, limit: int = PASSAGE_CHARS, *, language: str = ""
-) -> str:
+def best_window(question: str, text: str, limit: int = PASSAGE_CHARS, *, language: str = "") -> str:
     """The run of sentences around the one sharing most words with the question (in a
     document of another ``language``: holding the kind of fact asked for)."""
     parts = sentences(text) or [text]

@@ -288,7 +288,11 @@ def _typo_arm(filters: str) -> str:
     )"""  # noqa: S608 (constant fragments; every value is bound)
 
 
-_SNIPPET_SOURCE = f"left(coalesce(l.description, d.text), {SNIPPET_CHARS})"
+# A listing's snippet comes from its description: the city, category and price its
+# document also holds (so they are found) are shown by the hit's own fields.
+_SNIPPET_SOURCE = (
+    f"left(CASE WHEN l.id IS NULL THEN d.text ELSE l.description END, {SNIPPET_CHARS})"
+)
 
 _PAGE = f"""
     fused AS (
