@@ -148,7 +148,7 @@ def documents_csv(
 
 
 def vectors_csv(model_id: int, vectors: np.ndarray, first_id: int = 1) -> io.BytesIO:
-    row = "%d,%d,\"[" + ",".join(["%.5f"] * vectors.shape[1]) + "]\"\n"
+    row = '%d,%d,"[' + ",".join(["%.5f"] * vectors.shape[1]) + ']"\n'
     text = "".join(
         row % (model_id, first_id + i, *vector.tolist()) for i, vector in enumerate(vectors)
     )

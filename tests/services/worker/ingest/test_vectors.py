@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from concierge.db import Database
+from concierge.domain.ingest.repository import DocumentRepository
 from concierge.embedding import BatchingEmbedder, EmbeddingSpec, Kind, Vectors, load_embedder
 from concierge.worker.embedding import EmbeddingModels, ModelUnavailable
 from concierge.worker.ingest.dedup import Embedded, SemanticJudge, SemanticRule
@@ -89,6 +90,21 @@ class TestNewDocuments:
             assert not document.semantic_pending
             assert await ingest.vector(document.id) is not None
         assert await ingest.embed() == 0
+
+    async def test_new_text_is_embedded_again(self, ingest: Ingest, feeds: Feeds) -> None:
+        """An edited listing or a changed page loses its vectors and gets new ones."""
+        source_id = await corpus(ingest, feeds)
+        await ingest.embed()
+        document = (await ingest.documents(source_id))[0]
+        before = await ingest.vector(document.id)
+        async with ingest.database.transaction() as session:
+            await DocumentRepository(session).replace(document.id, {"text": TEXTS[1]})
+        assert await ingest.vector(document.id) is None
+        assert await ingest.embed() == 1
+        after = await ingest.vector(document.id)
+        assert before is not None
+        assert after is not None
+        assert not np.allclose(before, after)
 
     async def test_a_fresh_installation_activates_its_model_at_once(self, ingest: Ingest) -> None:
         await ingest.embed()
