@@ -5,6 +5,7 @@ keeper embeds what a check stored when a test asks it to)."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -138,7 +139,7 @@ class Ingest:
                 ),
                 {"id": document_id, "name": self.keeper.models.name},
             )
-        return None if found is None else np.array(found, dtype=np.float32)
+        return None if found is None else np.array(json.loads(found), dtype=np.float32)
 
     async def source(self, source_id: int) -> Source:
         async with self.database.transaction() as session:

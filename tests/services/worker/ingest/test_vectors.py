@@ -290,10 +290,10 @@ async def _document(session: Any, external_id: str, published: datetime) -> int:
         await session.scalar(
             text(
                 "INSERT INTO documents (kind, external_id, text, language, published_at, "
-                "content_hash, simhash, band0, band1, band2, band3) VALUES ('post', :e, :e, "
-                "'en', :p, :e, 0, 0, 0, 0, 0) RETURNING id"
+                "content_hash, simhash, band0, band1, band2, band3) VALUES ('post', :e, :t, "
+                "'en', :p, :h, 0, 0, 0, 0, 0) RETURNING id"
             ),
-            {"e": external_id, "p": published},
+            {"e": external_id, "t": external_id, "h": external_id, "p": published},
         )
     )
 
