@@ -125,11 +125,13 @@ def worker_redis_url(redis_server: EmbeddedRedis) -> str:
 
 @pytest.fixture
 async def db(worker_database_url: str) -> AsyncIterator[AsyncEngine]:
-    """The workers' database, emptied of effects and schedules before each test."""
+    """The workers' database, emptied of effects, schedules and embedding models (a model
+    left active by another test would embed the queries) before each test."""
     engine = create_async_engine(worker_database_url)
     async with engine.begin() as connection:
         await connection.execute(text("DELETE FROM job_effects"))
         await connection.execute(text("DELETE FROM schedules"))
+        await connection.execute(text("DELETE FROM embedding_models"))
     yield engine
     await engine.dispose()
 

@@ -22,7 +22,9 @@ async def embed(url: str, body: object, token: str | None = TOKEN) -> httpx.Resp
 
 
 class TestEmbed:
-    async def test_embeds_like_the_model_and_batches_concurrent_calls(self, fleet: Fleet) -> None:
+    async def test_embeds_like_the_model_and_batches_concurrent_calls(
+        self, fleet: Fleet, db: AsyncEngine
+    ) -> None:
         (worker,) = fleet.start()
         texts = [f"apartment by the sea number {i}" for i in range(12)]
         responses = await asyncio.gather(*(embed(worker.url, {"texts": [t]}) for t in texts))
