@@ -38,6 +38,9 @@ from tests.quality.test_search_quality import (
     open_store,
 )
 
+# Loading 100k documents (tsvectors, the GIN, trigram and HNSW indexes) takes minutes
+# on two cores; the module's tests share it.
+pytestmark = pytest.mark.timeout(1800)
 DISTRACTORS = 100_000
 SAMPLES = 64  # generated texts embedded for real, to fit the distractors' vectors
 MAX_RECALL_LOSS = 0.03

@@ -29,7 +29,8 @@ async def corpus(session: AsyncSession, worker_client: WorkerClient) -> dict[str
          "text": "The city changed its bus timetable. The airport bus 135 now runs every 20 "
                  "minutes, from 6 am to midnight. Tickets cost 150 roubles on board."},
         {"source_id": city, "title": "Rain this weekend", "days": 2,
-         "text": "Heavy rain is expected on Saturday. The bus depot warns of delays."},
+         "text": "Heavy rain is expected on Saturday. The airport bus 135 and the bus depot "
+                 "warn of delays."},
         {"source_id": city, "title": "Laptop review", "days": 3,
          "text": "The new laptop has a twelve hour battery and a bright screen."},
     )  # fmt: skip

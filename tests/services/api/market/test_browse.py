@@ -70,7 +70,7 @@ async def add_listing(
     session.add(listing)
     await session.flush()
     if indexed:
-        row = document_row(listing_document(listing), 0, None, "test", None, None)  # type: ignore[arg-type]
+        row = document_row(listing_document(listing), 0)
         row["source_id"] = None
         inserted = await DocumentRepository(session).insert_many([row])
         listing.document_id = inserted[row["external_id"]]

@@ -143,8 +143,13 @@ class TestListingSearch:
         assert market["sofa"][1] not in ids(await search(api, "leather sofa", kind="listing"))
 
     async def test_later_pages_keep_the_filters(
-        self, api: httpx.AsyncClient, market: dict[str, tuple[int, int]]
+        self,
+        api: httpx.AsyncClient,
+        market: dict[str, tuple[int, int]],
+        session: AsyncSession,
+        worker_client: WorkerClient,
     ) -> None:
+        await add_listing(session, worker_client, title="City bicycle", price=Decimal(120))
         first = await search(api, "bicycle", kind="listing", city="Lisbon", limit=1)
         assert first["next_cursor"] is not None
         response = await api.get(
