@@ -68,8 +68,21 @@ class Language:
 
     def text(self, rng: np.random.Generator) -> tuple[str, str]:
         """A (title, body) pair."""
-        title = " ".join(self.sample(rng, int(rng.integers(3, 10)))).capitalize()
-        return title, " ".join(self.sample(rng, int(rng.integers(40, 160))))
+        return self.texts(rng, 1)[0]
+
+    def texts(self, rng: np.random.Generator, count: int) -> list[tuple[str, str]]:
+        """``count`` (title, body) pairs: 3–9 title words, 40–159 body words, drawn at once."""
+        lengths = np.stack(
+            [rng.integers(3, 10, size=count), rng.integers(40, 160, size=count)], axis=1
+        )
+        words = self.sample(rng, int(lengths.sum()))
+        pairs, start = [], 0
+        for title_words, body_words in lengths.tolist():
+            title = " ".join(words[start : start + title_words]).capitalize()
+            start += title_words
+            pairs.append((title, " ".join(words[start : start + body_words])))
+            start += body_words
+        return pairs
 
 
 def unit(vectors: np.ndarray) -> np.ndarray:
@@ -127,12 +140,15 @@ def documents_csv(
     first_source: int = 1,
 ) -> io.BytesIO:
     kinds = rng.choice([k for k, _ in KINDS], size=count, p=[p for _, p in KINDS])
+    first = rng.random(count) < 0.6
+    pools = [iter(languages[0].texts(rng, int(first.sum()))),
+             iter(languages[1].texts(rng, int(count - first.sum())))]  # fmt: skip
     out = io.StringIO()
     writer = csv.writer(out)
     for i in range(count):
         id_ = first_id + i
-        language = languages[0] if rng.random() < 0.6 else languages[1]
-        title, body = language.text(rng)
+        language = languages[0] if first[i] else languages[1]
+        title, body = next(pools[0] if first[i] else pools[1])
         published = NOW - timedelta(seconds=int(rng.integers(0, 365 * 86400)))
         duplicate_of = (
             int(rng.integers(first_id, id_)) if i > 10 and rng.random() < DUPLICATE_SHARE else ""
