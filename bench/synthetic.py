@@ -132,6 +132,23 @@ class FittedSpace:
         return unit(self.mean + noise @ self.factor.T).astype(np.float32)
 
 
+class SeededSpace:
+    """Unit vectors near real vectors of a model (``seeds``: its vectors of generated
+    texts): each a seed picked at random, moved a little in a random direction (cosine
+    ``closeness`` to its seed on average)."""
+
+    def __init__(self, rng: np.random.Generator, seeds: np.ndarray, closeness: float = 0.95):
+        self.rng = rng
+        self.seeds = unit(np.asarray(seeds, dtype=np.float64))
+        self.dimensions = self.seeds.shape[1]
+        self.spread = float(np.sqrt(1 / closeness**2 - 1))
+
+    def draw(self, count: int) -> np.ndarray:
+        picks = self.rng.integers(0, len(self.seeds), size=count)
+        noise = self.rng.standard_normal((count, self.dimensions)) / np.sqrt(self.dimensions)
+        return unit(self.seeds[picks] + self.spread * noise).astype(np.float32)
+
+
 def documents_csv(
     rng: np.random.Generator,
     count: int,
