@@ -4,11 +4,14 @@ documents, searched with the default backend.
 The distractors come from the search benchmark's generator (``bench/synthetic.py``):
 Russian and English word salads drawn from wordfreq's frequency lists, a year of dates
 (many newer than the demo posts), 50 sources. Embedding 100k texts would take hours on
-two cores, so the model embeds 128 of them and each distractor's vector is one of those,
-moved a little at random (cosine 0.95 to it): vectors where the model puts such text.
-(Independent draws from a Gaussian fitted to such vectors sit closer to every short query
-than the relevant documents do — e5-small finds generic text about as similar to a short
-query as the answer — and wipe out the vector arm: see docs/architecture.md.) Then:
+two cores, so the model embeds 128 of them and each distractor's vector is one of those
+moved at random (cosine 0.85 to it): vectors in the region where the model puts such
+text, about as far from the labelled queries as the demo corpus's unrelated documents.
+Two other models of the distractors' vectors are reported in docs/architecture.md:
+independent draws from a Gaussian fitted to such vectors sit closer to every short query
+than the answers do (e5-small finds generic text about as similar to a short query as
+the answer) and wipe out the vector arm; tight clusters (cosine 0.95 to a seed) trap the
+HNSW search (exact search keeps R@10 0.95, the index 0.44). Then:
 
 - the labelled queries lose at most 0.03 of their hybrid Recall@10 (the full-text arm
   no longer ranks only the newest matches; the vector arm compares within its model);
@@ -31,7 +34,7 @@ from concierge.embedded import EmbeddedPostgres
 from concierge.embedding import DEFAULT_BACKEND, passage_text
 from tests.quality.conftest import Models
 from tests.quality.report import publish
-from tests.quality.test_cases import CASES, every_page
+from tests.quality.test_cases import every_page
 from tests.quality.test_search_quality import (
     GROUPS,
     Store,
@@ -55,14 +58,14 @@ FIRST_SOURCE = 10_001
 async def stores(postgres: EmbeddedPostgres, models: Models) -> AsyncIterator[tuple[Store, Store]]:
     """(the demo corpus alone, the demo corpus and the distractors)."""
     embedded = models.corpus(DEFAULT_BACKEND)
-    alone = await open_store(postgres, embedded, CASES["nothing"])
-    scaled = await open_store(postgres, embedded, CASES["nothing"], purpose="scale")
+    alone = await open_store(postgres, embedded, NONSENSE)
+    scaled = await open_store(postgres, embedded, NONSENSE, purpose="scale")
     rng = np.random.default_rng(SEED)
     languages = [Language.load("ru"), Language.load("en")]
     samples = [
         embedded.embedder.fit(passage_text(*languages[i % 2].text(rng))) for i in range(SAMPLES)
     ]
-    space = SeededSpace(rng, embedded.embedder.encode_passages(samples))
+    space = SeededSpace(rng, embedded.embedder.encode_passages(samples), closeness=0.85)
     dsn = {
         "host": str(postgres.data_dir),
         "user": "postgres",
@@ -97,7 +100,13 @@ async def test_labelled_queries_keep_their_recall(
     assert {g: loss for g, loss in losses.items() if loss > MAX_RECALL_LOSS} == {}, losses
 
 
-@pytest.mark.parametrize("query", CASES["nothing"])
+# Queries of words in no language: the distractors are made of real words (wordfreq's
+# 30,000 most common, "перу" and "lorem" among them), so a real word of an unrelated
+# question does match some of them, as it would match a real document holding it.
+NONSENSE = ["фывапролдж", "qwzxkjv", "mitochondria ATP synthesis"]
+
+
+@pytest.mark.parametrize("query", NONSENSE)
 async def test_queries_no_document_answers_find_nothing(
     stores: tuple[Store, Store], query: str
 ) -> None:

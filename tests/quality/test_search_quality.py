@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from concierge.api.paging import CursorCodec
-from concierge.api.search.embeddings import EmbeddingUnavailable, QueryVector
+from concierge.api.search.embeddings import QueryVector
 from concierge.api.search.repository import SearchRepository
 from concierge.api.search.schemas import SearchMode, SearchParams
 from concierge.api.search.service import SearchConfig, SearchRuntime, SearchService
@@ -62,11 +62,12 @@ def in_group(query: LabelledQuery, group: str) -> bool:
 
 
 class InProcessEmbedder:
-    """The real model's query vectors, computed once for every labelled query."""
+    """The real model's query vectors, computed at once for every labelled query."""
 
     def __init__(
         self, embedder: Embedder, texts: list[str], floors: tuple[float | None, float | None]
     ) -> None:
+        self.embedder = embedder
         self.model = embedder.name
         self.floor, self.across = floors
         vectors = embedder.encode_queries(texts)
@@ -75,8 +76,9 @@ class InProcessEmbedder:
         }
 
     async def embed_query(self, text: str) -> QueryVector:
-        if text not in self.vectors:
-            raise EmbeddingUnavailable(f"not a prepared query: {text!r}")
+        if text not in self.vectors:  # a query not prepared: embedded now
+            (row,) = self.embedder.encode_queries([text])
+            self.vectors[text] = [float(x) for x in row]
         return QueryVector(self.model, self.vectors[text], self.floor, self.across)
 
 

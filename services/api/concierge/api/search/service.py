@@ -52,6 +52,7 @@ FILTER_MARGIN = 2  # a filtered index scan looks at this many times the rows it 
 ITERATIVE_SCAN_SINCE = (0, 8)  # pgvector version with hnsw.iterative_scan
 STATISTICS_TTL_S = 300.0  # word statistics are read again this often
 TYPO_MAX_CHARS = 100
+DOCUMENT_LANGUAGES = frozenset({"ru", "en"})  # what language detection tells documents apart by
 TYPED_WORDS = 8  # query words whose typed form is looked for among the top candidates
 _WORDS = re.compile(r"\w+")
 
@@ -295,6 +296,9 @@ class SearchService:
         if model_id is None:  # the worker's model has no vectors here (yet)
             return None, ef_search, False
         floor, across = query.similarity_floor, query.cross_language_floor
+        language = detect_language(query_text)
+        if language not in DOCUMENT_LANGUAGES:  # no language to be across from
+            across = floor
         if strict and floor is not None:
             floor = across = floor + self.config.strict_margin
         arm = VectorArm(
@@ -303,7 +307,7 @@ class SearchService:
             dimensions=query.dimensions,
             max_distance=2.0 if floor is None else 1.0 - floor,
             max_distance_across=2.0 if across is None else 1.0 - across,
-            language=detect_language(query_text),
+            language=language,
         )
         iterative = await self._iterative_scan()
         if filters.any:
