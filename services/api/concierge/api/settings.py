@@ -108,13 +108,13 @@ class ApiSettings(
         20, ge=5, le=200, description="The top of each arm (full text, vector) fusion ranks first"
     )
     search_fts_rank_limit: int = Field(
-        2000,
+        1000,
         ge=50,
         le=100_000,
         description="The most full-text matches ranked (the newest, when more match)",
     )
     search_fts_budget: int = Field(
-        1500,
+        800,
         ge=10,
         description="Documents the full-text arm's match words may hold (rarest words first)",
     )

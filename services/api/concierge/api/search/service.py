@@ -60,8 +60,8 @@ _WORDS = re.compile(r"\w+")
 @dataclass(frozen=True)
 class SearchConfig:
     candidates: int = 20  # each arm's top that decides the first results
-    fts_rank_limit: int = 2000  # the most matches the full-text arm ranks (the newest)
-    fts_budget: int = 1500  # documents the match words may hold, by the statistics
+    fts_rank_limit: int = 1000  # the most matches the full-text arm ranks (the newest)
+    fts_budget: int = 800  # documents the match words may hold, by the statistics
     min_coverage: float = 0.5  # the share of the query's (weighted) words a match holds
     fts_weight: float = 0.5  # the full-text arm's ranks in the fusion (vectors count 1)
     vector_depth: int = 100  # nearest vectors looked at (above the floor: matches)
@@ -320,7 +320,9 @@ class SearchService:
             if not iterative:
                 expected, total = await self.repository.estimate_searchable(filters)
                 share = min(1.0, max(expected, cap, 1.0) / total)
-                wanted = math.ceil(FILTER_MARGIN * self.config.vector_depth / share)
+                # Widened for the top candidates (deeper pages of a filtered search may
+                # come short on pgvector < 0.8; 0.8's iterative scan has no such limit).
+                wanted = math.ceil(FILTER_MARGIN * self.config.candidates / share)
                 ef_search = min(MAX_EF_SEARCH, max(ef_search, wanted))
         return arm, min(ef_search, MAX_EF_SEARCH), iterative
 
