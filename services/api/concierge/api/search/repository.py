@@ -434,6 +434,17 @@ class SearchRepository:
             documents=max(float(row.documents or 0), 0.0),
         )
 
+    async def has_language(self, language: str) -> bool:
+        """Whether any searchable document is in this language."""
+        found = await self.session.scalar(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM documents WHERE language = :language "
+                "AND duplicate_of IS NULL)"
+            ),
+            {"language": language},
+        )
+        return bool(found)
+
     async def model_id(self, name: str) -> int | None:
         """The id of the embedding model of this name (whose vectors a query may meet)."""
         found = await self.session.scalar(

@@ -78,6 +78,7 @@ class SearchConfig:
 class TermCache:
     stats: TermStatistics | None = None
     read_at: float = -STATISTICS_TTL_S
+    languages: dict[str, bool] = field(default_factory=dict)  # any document in it
 
 
 @dataclass
@@ -230,7 +231,12 @@ class SearchService:
                 )
         else:
             words = await self.repository.words(query)
-            unknown = not any(word.known for word in words)
+            # Words no document holds, in a language the documents are in: nonsense, or
+            # about what the corpus never mentions. (A question in a language no document
+            # is in knows no words either: it is looked for across languages.)
+            unknown = not any(word.known for word in words) and await self._language_present(
+                detect_language(query)
+            )
             if mode != SearchMode.VECTOR:
                 fts, typo = await self._word_arms(query, words)
         arm, ef_search, iterative = await self._vector_plan(vector, query, filters, strict=unknown)
@@ -265,6 +271,12 @@ class SearchService:
             cache.stats = TermStatistics(await self.repository.word_statistics())
             cache.read_at = time.monotonic()
         return cache.stats
+
+    async def _language_present(self, language: str) -> bool:
+        cache = self.runtime.terms
+        if language not in cache.languages or time.monotonic() - cache.read_at > STATISTICS_TTL_S:
+            cache.languages[language] = await self.repository.has_language(language)
+        return cache.languages[language]
 
     async def _model_id(self, name: str) -> int | None:
         known = self.runtime.models.get(name)
