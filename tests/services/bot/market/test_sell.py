@@ -20,6 +20,7 @@ from concierge.bot.market.webapp import webapp_link, webapp_url_for
 from concierge.bot.notify.pacing import DeliveryPacing
 from concierge.bot.search.sessions import SearchSessions
 from concierge.bot.settings import BotSettings
+from concierge.bot.taps import TapCollapser
 from concierge.bot.telegram_app import TelegramApp, build_application
 from concierge.bot.users import UserDirectory
 from concierge.common.http_client import ServiceClient
@@ -77,8 +78,8 @@ async def start_chat(redis: Redis) -> AsyncIterator[Any]:
         users = UserDirectory(api, redis)
         install(
             application,
-            BotDeps(users, RetryBook(3), FloodGuard(redis, 100, 60), api, SearchSessions(redis),
-                    webapp_url=webapp_url),
+            BotDeps(users, RetryBook(), FloodGuard(redis, 100, 60), api, SearchSessions(redis),
+                    TapCollapser(redis, 2), webapp_url=webapp_url),
         )  # fmt: skip
         user_id = next(_users)
         await users._remember(user_id, language)  # no api in these tests
