@@ -110,16 +110,16 @@ class FaultBook:
                 return fault
         return None
 
+    def to_json(self) -> list[dict[str, Any]]:
+        now = self.clock()
+        return [fault.to_json(now) for fault in self.list()]
+
     def list(self) -> list[Fault]:
         self._forget_expired()
         return list(self._faults)
 
     def clear(self) -> None:
         self._faults.clear()
-
-    def to_json(self) -> list[dict[str, Any]]:
-        now = self.clock()
-        return [fault.to_json(now) for fault in self.list()]
 
     def _forget_expired(self) -> None:
         now = self.clock()
