@@ -96,20 +96,22 @@ class Chat:
 async def start_chat(redis: Redis) -> AsyncIterator[Any]:
     running = await serve(create_app(sandbox_settings()))
     http = httpx.AsyncClient(base_url=running.url, timeout=10, trust_env=False)
-    api_http = ServiceClient("http://127.0.0.1:9", "unused", timeout=1, attempts=1)
+    clients: list[ServiceClient] = []
     started: list[TelegramApp] = []
 
     async def start(
         language: Language = Language.EN,
         webapp_url: str | None = WEBAPP,
         tap_window_s: float = 2.0,
+        api_url: str = "http://127.0.0.1:9",  # nothing listens: api is away
     ) -> Chat:
         """A chat with a bot whose Mini App buttons open ``webapp_url`` (None: none)."""
         settings = BotSettings(_env_file=None, telegram_bot_token=None, sandbox_url=running.url)  # type: ignore[call-arg]
         application = build_application(settings, DeliveryPacing.create(1000, 0, 0))
         await application.initialize()
         started.append(application)
-        api = ApiClient(api_http)
+        clients.append(ServiceClient(api_url, "unused", timeout=1, attempts=1))
+        api = ApiClient(clients[-1])
         deps = BotDeps(UserDirectory(api, redis), RetryBook(), FloodGuard(redis, 100, 60), api,
                        SearchSessions(redis), TapCollapser(redis, tap_window_s),
                        webapp_url=webapp_url)  # fmt: skip
@@ -121,6 +123,7 @@ async def start_chat(redis: Redis) -> AsyncIterator[Any]:
     yield start
     for application in started:
         await application.shutdown()
-    await api_http.aclose()
+    for client in clients:
+        await client.aclose()
     await http.aclose()
     await running.stop()

@@ -53,6 +53,20 @@ async def running(redis: Redis) -> AsyncIterator[Any]:
         await consumer.stop()
 
 
+@pytest.fixture
+async def hanging_api() -> AsyncIterator[str]:
+    """An api that accepts connections and never answers."""
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # until the client gives up
+        writer.close()
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+
+
 async def eventually(check: Any, timeout_s: float = 5.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not await check():
@@ -83,6 +97,28 @@ class TestLanes:
         assert await consumer.group.pending_count() == 1  # only the stuck update is left
         await consumer.stop()
         assert await consumer.group.pending_count() == 1  # still there for the next process
+
+    async def test_many_chats_retrying_keep_no_new_update_waiting(
+        self, start_chat: Any, running: Any, hanging_api: str
+    ) -> None:
+        """api hangs: each try of a chat that needs it holds a slot for a second."""
+        first = await start_chat(api_url=hanging_api)
+        stuck = [first, *[await first.another() for _ in range(11)]]
+        consumer = running(first, max_backoff_s=0.1)
+        for chat in stuck:
+            await chat.write("/start")
+            await consumer.deliver(chat)
+        await asyncio.sleep(2.5)  # every slot for retries is busy, more tries are waiting
+        other = await first.another()
+        await other.write("/help")
+        started = time.monotonic()
+        await consumer.deliver(other)
+
+        async def answered() -> bool:
+            return bool(await other.bot_messages())
+
+        await eventually(answered)
+        assert time.monotonic() - started < 1.0
 
     async def test_a_chats_updates_stay_in_order(self, start_chat: Any, running: Any) -> None:
         chat = await start_chat()

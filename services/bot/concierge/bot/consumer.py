@@ -1,7 +1,8 @@
 """Feeds stored updates to the python-telegram-bot Application.
 
 Every chat has a lane: its updates are handled one at a time, in order, while other
-chats' lanes run beside it (at most ``CONCURRENT_HANDLERS`` handlers at once). The
+chats' lanes run beside it (at most ``CONCURRENT_HANDLERS`` first tries and
+``CONCURRENT_RETRIES`` retries at once). The
 reader keeps reading the stream whatever a lane is doing, so a chat that waits (a 429's
 ``retry_after``, api being away) holds back nobody else. A button press is answered the
 moment it is read, before any handler runs (see taps.py).
@@ -40,8 +41,10 @@ log = logging.getLogger(__name__)
 READ_BATCH = 32
 # Updates handled at once. Handling shares the event loop with the webhook route; a
 # bound on concurrent handlers bounds how much work can be queued ahead of a webhook
-# request, which keeps acknowledgements fast under load.
+# request, which keeps acknowledgements fast under load. Retries have slots of their
+# own: while api is away, many chats retrying never keep a new update waiting.
 CONCURRENT_HANDLERS = 4
+CONCURRENT_RETRIES = 2
 # Entries read and not yet acknowledged. Beyond this the reader waits: the stream keeps
 # the rest, so a long outage of api fills memory with nothing more than this.
 MAX_UNFINISHED = 1000
@@ -130,7 +133,8 @@ class UpdateConsumer:
         self._lanes: dict[int, Lane] = {}
         self._unfinished: set[str] = set()  # entry ids read and not yet acknowledged
         self._room = asyncio.Event()
-        self._slots = asyncio.Semaphore(CONCURRENT_HANDLERS)
+        self._first_tries = asyncio.Semaphore(CONCURRENT_HANDLERS)
+        self._retries = asyncio.Semaphore(CONCURRENT_RETRIES)
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
 
@@ -237,7 +241,8 @@ class UpdateConsumer:
         attempt = 0
         while True:
             attempt += 1
-            async with self._slots:  # released while waiting to retry
+            slots = self._first_tries if attempt == 1 else self._retries
+            async with slots:  # released while waiting to retry
                 await self.application.process_update(update)
             if update_id in self.book.failed:
                 return "failed"
