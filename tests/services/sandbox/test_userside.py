@@ -3,6 +3,7 @@ bulk users, groups, statistics, Mini App launch data, reset."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -226,6 +227,38 @@ class TestFaults:
         assert len((await sandbox.http.get("/sandbox/faults")).json()) == 1
         await sandbox.http.delete("/sandbox/faults")
         await sandbox.ok("getMe")
+
+    async def test_an_outage_fails_every_call_for_its_seconds(self, sandbox):
+        await sandbox.user_says(USER, "hi")
+        fault = {"error_code": 502, "seconds": 0.6}
+        assert (await sandbox.http.post("/sandbox/faults", json=fault)).status_code == 200
+        for method, params in [("getMe", {}), ("sendMessage", {"chat_id": USER, "text": "x"})] * 3:
+            status, body = await sandbox.error(method, **params)
+            assert (status, body["description"]) == (502, "Bad Gateway")
+        listed = (await sandbox.http.get("/sandbox/faults")).json()
+        assert listed[0]["times_left"] is None
+        assert 0 < listed[0]["seconds_left"] <= 0.6
+        await asyncio.sleep(0.7)
+        await sandbox.ok("sendMessage", chat_id=USER, text="after the outage")
+        assert (await sandbox.http.get("/sandbox/faults")).json() == []
+        stats = await sandbox.stats()
+        assert stats["faults"] == {"502": 6}
+        assert stats["calls"]["sendMessage"] == 4
+
+    async def test_a_delay_without_an_error_makes_the_call_slow(self, sandbox):
+        await sandbox.user_says(USER, "hi")
+        fault = {"delay_s": 0.5, "method": "sendMessage", "chat_id": USER}
+        assert (await sandbox.http.post("/sandbox/faults", json=fault)).status_code == 200
+        started = time.monotonic()
+        await sandbox.ok("sendMessage", chat_id=USER, text="slow")
+        assert time.monotonic() - started >= 0.5
+        started = time.monotonic()
+        await sandbox.ok("sendMessage", chat_id=USER, text="quick")
+        assert time.monotonic() - started < 0.5
+
+    async def test_a_fault_that_does_nothing_is_refused(self, sandbox):
+        response = await sandbox.http.post("/sandbox/faults", json={"method": "getMe"})
+        assert response.status_code == 422
 
 
 class TestWebApp:

@@ -39,7 +39,8 @@ class DeliveryOutcome(StrEnum):
 
     SENT = "sent"
     RATE_LIMITED = "rate_limited"  # 429: wait retry_after; not a failed attempt
-    FAILED = "failed"  # a timeout or network error: a failed attempt, retried with backoff
+    FAILED = "failed"  # a failure about this message: a failed attempt, retried with backoff
+    UNAVAILABLE = "unavailable"  # Telegram or the network was down: no attempt used, due again
     REJECTED = "rejected"  # 400: Telegram will never accept it
     BLOCKED = "blocked"  # 403: the user blocked the bot (or it left the group)
     RELEASED = "released"  # not tried (the relay is stopping): due again at once

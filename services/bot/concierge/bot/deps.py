@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext
 
-from concierge.bot.consumer import RetryBook
 from concierge.bot.search.sessions import SearchSessions
 from concierge.bot.users import UserDirectory
 from concierge.contracts.api_client import ApiClient
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # these import deps themselves
+    from concierge.bot.consumer import RetryBook
     from concierge.bot.flood import FloodGuard
+    from concierge.bot.taps import TapCollapser
 
 _KEY = "concierge"
 
@@ -25,6 +26,7 @@ class BotDeps:
     flood: FloodGuard
     api: ApiClient
     searches: SearchSessions
+    taps: TapCollapser
     webapp_url: str | None = None  # the Mini App for web_app buttons; None: no buttons
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -21,6 +20,7 @@ from telegram.ext import (
 from concierge.bot.callback_data import pack, pattern, unpack
 from concierge.bot.core import handlers as core
 from concierge.bot.deps import deps_of
+from concierge.bot.edits import edit_in_place
 from concierge.bot.market.webapp import webapp_url
 from concierge.bot.search.intent import Intent, classify
 from concierge.bot.search.render import (
@@ -162,6 +162,9 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             )
 
 
+# Button handlers never answer the press: the consumer did, when it read the update.
+
+
 async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or query.data is None:
@@ -171,19 +174,12 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     session = await deps_of(context).searches.load(fields[0]) if len(fields) == 2 else None
     page = int(fields[1]) if session is not None and fields[1].isdigit() else -1
     if session is None or not 0 <= page < len(session.cursors):
-        await query.answer(text(language, "search_expired"), show_alert=True)
+        await _send(update, text(language, "search_expired"))
         return
-    await query.answer()
     found = await _fetch_page(context, session, page)
     markup = _page_buttons(update, context, session, page, found, language)
     body = search_message(found, page * PAGE_SIZE + 1, language)
-    try:
-        await query.edit_message_text(
-            body, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
-        )
-    except BadRequest as exc:
-        if "message is not modified" not in str(exc):
-            raise
+    await edit_in_place(query, body, markup, link_previews=False)
 
 
 async def _require_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
@@ -252,19 +248,18 @@ async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     language = await _language(update, context)
     user = update.effective_user
     if user is None or not await deps_of(context).users.is_admin(user.id):
-        await query.answer(text(language, "admin_only"), show_alert=True)
+        await _send(update, text(language, "admin_only"))
         return
     _, fields = unpack(query.data)
     api = deps_of(context).api
     sources = {s.id: s for s in await api.list_sources(user.id)}
     target = sources.get(int(fields[1])) if len(fields) == 2 and fields[1].isdigit() else None
-    if target is None:
-        await query.answer(text(language, "source_gone"), show_alert=True)
-        return
-    await api.update_source(user.id, target.id, SourceUpdate(enabled=not target.enabled))
-    await query.answer()
+    if target is not None:
+        await api.update_source(user.id, target.id, SourceUpdate(enabled=not target.enabled))
+    else:
+        await _send(update, text(language, "source_gone"))
     body, markup = _sources_view(await api.list_sources(user.id), language)
-    await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await edit_in_place(query, body, markup)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
