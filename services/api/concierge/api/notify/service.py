@@ -131,7 +131,7 @@ class NotifyService:
             # Telegram (or the way to it) was down for every chat, not for this message:
             # no attempt used; the relay, which paused, takes it again when Telegram is back.
             row.status = OutboxStatus.PENDING
-            row.next_attempt_at = func.now()
+            row.next_attempt_at = self.outbox.due_in(0)
             row.last_error = _error(report, "Telegram unavailable")
         elif report.outcome == DeliveryOutcome.FAILED:
             row.attempts += 1
