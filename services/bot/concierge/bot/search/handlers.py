@@ -6,6 +6,7 @@ import html
 import logging
 from typing import Any
 
+from pydantic import ValidationError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.ext import (
@@ -35,6 +36,7 @@ from concierge.common.http_client import ServiceResponseError
 from concierge.contracts.identity import Language
 from concierge.contracts.search import AnswerRequest, SearchPage, SourceKind
 from concierge.contracts.sources import SourceCreate, SourceRead, SourceUpdate
+from concierge.contracts.text import strip_control_characters
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +92,10 @@ async def _fetch_page(
     return found
 
 
-async def _invalid_query(update: Update, language: Language, error: ServiceResponseError) -> None:
-    log.info("query refused by the api: %s", error.detail)
+async def _invalid_query(
+    update: Update, language: Language, error: ServiceResponseError | ValidationError
+) -> None:
+    log.info("query refused: %s", error)
     await _send(update, text(language, "search_invalid"))
 
 
@@ -113,7 +117,7 @@ async def run_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, questio
         await update.effective_chat.send_action(ChatAction.TYPING)
     try:
         answer = await deps_of(context).api.answer(AnswerRequest(question=question))
-    except ServiceResponseError as error:
+    except (ServiceResponseError, ValidationError) as error:
         await _invalid_query(update, language, error)
         return
     for part in answer_message(answer, language):
@@ -121,7 +125,7 @@ async def run_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, questio
 
 
 def _argument(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return " ".join(context.args or []).strip()
+    return strip_control_characters(" ".join(context.args or [])).strip()
 
 
 async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -143,7 +147,7 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if message is None or message.text is None:
         return
-    classified = classify(message.text)
+    classified = classify(strip_control_characters(message.text))
     match classified.intent:
         case Intent.SEARCH:
             await run_search(update, context, classified.text)
