@@ -24,7 +24,7 @@ from concierge.bot.core.keyboards import (
     language_picker,
     main_menu,
 )
-from concierge.bot.deps import deps_of
+from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place, is_not_modified
 from concierge.bot.market.webapp import webapp_url
 from concierge.bot.retry_after import seconds_to_wait
@@ -35,10 +35,6 @@ from concierge.contracts.identity import Language
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "menu", "search", "ask", "sell", "help", "language")
-
-
-async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Language:
-    return await deps_of(context).users.language_of(update.effective_user)
 
 
 def menu_keyboard(
@@ -66,17 +62,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "menu"), menu_keyboard(update, context, language))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "help"), back_to_menu(language))
 
 
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "language_prompt"), language_picker())
 
 
@@ -98,7 +94,7 @@ async def _edit(update: Update, body: str, markup: InlineKeyboardMarkup) -> None
 
 async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _, fields = _pressed(update)
-    language = await _language(update, context)
+    language = await language_of(update, context)
     if fields == ["help"]:
         await _edit(update, text(language, "help"), back_to_menu(language))
     elif fields == ["search"]:
@@ -118,12 +114,12 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button from an older version of the bot: show the menu again."""
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "menu"), menu_keyboard(update, context, language))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     assert update.effective_message is not None
     command = html.escape((update.effective_message.text or "").split()[0][:33])
     await _reply(
@@ -134,12 +130,12 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "unknown_text"), menu_keyboard(update, context, language))
 
 
 async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "unsupported"), menu_keyboard(update, context, language))
 
 
@@ -191,7 +187,7 @@ async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if update.effective_chat is None:
         return
     try:
-        language = await _language(update, context)
+        language = await language_of(update, context)
     except Exception:
         language = Language.EN
     await _quietly(update.effective_chat.send_message(text(language, "error")))

@@ -20,7 +20,7 @@ from telegram.ext import (
 
 from concierge.bot.callback_data import pack, pattern, unpack
 from concierge.bot.core import handlers as core
-from concierge.bot.deps import deps_of
+from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place
 from concierge.bot.market.webapp import webapp_url
 from concierge.bot.search.intent import Intent, classify
@@ -44,10 +44,6 @@ PAGE = "srch"
 SOURCES = "src"
 PAGE_SIZE = 5
 COMMANDS = ("search", "ask", "sources")
-
-
-async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Language:
-    return await deps_of(context).users.language_of(update.effective_user)
 
 
 async def _send(update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -100,7 +96,7 @@ async def _invalid_query(
 
 
 async def run_search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     session = await deps_of(context).searches.start(query)
     try:
         found = await _fetch_page(context, session, 0)
@@ -112,7 +108,7 @@ async def run_search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: 
 
 
 async def run_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     if update.effective_chat is not None:
         await update.effective_chat.send_action(ChatAction.TYPING)
     try:
@@ -132,14 +128,14 @@ async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if query := _argument(context):
         await run_search(update, context, query)
     else:
-        await _send(update, text(await _language(update, context), "search_usage"))
+        await _send(update, text(await language_of(update, context), "search_usage"))
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if question := _argument(context):
         await run_answer(update, context, question)
     else:
-        await _send(update, text(await _language(update, context), "ask_usage"))
+        await _send(update, text(await language_of(update, context), "ask_usage"))
 
 
 async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -160,7 +156,7 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         case Intent.HELP:
             await core.help_command(update, context)
         case Intent.GREETING:
-            language = await _language(update, context)
+            language = await language_of(update, context)
             await _send(
                 update, text(language, "greeting"), core.menu_keyboard(update, context, language)
             )
@@ -173,7 +169,7 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     if query is None or query.data is None:
         return
-    language = await _language(update, context)
+    language = await language_of(update, context)
     _, fields = unpack(query.data)
     session = await deps_of(context).searches.load(fields[0]) if len(fields) == 2 else None
     page = int(fields[1]) if session is not None and fields[1].isdigit() else -1
@@ -190,7 +186,7 @@ async def _require_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user = update.effective_user
     if user is not None and await deps_of(context).users.is_admin(user.id):
         return user.id
-    await _send(update, text(await _language(update, context), "admin_only"))
+    await _send(update, text(await language_of(update, context), "admin_only"))
     return None
 
 
@@ -227,7 +223,7 @@ async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     admin = await _require_admin(update, context)
     if admin is None:
         return
-    language = await _language(update, context)
+    language = await language_of(update, context)
     api = deps_of(context).api
     args = context.args or []
     if len(args) == 2 and args[0] == "add":
@@ -249,7 +245,7 @@ async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     if query is None or query.data is None:
         return
-    language = await _language(update, context)
+    language = await language_of(update, context)
     user = update.effective_user
     if user is None or not await deps_of(context).users.is_admin(user.id):
         await _send(update, text(language, "admin_only"))
