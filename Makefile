@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): requirements-dev.txt constraints.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+$(STAMP): requirements-dev.txt constraints.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -60,7 +60,7 @@ lint: install ## ruff lint and format check
 
 .PHONY: typecheck
 typecheck: install ## mypy over every lib and service
-	$(VENV)/bin/mypy libs/*/concierge services/*/concierge
+	$(VENV)/bin/mypy libs/*/concierge services/*/concierge tools/*/concierge
 
 .PHONY: test
 test: install system-deps lint typecheck webapp-test ## The whole suite: lint, types, unit, integration, end to end

@@ -249,6 +249,22 @@ class TestWebApp:
         assert unquote(data) == body["init_data"]
         assert rest == "tgWebAppVersion=8.0&tgWebAppPlatform=web"
 
+    async def test_a_user_the_sandbox_has_not_seen_gets_the_profile_asked_for(self, sandbox):
+        """How make dev's demo data signs its users in to the api."""
+        params = {"url": "http://localhost:8080/app/", "first_name": "Alice",
+                  "last_name": "Liddell", "username": "alice", "language_code": "en"}  # fmt: skip
+        response = await sandbox.http.get("/sandbox/users/424242/webapp", params=params)
+        user = orjson.loads(dict(parse_qsl(response.json()["init_data"]))["user"])
+        assert {k: user[k] for k in ("id", "first_name", "last_name", "username")} == {
+            "id": 424242, "first_name": "Alice", "last_name": "Liddell", "username": "alice"
+        }  # fmt: skip
+        assert user["language_code"] == "en"
+
+    async def test_a_bad_username_is_refused(self, sandbox):
+        params = {"url": "http://localhost:8080/app/", "username": "no spaces"}
+        response = await sandbox.http.get("/sandbox/users/424242/webapp", params=params)
+        assert response.status_code == 422
+
 
 class TestStatsResetAndBots:
     async def test_stats(self, sandbox):
