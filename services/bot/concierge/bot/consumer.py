@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -76,6 +77,14 @@ def backoff_delay(attempt: int) -> float:
     return random.uniform(0, min(MAX_BACKOFF_S, 0.5 * 2 ** (attempt - 1)))
 
 
+def describe_update(update: Update) -> str:
+    """Its kind, and the command a message starts with (never the user's text)."""
+    kind = next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None)), "update")
+    text = update.message.text if update.message and update.message.text else ""
+    command = text.split(maxsplit=1)[0].split("@")[0] if text.startswith("/") else ""
+    return f"{kind} {command[:32]}" if command else kind
+
+
 def chat_key(update: Update) -> int:
     if update.effective_chat is not None:
         return update.effective_chat.id
@@ -121,7 +130,16 @@ class UpdateConsumer:
         for entry, update in items:
             if update is not None:
                 with bound_request_id(f"tg-{update.update_id}"), HANDLING_SECONDS.time():
-                    UPDATES_HANDLED.labels(await self._handle(update)).inc()
+                    started = time.monotonic()
+                    outcome = await self._handle(update)
+                    UPDATES_HANDLED.labels(outcome).inc()
+                    log.info(  # the one line per update a person reading the log needs
+                        "update %s (%s): %s in %.0f ms",
+                        update.update_id,
+                        describe_update(update),
+                        outcome,
+                        (time.monotonic() - started) * 1000,
+                    )
             await self.group.ack(entry.id)
 
     def _decode(self, entry: StreamEntry) -> Update | None:

@@ -50,6 +50,7 @@ DEMO_LISTINGS = {
     ],
 }  # fmt: skip
 INGEST_WAIT_S = 600.0
+REPORT_EVERY_S = 10.0  # each look is an access line in the api's log
 
 
 def load_demo_data(
@@ -99,7 +100,7 @@ def report_ingest(api_url: str, token: str, acting_admin: int, urls: set[str]) -
     started = time.monotonic()
     with httpx.Client(base_url=api_url, headers=headers, timeout=10) as api:
         while time.monotonic() - started < INGEST_WAIT_S:
-            time.sleep(2)
+            time.sleep(REPORT_EVERY_S)
             try:
                 sources = [s for s in api.get(SOURCES).json() if s["url"] in urls]
             except (httpx.HTTPError, ValueError):
