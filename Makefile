@@ -31,7 +31,7 @@ WEBAPP_SOURCES := $(shell find webapp/src -type f 2>/dev/null) webapp/index.html
 	webapp/vite.config.ts webapp/tsconfig.json
 
 $(WEBAPP_STAMP): webapp/package.json webapp/package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "Node.js 20.19+ and npm are needed to build webapp/" >&2; exit 1; }
+	@bash infra/system-deps.sh node
 	cd webapp && npm ci --no-audit --no-fund
 	touch $(WEBAPP_STAMP)
 
@@ -50,7 +50,7 @@ dev: install ## Run the whole product locally: embedded Postgres+Redis, sandbox,
 	$(PY) -m concierge.embedded.devstack
 
 .PHONY: system-deps
-system-deps: ## Install the system packages the tests need (nginx, Redis 7, Chromium) if missing
+system-deps: ## Install the system packages needed (Node.js 20, nginx, Redis 7, Chromium) if missing
 	bash infra/system-deps.sh
 
 .PHONY: lint
