@@ -102,7 +102,7 @@ def start_redis(stack: ExitStack, folder: Path, supervised: list[Supervised]) ->
     return redis.url
 
 
-def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int]) -> Stack:
+def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int], folder: Path) -> Stack:
     passthrough = ("TELEGRAM_BOT_TOKEN", "BOT_PUBLIC_URL", "SERVICE_TOKEN", "BOT_WEBHOOK_SECRET")
     return Stack(
         database_url,
@@ -118,6 +118,8 @@ def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int]) -> Stac
             # The demo feeds publish about once a day, which would mean a check a day; in
             # make dev an item published in the sandbox shows up within five minutes.
             "WORKER_INGEST_MAX_INTERVAL_S": os.environ.get("WORKER_INGEST_MAX_INTERVAL_S", "300"),
+            # Listing photos live with the rest of make dev's data.
+            "STORAGE_LOCAL_DIR": os.environ.get("STORAGE_LOCAL_DIR", str(folder / "uploads")),
             **{name: os.environ.get(name, "") for name in passthrough if name in os.environ},
         },
     )
@@ -163,7 +165,7 @@ def run() -> None:
             supervised: list[Supervised] = []
             database_url = start_postgres(stack, folder, supervised)
             redis_url = start_redis(stack, folder, supervised)
-            dev = dev_stack(database_url, redis_url, wanted)
+            dev = dev_stack(database_url, redis_url, wanted, folder)
             migrate(dev.env())
             stack.callback(dev.stop)
             for service in services:

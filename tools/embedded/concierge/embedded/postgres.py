@@ -129,7 +129,8 @@ class EmbeddedPostgres:
         from pgserver import utils  # the helpers pgserver uses for the same thing
 
         utils.ensure_user_exists(SYSTEM_USER_AS_ROOT)
-        utils.ensure_prefix_permissions(self.data_dir)  # it may traverse the parents
+        for path in (self.data_dir, self.bin):  # it may traverse their parents
+            utils.ensure_prefix_permissions(path)
         readable = stat.S_IRGRP | stat.S_IROTH
         utils.ensure_folder_permissions(self.bin, readable | stat.S_IXGRP | stat.S_IXOTH)
         utils.ensure_folder_permissions(self.bin.parent / "lib", readable)
