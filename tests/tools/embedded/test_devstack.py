@@ -204,7 +204,8 @@ class TestSupervision:
             assert part in commands
         process.kill()  # SIGKILL: no chance to clean up
         process.wait()
-        assert wait_until_gone(everything, 10) == set()
+        left = wait_until_gone(everything, 10)
+        assert not left, {pid: command_line(pid) for pid in left}
         assert ports_closed(dev)
         dev.interrupt(dev.start())  # the data folder and the ports are free again
 
@@ -226,7 +227,7 @@ class TestSupervision:
             for hog in busy:
                 hog.kill()
                 hog.wait()
-        assert left == set()
+        assert not left, {pid: command_line(pid) for pid in left}
         assert process.returncode == 0
         assert took < 10, f"{took:.1f} s"
         assert ports_closed(dev)

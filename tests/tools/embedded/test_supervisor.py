@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from concierge.embedded import ServiceProcess, free_port
+from concierge.embedded.processes import spawn
 from concierge.embedded.supervisor import Supervisor
 
 ANNOUNCED = re.compile(
@@ -49,6 +51,26 @@ def sandbox(scratch: Path) -> Iterator[ServiceProcess]:
     process.stop()
 
 
+class Crasher:
+    """A process that exits with code 3 as soon as it starts."""
+
+    name = "crasher"
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def poll(self) -> int | None:
+        return self.process.poll() if self.process is not None else None
+
+    def restart(self) -> Crasher:
+        self.process = spawn(["sh", "-c", "exit 3"])
+        return self
+
+
 def healthy(process: ServiceProcess) -> bool:
     try:
         return httpx.get(f"{process.url}/health", timeout=1).status_code == 200
@@ -80,20 +102,19 @@ class TestSupervisor:
         assert restarted in [record.getMessage() for record in caplog.records]
 
     def test_the_delay_doubles_while_it_keeps_dying_up_to_the_cap(
-        self, scratch: Path, caplog: pytest.LogCaptureFixture
+        self, caplog: pytest.LogCaptureFixture
     ) -> None:
         caplog.set_level(logging.INFO, logger="devstack")
-        broken = ServiceProcess("broken", free_port(), {}, scratch / "broken.log",
-                                module="concierge.embedded.no_such_module")  # fmt: skip
-        broken.start(wait=False)
-        supervisor = Supervisor([broken], first_delay_s=0.1, max_delay_s=0.4)
-        try:
-            watch(supervisor, 2.5)
-        finally:
-            broken.stop()
+        crasher = Crasher().restart()
+        supervisor = Supervisor([crasher], first_delay_s=0.1, max_delay_s=0.4)
+        deadline = time.monotonic() + 30
+        while len(announced(caplog)) < 5:
+            assert time.monotonic() < deadline, announced(caplog)
+            supervisor.check()
+            time.sleep(0.02)
         deaths = announced(caplog)
-        assert [delay for *_, delay in deaths[:5]] == [0.1, 0.2, 0.4, 0.4, 0.4]
-        assert {(name, code) for name, code, *_ in deaths} == {("broken", 1)}
+        assert [delay for *_, delay in deaths] == [0.1, 0.2, 0.4, 0.4, 0.4]
+        assert {(name, code) for name, code, *_ in deaths} == {("crasher", 3)}
 
     def test_the_delay_starts_over_once_it_stayed_up(
         self, sandbox: ServiceProcess, caplog: pytest.LogCaptureFixture

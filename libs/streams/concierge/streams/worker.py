@@ -279,8 +279,8 @@ class JobWorker:
         """Wait until every other job running here has finished (none starts meanwhile)."""
         others = [task for entry_id, task in self._running.items() if entry_id != entry.id]
         log.warning(
-            "entry %s (%s) was handed out %d times and never settled: its workers died or "
-            "stalled; it runs alone, after the %d job(s) running here",
+            "entry %s (%s) was left unsettled by %d worker(s) that died or stalled (or it is "
+            "on its last delivery); it runs alone, after the %d job(s) running here",
             entry.id,
             entry.fields.get("type", "?"),
             entry.deliveries - 1,

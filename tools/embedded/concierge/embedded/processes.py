@@ -158,8 +158,14 @@ class ServiceProcess:
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = output = self.log_path.open("ab")
+        # If we die, it dies at once: a graceful stop can take a worker many seconds (an
+        # embedding batch in a thread), and at-least-once delivery covers what it ran.
         self.process = spawn(
-            [sys.executable, "-m", self.module], env=env, stdout=output, stderr=subprocess.STDOUT
+            [sys.executable, "-m", self.module],
+            death_signal=signal.SIGKILL,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
         if self.process.stdout is not None:
             threading.Thread(
