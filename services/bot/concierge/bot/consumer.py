@@ -105,6 +105,14 @@ class RetryBook:
         self.failed.discard(update_id)
 
 
+def describe_update(update: Update) -> str:
+    """Its kind, and the command a message starts with (never the user's text)."""
+    kind = next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None)), "update")
+    text = update.message.text if update.message and update.message.text else ""
+    command = text.split(maxsplit=1)[0].split("@")[0] if text.startswith("/") else ""
+    return f"{kind} {command[:32]}" if command else kind
+
+
 def chat_key(update: Update) -> int:
     if update.effective_chat is not None:
         return update.effective_chat.id
@@ -226,13 +234,23 @@ class UpdateConsumer:
     async def _handle_entry(self, entry: StreamEntry, update: Update) -> str | None:
         with bound_request_id(f"tg-{update.update_id}"), HANDLING_SECONDS.time():
             self.book.begin(update.update_id, received_at(entry) + self.policy.lifetime_s)
+            started = time.monotonic()
+            outcome: str | None = "failed"
             try:
-                return await self._handle(update)
+                outcome = await self._handle(update)
             except Exception:  # process_update itself failed: our bug, not the update's
                 log.exception("handling update %s failed", update.update_id)
-                return "failed"
             finally:
                 self.book.forget(update.update_id)
+            if outcome is not None:
+                log.info(  # the one line per update a person reading the log needs
+                    "update %s (%s): %s in %.0f ms",
+                    update.update_id,
+                    describe_update(update),
+                    outcome,
+                    (time.monotonic() - started) * 1000,
+                )
+            return outcome
 
     async def _handle(self, update: Update) -> str | None:
         """Run the handlers, again while they ask for a retry; the outcome, or None when

@@ -112,7 +112,9 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
     def readiness(app: FastAPI) -> Mapping[str, ReadinessCheck]:
         return {"redis": app.state.redis.ping, "api": app.state.api.ping}
 
-    app = create_service_app("bot", settings, lifespan=lifespan, readiness=readiness)
+    app = create_service_app(
+        "bot", settings, lifespan=lifespan, readiness=readiness, quiet_paths={WEBHOOK_PATH}
+    )  # each update is logged once, when handled (consumer.py)
     secret = settings.webhook_secret.get_secret_value()
 
     @app.post(WEBHOOK_PATH, include_in_schema=False)

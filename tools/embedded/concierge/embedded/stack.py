@@ -5,6 +5,7 @@ Each service gets its own log file under the given folder.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from concierge.embedded.processes import ServiceProcess, free_port
 SERVICE_TOKEN = "e2e-service-token-0123456789"  # noqa: S105 (tests only)
 WEBHOOK_SECRET = "e2e-webhook-secret"  # noqa: S105 (tests only)
 ADMIN_ID = 700_001
+# Services get this long, together, to stop on SIGTERM (uvicorn's graceful shutdown is
+# 5 s); then SIGKILL. Postgres and Redis stop after them: make dev is down within 10 s.
+STOP_TIMEOUT_S = 5.5
 
 
 SERVICES = ("sandbox", "api", "bot", "worker")
@@ -80,9 +84,13 @@ class Stack:
             self.process(service).start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        """SIGTERM to every service at once; SIGKILL to those still running after timeout_s."""
+        for process in self.processes.values():
+            process.terminate()
+        deadline = time.monotonic() + timeout_s
         for process in reversed(list(self.processes.values())):
-            process.stop()
+            process.stop(max(0.0, deadline - time.monotonic()))
 
     def log_text(self, service: str) -> str:
         if self.logs is None:

@@ -1,6 +1,6 @@
 """The baseline for bench/webhook.py: the barest ASGI app, answering 200 to anything.
 
-Run as ``python bench/bare_asgi.py PORT``; served by uvicorn with the same
+Run as ``python bench/support/bare_asgi.py PORT``; served by uvicorn with the same
 settings as our services, so the ratio isolates what the bot's webhook adds.
 """
 

@@ -19,21 +19,14 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-import warnings
 from pathlib import Path
+
+from concierge.embedded.postgres import pginstall
 
 log = logging.getLogger("contrib")
 
 EXTENSION = "pg_trgm"
 NPM_PLATFORMS = {"x86_64": "linux-x64", "aarch64": "linux-arm64", "arm64": "linux-arm64"}
-
-
-def pginstall() -> Path:
-    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        warnings.simplefilter("ignore")
-        import pgserver
-
-    return Path(pgserver.__file__).parent / "pginstall"
 
 
 def installed(root: Path) -> bool:

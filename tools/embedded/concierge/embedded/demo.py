@@ -50,6 +50,7 @@ DEMO_LISTINGS = {
     ],
 }  # fmt: skip
 INGEST_WAIT_S = 600.0
+REPORT_EVERY_S = 10.0  # each look is an access line in the api's log
 
 
 def load_demo_data(
@@ -61,7 +62,7 @@ def load_demo_data(
         log.info("demo data loaded: %d users", len(DEMO_USERS))
         if sandbox_url is None:
             return  # a real bot token: demo users cannot sign in to the Mini App
-        load_demo_listings(api_url)
+        load_demo_listings(api_url, sandbox_url)
         feeds = register_demo_feeds(api, sandbox_url, acting_admin)
     if feeds:
         threading.Thread(
@@ -99,7 +100,7 @@ def report_ingest(api_url: str, token: str, acting_admin: int, urls: set[str]) -
     started = time.monotonic()
     with httpx.Client(base_url=api_url, headers=headers, timeout=10) as api:
         while time.monotonic() - started < INGEST_WAIT_S:
-            time.sleep(2)
+            time.sleep(REPORT_EVERY_S)
             try:
                 sources = [s for s in api.get(SOURCES).json() if s["url"] in urls]
             except (httpx.HTTPError, ValueError):
@@ -118,45 +119,60 @@ def report_ingest(api_url: str, token: str, acting_admin: int, urls: set[str]) -
     log.warning("the demo feeds were not all checked within %.0f s", INGEST_WAIT_S)
 
 
-def load_demo_listings(api_url: str) -> None:
+def load_demo_listings(api_url: str, sandbox_url: str) -> None:
     """Demo sellers create and submit listings in the Mini App's way, the demo admin
     approves them. Anything that fails is a warning: the rest of make dev goes on."""
     try:
         with httpx.Client(base_url=api_url, timeout=10) as api:
+            sandbox = SandboxSignIn(api, sandbox_url)
             submitted = [
                 listing_id
                 for seller, listings in DEMO_LISTINGS.items()
-                for listing_id in _submit_listings(api, seller, listings)
+                for listing_id in _submit_listings(api, sandbox.headers(seller), listings)
             ]
             if submitted:
-                admin = _sign_in(api, DEMO_ADMIN)
+                admin = sandbox.headers(DEMO_ADMIN)
                 for listing_id in submitted:
                     api.post(
                         f"/api/v1/admin/listings/{listing_id}/approve", headers=admin
                     ).raise_for_status()
             log.info("demo listings: %d published (sellers with listings are left alone)",
                      len(submitted))  # fmt: skip
-    except (httpx.HTTPError, KeyError, ValueError, ImportError) as exc:
+    except (httpx.HTTPError, KeyError, ValueError) as exc:
         log.warning("the demo listings were not loaded: %r", exc)
 
 
-def _sign_in(api: httpx.Client, telegram_id: int) -> dict[str, str]:
-    """Sign in as a demo user with sandbox-signed initData; the Bearer header."""
-    # Imported here: only make dev with the sandbox (and its bot token) gets this far.
-    from concierge.common.settings import SANDBOX_BOT_TOKEN
-    from concierge.sandbox.telegram.webapp import build_init_data
+class SandboxSignIn:
+    """Signs demo users in to the api as the Mini App does: with initData that the
+    sandbox signs for its bot (``GET /sandbox/users/{id}/webapp``, its public user side),
+    exchanged for a session token."""
 
-    known = next(user for user in DEMO_USERS if user["telegram_id"] == telegram_id)
-    user = {"id": telegram_id, **{k: v for k, v in known.items() if k != "telegram_id"}}
-    init_data = build_init_data(SANDBOX_BOT_TOKEN, user)
-    response = api.post("/api/v1/auth/telegram", headers={"Authorization": f"tma {init_data}"})
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    def __init__(self, api: httpx.Client, sandbox_url: str) -> None:
+        self.api = api
+        self.sandbox_url = sandbox_url
+
+    def init_data(self, telegram_id: int) -> str:
+        known = next(user for user in DEMO_USERS if user["telegram_id"] == telegram_id)
+        profile = {key: str(value) for key, value in known.items() if key != "telegram_id"}
+        params = {"url": f"{self.api.base_url}app/", **profile}
+        response = httpx.get(
+            f"{self.sandbox_url}/sandbox/users/{telegram_id}/webapp", params=params, timeout=10
+        )
+        response.raise_for_status()
+        return str(response.json()["init_data"])
+
+    def headers(self, telegram_id: int) -> dict[str, str]:
+        """The Bearer header of a signed-in demo user."""
+        authorization = {"Authorization": f"tma {self.init_data(telegram_id)}"}
+        response = self.api.post("/api/v1/auth/telegram", headers=authorization)
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def _submit_listings(api: httpx.Client, seller: int, listings: list[dict[str, str]]) -> list[int]:
+def _submit_listings(
+    api: httpx.Client, headers: dict[str, str], listings: list[dict[str, str]]
+) -> list[int]:
     """Create and submit the seller's demo listings, unless they have listings already."""
-    headers = _sign_in(api, seller)
     mine = api.get(f"{LISTINGS}/mine", headers=headers, params={"limit": 1})
     mine.raise_for_status()
     if mine.json()["items"]:

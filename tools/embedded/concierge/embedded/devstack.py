@@ -2,8 +2,14 @@
 
 Starts embedded Postgres (with pgvector) and Redis unless DATABASE_URL / REDIS_URL
 are given, applies migrations, loads demo data, starts every service as a local
-process on its default port, prints the URLs to open and streams the logs.
-Ctrl-C stops everything. Data lives in ``.dev/`` and survives restarts.
+process on its default port, prints the URLs to open and streams the logs. Data
+lives in ``.dev/`` and survives restarts.
+
+While it runs, a process that dies is reported with its exit code and restarted with
+backoff (see supervisor). Ctrl-C, ``kill`` and a closed terminal (SIGINT, SIGTERM,
+SIGHUP) stop everything in order within 10 s: services (SIGTERM, SIGKILL after
+5.5 s), then Redis, then Postgres. If this process is killed outright, every process
+it started gets a signal from the kernel and stops too (see processes).
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -22,14 +27,18 @@ from pathlib import Path
 
 from concierge.embedded.demo import load_demo_data
 from concierge.embedded.postgres import EmbeddedPostgres
+from concierge.embedded.processes import describe_exit, spawn
 from concierge.embedded.redis import EmbeddedRedis
 from concierge.embedded.stack import SERVICES, Stack
+from concierge.embedded.supervisor import Supervised, Supervisor
 
 log = logging.getLogger("devstack")
 
 DEV_DATABASE = "concierge"
 DEV_ADMIN_ID = 1  # the sandbox user who is an admin in make dev
 DEFAULT_PORTS = {"api": 8000, "bot": 8001, "worker": 8002, "sandbox": 8010}
+CHECK_EVERY_S = 0.5  # how often the supervisor looks at its processes
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, kill, terminal gone
 
 
 class DevStackError(RuntimeError):
@@ -69,28 +78,31 @@ def ensure_ports_free(wanted: dict[str, int]) -> None:
                 )
 
 
-def start_postgres(stack: ExitStack, folder: Path) -> str:
+def start_postgres(stack: ExitStack, folder: Path, supervised: list[Supervised]) -> str:
     if url := os.environ.get("DATABASE_URL"):
         log.info("using the Postgres at DATABASE_URL")
         return url
-    postgres = EmbeddedPostgres(folder / "pg").start()
+    postgres = EmbeddedPostgres(folder / "pg")
     stack.callback(postgres.stop)
-    postgres.create_database(DEV_DATABASE)
+    postgres.start().create_database(DEV_DATABASE)
+    supervised.append(postgres)
     log.info("embedded Postgres is up (data in %s)", postgres.data_dir)
     return postgres.url(DEV_DATABASE)
 
 
-def start_redis(stack: ExitStack, folder: Path) -> str:
+def start_redis(stack: ExitStack, folder: Path, supervised: list[Supervised]) -> str:
     if url := os.environ.get("REDIS_URL"):
         log.info("using the Redis at REDIS_URL")
         return url
-    redis = EmbeddedRedis(folder / "redis").start()
+    redis = EmbeddedRedis(folder / "redis")
     stack.callback(redis.stop)
+    redis.start()
+    supervised.append(redis)
     log.info("embedded Redis is up (AOF in %s)", redis.data_dir)
     return redis.url
 
 
-def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int]) -> Stack:
+def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int], folder: Path) -> Stack:
     passthrough = ("TELEGRAM_BOT_TOKEN", "BOT_PUBLIC_URL", "SERVICE_TOKEN", "BOT_WEBHOOK_SECRET")
     return Stack(
         database_url,
@@ -106,15 +118,19 @@ def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int]) -> Stac
             # The demo feeds publish about once a day, which would mean a check a day; in
             # make dev an item published in the sandbox shows up within five minutes.
             "WORKER_INGEST_MAX_INTERVAL_S": os.environ.get("WORKER_INGEST_MAX_INTERVAL_S", "300"),
+            # Listing photos live with the rest of make dev's data.
+            "STORAGE_LOCAL_DIR": os.environ.get("STORAGE_LOCAL_DIR", str(folder / "uploads")),
             **{name: os.environ.get(name, "") for name in passthrough if name in os.environ},
         },
     )
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "concierge.api.migrate"], env={**os.environ, **env}, check=True
-    )
+    """The api's migrations, run as the api's own command (as compose's migrate service)."""
+    command = [sys.executable, "-m", "concierge.api.migrate"]
+    code = spawn(command, env={**os.environ, **env}).wait()
+    if code != 0:
+        raise DevStackError(f"the migrations failed (exit {describe_exit(code)})")
     log.info("migrations applied")
 
 
@@ -141,34 +157,42 @@ def run() -> None:
     wanted = ports()
     uses_sandbox = not os.environ.get("TELEGRAM_BOT_TOKEN")
     services = [s for s in SERVICES if s != "sandbox" or uses_sandbox]
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _interrupt)
     with single_instance(folder), ExitStack() as stack:
-        ensure_ports_free({s: wanted[s] for s in services})
-        database_url = start_postgres(stack, folder)
-        redis_url = start_redis(stack, folder)
-        dev = dev_stack(database_url, redis_url, wanted)
-        migrate(dev.env())
-        stack.callback(dev.stop)
-        for service in services:
-            dev.process(service).start()
-        load_demo_data(
-            dev.url("api"), dev.service_token, dev.url("sandbox") if uses_sandbox else None
-        )
-        print_banner(wanted, uses_sandbox)
-        _wait_for_interrupt()
-        log.info("stopping…")
+        try:
+            ensure_ports_free({s: wanted[s] for s in services})
+            supervised: list[Supervised] = []
+            database_url = start_postgres(stack, folder, supervised)
+            redis_url = start_redis(stack, folder, supervised)
+            dev = dev_stack(database_url, redis_url, wanted, folder)
+            migrate(dev.env())
+            stack.callback(dev.stop)
+            for service in services:
+                supervised.append(dev.process(service).start())
+            load_demo_data(
+                dev.url("api"), dev.service_token, dev.url("sandbox") if uses_sandbox else None
+            )
+            print_banner(wanted, uses_sandbox)
+            supervise(supervised)
+        except KeyboardInterrupt:
+            for sig in STOP_SIGNALS:  # a second Ctrl-C must not cut the stop short
+                signal.signal(sig, signal.SIG_IGN)
+            log.info("stopping…")
+        stopping = time.monotonic()
+    log.info("stopped in %.1f s", time.monotonic() - stopping)
+
+
+def supervise(children: list[Supervised]) -> None:
+    """Watch the processes until interrupted (KeyboardInterrupt)."""
+    supervisor = Supervisor(children)
+    while True:
+        time.sleep(CHECK_EVERY_S)
+        supervisor.check()
 
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
-
-
-def _wait_for_interrupt() -> None:
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
 
 
 def main() -> None:
@@ -177,7 +201,7 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         run()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before anything was started
         log.info("stopped")
     except DevStackError as exc:
         log.error("%s", exc)
