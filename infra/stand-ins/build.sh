@@ -26,6 +26,7 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
 BASE_IMAGE=localhost/concierge-stand-in/debian:bookworm-slim
 PYTHON_IMAGE=docker.io/library/python:3.11-slim-bookworm
+NODE_IMAGE=docker.io/library/node:20-bookworm-slim
 LABEL=concierge.stand-in.recipe
 
 fingerprint() { sha256sum | cut -c1-16; }
@@ -132,7 +133,9 @@ build_recipe() { # recipe target image
         echo "$recipe $target"
         (cd "$folder" && find . -type f | sort | xargs sha256sum)
         image_id "$BASE_IMAGE"
-        [ "$recipe" = python ] || image_id "$PYTHON_IMAGE"
+        # The stand-ins a recipe builds on (its *_IMAGE build arguments).
+        ! grep -q '^ARG PYTHON_IMAGE' "$folder/Dockerfile" || image_id "$PYTHON_IMAGE"
+        ! grep -q '^ARG NODE_IMAGE' "$folder/Dockerfile" || image_id "$NODE_IMAGE"
         [ "$recipe" != node ] || sha256sum "$(readlink -f "$(command -v node)")"
     } | fingerprint)
     if up_to_date "$image" "$inputs"; then
@@ -144,7 +147,7 @@ build_recipe() { # recipe target image
     cp -a "$folder/." "$context/"
     [ "$recipe" != node ] || node_files "$context"
     local build=(podman build --quiet --build-arg "BASE_IMAGE=$BASE_IMAGE"
-        --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" --label "$LABEL=$inputs" --tag "$image")
+        --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" --build-arg "NODE_IMAGE=$NODE_IMAGE" --label "$LABEL=$inputs" --tag "$image")
     [ "$target" = - ] || build+=(--target "$target")
     "${build[@]}" "$context" >/dev/null
     echo "stand-in $image: built in $((SECONDS - started)) s"

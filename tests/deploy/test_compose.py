@@ -371,9 +371,13 @@ class TestNetwork:
     """One bridge network with a fixed subnet, nginx at a fixed address in it."""
 
     @pytest.fixture
-    def subnet(self, compose) -> ipaddress.IPv4Network:
+    def ipam(self, compose) -> dict[str, str]:
         (config,) = compose["networks"]["default"]["ipam"]["config"]
-        return ipaddress.ip_network(default_of(config["subnet"], "COMPOSE_SUBNET"))
+        return dict(config)
+
+    @pytest.fixture
+    def subnet(self, ipam) -> ipaddress.IPv4Network:
+        return ipaddress.ip_network(default_of(ipam["subnet"], "COMPOSE_SUBNET"))
 
     @pytest.fixture
     def nginx_address(self, services) -> ipaddress.IPv4Address:
@@ -385,6 +389,12 @@ class TestNetwork:
         assert nginx_address in subnet
         # Not the network or the gateway (the bridge takes the first address).
         assert nginx_address not in (subnet.network_address, next(subnet.hosts()))
+
+    def test_no_other_container_can_be_given_that_address(self, ipam, subnet, nginx_address):
+        # Engines hand out addresses from the start of ip_range; nginx's is outside it.
+        dynamic = ipaddress.ip_network(default_of(ipam["ip_range"], "COMPOSE_IP_RANGE"))
+        assert dynamic.subnet_of(subnet)
+        assert nginx_address not in dynamic
 
     @pytest.mark.parametrize("service", [*SERVICE_SETTINGS, "migrate"])
     def test_forwarded_for_is_trusted_from_nginx_only(self, services, nginx_address, service):
