@@ -99,13 +99,15 @@ build_base() {
         echo "stand-in $BASE_IMAGE: up to date"
         return
     fi
-    local started=$SECONDS root="$WORK/root"
+    local started=$SECONDS root="$WORK/root" previous
+    previous=$(image_id "$BASE_IMAGE" 2>/dev/null || true)
     make_root "$root" >/dev/null
     tar -C "$root" --numeric-owner -c . | podman import --quiet \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'CMD ["bash"]' \
         --change "LABEL $LABEL=$recipe" \
         - "$BASE_IMAGE" >/dev/null
+    [ -z "$previous" ] || podman rmi "$previous" >/dev/null 2>&1 || true
     echo "stand-in $BASE_IMAGE: built in $((SECONDS - started)) s ($(du -sh "$root" | cut -f1))"
 }
 
@@ -142,7 +144,8 @@ build_recipe() { # recipe target image
         echo "stand-in $image: up to date"
         return
     fi
-    local started=$SECONDS context="$WORK/$recipe-$target"
+    local started=$SECONDS context="$WORK/$recipe-$target" previous
+    previous=$(image_id "$image" 2>/dev/null || true)
     mkdir "$context"
     cp -a "$folder/." "$context/"
     [ "$recipe" != node ] || node_files "$context"
@@ -150,6 +153,8 @@ build_recipe() { # recipe target image
         --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" --build-arg "NODE_IMAGE=$NODE_IMAGE" --label "$LABEL=$inputs" --tag "$image")
     [ "$target" = - ] || build+=(--target "$target")
     "${build[@]}" "$context" >/dev/null
+    # The stale stand-in goes, unless images built on it still need it.
+    [ -z "$previous" ] || podman rmi "$previous" >/dev/null 2>&1 || true
     echo "stand-in $image: built in $((SECONDS - started)) s"
 }
 
@@ -161,9 +166,6 @@ main() {
     while read -r recipe target image; do
         build_recipe "$recipe" "$target" "$image"
     done < <(grep -v '^\s*\(#\|$\)' "$HERE/images.txt")
-    # Stale stand-ins left without a tag by a rebuild.
-    podman images --quiet --filter dangling=true --filter "label=$LABEL" |
-        xargs -r podman rmi --force >/dev/null 2>&1 || true
     echo "stand-in images ready in $((SECONDS - started)) s"
 }
 
