@@ -230,9 +230,12 @@ class ComposeProject:
 
     # --- the lifecycle --------------------------------------------------------------------
 
-    def build(self, *services: str) -> float:
+    def build(self, service: str) -> float:
+        """Build one service's image; the seconds it took. One at a time: parallel builds
+        (podman-compose's default) each make their own copy of the layers they share,
+        and the next build's cache then misses the layers that follow."""
         started = time.monotonic()
-        self.compose("build", *services, log="build", timeout=3000)
+        self.compose("build", service, log="build", timeout=3000)
         return time.monotonic() - started
 
     def up(self, timeout_s: float = 300) -> float:
