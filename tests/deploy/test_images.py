@@ -160,6 +160,20 @@ class TestServiceDockerfile:
         assert Instruction("builder", "COPY", copy) in dockerfile()
 
 
+class TestNginxDockerfile:
+    def test_runs_as_the_images_nginx_user_with_a_graceful_stop(self):
+        runtime = stage(dockerfile(NGINX_DOCKERFILE), "runtime")
+        assert [i.arguments for i in runtime if i.keyword == "USER"] == ["101:101"]
+        assert [i.arguments for i in runtime if i.keyword == "STOPSIGNAL"] == ["SIGQUIT"]
+        assert [i.arguments for i in runtime if i.keyword == "EXPOSE"] == ["8080"]
+        # What a non-root nginx must own or leave: the pid file, conf.d (rendered at
+        # start) and the temporary files.
+        (prepare,) = runs(runtime)
+        assert "/^user /d" in prepare
+        assert "pid /tmp/nginx.pid;" in prepare
+        assert "chown -R 101:101 /var/cache/nginx /etc/nginx/conf.d" in prepare
+
+
 def write_package(root: Path, folder: str, name: str, dependencies: list[str]) -> None:
     (root / folder).mkdir(parents=True)
     lines = ["[project]", f'name = "{name}"', 'version = "0"', f"dependencies = {dependencies!r}"]
