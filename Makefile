@@ -75,6 +75,10 @@ typecheck: install ## mypy over every lib, service and dev tool
 test: install system-deps lint typecheck webapp-test ## The whole suite: lint, types, unit, integration, end to end
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+.PHONY: compose-test
+compose-test: install ## Build every image and run the whole stack with podman-compose (root; Podman is installed if missing)
+	bash infra/compose-test.sh
+
 .PHONY: bench
 bench: install ## Run every benchmark in quick mode
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script --quick || exit 1; done
