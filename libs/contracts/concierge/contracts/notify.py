@@ -17,14 +17,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     StringConstraints,
     model_validator,
 )
 from pydantic.json_schema import JsonDict
 
 from concierge.contracts.identity import UserRole, UserStatus
-from concierge.contracts.ids import BodyRowId
+from concierge.contracts.ids import BodyRowId, JsonInt
 from concierge.contracts.text import MULTI_LINE, SINGLE_LINE
 
 MAX_TEXT_LENGTH = 4096  # Telegram's limit, counted after entity parsing
@@ -68,7 +67,7 @@ def _a_chat(chat_id: int) -> int:
 
 
 ChatId = Annotated[
-    StrictInt,
+    JsonInt,
     Field(
         ge=-(2**53),
         le=2**53,
@@ -200,7 +199,7 @@ class NotificationRead(BaseModel):
 class ClaimRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    limit: StrictInt = Field(100, ge=1, le=MAX_CLAIM)
+    limit: JsonInt = Field(100, ge=1, le=MAX_CLAIM)
     lease_s: float = Field(60.0, ge=1.0, le=MAX_LEASE_S)
 
 
