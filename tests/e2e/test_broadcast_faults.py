@@ -184,10 +184,13 @@ class TestBotKilled:
         async with httpx.AsyncClient(base_url=outage_stack.url("sandbox")) as sandbox:
             copies = [len(await chat_texts(sandbox, chat)) for chat in recipients]
         assert min(copies) == 1  # none lost
-        assert max(copies) <= 2  # a send not yet reported when killed goes again
+        # Sent but not yet reported when killed: the sent ledger (Redis) tells the next
+        # relay, so it is not sent again. Only a kill in the instant between Telegram's
+        # answer and the ledger's note could still send one twice.
+        assert sum(copies) - len(copies) <= 1, copies
         assert restarted_in < 9  # not kept waiting for the dead bot's lock to lapse (10 s)
         figure(
             f"kill -9 of the bot mid-broadcast: {len(copies) - copies.count(0)} of "
-            f"{len(copies)} delivered, {sum(copies) - len(copies)} twice (sent, not yet "
-            f"reported when killed); the successor was up in {restarted_in:.1f} s"
+            f"{len(copies)} delivered, {sum(copies) - len(copies)} twice; the successor was "
+            f"up in {restarted_in:.1f} s"
         )

@@ -25,6 +25,7 @@ from concierge.bot.consumer import RetryBook, RetryPolicy, UpdateConsumer
 from concierge.bot.flood import FloodGuard
 from concierge.bot.inbox import InvalidUpdate, UpdateInbox, parse_update
 from concierge.bot.instance import InstanceLock, bot_id_of
+from concierge.bot.notify.ledger import SentLedger
 from concierge.bot.notify.pacing import DeliveryPacing
 from concierge.bot.notify.relay import OutboxRelay, RelaySettings
 from concierge.bot.polling import Poller
@@ -105,7 +106,9 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
                 poller = Poller(application, inbox, ALLOWED_UPDATES)
                 _run_beside(stack, "poller", poller.run(), poller.stop)
             if settings.notify_enabled:
-                relay = OutboxRelay(api, application.bot, pacing, relay_settings(settings))
+                relay = OutboxRelay(
+                    api, application.bot, pacing, relay_settings(settings), SentLedger(redis)
+                )
                 _run_beside(stack, "outbox-relay", relay.run(), relay.stop)
             yield
 

@@ -31,6 +31,7 @@ from prometheus_client import Counter
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from concierge.bot.notify.ledger import SentLedger
 from concierge.bot.notify.outage import OutageGuard
 from concierge.bot.notify.pacing import DeliveryPacing
 from concierge.bot.notify.queue import Claimed, DeliveryQueue
@@ -68,12 +69,18 @@ class RelaySettings:
 
 class OutboxRelay:
     def __init__(
-        self, api: ApiClient, bot: ExtBot[Any], pacing: DeliveryPacing, settings: RelaySettings
+        self,
+        api: ApiClient,
+        bot: ExtBot[Any],
+        pacing: DeliveryPacing,
+        settings: RelaySettings,
+        ledger: SentLedger,
     ) -> None:
         self.api = api
         self.bot = bot
         self.pacing = pacing
         self.settings = settings
+        self.ledger = ledger
         self.queue = DeliveryQueue(pacing.chats)
         self.reports = ReportBuffer(api.report_deliveries, settings.report_interval_s)
         self.outage = OutageGuard(settings.outage_first_pause_s, settings.outage_max_pause_s)
@@ -176,8 +183,14 @@ class OutboxRelay:
         return task
 
     async def _send(self, item: Claimed, probe: bool) -> None:
+        notification_id = item.notification.id
         try:
-            report = await deliver(self.bot, item.notification)
+            if await self.ledger.was_sent(notification_id):  # by a relay killed before reporting
+                report = DeliveryReport(id=notification_id, outcome=DeliveryOutcome.SENT)
+            else:
+                report = await deliver(self.bot, item.notification)
+                if report.outcome == DeliveryOutcome.SENT:
+                    await self.ledger.note(notification_id)
         finally:
             self.queue.in_flight.discard(item.chat_id)
             self._slots.release()
