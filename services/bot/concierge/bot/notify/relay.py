@@ -185,12 +185,12 @@ class OutboxRelay:
     async def _send(self, item: Claimed, probe: bool) -> None:
         notification_id = item.notification.id
         try:
-            if await self.ledger.was_sent(notification_id):  # by a relay killed before reporting
+            if await self.ledger.was_sent(item.notification):  # by a relay killed before reporting
                 report = DeliveryReport(id=notification_id, outcome=DeliveryOutcome.SENT)
             else:
                 report = await deliver(self.bot, item.notification)
                 if report.outcome == DeliveryOutcome.SENT:
-                    await self.ledger.note(notification_id)
+                    await self.ledger.note(item.notification)
         finally:
             self.queue.in_flight.discard(item.chat_id)
             self._slots.release()
