@@ -12,9 +12,9 @@ PYTEST_ARGS ?=
 
 .PHONY: help
 help: ## List the targets with what they do
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): requirements-dev.txt constraints.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+$(STAMP): requirements-dev.txt constraints.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -31,7 +31,7 @@ WEBAPP_SOURCES := $(shell find webapp/src -type f 2>/dev/null) webapp/index.html
 	webapp/vite.config.ts webapp/tsconfig.json
 
 $(WEBAPP_STAMP): webapp/package.json webapp/package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "Node.js 20.19+ and npm are needed to build webapp/" >&2; exit 1; }
+	@bash infra/system-deps.sh node
 	cd webapp && npm ci --no-audit --no-fund
 	touch $(WEBAPP_STAMP)
 
@@ -58,7 +58,7 @@ dev: install ## Run the whole product locally: embedded Postgres+Redis, sandbox,
 	$(PY) -m concierge.embedded.devstack
 
 .PHONY: system-deps
-system-deps: ## Install the system packages the tests need (nginx, Redis 7, Chromium) if missing
+system-deps: ## Install the system packages needed (Node.js 20, nginx, Redis 7, Chromium) if missing
 	bash infra/system-deps.sh
 
 .PHONY: lint
@@ -68,12 +68,16 @@ lint: install ## ruff lint and format check, and the architecture's rules (impor
 	$(PY) infra/lint/architecture.py
 
 .PHONY: typecheck
-typecheck: install ## mypy over every lib and service
-	$(VENV)/bin/mypy libs/*/concierge services/*/concierge
+typecheck: install ## mypy over every lib, service and dev tool
+	$(VENV)/bin/mypy libs/*/concierge services/*/concierge tools/*/concierge
 
 .PHONY: test
 test: install system-deps lint typecheck webapp-test ## The whole suite: lint, types, unit, integration, end to end
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+.PHONY: compose-test
+compose-test: install ## Build every image and run the whole stack with podman-compose (root; Podman is installed if missing)
+	bash infra/compose-test.sh
 
 .PHONY: bench
 bench: install ## Run every benchmark in quick mode

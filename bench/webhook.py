@@ -27,10 +27,13 @@ import orjson
 from concierge.bot.main import SECRET_HEADER
 from concierge.bot.settings import WEBHOOK_PATH
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, wait_for_http
+from concierge.embedded.processes import spawn
 from concierge.embedded.stack import WEBHOOK_SECRET, Stack
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "support"))
 from loadgen import open_loop
+
+SUPPORT = Path(__file__).parent / "support"  # helpers, not benchmarks (make bench runs bench/*.py)
 
 USERS = 500
 FIRST_UPDATE_ID = 3_000_000_000
@@ -78,8 +81,7 @@ def run(rate: float, seconds: float, root: Path) -> None:
     postgres = EmbeddedPostgres(root / "pg").start()
     redis = EmbeddedRedis(root / "redis").start()
     bare_port = free_port()
-    bare = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bare_asgi.py")),
-                             str(bare_port)])  # fmt: skip
+    bare = spawn([sys.executable, str(SUPPORT / "bare_asgi.py"), str(bare_port)])
     # No embedding model in this bench: the worker must not load one in the background.
     quiet = {"LOG_LEVEL": "WARNING", "WORKER_EMBEDDING_PRELOAD": "false"}
     stack = Stack(postgres.url("bench"), redis.url, root / "logs", quiet)

@@ -1,28 +1,87 @@
 #!/usr/bin/env bash
-# Installs the system packages the test suite needs, when they are missing:
-# nginx (the reverse proxy is tested for real), a Redis 7 server (the job queue
-# is tested on Redis 6.2, embedded, and on 7, the version compose runs) and Chromium
-# (the browser tests in tests/browser drive Debian's build with Playwright: Playwright's
-# own browser download is not used).
-# Uses apt as root, or sudo; otherwise says what to install and fails.
+# Installs the system packages the project needs, when they are missing.
+#
+#   infra/system-deps.sh node   Node.js 20.19+ and npm, to build the Mini App (webapp/):
+#                               make install runs this step
+#   infra/system-deps.sh test   what the test suite needs: nginx (the reverse proxy is
+#                               tested for real), a Redis 7 server (the job queue is tested
+#                               on Redis 6.2, embedded, and on 7, the version compose runs)
+#                               and Chromium (tests/browser drive Debian's build with
+#                               Playwright; Playwright's own browser download is not used)
+#   infra/system-deps.sh        both
+#
+# Uses apt as root, or sudo; otherwise, or when the distribution's Node.js is too old
+# (Debian 12 ships 18), says what to install and fails.
 set -euo pipefail
 
-needed=()
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || needed+=(nginx)
-redis-server --version 2>/dev/null | grep -q 'v=[7-9]' || needed+=(redis-server)
-command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || needed+=(chromium)
-# Emoji in the bot's messages, readable in the browser tests' screenshots.
-[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || needed+=(fonts-noto-color-emoji)
+NODE_MIN=20.19  # webapp/package.json "engines"
 
-if [ ${#needed[@]} -eq 0 ]; then
-  exit 0
-fi
+# 0 when the version ($1, like v20.19.2 or 20.19.2+dfsg) is at least NODE_MIN.
+node_new_enough() {
+  local version=${1#v} major minor
+  major=${version%%.*}
+  minor=${version#*.}
+  minor=${minor%%.*}
+  [[ $major =~ ^[0-9]+$ && $minor =~ ^[0-9]+$ ]] || return 1
+  (( major > ${NODE_MIN%.*} || (major == ${NODE_MIN%.*} && minor >= ${NODE_MIN#*.}) ))
+}
+
+node_needed() {
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+      && node_new_enough "$(node --version)"; then
+    return 0
+  fi
+  local candidate
+  candidate=$(apt-cache policy nodejs 2>/dev/null | awk '/Candidate:/ {print $2}' || true)
+  if [[ -z $candidate && $sudo != none ]] && command -v apt-get >/dev/null 2>&1; then
+    $sudo apt-get update -qq >/dev/null 2>&1 || true  # a fresh machine's lists are empty
+    candidate=$(apt-cache policy nodejs 2>/dev/null | awk '/Candidate:/ {print $2}' || true)
+  fi
+  if [[ -n $candidate ]] && node_new_enough "${candidate#*:}"; then
+    needed+=(nodejs npm)
+    return 0
+  fi
+  {
+    echo "Node.js $NODE_MIN or newer (with npm) is needed to build the Mini App (webapp/);"
+    echo "found: $(node --version 2>/dev/null || echo none), and this system's packages offer:" \
+      "${candidate:-none}."
+    echo "Install Node.js 20 LTS or newer (NodeSource's packages or the official binaries)"
+    echo "and run make again."
+  } >&2
+  exit 1
+}
+
+test_needed() {
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || needed+=(nginx)
+  redis-server --version 2>/dev/null | grep -q 'v=[7-9]' || needed+=(redis-server)
+  command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || needed+=(chromium)
+  # Emoji in the bot's messages, readable in the browser tests' screenshots.
+  [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || needed+=(fonts-noto-color-emoji)
+}
 
 if [ "$(id -u)" -eq 0 ]; then
   sudo=""
 elif command -v sudo >/dev/null 2>&1; then
   sudo="sudo"
 else
+  sudo="none"
+fi
+
+needed=()
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(node test)
+for group in "${groups[@]}"; do
+  case $group in
+    node) node_needed ;;
+    test) test_needed ;;
+    *) echo "unknown group: $group (node, test)" >&2; exit 2 ;;
+  esac
+done
+
+if [ ${#needed[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$sudo" = none ]; then
   echo "Please install: ${needed[*]} (Debian/Ubuntu: apt-get install ${needed[*]})" >&2
   exit 1
 fi

@@ -22,6 +22,8 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 NGINX_TEMPLATE = ROOT / "nginx" / "templates" / "default.conf.template"
 NGINX_DOCKERFILE = ROOT / "nginx" / "Dockerfile"
+SERVICE_DOCKERFILE = ROOT / "services" / "Dockerfile"
+STAND_INS = ROOT / "infra" / "stand-ins"
 PROMETHEUS_CONFIG = ROOT / "infra" / "prometheus" / "prometheus.yml"
 
 # Our HTTP services: compose service name -> the settings class its process reads.
@@ -126,16 +128,19 @@ class Instruction:
     arguments: str
 
 
-def dockerfile(service: str) -> list[Instruction]:
-    """The instructions of services/<service>/Dockerfile, each with the stage it is in."""
-    text = (ROOT / "services" / service / "Dockerfile").read_text()
-    text = re.sub(r"<<'(\w+)'\n.*?\n\1\n", "<<heredoc\n", text, flags=re.DOTALL)
-    text = re.sub(r"\\\n", " ", text)
+def dockerfile(path: Path = SERVICE_DOCKERFILE) -> list[Instruction]:
+    """The instructions of a Dockerfile, each with the stage it is in.
+
+    As Docker reads it: comment lines go first (also inside continued lines), then
+    continued lines are joined.
+    """
+    lines = [line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")]
+    text = re.sub(r"\\\n", " ", "\n".join(lines))
     instructions: list[Instruction] = []
     stage = ""
     for line in text.splitlines():
         line = line.strip()
-        if not line or line.startswith("#"):
+        if not line:
             continue
         keyword, _, arguments = line.partition(" ")
         if keyword.upper() == "FROM":

@@ -6,6 +6,7 @@ against the settings classes the services really use.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import subprocess
 from typing import Any
@@ -63,7 +64,10 @@ LEFT_TO_DEFAULTS = {
         "update_stream",
         "consumer_name",
         "dedup_ttl_s",
-        "handling_attempts",
+        "update_lifetime_s",
+        "handling_max_backoff_s",
+        "tap_window_s",
+        "instance_lock_ttl_s",
         "messages_per_second",
         "private_chat_interval_s",
         "group_chat_interval_s",
@@ -72,6 +76,8 @@ LEFT_TO_DEFAULTS = {
         "notify_lease_s",
         "notify_poll_interval_s",
         "notify_report_interval_s",
+        "notify_outage_first_pause_s",
+        "notify_outage_max_pause_s",
         "flood_limit",
         "flood_window_s",
     },
@@ -169,6 +175,13 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
     return {name: str(value) for name, value in (service.get("environment") or {}).items()}
 
 
+def default_of(value: str, variable: str) -> str:
+    """The default of a ``${VARIABLE:-default}`` value (and that it is one)."""
+    match = re.fullmatch(rf"\$\{{{variable}:-([^}}]+)\}}", value)
+    assert match, f"{value!r} is not ${{{variable}:-default}}"
+    return match[1]
+
+
 def long_running(services: dict[str, dict[str, Any]]) -> list[str]:
     return [name for name in services if name not in ONE_SHOT]
 
@@ -229,9 +242,20 @@ class TestBuilds:
             assert (context / service["build"]["dockerfile"]).is_file()
 
     @pytest.mark.parametrize("service", list(SERVICE_SETTINGS))
-    def test_each_service_builds_its_own_dockerfile(self, services, service):
-        assert services[service]["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    def test_each_service_builds_the_shared_dockerfile_for_its_folder(self, services, service):
+        build = services[service]["build"]
+        assert build["dockerfile"] == "services/Dockerfile"
+        assert build["args"]["SERVICE"] == service
+        assert (ROOT / "services" / service / "pyproject.toml").is_file()
+        assert build["args"]["PORT"] == str(default_port(service))
         assert services[service]["image"] == f"concierge/{service}"
+
+    def test_there_is_one_service_dockerfile(self):
+        assert list(ROOT.glob("services/*/Dockerfile")) == []
+
+    def test_the_worker_gets_torch_from_an_index_that_can_be_changed(self, services):
+        index = services["worker"]["build"]["args"]["TORCH_INDEX_URL"]
+        assert index == "${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}"
 
     def test_migrate_runs_the_api_image(self, services):
         migrate, api = services["migrate"], services["api"]
@@ -364,9 +388,49 @@ class TestWorkerReplicas:
         assert waits_for["redis"]["condition"] == "service_healthy"
 
 
+class TestNetwork:
+    """One bridge network with a fixed subnet, nginx at a fixed address in it."""
+
+    @pytest.fixture
+    def ipam(self, compose) -> dict[str, str]:
+        (config,) = compose["networks"]["default"]["ipam"]["config"]
+        return dict(config)
+
+    @pytest.fixture
+    def subnet(self, ipam) -> ipaddress.IPv4Network:
+        return ipaddress.ip_network(default_of(ipam["subnet"], "COMPOSE_SUBNET"))
+
+    @pytest.fixture
+    def nginx_address(self, services) -> ipaddress.IPv4Address:
+        address = services["nginx"]["networks"]["default"]["ipv4_address"]
+        return ipaddress.ip_address(default_of(address, "NGINX_ADDRESS"))
+
+    def test_nginx_has_a_fixed_address_inside_the_subnet(self, subnet, nginx_address):
+        assert subnet.is_private
+        assert nginx_address in subnet
+        # Not the network or the gateway (the bridge takes the first address).
+        assert nginx_address not in (subnet.network_address, next(subnet.hosts()))
+
+    def test_no_other_container_can_be_given_that_address(self, ipam, subnet, nginx_address):
+        # Engines hand out addresses from the start of ip_range; nginx's is outside it.
+        dynamic = ipaddress.ip_network(default_of(ipam["ip_range"], "COMPOSE_IP_RANGE"))
+        assert dynamic.subnet_of(subnet)
+        assert nginx_address not in dynamic
+
+    @pytest.mark.parametrize("service", [*SERVICE_SETTINGS, "migrate"])
+    def test_forwarded_for_is_trusted_from_nginx_only(self, services, nginx_address, service):
+        allowed = environment(services[service])["FORWARDED_ALLOW_IPS"]
+        assert default_of(allowed, "NGINX_ADDRESS") == str(nginx_address)
+
+    def test_every_container_is_on_that_network(self, services):
+        for name, service in services.items():
+            assert set(service.get("networks", {"default": None})) == {"default"}, name
+            assert service.get("network_mode") is None, name
+
+
 class TestNginx:
     def test_is_the_only_published_entry_besides_local_tools(self, services):
-        assert services["nginx"]["ports"] == ["8080:8080"]
+        assert services["nginx"]["ports"] == ["${HTTP_PORT:-8080}:8080"]
         for name, service in services.items():
             for port in service.get("ports", []):
                 assert name == "nginx" or port.startswith("127.0.0.1:"), f"{name}: {port}"

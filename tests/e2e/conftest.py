@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from concierge.bot.settings import SANDBOX_BOT_TOKEN
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis
+from tests.e2e.figures import Publish, publisher, summary
 from tests.support.infra import migrated_database
 from tests.support.sandbox import SandboxUser
 from tests.support.stack import Stack
@@ -62,3 +63,22 @@ async def user(stack: Stack) -> AsyncIterator[SandboxUser]:
     """A Telegram user nobody has seen yet, talking to the bot through the sandbox."""
     async with SandboxUser.connect(stack.url("sandbox"), next(_next_user), BOT_ID) as person:
         yield person
+
+
+@pytest.fixture
+async def other_user(stack: Stack) -> AsyncIterator[SandboxUser]:
+    """A second new user, for tests of one user's trouble not reaching another."""
+    async with SandboxUser.connect(stack.url("sandbox"), next(_next_user), BOT_ID) as person:
+        yield person
+
+
+@pytest.fixture
+def figure(pytestconfig: pytest.Config) -> Publish:
+    """Publishes a measured figure in the run's summary (and test-artifacts/)."""
+    return publisher(pytestconfig)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    summary(terminalreporter, config)

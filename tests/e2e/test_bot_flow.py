@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -170,3 +171,26 @@ async def callback_answered(user: SandboxUser, pressed: dict) -> bool:
             return True
         await asyncio.sleep(0.1)
     return False
+
+
+class TestNulInMessages:
+    """A message holding NUL (a real one, or the six characters ``\\u0000`` typed) is
+    stored by the webhook like any update and answered; it never stalls the chat."""
+
+    async def test_a_typed_escape_is_plain_text(self, user: SandboxUser) -> None:
+        await user.send("\\u0000 bike", language_code="en")
+        reply = await user.wait_for_reply(timeout_s=20)
+        assert "Something went wrong" not in reply["text"]
+        await user.send("/help")
+        assert "/search" in (await user.wait_for_reply(2, timeout_s=20))["text"]
+
+    @pytest.mark.parametrize("message", ["bike\x00", "/search bike\x00", "what is\x00 this?"])
+    async def test_a_real_nul_is_left_out_and_the_rest_answered(
+        self, user: SandboxUser, message: str
+    ) -> None:
+        await user.send(message, language_code="en")
+        reply = await user.wait_for_reply(timeout_s=20)
+        assert "Something went wrong" not in reply["text"]
+        assert "can't search for that" not in reply["text"]
+        await user.send("/help")
+        assert "/search" in (await user.wait_for_reply(2, timeout_s=20))["text"]

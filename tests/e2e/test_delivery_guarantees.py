@@ -178,5 +178,9 @@ class TestCrashes:
         await eventually(all_reported, timeout_s=30)
         async with httpx.AsyncClient(base_url=relay_stack.url("sandbox")) as sandbox:
             copies = {chat: len(await chat_texts(sandbox, chat)) for chat in claimed + sent}
-        assert all(1 <= count <= 2 for count in copies.values()), copies
-        assert [copies[chat] for chat in sent] == [2] * len(sent)  # sent again, not lost
+        # None lost; none sent again: the relay killed before reporting noted each send
+        # in the sent ledger, so its successor reports them instead of sending them again.
+        # Only a kill in the instant between Telegram's answer and the note could send one
+        # twice.
+        assert min(copies.values()) == 1, copies
+        assert sum(copies.values()) - len(copies) <= 1, copies

@@ -148,6 +148,47 @@ class TestOperationalRoutes:
         )
 
 
+class TestAccessLog:
+    async def test_routine_routes_are_debug_while_they_succeed_others_info(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Health checks, metrics scrapes and a service's quiet routes (a poll): DEBUG,
+        unless they fail; every other request: one INFO line."""
+        app = create_service_app("demo", ServiceSettings(), quiet_paths={"/poll"})
+
+        @app.post("/poll")
+        async def poll(broken: bool = False) -> dict[str, list[str]]:
+            if broken:
+                raise Conflict("the queue is broken")
+            return {"items": []}
+
+        @app.post("/items")
+        async def create(item: Item) -> dict[str, str]:
+            return {"name": item.name}
+
+        caplog.set_level(logging.DEBUG, logger="concierge.access")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo") as http:
+            for path in ("/health", "/ready", "/metrics"):
+                await http.get(path)
+            await http.post("/poll")
+            await http.post("/poll", params={"broken": "true"})
+            await http.post("/items", json={"name": "a"})
+        logged = [
+            (record.levelname, *record.getMessage().split()[1:3])
+            for record in caplog.records
+            if record.name == "concierge.access"
+        ]
+        assert logged == [
+            ("DEBUG", "/health", "200"),
+            ("DEBUG", "/ready", "200"),
+            ("DEBUG", "/metrics", "200"),
+            ("DEBUG", "/poll", "200"),
+            ("INFO", "/poll", "409"),
+            ("INFO", "/items", "200"),
+        ]
+
+
 class TestJsonLogs:
     def test_one_json_object_per_line_with_request_id(self) -> None:
         record = logging.makeLogRecord(

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import orjson
+import pytest
 from redis.asyncio import Redis
 
 from concierge.streams import Job, JobQueue, JobRegistry, JobWorker, StreamGroup, WorkerOptions
@@ -65,7 +68,11 @@ async def queue_is_empty(redis: Redis) -> bool:
 
 
 class Recorder:
-    """A handler that records every delivery it gets and fails as told."""
+    """A handler that records every delivery it gets and fails as told.
+
+    A job's ``sleep_s`` payload field overrides the recorder's; ``n`` names it in
+    ``started``/``ended`` (loop times) and in the busy counts by type.
+    """
 
     def __init__(self, fail_until: int = 0, sleep_s: float = 0.0) -> None:
         self.fail_until = fail_until
@@ -74,18 +81,33 @@ class Recorder:
         self.done: list[Job] = []
         self.busy = 0
         self.most_busy = 0
+        self.busy_by_type: Counter[str] = Counter()
+        self.most_busy_by_type: Counter[str] = Counter()
+        self.started: dict[object, float] = {}
+        self.ended: dict[object, float] = {}
 
     async def __call__(self, job: Job) -> None:
+        loop = asyncio.get_running_loop()
         self.runs.append(job)
+        self.started[job.payload.get("n")] = loop.time()
         self.busy += 1
         self.most_busy = max(self.most_busy, self.busy)
+        self.busy_by_type[job.type] += 1
+        self.most_busy_by_type[job.type] = max(
+            self.most_busy_by_type[job.type], self.busy_by_type[job.type]
+        )
         try:
-            await asyncio.sleep(self.sleep_s)
+            await asyncio.sleep(float(job.payload.get("sleep_s", self.sleep_s)))
             if job.delivery <= self.fail_until or job.payload.get("always_fail"):
                 raise RuntimeError(f"failing delivery {job.delivery}")
             self.done.append(job)
         finally:
             self.busy -= 1
+            self.busy_by_type[job.type] -= 1
+            self.ended[job.payload.get("n")] = loop.time()
+
+    def done_names(self) -> set[object]:
+        return {job.payload.get("n") for job in self.done}
 
 
 class TestRunning:
@@ -105,6 +127,23 @@ class TestRunning:
         async with running(any_redis, recorder, replace(FAST, concurrency=3)):
             await eventually(lambda: len(recorder.done) == 20)
         assert recorder.most_busy == 3
+
+    async def test_each_job_done_is_one_info_line(
+        self, any_redis: Redis, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO, logger="concierge.streams.worker")
+        recorder = Recorder()
+        queue = JobQueue(any_redis, "jobs")
+        async with running(any_redis, recorder):
+            for n in range(3):
+                await queue.enqueue("desk.thing", {"n": n})
+            await eventually(lambda: len(recorder.done) == 3)
+            await asyncio.sleep(FAST.read_block_s * 3)  # idle: nothing more to say
+        lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+        assert len(lines) == 3, lines
+        job_ids = {job.id for job in recorder.done}
+        assert all(" (desk.thing) done in " in line for line in lines)
+        assert {line.split()[1] for line in lines} == job_ids
 
 
 class TestRetries:
@@ -242,25 +281,6 @@ class TestReclaim:
         assert stalled.done == []
         assert await any_redis.zcard("jobs:delayed") == 0
 
-    async def test_a_job_abandoned_before_runs_alone(self, any_redis: Redis) -> None:
-        """It may be what killed its last worker: while it runs, this worker takes
-        nothing else, so a crash here would not drag other jobs down with it."""
-        queue = JobQueue(any_redis, "jobs")
-        await queue.enqueue("t", {"n": "suspect"})
-        await deliver_without_ack(any_redis, 2)
-        recorder = Recorder(sleep_s=0.5)
-        async with running(any_redis, recorder):
-            await eventually(lambda: recorder.runs)
-            await queue.enqueue("t", {"n": "innocent"})
-            await asyncio.sleep(0.3)
-            assert [j.payload["n"] for j in recorder.runs] == ["suspect"]
-            await eventually(lambda: len(recorder.done) == 2)
-            await eventually(lambda: queue_is_empty(any_redis))
-        assert [(j.payload["n"], j.delivery) for j in recorder.runs] == [
-            ("suspect", 3),
-            ("innocent", 1),
-        ]
-
     async def test_a_job_abandoned_5_times_goes_dead_without_running(
         self, any_redis: Redis
     ) -> None:
@@ -305,6 +325,87 @@ class TestReclaim:
                 await eventually(lambda: recorder.done, 5)
                 await eventually(lambda: queue_is_empty(any_redis))
         assert (len(recorder.runs), other.runs) == (1, [])
+
+
+async def abandon(redis: Redis, count: int, consumer: str = "ghost") -> None:
+    """The first ``count`` entries of ``jobs`` are handed to a consumer that then dies."""
+    ghost = StreamGroup(redis, "jobs", "workers", consumer)
+    await ghost.ensure()
+    assert len(await ghost.read(count, 10)) == count
+
+
+class TestRedelivered:
+    """Entries whose worker died (a deploy, a crash) run beside new work, within a cap
+    per job type; one that may be what killed its worker runs alone."""
+
+    async def test_a_job_abandoned_once_runs_alongside_new_jobs(self, any_redis: Redis) -> None:
+        queue = JobQueue(any_redis, "jobs")
+        await queue.enqueue("t", {"n": "redelivered", "sleep_s": 3.0})
+        await abandon(any_redis, 1)
+        recorder = Recorder()
+        async with running(any_redis, recorder, grace_s=5.0):
+            await eventually(lambda: recorder.runs)
+            for n in range(3):
+                await queue.enqueue("t", {"n": n})
+            await eventually(lambda: {0, 1, 2} <= recorder.done_names(), 2.0)
+            assert "redelivered" not in recorder.done_names()
+            await eventually(lambda: queue_is_empty(any_redis), 5.0)
+        assert recorder.runs[0].delivery == 2
+
+    async def test_at_most_the_cap_of_one_type_runs_at_once_and_other_types_go_on(
+        self, any_redis: Redis
+    ) -> None:
+        queue = JobQueue(any_redis, "jobs")
+        for n in range(5):
+            await queue.enqueue("a", {"n": f"a{n}", "sleep_s": 0.3})
+        for n in range(2):
+            await queue.enqueue("b", {"n": f"b{n}", "sleep_s": 0.3})
+        await abandon(any_redis, 7)
+        recorder = Recorder()
+        options = replace(FAST, concurrency=8, redelivered_per_type=2)
+        async with running(any_redis, recorder, options):
+            await eventually(lambda: len(recorder.done) == 7, 10.0)
+            await eventually(lambda: queue_is_empty(any_redis))
+        assert recorder.most_busy_by_type == {"a": 2, "b": 2}
+        assert recorder.most_busy >= 3  # the types ran side by side
+        assert {job.delivery for job in recorder.runs} == {2}
+        assert await any_redis.xlen("jobs:dead") == 0
+
+    async def test_a_restarted_workers_backlog_keeps_the_cap(self, any_redis: Redis) -> None:
+        queue = JobQueue(any_redis, "jobs")
+        for n in range(4):
+            await queue.enqueue("a", {"n": n, "sleep_s": 0.2})
+        await abandon(any_redis, 4, consumer="w1")  # this worker's name, before a restart
+        recorder = Recorder()
+        async with running(any_redis, recorder, replace(FAST, redelivered_per_type=2)):
+            await eventually(lambda: len(recorder.done) == 4, 10.0)
+            await eventually(lambda: queue_is_empty(any_redis))
+        assert recorder.most_busy_by_type == {"a": 2}
+
+    @pytest.mark.parametrize(
+        ("failed_before", "abandoned", "delivery"),
+        [(0, 2, 3), (3, 1, 5)],
+        ids=["abandoned-twice", "last-delivery"],
+    )
+    async def test_a_possible_poison_job_waits_for_the_running_jobs_then_runs_alone(
+        self, any_redis: Redis, failed_before: int, abandoned: int, delivery: int
+    ) -> None:
+        """Were it to crash this worker, no other job would go down with it."""
+        fields = job_fields("t", {"n": "suspect", "sleep_s": 0.5}, dedup_key=None)
+        await any_redis.xadd("jobs", {**fields, "deliveries": str(failed_before)})
+        await deliver_without_ack(any_redis, abandoned)
+        queue = JobQueue(any_redis, "jobs")
+        await queue.enqueue("t", {"n": "running", "sleep_s": 1.0})
+        recorder = Recorder()
+        async with running(any_redis, recorder):
+            await eventually(lambda: "suspect" in recorder.started, 5.0)
+            await queue.enqueue("t", {"n": "later"})
+            await eventually(lambda: len(recorder.done) == 3, 5.0)
+            await eventually(lambda: queue_is_empty(any_redis))
+        assert recorder.started["suspect"] >= recorder.ended["running"]
+        assert recorder.started["later"] >= recorder.ended["suspect"]
+        suspect = next(job for job in recorder.runs if job.payload["n"] == "suspect")
+        assert suspect.delivery == delivery
 
 
 class TestShutdown:

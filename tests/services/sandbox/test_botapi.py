@@ -404,6 +404,7 @@ class TestAnswerCallbackQuery:
         )
         status = (await sandbox.http.get(f"/sandbox/callbacks/{query_id}")).json()
         assert (status["answered"], status["text"], status["show_alert"]) == (True, "Done!", False)
+        assert 0 <= status["answered_after_s"] < 1
         _, body = await sandbox.error("answerCallbackQuery", callback_query_id=query_id)
         assert body["description"] == (
             "Bad Request: query is too old and response timeout expired or query ID is invalid"

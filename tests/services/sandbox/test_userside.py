@@ -3,6 +3,7 @@ bulk users, groups, statistics, Mini App launch data, reset."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -24,7 +25,7 @@ class TestUserMessages:
         sent = await sandbox.user_says(
             USER, "hello", first_name="Ann", username="ann", language_code="ru"
         )
-        assert (sent["message_id"], sent["update_id"], sent["text"]) == (1, 1, "hello")
+        assert (sent["message_id"], sent["text"]) == (1, "hello")
         assert sent["from"] == {
             "id": USER,
             "is_bot": False,
@@ -39,7 +40,7 @@ class TestUserMessages:
             "type": "private",
         }
         (update,) = await updates(sandbox)
-        assert update["update_id"] == 1
+        assert update["update_id"] == sent["update_id"]
         assert update["message"]["text"] == "hello"
 
     async def test_start_payload_gets_a_bot_command_entity(self, sandbox):
@@ -48,7 +49,17 @@ class TestUserMessages:
 
     async def test_update_ids_are_sequential_per_bot(self, sandbox):
         ids = [(await sandbox.user_says(user, "x"))["update_id"] for user in (1, 2, 3)]
-        assert ids == [1, 2, 3]
+        assert ids == [ids[0], ids[0] + 1, ids[0] + 2]
+
+    async def test_a_restarted_sandbox_does_not_number_updates_as_before(self, sandbox):
+        """Like Telegram after a long pause, it starts from a random id: a bot that keeps
+        the ids it has seen (for 48 h) must not take new updates for old ones."""
+        before = []
+        for _ in range(20):
+            before.append((await sandbox.user_says(USER, "x"))["update_id"])
+            await sandbox.http.post("/sandbox/reset", params={"bots": "true"})
+        assert len(set(before)) == 20
+        assert all(1 <= update_id < 2**31 for update_id in before)
 
     async def test_invalid_bodies(self, sandbox):
         assert (
@@ -82,7 +93,7 @@ class TestButtonPresses:
         assert press.status_code == 200
         body = press.json()
         assert body["id"] == body["callback_query_id"]
-        assert body["update_id"] == 2
+        assert body["update_id"] == (await updates(sandbox))[0]["update_id"] + 1
         query = (await updates(sandbox))[-1]["callback_query"]
         assert query["id"] == body["id"]
         assert query["data"] == "answer:yes"
@@ -227,6 +238,38 @@ class TestFaults:
         await sandbox.http.delete("/sandbox/faults")
         await sandbox.ok("getMe")
 
+    async def test_an_outage_fails_every_call_for_its_seconds(self, sandbox):
+        await sandbox.user_says(USER, "hi")
+        fault = {"error_code": 502, "seconds": 0.6}
+        assert (await sandbox.http.post("/sandbox/faults", json=fault)).status_code == 200
+        for method, params in [("getMe", {}), ("sendMessage", {"chat_id": USER, "text": "x"})] * 3:
+            status, body = await sandbox.error(method, **params)
+            assert (status, body["description"]) == (502, "Bad Gateway")
+        listed = (await sandbox.http.get("/sandbox/faults")).json()
+        assert listed[0]["times_left"] is None
+        assert 0 < listed[0]["seconds_left"] <= 0.6
+        await asyncio.sleep(0.7)
+        await sandbox.ok("sendMessage", chat_id=USER, text="after the outage")
+        assert (await sandbox.http.get("/sandbox/faults")).json() == []
+        stats = await sandbox.stats()
+        assert stats["faults"] == {"502": 6}
+        assert stats["calls"]["sendMessage"] == 4
+
+    async def test_a_delay_without_an_error_makes_the_call_slow(self, sandbox):
+        await sandbox.user_says(USER, "hi")
+        fault = {"delay_s": 0.5, "method": "sendMessage", "chat_id": USER}
+        assert (await sandbox.http.post("/sandbox/faults", json=fault)).status_code == 200
+        started = time.monotonic()
+        await sandbox.ok("sendMessage", chat_id=USER, text="slow")
+        assert time.monotonic() - started >= 0.5
+        started = time.monotonic()
+        await sandbox.ok("sendMessage", chat_id=USER, text="quick")
+        assert time.monotonic() - started < 0.5
+
+    async def test_a_fault_that_does_nothing_is_refused(self, sandbox):
+        response = await sandbox.http.post("/sandbox/faults", json={"method": "getMe"})
+        assert response.status_code == 422
+
 
 class TestWebApp:
     async def test_init_data_is_signed_like_telegram(self, sandbox):
@@ -249,6 +292,22 @@ class TestWebApp:
         assert unquote(data) == body["init_data"]
         assert rest == "tgWebAppVersion=8.0&tgWebAppPlatform=web"
 
+    async def test_a_user_the_sandbox_has_not_seen_gets_the_profile_asked_for(self, sandbox):
+        """How make dev's demo data signs its users in to the api."""
+        params = {"url": "http://localhost:8080/app/", "first_name": "Alice",
+                  "last_name": "Liddell", "username": "alice", "language_code": "en"}  # fmt: skip
+        response = await sandbox.http.get("/sandbox/users/424242/webapp", params=params)
+        user = orjson.loads(dict(parse_qsl(response.json()["init_data"]))["user"])
+        assert {k: user[k] for k in ("id", "first_name", "last_name", "username")} == {
+            "id": 424242, "first_name": "Alice", "last_name": "Liddell", "username": "alice"
+        }  # fmt: skip
+        assert user["language_code"] == "en"
+
+    async def test_a_bad_username_is_refused(self, sandbox):
+        params = {"url": "http://localhost:8080/app/", "username": "no spaces"}
+        response = await sandbox.http.get("/sandbox/users/424242/webapp", params=params)
+        assert response.status_code == 422
+
 
 class TestStatsResetAndBots:
     async def test_stats(self, sandbox):
@@ -264,7 +323,7 @@ class TestStatsResetAndBots:
     async def test_reset_forgets_the_world_but_not_the_bots_setup(self, sandbox):
         await sandbox.ok("setWebhook", url="http://127.0.0.1:9/hook")
         await sandbox.ok("setMyCommands", commands=[{"command": "start", "description": "Go"}])
-        await sandbox.user_says(USER, "hi")
+        first = await sandbox.user_says(USER, "hi")
         await sandbox.ok("sendMessage", chat_id=USER, text="hello")
         assert (await sandbox.http.post("/sandbox/reset")).json() == {"ok": True}
         status, body = await sandbox.error("sendMessage", chat_id=USER, text="x")
@@ -273,7 +332,8 @@ class TestStatsResetAndBots:
         info = await sandbox.ok("getWebhookInfo")
         assert (info["url"], info["pending_update_count"]) == ("http://127.0.0.1:9/hook", 0)
         assert len(await sandbox.ok("getMyCommands")) == 1
-        assert (await sandbox.user_says(USER, "again"))["update_id"] == 2, "ids never repeat"
+        again = (await sandbox.user_says(USER, "again"))["update_id"]
+        assert again == first["update_id"] + 1, "ids never repeat"
 
     async def test_full_reset_forgets_the_bots(self, sandbox):
         await sandbox.user_says(USER, "hi")

@@ -65,9 +65,9 @@ class TestRedelivery:
 
         receiver.responder = respond
         await fast_sandbox.ok("setWebhook", url=receiver.url)
-        await fast_sandbox.user_says(42, "retry me")
+        sent = await fast_sandbox.user_says(42, "retry me")
         deliveries = await receiver.wait_for(3)
-        assert {d.update_id for d in deliveries} == {1}
+        assert {d.update_id for d in deliveries} == {sent["update_id"]}
         first_gap = deliveries[1].at - deliveries[0].at
         second_gap = deliveries[2].at - deliveries[1].at
         assert 0.09 < first_gap < 2, "waited the base backoff (0.1 s)"

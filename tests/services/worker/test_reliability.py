@@ -139,6 +139,27 @@ class TestPoisonJob:
         assert "died or stalled" in dead.fields["error"]
         assert set(await effects(db, "ok-")) == {f"ok-{n}" for n in range(40)}
 
+    async def test_jobs_that_ran_beside_it_are_done_never_buried(
+        self, fleet: Fleet, db: AsyncEngine, wredis: Redis
+    ) -> None:
+        """Each crash it causes takes the jobs running beside it down too; each of those
+        is dragged along at most twice (WorkerOptions.alone_after), then runs alone."""
+        fleet.start(2)
+        queue = JobQueue(wredis)
+        for n in range(6):
+            await queue.enqueue("test.effect", {"key": f"beside-{n}", "sleep_s": 1.5})
+        await queue.enqueue("test.poison", {"key": "poison"})
+
+        async def poison_dead() -> bool:
+            return await wredis.xlen("jobs:dead") == 1
+
+        await eventually(supervising(fleet, poison_dead), 90, fleet.log_tail)
+        await eventually(supervising(fleet, lambda: settled(wredis)), 30, fleet.log_tail)
+        assert set(await effects(db, "beside-")) == {f"beside-{n}" for n in range(6)}
+        deliveries = [await delivery_of(db, f"beside-{n}") for n in range(6)]
+        assert max(deliveries) <= 3, deliveries
+        assert (await queue.dead())[0].fields["type"] == "test.poison"
+
 
 class TestSchedulerReplicas:
     async def test_three_replicas_fire_each_of_100_ticks_once(

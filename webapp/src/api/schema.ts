@@ -744,7 +744,7 @@ export interface components {
         /** BroadcastCreate */
         BroadcastCreate: {
             /** Text */
-            text: string;
+            text: string & unknown;
             /** Parse Mode */
             parse_mode?: ("HTML" | "MarkdownV2" | "Markdown") | null;
             audience?: components["schemas"]["Audience"];
@@ -883,7 +883,7 @@ export interface components {
          * @description What happened when the relay tried to send one notification.
          * @enum {string}
          */
-        DeliveryOutcome: "sent" | "rate_limited" | "failed" | "rejected" | "blocked" | "released";
+        DeliveryOutcome: "sent" | "rate_limited" | "failed" | "unavailable" | "rejected" | "blocked" | "released";
         /** DeliveryReport */
         DeliveryReport: {
             /** Id */
@@ -941,7 +941,8 @@ export interface components {
         };
         /**
          * InlineButton
-         * @description An inline keyboard button: a callback, a link or a Mini App.
+         * @description An inline keyboard button: exactly one of a callback (at most 64 bytes of UTF-8),
+         *     a link or a Mini App.
          */
         InlineButton: {
             /** Text */
@@ -949,9 +950,15 @@ export interface components {
             /** Callback Data */
             callback_data?: string | null;
             /** Url */
-            url?: string | null;
+            url?: (string & unknown) | null;
             web_app?: components["schemas"]["WebAppInfo"] | null;
-        };
+        } & ({
+            callback_data: unknown;
+        } | {
+            url: unknown;
+        } | {
+            web_app: unknown;
+        });
         /** InlineKeyboard */
         InlineKeyboard: {
             /** Inline Keyboard */
@@ -1062,7 +1069,7 @@ export interface components {
          */
         MessagePayload: {
             /** Text */
-            text: string;
+            text: string & unknown;
             /** Parse Mode */
             parse_mode?: ("HTML" | "MarkdownV2" | "Markdown") | null;
             reply_markup?: components["schemas"]["InlineKeyboard"] | null;
@@ -1102,7 +1109,7 @@ export interface components {
             dedup_key: string;
             /**
              * Chat Id
-             * @description Telegram chat id: a user's id, or a negative group
+             * @description Telegram chat id: a user's id, or a negative group (never 0)
              */
             chat_id: number;
             /**
@@ -1454,7 +1461,7 @@ export interface components {
         /** WebAppInfo */
         WebAppInfo: {
             /** Url */
-            url: string;
+            url: string & unknown;
         };
         /** ValidationIssue */
         ValidationIssue: {
@@ -1946,6 +1953,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The key was used: the first one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -4351,7 +4367,7 @@ export const answerModeValues: ReadonlyArray<FlattenedDeepRequired<components>["
 export const broadcastCreateParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BroadcastCreate"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["electronics", "vehicles", "home", "clothing", "kids", "hobby", "services", "realty", "other"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["RUB", "USD", "EUR"];
-export const deliveryOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryOutcome"]> = ["sent", "rate_limited", "failed", "rejected", "blocked", "released"];
+export const deliveryOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryOutcome"]> = ["sent", "rate_limited", "failed", "unavailable", "rejected", "blocked", "released"];
 export const documentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentKind"]> = ["post", "article", "listing"];
 export const embeddingModelReadStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmbeddingModelRead"]["state"]> = ["building", "active", "retired"];
 export const languageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Language"]> = ["ru", "en"];

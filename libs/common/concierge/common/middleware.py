@@ -1,7 +1,10 @@
 """Pure ASGI middleware shared by every HTTP service.
 
 ``RequestContextMiddleware`` gives each request an id (taken from ``X-Request-ID``
-when a caller sends one), logs one access line and records Prometheus metrics.
+when a caller sends one), logs one access line and records Prometheus metrics. The
+access line is INFO, except for routine paths (health checks, metrics scrapes, and
+the polls and deliveries a service names as ``quiet_paths``): DEBUG while they
+succeed, INFO when they answer 4xx or 5xx.
 ``InputGuardMiddleware`` refuses oversize bodies and NUL bytes in the URL before any
 application code sees them. A NUL inside a body's text is refused at the field that
 would store it (``concierge.contracts.text``), so a body that merely carries one (a
@@ -13,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import orjson
@@ -35,7 +38,7 @@ HTTP_LATENCY = Histogram(
 )
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+OPERATIONAL_PATHS = frozenset({"/health", "/ready", "/metrics"})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -46,9 +49,13 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, service: str) -> None:
+    def __init__(
+        self, app: ASGIApp, service: str, quiet_paths: Collection[str] = frozenset()
+    ) -> None:
+        """``quiet_paths``: paths whose successful calls are logged at DEBUG."""
         self.app = app
         self.service = service
+        self.quiet_paths = OPERATIONAL_PATHS | frozenset(quiet_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,15 +88,16 @@ class RequestContextMiddleware:
         method = scope["method"]
         HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
         HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
-        if scope["path"] not in _QUIET_PATHS:
-            log.info(
-                "%s %s %s %.1fms",
-                method,
-                scope["path"],
-                status,
-                elapsed * 1000,
-                extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
-            )
+        routine = scope["path"] in self.quiet_paths and status < 400
+        log.log(
+            logging.DEBUG if routine else logging.INFO,
+            "%s %s %s %.1fms",
+            method,
+            scope["path"],
+            status,
+            elapsed * 1000,
+            extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
+        )
 
 
 class InputGuardMiddleware:

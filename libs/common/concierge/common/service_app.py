@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -36,9 +36,12 @@ def create_service_app(
     readiness: Callable[[FastAPI], Mapping[str, ReadinessCheck]] | None = None,
     docs: bool = False,
     larger_bodies: Mapping[str, int] | None = None,
+    quiet_paths: Collection[str] = (),
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """``larger_bodies``: path prefix -> body limit above ``settings.max_body_bytes``."""
+    """``larger_bodies``: path prefix -> body limit above ``settings.max_body_bytes``;
+    ``quiet_paths``: paths called all the time by machines (a poll, a webhook), whose
+    successful calls are logged at DEBUG, like /health, /ready and /metrics."""
     app = FastAPI(
         title=f"Concierge {service}",
         lifespan=lifespan,
@@ -51,7 +54,7 @@ def create_service_app(
     app.add_middleware(
         InputGuardMiddleware, max_body_bytes=settings.max_body_bytes, larger_bodies=larger_bodies
     )
-    app.add_middleware(RequestContextMiddleware, service=service)
+    app.add_middleware(RequestContextMiddleware, service=service, quiet_paths=quiet_paths)
     _add_operational_routes(app, service, readiness)
     return app
 

@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from concierge.contracts.ids import JsonInt
 from concierge.contracts.text import SINGLE_LINE
 
 
@@ -30,7 +31,7 @@ class Language(StrEnum):
     EN = "en"
 
 
-TelegramId = Annotated[StrictInt, Field(gt=0, lt=2**52, description="Telegram user id")]
+TelegramId = Annotated[JsonInt, Field(gt=0, lt=2**52, description="Telegram user id")]
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), SINGLE_LINE
 ]

@@ -9,15 +9,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StrictInt
+from pydantic import BeforeValidator, Field
 
 MAX_ID = 2**63 - 1
 
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 """An id in a path or a query string (text by nature, so "42" is 42)."""
 
-BodyRowId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
-"""An id in a JSON body: a JSON integer, never "42" or 42.0 (that hides a client bug)."""
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, str | bool):
+        raise ValueError("an integer here is a JSON number, never text or true/false")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_number)]
+"""An integer in a JSON body: a JSON number with no fraction (42 or 42.0, as JSON Schema's
+``integer``), never "42" or true (that would hide a client bug)."""
+
+BodyRowId = Annotated[JsonInt, Field(ge=1, le=MAX_ID)]
+"""An id in a JSON body."""
 
 
 def _iso_text(value: Any) -> Any:

@@ -19,12 +19,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictInt,
     StringConstraints,
     WithJsonSchema,
 )
 
 from concierge.contracts.identity import UserRead
+from concierge.contracts.ids import JsonInt
 from concierge.contracts.text import MULTI_LINE, SINGLE_LINE
 
 MAX_PHOTOS = 10
@@ -179,7 +179,7 @@ class UploadTicket(BaseModel):
 
 
 Revision = Annotated[
-    StrictInt,
+    JsonInt,
     Field(ge=1, le=2**31 - 1, description="The listing's revision the admin reviewed"),
 ]
 

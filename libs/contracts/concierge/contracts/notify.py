@@ -11,9 +11,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.json_schema import JsonDict
 
 from concierge.contracts.identity import UserRole, UserStatus
+from concierge.contracts.ids import BodyRowId, JsonInt
+from concierge.contracts.text import MULTI_LINE, SINGLE_LINE
 
 MAX_TEXT_LENGTH = 4096  # Telegram's limit, counted after entity parsing
 # Markup may make the raw text longer than what is shown; Telegram refuses the rest (400).
@@ -39,18 +50,49 @@ class DeliveryOutcome(StrEnum):
 
     SENT = "sent"
     RATE_LIMITED = "rate_limited"  # 429: wait retry_after; not a failed attempt
-    FAILED = "failed"  # a timeout or network error: a failed attempt, retried with backoff
+    FAILED = "failed"  # a failure about this message: a failed attempt, retried with backoff
+    UNAVAILABLE = "unavailable"  # Telegram or the network was down: no attempt used, due again
     REJECTED = "rejected"  # 400: Telegram will never accept it
     BLOCKED = "blocked"  # 403: the user blocked the bot (or it left the group)
     RELEASED = "released"  # not tried (the relay is stopping): due again at once
 
 
 ParseMode = Literal["HTML", "MarkdownV2", "Markdown"]
+
+
+def _a_chat(chat_id: int) -> int:
+    if chat_id == 0:
+        raise ValueError("chat_id 0 names no chat")
+    return chat_id
+
+
 ChatId = Annotated[
-    int,
-    Field(ge=-(2**53), le=2**53, description="Telegram chat id: a user's id, or a negative group"),
+    JsonInt,
+    Field(
+        ge=-(2**53),
+        le=2**53,
+        description="Telegram chat id: a user's id, or a negative group (never 0)",
+        json_schema_extra={"not": {"const": 0}},
+    ),
+    AfterValidator(_a_chat),
 ]
-DedupKey = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+DedupKey = Annotated[str, StringConstraints(min_length=1, max_length=256), SINGLE_LINE]
+WebAppLink = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://"), SINGLE_LINE]
+ButtonLink = Annotated[
+    str, StringConstraints(max_length=2048, pattern=r"^(https?|tg)://"), SINGLE_LINE
+]
+# What Telegram refuses, said in the schema too: blank text, and plain text (no
+# parse_mode) over 4,096 characters; with markup Telegram measures the shown text itself.
+MessageText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_FORMATTED_LENGTH),
+    MULTI_LINE,
+    Field(json_schema_extra={"allOf": [{"pattern": r"\S"}]}),
+]
+_PLAIN_TEXT_LENGTH: JsonDict = {
+    "if": {"properties": {"parse_mode": {"type": "null"}}},
+    "then": {"properties": {"text": {"maxLength": MAX_TEXT_LENGTH}}},
+}
 Kind = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,63}$")]
 
 
@@ -58,7 +100,7 @@ class WebAppInfo(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Telegram opens only https Mini Apps; the sandbox (development) also opens http.
-    url: str = Field(pattern=r"^https?://", max_length=2048)
+    url: WebAppLink
 
 
 def check_message_text(text: str, parse_mode: ParseMode | None) -> None:
@@ -69,14 +111,27 @@ def check_message_text(text: str, parse_mode: ParseMode | None) -> None:
         raise ValueError(f"plain text is over {MAX_TEXT_LENGTH} characters")
 
 
+# Exactly one action, in the schema as in the validator.
+_ONE_ACTION: JsonDict = {
+    "oneOf": [
+        {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+        for name in ("callback_data", "url", "web_app")
+    ]
+}
+
+
 class InlineButton(BaseModel):
-    """An inline keyboard button: a callback, a link or a Mini App."""
+    """An inline keyboard button: exactly one of a callback (at most 64 bytes of UTF-8),
+    a link or a Mini App."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_ACTION)
 
-    text: str = Field(min_length=1, max_length=256)
-    callback_data: str | None = Field(None, min_length=1, max_length=MAX_CALLBACK_BYTES)
-    url: str | None = Field(None, pattern=r"^(https?|tg)://", max_length=2048)
+    text: Annotated[str, StringConstraints(min_length=1, max_length=256), SINGLE_LINE]
+    callback_data: (
+        Annotated[str, StringConstraints(min_length=1, max_length=MAX_CALLBACK_BYTES), SINGLE_LINE]
+        | None
+    ) = None
+    url: ButtonLink | None = None
     web_app: WebAppInfo | None = None
 
     @model_validator(mode="after")
@@ -100,9 +155,9 @@ class InlineKeyboard(BaseModel):
 class MessagePayload(BaseModel):
     """What the bot sends: ``sendMessage``'s text, parse_mode and inline keyboard."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_PLAIN_TEXT_LENGTH)
 
-    text: str = Field(min_length=1, max_length=MAX_FORMATTED_LENGTH)
+    text: MessageText
     parse_mode: ParseMode | None = None
     reply_markup: InlineKeyboard | None = None
 
@@ -119,12 +174,6 @@ class NotificationCreate(BaseModel):
     chat_id: ChatId
     kind: Kind = Field(description="What it is about, for example market.listing_approved")
     payload: MessagePayload
-
-    @model_validator(mode="after")
-    def _has_a_chat(self) -> Self:
-        if self.chat_id == 0:
-            raise ValueError("chat_id 0 names no chat")
-        return self
 
 
 class NotificationRead(BaseModel):
@@ -150,7 +199,7 @@ class NotificationRead(BaseModel):
 class ClaimRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    limit: int = Field(100, ge=1, le=MAX_CLAIM)
+    limit: JsonInt = Field(100, ge=1, le=MAX_CLAIM)
     lease_s: float = Field(60.0, ge=1.0, le=MAX_LEASE_S)
 
 
@@ -171,13 +220,21 @@ class ClaimedBatch(BaseModel):
     items: list[ClaimedNotification]
 
 
-class DeliveryReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# retry_after_s comes with rate_limited, and only then: in the schema as in the validator.
+_RETRY_AFTER_WHEN_LIMITED: JsonDict = {
+    "if": {"properties": {"outcome": {"const": "rate_limited"}}, "required": ["outcome"]},
+    "then": {"required": ["retry_after_s"], "properties": {"retry_after_s": {"type": "number"}}},
+    "else": {"properties": {"retry_after_s": {"type": "null"}}},
+}
 
-    id: int = Field(gt=0, lt=2**63)
+
+class DeliveryReport(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_RETRY_AFTER_WHEN_LIMITED)
+
+    id: BodyRowId
     outcome: DeliveryOutcome
     retry_after_s: float | None = Field(None, gt=0, le=MAX_RETRY_AFTER_S)
-    error: str | None = Field(None, max_length=MAX_ERROR_LENGTH)
+    error: Annotated[str, StringConstraints(max_length=MAX_ERROR_LENGTH), MULTI_LINE] | None = None
 
     @model_validator(mode="after")
     def _retry_after_only_when_limited(self) -> Self:
@@ -201,7 +258,7 @@ class ReportSummary(BaseModel):
 class ChatBlocked(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    blocked: bool
+    blocked: StrictBool
 
 
 # --- broadcasts ---------------------------------------------------------------------
@@ -217,9 +274,9 @@ class Audience(BaseModel):
 
 
 class BroadcastCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_PLAIN_TEXT_LENGTH)
 
-    text: str = Field(min_length=1, max_length=MAX_FORMATTED_LENGTH)
+    text: MessageText
     parse_mode: ParseMode | None = None
     audience: Audience = Field(default_factory=Audience)
 

@@ -59,3 +59,12 @@ MULTI_LINE = NoControlCharacters(line_breaks=True)
 
 SingleLine = Annotated[str, SINGLE_LINE]
 MultiLine = Annotated[str, MULTI_LINE]
+
+
+_CONTROLS_BUT_LINE_BREAKS = re.compile(r"[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]")
+
+
+def strip_control_characters(text: str) -> str:
+    """``text`` without the control characters a MULTI_LINE field refuses (what a user
+    typed in a chat may hold them; a search or a question does not need them)."""
+    return _CONTROLS_BUT_LINE_BREAKS.sub("", text)

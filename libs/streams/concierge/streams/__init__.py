@@ -15,10 +15,11 @@ from concierge.streams.jobs import (
     UnknownJobType,
     backoff_delay,
 )
-from concierge.streams.scripts import StreamScripts
+from concierge.streams.scripts import ClaimLimits, StreamScripts
 from concierge.streams.worker import JobWorker, WorkerOptions
 
 __all__ = [
+    "ClaimLimits",
     "InvalidJob",
     "Job",
     "JobHandler",

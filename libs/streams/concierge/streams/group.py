@@ -25,7 +25,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from concierge.streams.scripts import StreamScripts
+from concierge.streams.scripts import ClaimLimits, StreamScripts
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,7 @@ class StreamEntry:
     id: str
     fields: dict[str, str]
     deliveries: int = 1  # times the group has delivered this entry, this delivery included
+    alone: bool = False  # claimed under ClaimLimits as one that may crash its process
 
 
 def _entries(raw: Any) -> list[StreamEntry]:
@@ -73,11 +74,14 @@ class StreamGroup:
         )
         return _entries(reply[0][1]) if reply else []  # a first delivery each
 
-    async def read_backlog(self, count: int, running: Iterable[str] = ()) -> list[StreamEntry]:
+    async def read_backlog(
+        self, count: int, running: Iterable[str] = (), limits: ClaimLimits | None = None
+    ) -> list[StreamEntry]:
         """The entries a previous process with our name was given and never acknowledged.
 
         Read once, in pages of ``count`` from a cursor; [] once it has all been read.
         ``running``: entries the caller is working on (reclaimed ones), not handed out again.
+        ``limits``: what may be taken (entries left by them are reclaimed later, once idle).
         """
         if self._backlog_from is None:
             return []
@@ -90,6 +94,7 @@ class StreamGroup:
             count=count,
             own_only=True,
             skip={*running, *self._reclaimed_early},
+            limits=limits,
         )
         self._backlog_from = f"({last}" if last else None
         if self._backlog_from is None:
@@ -104,13 +109,18 @@ class StreamGroup:
         return await self._scripts.ack_and_delete(self.stream, self.group, entry_id)
 
     async def reclaim(
-        self, min_idle_ms: int, count: int = 100, running: Iterable[str] = ()
+        self,
+        min_idle_ms: int,
+        count: int = 100,
+        running: Iterable[str] = (),
+        limits: ClaimLimits | None = None,
     ) -> list[StreamEntry]:
         """Take over entries left unacknowledged for min_idle_ms (their consumer died).
 
         ``running``: entries the caller is working on, never handed out again (this
-        process may have stalled past min_idle_ms without a heartbeat). Entries whose
-        message is gone are acknowledged on the way.
+        process may have stalled past min_idle_ms without a heartbeat). ``limits``: what
+        may be taken (see ClaimLimits). Entries whose message is gone are acknowledged on
+        the way.
         """
         last, claimed = await self._scripts.claim(
             self.stream,
@@ -121,10 +131,11 @@ class StreamGroup:
             count=count,
             own_only=False,
             skip=running,
+            limits=limits,
         )
         self._reclaim_from = f"({last}" if last else "-"
         if not self.backlog_done:  # ours now, but not the backlog of a previous process
-            self._reclaimed_early.update(entry_id for entry_id, _, _ in claimed)
+            self._reclaimed_early.update(entry[0] for entry in claimed)
         return [StreamEntry(*entry) for entry in claimed]
 
     async def heartbeat(self, entry_ids: list[str]) -> tuple[set[str], set[str]]:

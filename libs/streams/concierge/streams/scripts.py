@@ -8,8 +8,10 @@ stream entry are written together or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 
 # KEYS[1] stream, KEYS[2] dedup key; ARGV[1] dedup TTL in seconds, ARGV[2..] field, value, …
@@ -63,14 +65,21 @@ return 1
 # KEYS[1] stream; ARGV[1] group, ARGV[2] consumer, ARGV[3] min idle ms, ARGV[4] first id
 # of the scan ('-', or '(' and the id after which the last scan stopped), ARGV[5] most
 # pending entries to look at, ARGV[6] '1' to look only at this consumer's own (its
-# backlog; the consumer is created, as a read would), ARGV[7..] ids to leave alone (they
-# run in the caller's process: handing one out again would count a delivery for nothing).
+# backlog; the consumer is created, as a read would), ARGV[7] the limits on redelivered
+# jobs as JSON, or '' for none (see ClaimLimits), ARGV[8..] ids to leave alone (they run
+# in the caller's process: handing one out again would count a delivery for nothing).
 # Claims the pending entries idle for at least min idle ms (XCLAIM counts a delivery),
 # and acknowledges those whose message is gone (XDEL, trimming): Redis 7 does that in
 # XAUTOCLAIM itself, 6.2 hands them out empty. Claim and count are read in one step, so
 # the count handed out is the one this claim made, whoever claims the entry next.
+# With limits, each entry is read as a job (fields type and deliveries) and judged:
+# - a job past its last delivery is claimed (it is buried without running);
+# - one handed out alone_after times or more, or on its last delivery, runs alone: it is
+#   claimed only as the first entry of a claim, which then stops (the scan resumes at it);
+# - any other counts against its type's cap (running + claimed now); over it, it is left
+#   pending for a later claim.
 # Returns {last id looked at or '' when the scan reached the end, {{id, {field, value,
-# …}, deliveries}, …}}.
+# …}, deliveries, 1 if it runs alone else 0}, …}}.
 _CLAIM = """
 local rows
 if ARGV[6] == '1' then
@@ -79,26 +88,72 @@ if ARGV[6] == '1' then
 else
   rows = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], ARGV[4], '+', ARGV[5])
 end
+local limits = false
+if ARGV[7] ~= '' then
+  limits = cjson.decode(ARGV[7])
+end
 local skip = {}
-for i = 7, #ARGV do
+for i = 8, #ARGV do
   skip[ARGV[i]] = true
 end
+local function field(flat, name)
+  for i = 1, #flat, 2 do
+    if flat[i] == name then
+      return flat[i + 1]
+    end
+  end
+  return nil
+end
+local taken = {}  -- job type -> redelivered entries of it running or claimed now
+local function judge(flat, delivered)
+  local delivery = (tonumber(field(flat, 'deliveries') or '0') or 0) + delivered + 1
+  if delivery > limits.last_delivery then
+    return 'claim'
+  end
+  if delivered >= limits.alone_after or delivery == limits.last_delivery then
+    return 'alone'
+  end
+  local job_type = field(flat, 'type') or ''
+  local used = taken[job_type] or limits.running[job_type] or 0
+  if used >= limits.per_type then
+    return 'leave'
+  end
+  taken[job_type] = used + 1
+  return 'claim'
+end
 local claimed = {}
-for _, row in ipairs(rows) do
+local stop_at = nil  -- the scan ended early, after this id
+for i, row in ipairs(rows) do
   local id = row[1]
   if not skip[id] then
     local message = redis.call('XRANGE', KEYS[1], id, id)[1]
     if message then
-      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)  -- counts one delivery
-      local deliveries = row[4] + 1
-      table.insert(claimed, {id, message[2], deliveries})
+      local verdict = 'claim'
+      if limits then
+        verdict = judge(message[2], row[4])
+      end
+      if verdict == 'alone' and #claimed > 0 then
+        stop_at = rows[i - 1][1]
+        break
+      end
+      if verdict ~= 'leave' then
+        redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)  -- counts one delivery
+        local deliveries = row[4] + 1
+        table.insert(claimed, {id, message[2], deliveries, verdict == 'alone' and 1 or 0})
+      end
+      if verdict == 'alone' then
+        stop_at = id
+        break
+      end
     else
       redis.call('XACK', KEYS[1], ARGV[1], id)
     end
   end
 end
 local last = ''
-if #rows >= tonumber(ARGV[5]) then
+if stop_at then
+  last = stop_at
+elseif #rows >= tonumber(ARGV[5]) then
   last = rows[#rows][1]
 end
 return {last, claimed}
@@ -134,6 +189,31 @@ for i = 3, #ARGV do
 end
 return {refreshed, taken}
 """
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLimits:
+    """What a claim of redelivered jobs may take (the job worker's rules, applied by _CLAIM).
+
+    ``per_type``: redelivered entries of one job type running at once in the claiming
+    process; ``running``: how many of each type run there now; an entry handed out
+    ``alone_after`` times without being settled, or on the job's ``last_delivery``, runs
+    alone.
+    """
+
+    per_type: int
+    running: Mapping[str, int]
+    alone_after: int
+    last_delivery: int
+
+    def to_json(self) -> str:
+        limits = {
+            "per_type": self.per_type,
+            "running": dict(self.running),
+            "alone_after": self.alone_after,
+            "last_delivery": self.last_delivery,
+        }
+        return orjson.dumps(limits).decode()
 
 
 def _flat(fields: Mapping[str, str]) -> list[str]:
@@ -203,20 +283,36 @@ class StreamScripts:
         count: int,
         own_only: bool,
         skip: Iterable[str] = (),
-    ) -> tuple[str | None, list[tuple[str, dict[str, str], int]]]:
+        limits: ClaimLimits | None = None,
+    ) -> tuple[str | None, list[tuple[str, dict[str, str], int, bool]]]:
         """Claim pending entries idle for ``min_idle_ms`` from ``start`` on (see _CLAIM).
 
         Returns (the last id looked at, or None once the scan reached the end; the
-        entries claimed, each with its fields and the delivery count this claim made).
+        entries claimed, each with its fields, the delivery count this claim made and
+        whether it must run alone).
         """
         reply: Any = await self._claim(
             keys=[stream],
-            args=[group, consumer, min_idle_ms, start, count, "1" if own_only else "0", *skip],
+            args=[
+                group,
+                consumer,
+                min_idle_ms,
+                start,
+                count,
+                "1" if own_only else "0",
+                limits.to_json() if limits else "",
+                *skip,
+            ],
         )
         last, claimed = reply
         entries = [
-            (str(entry_id), dict(zip(flat[::2], flat[1::2], strict=True)), int(deliveries))
-            for entry_id, flat, deliveries in claimed
+            (
+                str(entry_id),
+                dict(zip(flat[::2], flat[1::2], strict=True)),
+                int(deliveries),
+                bool(alone),
+            )
+            for entry_id, flat, deliveries, alone in claimed
         ]
         return (str(last) or None), entries
 

@@ -15,10 +15,19 @@
 - Acknowledging, retrying and burying act only on an entry still pending, so when a
   stalled worker and the one that reclaimed its entry both finish, the job is settled
   once (one retry, one dead entry).
-- An entry handed out again after its worker died or stalled (delivered before and
-  never settled) may be what killed that worker, so it runs alone: once one is
-  claimed, nothing else is read or reclaimed until it finishes, and other jobs are
-  not dragged down with it if it crashes this process too.
+- An entry handed out again after its worker died, stalled or was stopped (delivered
+  before and never settled: a redelivered job, typical after a deploy) runs alongside
+  new jobs, at most ``redelivered_per_type`` of one job type at a time; the claim leaves
+  the others pending for a later claim, so they never hold the slots of new work.
+- A redelivered entry may be what killed its worker (a poison job), so one handed out
+  ``alone_after`` times without being settled, or on its job's last delivery, runs
+  alone: claims stop, the jobs already running finish, then it runs, and nothing else
+  starts until it ends. A poison job thus crashes workers in company ``alone_after``
+  times at most, and is buried for crashes it had alone; a job that only ran beside
+  crashing ones is dragged along at most ``alone_after`` times, then runs alone and is
+  done: never buried for another job's crash (unless its own failures had already
+  brought it to its last delivery).
+- One INFO line per job done; failures, retries and burials are warnings and errors.
 - ``shutdown()`` stops reading, gives running jobs a grace period and leaves the
   ones still running unacknowledged: another worker reclaims them.
 """
@@ -29,6 +38,7 @@ import asyncio
 import contextlib
 import logging
 import traceback
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -45,6 +55,7 @@ from concierge.streams.metrics import (
     JOBS_PROCESSED,
     record_queue_stats,
 )
+from concierge.streams.scripts import ClaimLimits
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +63,7 @@ T = TypeVar("T")
 JobRunner = Callable[[Job], Awaitable[None]]
 
 CHORES_TICK_S = 0.25  # how often due retries are moved back into the stream
+CHORES_STOP_S = 5.0  # the chores' last Redis call, at shutdown
 SETTLE_ATTEMPTS = 8  # a state change in Redis is retried for about 10 s (a Redis restart)
 
 
@@ -66,6 +78,8 @@ class WorkerOptions:
     read_block_s: float = 1.0
     stats_every_s: float = 5.0
     forget_consumers_after_s: float = 3600.0  # consumers of processes long gone
+    redelivered_per_type: int = 2  # redelivered entries of one job type running at once
+    alone_after: int = 2  # an entry handed out this many times unsettled runs alone
 
     @property
     def heartbeat_every_s(self) -> float:
@@ -89,11 +103,13 @@ class JobWorker:
         self.run_job = run_job
         self.options = options or WorkerOptions()
         self._running: dict[str, asyncio.Task[None]] = {}
-        self._suspects: set[str] = set()  # running entries that were abandoned before
+        self._redelivered: dict[str, str] = {}  # running entries delivered before: type
+        self._alone: str | None = None  # the entry that runs alone, waiting or running
         self._slot_freed = asyncio.Event()
         self._stopping = asyncio.Event()
         self._consumer: asyncio.Task[None] | None = None
         self._chores: asyncio.Task[None] | None = None
+        self._chores_done = asyncio.Event()  # set last in shutdown: the heartbeat stops
 
     @property
     def running(self) -> int:
@@ -117,9 +133,7 @@ class JobWorker:
                 for task in late:
                     task.cancel()
                 await asyncio.gather(*late, return_exceptions=True)
-        if self._chores is not None:
-            self._chores.cancel()
-            await asyncio.gather(self._chores, return_exceptions=True)
+        await self._stop_chores()
 
     # --- reading -------------------------------------------------------------------
 
@@ -135,18 +149,23 @@ class JobWorker:
                 # the heartbeat keeps and which no later read or reclaim hands out again).
                 if not await self._free_slots():
                     continue  # stopping
-                if self._suspects:  # a job that may crash the process runs alone
+                if self._alone is not None:  # nothing is claimed until it has run
                     await self._next_finish()
                     continue
                 if not self.group.backlog_done:  # first: what our name held before a restart
-                    self._start_all(await self.group.read_backlog(self._free(), self._running))
+                    backlog = await self.group.read_backlog(
+                        self._free(), self._running, self._limits()
+                    )
+                    self._start_all(backlog)
                     continue
                 if loop.time() >= next_reclaim:
                     next_reclaim = loop.time() + self.options.reclaim_every_s
                     idle_ms = int(self.options.reclaim_after_s * 1000)
-                    reclaimed = await self.group.reclaim(idle_ms, self._free(), self._running)
+                    reclaimed = await self.group.reclaim(
+                        idle_ms, self._free(), self._running, self._limits()
+                    )
                     self._start_all(reclaimed)
-                if self._free() and not self._suspects:
+                if self._free() and self._alone is None:
                     self._start_all(await self._read(self._free()))
             except RedisError as exc:
                 log.warning("reading %s failed: %r; retrying in 1 s", self.queue.stream, exc)
@@ -180,6 +199,15 @@ class JobWorker:
 
     def _free(self) -> int:
         return max(0, self.options.concurrency - len(self._running))
+
+    def _limits(self) -> ClaimLimits:
+        """What a claim of redelivered entries may take now."""
+        return ClaimLimits(
+            per_type=self.options.redelivered_per_type,
+            running=Counter(self._redelivered.values()),
+            alone_after=self.options.alone_after,
+            last_delivery=self.options.max_deliveries,
+        )
 
     async def _read(self, count: int) -> list[StreamEntry]:
         """New entries (the backlog has been read by then)."""
@@ -218,17 +246,23 @@ class JobWorker:
         task = asyncio.create_task(self._handle(entry), name=f"job:{entry.id}")
         self._running[entry.id] = task
         if entry.deliveries > 1:  # handed out before and never settled: its worker died
-            self._suspects.add(entry.id)
+            self._redelivered[entry.id] = entry.fields.get("type", "")
+        if entry.alone:
+            self._alone = entry.id
         JOBS_IN_FLIGHT.labels(self.queue.stream).set(len(self._running))
         task.add_done_callback(partial(self._finished, entry.id))
 
     def _finished(self, entry_id: str, _: asyncio.Task[None]) -> None:
         self._running.pop(entry_id, None)
-        self._suspects.discard(entry_id)
+        self._redelivered.pop(entry_id, None)
+        if self._alone == entry_id:
+            self._alone = None
         JOBS_IN_FLIGHT.labels(self.queue.stream).set(len(self._running))
         self._slot_freed.set()
 
     async def _handle(self, entry: StreamEntry) -> None:
+        if entry.alone:
+            await self._others_finished(entry)
         try:
             job = Job.from_entry(entry)
         except InvalidJob as exc:
@@ -241,6 +275,20 @@ class JobWorker:
                 return
             await self._attempt(entry, job)
 
+    async def _others_finished(self, entry: StreamEntry) -> None:
+        """Wait until every other job running here has finished (none starts meanwhile)."""
+        others = [task for entry_id, task in self._running.items() if entry_id != entry.id]
+        log.warning(
+            "entry %s (%s) was left unsettled by %d worker(s) that died or stalled (or it is "
+            "on its last delivery); it runs alone, after the %d job(s) running here",
+            entry.id,
+            entry.fields.get("type", "?"),
+            entry.deliveries - 1,
+            len(others),
+        )
+        if others:
+            await asyncio.wait(others)
+
     async def _attempt(self, entry: StreamEntry, job: Job) -> None:
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -252,6 +300,13 @@ class JobWorker:
         else:
             await self._settle(lambda: self.group.ack(entry.id), f"acknowledge {entry.id}")
             outcome = "done"
+            log.info(
+                "job %s (%s) done in %.2f s%s",
+                job.id,
+                job.type,
+                loop.time() - started,
+                f", delivery {job.delivery}" if job.delivery > 1 else "",
+            )
         JOB_DURATION.labels(self.queue.stream, job.type, outcome).observe(loop.time() - started)
         JOBS_PROCESSED.labels(self.queue.stream, job.type, outcome).inc()
 
@@ -313,13 +368,24 @@ class JobWorker:
 
     # --- chores --------------------------------------------------------------------
 
+    async def _stop_chores(self) -> None:
+        """Let the chores loop end by itself: a cancellation that lands inside a Redis call
+        can be lost on Python 3.11 (asyncio.wait_for's race), which would leave shutdown
+        waiting forever. Cancelled only if it does not end within CHORES_STOP_S."""
+        if self._chores is None:
+            return
+        self._chores_done.set()
+        _, late = await asyncio.wait({self._chores}, timeout=CHORES_STOP_S)
+        for task in late:
+            task.cancel()
+
     async def _do_chores(self) -> None:
         """Keep running entries alive, move due retries back, refresh the gauges."""
         loop = asyncio.get_running_loop()
         options = self.options
         next_beat = next_stats = loop.time()
         next_forget = loop.time() + 60.0
-        while True:
+        while not self._chores_done.is_set():
             now = loop.time()
             if now >= next_beat:  # first, and whatever the other chores do
                 next_beat = now + options.heartbeat_every_s
@@ -334,7 +400,8 @@ class JobWorker:
                 await self._safely(
                     "forgetting consumers", self.group.forget_idle_consumers(idle_ms)
                 )
-            await asyncio.sleep(CHORES_TICK_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._chores_done.wait(), CHORES_TICK_S)
 
     async def _safely(self, chore: str, work: Awaitable[object]) -> None:
         try:

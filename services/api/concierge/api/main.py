@@ -68,6 +68,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         readiness=readiness,
         docs=True,
         larger_bodies={UPLOAD_PATH: UPLOAD_BODY_BYTES},  # photo uploads (local storage)
+        quiet_paths={"/api/v1/notifications/claims"},  # the bot's relay polls it 4 times/s
     )
     app.state.settings = settings
     app.state.service_token = settings.service_token.get_secret_value()

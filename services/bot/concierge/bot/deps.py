@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext
 
-from concierge.bot.consumer import RetryBook
 from concierge.bot.search.sessions import SearchSessions
 from concierge.bot.users import UserDirectory
 from concierge.contracts.api_client import ApiClient
+from concierge.contracts.identity import Language
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # these import deps themselves
+    from concierge.bot.consumer import RetryBook
     from concierge.bot.flood import FloodGuard
+    from concierge.bot.taps import TapCollapser
 
 _KEY = "concierge"
 
@@ -25,6 +28,7 @@ class BotDeps:
     flood: FloodGuard
     api: ApiClient
     searches: SearchSessions
+    taps: TapCollapser
     webapp_url: str | None = None  # the Mini App for web_app buttons; None: no buttons
 
 
@@ -36,3 +40,8 @@ def deps_of(context: CallbackContext[Any, Any, Any, Any]) -> BotDeps:
     deps = context.bot_data[_KEY]
     assert isinstance(deps, BotDeps)
     return deps
+
+
+async def language_of(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> Language:
+    """The language to answer the update's user in (their choice, else their Telegram's)."""
+    return await deps_of(context).users.language_of(update.effective_user)

@@ -21,14 +21,17 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from concierge.bot import deps
-from concierge.bot.consumer import RetryBook, UpdateConsumer
+from concierge.bot.consumer import RetryBook, RetryPolicy, UpdateConsumer
 from concierge.bot.flood import FloodGuard
 from concierge.bot.inbox import InvalidUpdate, UpdateInbox, parse_update
+from concierge.bot.instance import InstanceLock, bot_id_of
+from concierge.bot.notify.ledger import SentLedger
 from concierge.bot.notify.pacing import DeliveryPacing
 from concierge.bot.notify.relay import OutboxRelay, RelaySettings
 from concierge.bot.polling import Poller
 from concierge.bot.search.sessions import SearchSessions
 from concierge.bot.settings import WEBHOOK_PATH, BotSettings, UpdateSource
+from concierge.bot.taps import TapCollapser
 from concierge.bot.telegram_app import (
     ALLOWED_UPDATES,
     build_application,
@@ -58,6 +61,10 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
         async with contextlib.AsyncExitStack() as stack:
             redis = Redis.from_url(settings.redis_url, decode_responses=True)
             stack.push_async_callback(redis.aclose)
+            lock = InstanceLock(redis, bot_id_of(settings.token), settings.instance_lock_ttl_s)
+            await lock.acquire()  # one bot process per token, or none starts
+            stack.push_async_callback(lock.release)
+            _run_beside(stack, "instance-lock", lock.keep(), lock.stop)
             http = ServiceClient(settings.api_url, settings.service_token.get_secret_value())
             stack.push_async_callback(http.aclose)
             pacing = DeliveryPacing.create(
@@ -66,7 +73,7 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
                 settings.group_chat_interval_s,
             )
             application = build_application(settings, pacing)
-            book = RetryBook(settings.handling_attempts)
+            book = RetryBook()
             api = ApiClient(http)
             flood = FloodGuard(redis, settings.flood_limit, settings.flood_window_s)
             deps.install(
@@ -77,6 +84,7 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
                     flood,
                     api,
                     SearchSessions(redis),
+                    TapCollapser(redis, settings.tap_window_s),
                     webapp_url=settings.webapp_buttons_url,
                 ),
             )
@@ -91,20 +99,25 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
             await connect_update_source(application, settings)
 
             group = StreamGroup(redis, stream, "bot", settings.consumer_name)
-            consumer = UpdateConsumer(group, application, book)
+            policy = RetryPolicy(settings.update_lifetime_s, settings.handling_max_backoff_s)
+            consumer = UpdateConsumer(group, application, book, policy)
             _run_beside(stack, "update-consumer", consumer.run(), consumer.stop)
             if settings.update_source == UpdateSource.POLLING:
                 poller = Poller(application, inbox, ALLOWED_UPDATES)
                 _run_beside(stack, "poller", poller.run(), poller.stop)
             if settings.notify_enabled:
-                relay = OutboxRelay(api, application.bot, pacing, relay_settings(settings))
+                relay = OutboxRelay(
+                    api, application.bot, pacing, relay_settings(settings), SentLedger(redis)
+                )
                 _run_beside(stack, "outbox-relay", relay.run(), relay.stop)
             yield
 
     def readiness(app: FastAPI) -> Mapping[str, ReadinessCheck]:
         return {"redis": app.state.redis.ping, "api": app.state.api.ping}
 
-    app = create_service_app("bot", settings, lifespan=lifespan, readiness=readiness)
+    app = create_service_app(
+        "bot", settings, lifespan=lifespan, readiness=readiness, quiet_paths={WEBHOOK_PATH}
+    )  # each update is logged once, when handled (consumer.py)
     secret = settings.webhook_secret.get_secret_value()
 
     @app.post(WEBHOOK_PATH, include_in_schema=False)
@@ -133,6 +146,8 @@ def relay_settings(settings: BotSettings) -> RelaySettings:
         lease_s=settings.notify_lease_s,
         poll_interval_s=settings.notify_poll_interval_s,
         report_interval_s=settings.notify_report_interval_s,
+        outage_first_pause_s=settings.notify_outage_first_pause_s,
+        outage_max_pause_s=settings.notify_outage_max_pause_s,
     )
 
 

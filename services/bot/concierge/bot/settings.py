@@ -45,7 +45,15 @@ class BotSettings(TelegramBotSettingsMixin, RedisSettingsMixin, ServiceSettings)
     update_stream: str = Field("tg:updates", description="Prefix; the bot's id is appended")
     consumer_name: str = "bot"
     dedup_ttl_s: int = 48 * 3600
-    handling_attempts: int = 5
+    # An update whose handler failed for a passing reason (api or Telegram away, a 429) is
+    # tried again, with backoff up to handling_max_backoff_s, while it is younger than
+    # update_lifetime_s (Telegram keeps an undelivered update for 24 h).
+    update_lifetime_s: float = Field(86_400.0, ge=1, le=86_400)
+    handling_max_backoff_s: float = Field(10.0, gt=0, le=3600)
+    # Repeated presses of one button on one message within this window are handled once.
+    tap_window_s: float = Field(2.0, ge=0.1, le=60)
+    # One bot process per token: the lock in Redis lives this long without a refresh.
+    instance_lock_ttl_s: float = Field(10.0, ge=1, le=600)
 
     # Telegram's limits, kept on our side (replies and notifications share them).
     # 28.8 rather than 29: an evenly spaced 28.8/s stays under 30 in every second even when
@@ -65,6 +73,10 @@ class BotSettings(TelegramBotSettingsMixin, RedisSettingsMixin, ServiceSettings)
     notify_lease_s: float = Field(60.0, ge=2, le=3600)
     notify_poll_interval_s: float = Field(0.25, gt=0, le=60)
     notify_report_interval_s: float = Field(0.2, gt=0, le=60)
+    # When Telegram (or the way to it) is down, the relay pauses every send: first for
+    # this long, doubling after each failed probe up to the longest pause.
+    notify_outage_first_pause_s: float = Field(1.0, gt=0, le=60)
+    notify_outage_max_pause_s: float = Field(30.0, gt=0, le=3600)
     # Incoming flood control: more messages than this in the window get one "slow down".
     flood_limit: int = Field(20, ge=1, le=10_000)
     flood_window_s: float = Field(60.0, gt=0, le=86_400)

@@ -9,7 +9,7 @@ from telegram import BotCommand, MenuButtonWebApp, WebAppInfo
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
-from concierge.bot import flood
+from concierge.bot import flood, taps
 from concierge.bot.core import handlers as core_handlers
 from concierge.bot.market import handlers as market_handlers
 from concierge.bot.notify import handlers as notify_handlers
@@ -34,7 +34,8 @@ def build_application(settings: BotSettings, pacing: DeliveryPacing) -> Telegram
         .updater(None)
         .build()
     )
-    flood.register(application)  # group -1: before everything else
+    taps.register(application)  # group -2: repeated presses dropped before anything else
+    flood.register(application)  # group -1: before every handler
     notify_handlers.register(application)
     search_handlers.register(application)
     market_handlers.register(application)

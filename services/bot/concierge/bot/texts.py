@@ -25,7 +25,6 @@ TEXTS: dict[Language, dict[str, str]] = {
             "Buttons under my messages do the same; press one and I update the message."
         ),
         "language_prompt": "🌐 Choose the language I should talk to you in:",
-        "language_set": "Done: I will speak English.",
         "unknown_command": "I don't know the command {command}. Here is what I can do:",
         "unknown_text": "I can't answer free text yet. Use the menu below or /help.",
         "unsupported": "I can only read text messages for now. Use the menu below or /help.",
@@ -109,7 +108,6 @@ TEXTS: dict[Language, dict[str, str]] = {
             "Кнопки под сообщениями делают то же самое; я обновлю сообщение на месте."
         ),
         "language_prompt": "🌐 Выберите язык, на котором мне с вами говорить:",
-        "language_set": "Готово: буду говорить по-русски.",
         "unknown_command": "Я не знаю команду {command}. Вот что я умею:",
         "unknown_text": "Пока я не умею отвечать на свободный текст. Откройте меню или /help.",
         "unsupported": "Пока я понимаю только текстовые сообщения. Откройте меню или /help.",

@@ -54,6 +54,13 @@ def anthropic(sandbox: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
             "llm_api_key": "sk-ant-test-0123456789", **extra}  # fmt: skip
 
 
+async def until_the_llm_was_called(sandbox: httpx.AsyncClient, timeout_s: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not (await sandbox.get("/sandbox/llm/calls")).json():
+        assert asyncio.get_running_loop().time() < deadline, "the LLM was never called"
+        await asyncio.sleep(0.02)
+
+
 async def fault(sandbox: httpx.AsyncClient, **details: Any) -> None:
     response = await sandbox.post("/sandbox/llm/faults", json=details)
     assert response.status_code == 200, response.text
@@ -200,9 +207,12 @@ class TestDegradation:
         self, start_api: StartApi, llm_sandbox: httpx.AsyncClient, corpus: dict[str, int]
     ) -> None:
         api = await start_api(**openai(llm_sandbox, llm_max_concurrency=1))
-        await fault(llm_sandbox, kind="delay", delay_s=0.5)
+        await fault(llm_sandbox, kind="delay", delay_s=2)
         first = asyncio.create_task(ask(api))
-        await asyncio.sleep(0.2)
+        # The second question comes while the first waits for the model (past its
+        # database work: the test's two requests share one session, which must not be
+        # used by both at once).
+        await until_the_llm_was_called(llm_sandbox)
         second = await ask(api)
         assert second["mode"] == "extractive"
         assert "busy" in second["degraded_reason"]

@@ -116,7 +116,7 @@ class TestApprove:
             response = await admin.post(f"{ADMIN}/listings/{bad}/approve", json=approval)
             assert response.status_code == 422
         listing_id = 2**62
-        for body in (None, {}, {"revision": 0}, {"revision": "1"}, {"revision": 1.0}):
+        for body in (None, {}, {"revision": 0}, {"revision": "1"}, {"revision": 1.5}):
             response = await admin.post(f"{ADMIN}/listings/{listing_id}/approve", json=body)
             assert response.status_code == 422, body
 

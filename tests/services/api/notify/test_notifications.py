@@ -141,7 +141,27 @@ class TestBadInput:
         )
         assert response.status_code == 422
 
-    async def test_nul_bytes(self, api: httpx.AsyncClient) -> None:
-        body = notification(5022, text="a\u0000b")
+    @pytest.mark.parametrize(
+        "where",
+        ["text", "dedup_key", "button", "callback_data", "url"],
+    )
+    async def test_a_nul_anywhere_stored_is_422_at_its_field(
+        self, api: httpx.AsyncClient, where: str
+    ) -> None:
+        """Postgres cannot store NUL (in text or JSONB): refused at the field, never a 500."""
+        body = notification(5022)
+        button: dict[str, str] = {"text": "Open", "callback_data": "open"}
+        if where == "text":
+            body["payload"]["text"] = "a\u0000b"
+        elif where == "dedup_key":
+            body["dedup_key"] = "key\u0000"
+        elif where == "button":
+            button["text"] = "Op\u0000en"
+        elif where == "callback_data":
+            button["callback_data"] = "op\u0000en"
+        else:
+            button = {"text": "Open", "url": "https://example.org/\u0000"}
+        body["payload"]["reply_markup"] = {"inline_keyboard": [[button]]}
         response = await api.post(NOTIFICATIONS, json=body)
-        assert response.status_code == 400
+        assert response.status_code == 422, response.text
+        assert "control characters" in response.text

@@ -159,6 +159,18 @@ class TestReport:
         stored = await row(session, queued["id"])
         assert (stored["status"], stored["attempts"]) == ("dead", MAX_ATTEMPTS)
 
+    async def test_unavailable_uses_no_attempt_however_long_it_lasts(
+        self, api: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        queued = await queue(api, 6222)
+        for _ in range(MAX_ATTEMPTS * 2):  # an outage longer than the attempts would last
+            assert [item["id"] for item in await claim(api)] == [queued["id"]]  # due at once
+            body = {"id": queued["id"], "outcome": "unavailable", "error": "Bad Gateway"}
+            await report(api, body)
+        stored = await row(session, queued["id"])
+        assert (stored["status"], stored["attempts"]) == ("pending", 0)
+        assert stored["last_error"] == "Bad Gateway"
+
     async def test_rejected_is_dead_with_the_reason(
         self, api: httpx.AsyncClient, session: AsyncSession
     ) -> None:

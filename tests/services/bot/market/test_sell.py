@@ -1,95 +1,25 @@
 """/sell, the menu's Mini App buttons and /help, handled by the real Application against
-an in-process sandbox (the user's language is cached, so api is never asked)."""
+an in-process sandbox (the user's language is cached, so api is never asked; the chat
+harness is in ../conftest.py)."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
-from redis.asyncio import Redis
 from telegram import Chat as TelegramChat
 from telegram.constants import ChatType
 
-from concierge.bot.consumer import RetryBook
-from concierge.bot.deps import BotDeps, install
-from concierge.bot.flood import FloodGuard
 from concierge.bot.market.webapp import webapp_link, webapp_url_for
-from concierge.bot.notify.pacing import DeliveryPacing
-from concierge.bot.search.sessions import SearchSessions
 from concierge.bot.settings import BotSettings
-from concierge.bot.telegram_app import TelegramApp, build_application
-from concierge.bot.users import UserDirectory
-from concierge.common.http_client import ServiceClient
-from concierge.contracts.api_client import ApiClient
 from concierge.contracts.identity import Language
-from concierge.sandbox.main import create_app
-from tests.services.sandbox.conftest import sandbox_settings, serve
-
-WEBAPP = "http://127.0.0.1:8000/app/"
-_users = itertools.count(730_001)
-
-
-class Chat:
-    """One user's private chat with the bot: they write, the bot handles, we read."""
-
-    def __init__(self, application: TelegramApp, http: httpx.AsyncClient, user_id: int) -> None:
-        self.application, self.http, self.user_id = application, http, user_id
-
-    async def send(self, text: str) -> dict[str, Any]:
-        response = await self.http.post(
-            f"/sandbox/users/{self.user_id}/messages", json={"text": text}
-        )
-        assert response.status_code == 200, response.text
-        offset = None
-        for update in await self.application.bot.get_updates(timeout=0):
-            await self.application.process_update(update)
-            offset = update.update_id + 1
-        await self.application.bot.get_updates(offset=offset, timeout=0)  # acknowledge
-        history = (await self.http.get(f"/sandbox/chats/{self.user_id}/messages")).json()
-        replies = [message for message in history if message["from"] == "bot"]
-        assert replies, "the bot did not answer"
-        return dict(replies[-1])
+from tests.services.bot.conftest import WEBAPP
 
 
 def web_apps(message: dict[str, Any]) -> dict[str, str]:
     """The message's web_app buttons: text → URL."""
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return {b["text"]: b["web_app"]["url"] for row in rows for b in row if "web_app" in b}
-
-
-@pytest.fixture
-async def start_chat(redis: Redis) -> AsyncIterator[Any]:
-    running = await serve(create_app(sandbox_settings()))
-    http = httpx.AsyncClient(base_url=running.url, timeout=10, trust_env=False)
-    api_http = ServiceClient("http://127.0.0.1:9", "unused", timeout=1, attempts=1)
-    started: list[TelegramApp] = []
-
-    async def start(language: Language = Language.EN, webapp_url: str | None = WEBAPP) -> Chat:
-        """A chat with a bot whose Mini App buttons open ``webapp_url`` (None: none)."""
-        settings = BotSettings(_env_file=None, telegram_bot_token=None, sandbox_url=running.url)  # type: ignore[call-arg]
-        application = build_application(settings, DeliveryPacing.create(1000, 0, 0))
-        await application.initialize()
-        started.append(application)
-        api = ApiClient(api_http)
-        users = UserDirectory(api, redis)
-        install(
-            application,
-            BotDeps(users, RetryBook(3), FloodGuard(redis, 100, 60), api, SearchSessions(redis),
-                    webapp_url=webapp_url),
-        )  # fmt: skip
-        user_id = next(_users)
-        await users._remember(user_id, language)  # no api in these tests
-        return Chat(application, http, user_id)
-
-    yield start
-    for application in started:
-        await application.shutdown()
-    await api_http.aclose()
-    await http.aclose()
-    await running.stop()
 
 
 class TestSell:

@@ -6,10 +6,20 @@ import asyncio
 import itertools
 import random
 import time
+from datetime import timedelta
 
 import pytest
+from telegram.error import RetryAfter
 
-from concierge.bot.notify.pacing import ChatPacer, SendBudget, counts_as_message
+from concierge.bot.notify.pacing import (
+    PACED,
+    ChatPacer,
+    DeliveryPacing,
+    PacedRateLimiter,
+    SendBudget,
+    counts_as_message,
+)
+from concierge.bot.retry_after import seconds_to_wait
 
 
 class FakeClock:
@@ -123,6 +133,68 @@ class TestChatPacer:
         pacer.note_sent(20_000)  # one too many: the chats free again are forgotten
         assert pacer.ready_at(1) == 0
         assert pacer.ready_at(20_000) == clock.now + 1.0
+
+
+class TestHolds:
+    def test_a_429_holds_the_chat_for_every_path(self) -> None:
+        clock = FakeClock()
+        pacer = ChatPacer(1.05, 3.15, clock)
+        pacer.hold(42, 20)
+        assert pacer.held_for(42) == 20
+        assert pacer.ready_at(42) == clock.now + 20  # the relay's queue waits too
+        pacer.note_sent(42)  # a send noted meanwhile does not shorten the hold
+        assert pacer.ready_at(42) == clock.now + 20
+        assert pacer.held_for(43) == 0
+        clock.now += 20
+        assert pacer.held_for(42) == 0
+
+    def test_a_shorter_hold_keeps_the_longer(self) -> None:
+        clock = FakeClock()
+        pacer = ChatPacer(1.0, 3.0, clock)
+        pacer.hold(42, 20)
+        pacer.hold(42, 5)
+        assert pacer.held_for(42) == 20
+
+
+def limiter_and_calls() -> tuple[PacedRateLimiter, list[int]]:
+    pacing = DeliveryPacing.create(1000, 0, 0)
+    return PacedRateLimiter(pacing), []
+
+
+class TestPacedRateLimiter:
+    async def test_a_message_to_a_held_chat_waits_without_asking_telegram(self) -> None:
+        limiter, called = limiter_and_calls()
+        limiter.pacing.chats.hold(42, 19.2)
+
+        async def send(chat: int) -> bool:
+            called.append(chat)
+            return True
+
+        with pytest.raises(RetryAfter) as raised:
+            await limiter.process_request(send, (42,), {}, "sendMessage", {"chat_id": 42}, None)
+        assert seconds_to_wait(raised.value) == 20
+        assert await limiter.process_request(
+            send, (7,), {}, "editMessageText", {"chat_id": 7}, None
+        )
+        # The relay paces its own sends (and never picks a held chat).
+        assert await limiter.process_request(send, (42,), {}, "sendMessage", {"chat_id": 42}, PACED)
+        # Answering a button press is no message.
+        assert await limiter.process_request(send, (42,), {}, "answerCallbackQuery", {}, None)
+        assert called == [7, 42, 42]
+
+    @pytest.mark.parametrize("rate_limit_args", [None, PACED])
+    async def test_telegrams_429_holds_that_chat_only(self, rate_limit_args: str | None) -> None:
+        limiter, _ = limiter_and_calls()
+
+        async def refused() -> bool:
+            raise RetryAfter(timedelta(seconds=20))
+
+        with pytest.raises(RetryAfter):
+            await limiter.process_request(
+                refused, (), {}, "sendMessage", {"chat_id": 42}, rate_limit_args
+            )
+        assert limiter.pacing.chats.held_for(42) == pytest.approx(20, abs=0.1)
+        assert limiter.pacing.chats.held_for(43) == 0
 
 
 class TestCountsAsMessage:

@@ -9,6 +9,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -44,8 +45,14 @@ class TestFailureReport:
 
     @pytest.mark.parametrize(
         "error",
-        [TimedOut(), NetworkError("Bad Gateway"), TelegramError("odd"), ValueError("bug")],
-    )
+        [TimedOut(), NetworkError("Bad Gateway"), NetworkError("httpx.ConnectError"),
+         InvalidToken("Unauthorized")],
+    )  # fmt: skip
+    def test_telegram_not_answering_is_unavailable(self, error: Exception) -> None:
+        """Whether that costs an attempt is the outage guard's to judge."""
+        assert failure_report(7, error).outcome == DeliveryOutcome.UNAVAILABLE
+
+    @pytest.mark.parametrize("error", [TelegramError("odd"), ValueError("bug")])
     def test_the_rest_is_a_failed_attempt(self, error: Exception) -> None:
         assert failure_report(7, error).outcome == DeliveryOutcome.FAILED
 

@@ -26,7 +26,12 @@ ChatIdPath = Annotated[int, Path(ge=-(2**53), le=2**53)]
 BroadcastIdPath = Annotated[int, Path(gt=0, lt=2**63)]
 
 
-@router.post("/notifications", response_model=NotificationRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/notifications",
+    response_model=NotificationRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": NotificationRead, "description": "The key was used: the first one"}},
+)
 @raises(404)
 async def create_notification(
     data: NotificationCreate, notify: NotifyServiceDep, response: Response

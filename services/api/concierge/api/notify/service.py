@@ -33,7 +33,9 @@ from concierge.contracts.notify import (
 from concierge.domain.identity.models import User
 from concierge.domain.notify.models import Broadcast, Outbox, OutboxStatus
 
-MAX_ATTEMPTS = 8  # failed attempts (timeouts, network errors) before a notification is dead
+# Failed attempts before a notification is dead: failures about this message (Telegram
+# choking on it while answering others). An outage (UNAVAILABLE) costs none.
+MAX_ATTEMPTS = 8
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 900.0
 
@@ -125,6 +127,12 @@ class NotifyService:
             row.status = OutboxStatus.PENDING
             row.next_attempt_at = self.outbox.due_in(report.retry_after_s)
             row.last_error = _error(report, f"429: retry after {report.retry_after_s:g} s")
+        elif report.outcome == DeliveryOutcome.UNAVAILABLE:
+            # Telegram (or the way to it) was down for every chat, not for this message:
+            # no attempt used; the relay, which paused, takes it again when Telegram is back.
+            row.status = OutboxStatus.PENDING
+            row.next_attempt_at = self.outbox.due_in(0)
+            row.last_error = _error(report, "Telegram unavailable")
         elif report.outcome == DeliveryOutcome.FAILED:
             row.attempts += 1
             row.last_error = _error(report, "failed")

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -24,7 +24,8 @@ from concierge.bot.core.keyboards import (
     language_picker,
     main_menu,
 )
-from concierge.bot.deps import deps_of
+from concierge.bot.deps import deps_of, language_of
+from concierge.bot.edits import edit_in_place, is_not_modified
 from concierge.bot.market.webapp import webapp_url
 from concierge.bot.retry_after import seconds_to_wait
 from concierge.bot.texts import text
@@ -34,10 +35,6 @@ from concierge.contracts.identity import Language
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "menu", "search", "ask", "sell", "help", "language")
-
-
-async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Language:
-    return await deps_of(context).users.language_of(update.effective_user)
 
 
 def menu_keyboard(
@@ -65,17 +62,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "menu"), menu_keyboard(update, context, language))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "help"), back_to_menu(language))
 
 
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "language_prompt"), language_picker())
 
 
@@ -89,17 +86,15 @@ def _pressed(update: Update) -> tuple[CallbackQuery, list[str]]:
 
 async def _edit(update: Update, body: str, markup: InlineKeyboardMarkup) -> None:
     query, _ = _pressed(update)
-    try:
-        await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        if "message is not modified" not in str(exc):
-            raise  # pressing the same button twice changes nothing; anything else is real
+    await edit_in_place(query, body, markup)
+
+
+# Button handlers never answer the press: the consumer did, when it read the update.
 
 
 async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query, fields = _pressed(update)
-    await query.answer()
-    language = await _language(update, context)
+    _, fields = _pressed(update)
+    language = await language_of(update, context)
     if fields == ["help"]:
         await _edit(update, text(language, "help"), back_to_menu(language))
     elif fields == ["search"]:
@@ -111,24 +106,20 @@ async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, fields = _pressed(update)
     if len(fields) != 2 or fields[1] not in {lang.value for lang in Language}:
-        await query.answer()
         return
     language = Language(fields[1])
     await deps_of(context).users.set_language(query.from_user, language)
-    await query.answer(text(language, "language_set"))
     await _edit(update, text(language, "menu"), menu_keyboard(update, context, language))
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A button from an older version of the bot: answer it and show the menu again."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    language = await _language(update, context)
+    """A button from an older version of the bot: show the menu again."""
+    language = await language_of(update, context)
     await _reply(update, text(language, "menu"), menu_keyboard(update, context, language))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     assert update.effective_message is not None
     command = html.escape((update.effective_message.text or "").split()[0][:33])
     await _reply(
@@ -139,35 +130,42 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "unknown_text"), menu_keyboard(update, context, language))
 
 
 async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     await _reply(update, text(language, "unsupported"), menu_keyboard(update, context, language))
 
 
 def _retry_delay(error: BaseException | None) -> float | None:
-    """How long to wait before handling the update again, or None if it will not help."""
+    """How long to wait before handling the update again, or None if it will not help:
+    api away, Telegram away or asking to wait pass; a 400 or a bug does not."""
     if isinstance(error, RetryAfter):
         return seconds_to_wait(error)
-    if isinstance(error, ServiceUnavailable | NetworkError):
+    if isinstance(error, BadRequest):  # a NetworkError in python-telegram-bot, but final
+        return None
+    if isinstance(error, ServiceUnavailable | NetworkError | InvalidToken):
         return 0.0
     return None
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Retry passing failures; otherwise log and tell the user something useful."""
+    """Retry passing failures while the update lives; otherwise log and tell the user
+    something useful."""
     if not isinstance(update, Update):
         log.error("error outside an update", exc_info=context.error)
+        return
+    if is_not_modified(context.error):  # the message already shows it: done
         return
     deps = deps_of(context)
     if isinstance(context.error, Forbidden) and update.effective_chat is not None:
         await _blocked_us(update.effective_chat.id, context)
         return
     delay = _retry_delay(context.error)
-    if delay is not None and not deps.retries.is_final_attempt(update.update_id):
+    if delay is not None and deps.retries.may_retry(update.update_id):
+        log.info("update %s will be retried: %r", update.update_id, context.error)
         deps.retries.request_retry(update.update_id, delay)
         return
     log.error("update %s failed", update.update_id, exc_info=context.error)
@@ -186,12 +184,10 @@ async def _blocked_us(chat_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.callback_query is not None:
-        await _quietly(update.callback_query.answer())
     if update.effective_chat is None:
         return
     try:
-        language = await _language(update, context)
+        language = await language_of(update, context)
     except Exception:
         language = Language.EN
     await _quietly(update.effective_chat.send_message(text(language, "error")))

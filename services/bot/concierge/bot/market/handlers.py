@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from concierge.bot.deps import deps_of
+from concierge.bot.deps import language_of
 from concierge.bot.market.webapp import MINE, NEW, webapp_button, webapp_url
 from concierge.bot.texts import text
 from concierge.contracts.identity import Language
@@ -27,7 +27,7 @@ async def sell_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     chat = update.effective_chat
     if chat is None:
         return
-    language = await deps_of(context).users.language_of(update.effective_user)
+    language = await language_of(update, context)
     base_url = webapp_url(update, context)
     if base_url is not None:
         body, markup = text(language, "sell_prompt"), sell_keyboard(language, base_url)

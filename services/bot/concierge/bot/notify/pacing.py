@@ -2,9 +2,12 @@
 
 ``SendBudget`` spaces every message the bot sends (replies and notifications alike)
 under one global rate; ``ChatPacer`` remembers when each chat may get its next
-message (about one a second in a private chat, 20 a minute in a group). The
-python-telegram-bot rate limiter below puts every reply through the same budget;
-the relay takes its slots itself and marks its calls ``PACED``.
+message (about one a second in a private chat, 20 a minute in a group) and which
+chats Telegram told to wait (a 429's ``retry_after``). The python-telegram-bot rate
+limiter below puts every reply through the same budget and refuses, without asking
+Telegram, a message to a chat that must still wait; the relay takes its slots itself
+and marks its calls ``PACED``. A 429 on any path holds that chat, and only that chat,
+for every path.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ import math
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from concierge.bot.retry_after import seconds_to_wait
 
 Clock = Callable[[], float]
 
@@ -86,17 +93,34 @@ class ChatPacer:
         self.group_interval_s = group_interval_s
         self.clock = clock
         self._free_at: dict[int, float] = {}
+        self._held_until: dict[int, float] = {}  # Telegram said 429: nothing before then
 
     def ready_at(self, chat_id: int) -> float:
         """The monotonic time from which the chat may get a message (0: any time)."""
-        return self._free_at.get(chat_id, 0.0)
+        return max(self._free_at.get(chat_id, 0.0), self._held_until.get(chat_id, 0.0))
+
+    def held_for(self, chat_id: int) -> float:
+        """Seconds the chat must still wait after a 429 (0: none)."""
+        return max(0.0, self._held_until.get(chat_id, 0.0) - self.clock())
 
     def note_sent(self, chat_id: int) -> None:
         now = self.clock()
         interval = self.private_interval_s if chat_id > 0 else self.group_interval_s
         self._free_at[chat_id] = now + interval
-        if len(self._free_at) > _PRUNE_AT:
-            self._free_at = {chat: at for chat, at in self._free_at.items() if at > now}
+        self._free_at = _pruned(self._free_at, now)
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Telegram asked this chat to wait ``seconds`` (a 429): every path waits."""
+        now = self.clock()
+        self._held_until[chat_id] = max(self._held_until.get(chat_id, 0.0), now + seconds)
+        self._held_until = _pruned(self._held_until, now)
+
+
+def _pruned(until: dict[int, float], now: float) -> dict[int, float]:
+    """Forget the chats that are free again once too many are remembered."""
+    if len(until) <= _PRUNE_AT:
+        return until
+    return {chat: at for chat, at in until.items() if at > now}
 
 
 @dataclass(frozen=True)
@@ -115,8 +139,10 @@ class DeliveryPacing:
 
 class PacedRateLimiter(BaseRateLimiter[str]):
     """python-telegram-bot's hook for every Bot API call: messages wait for a slot of the
-    global budget. It never retries and never pauses on a 429 (unlike AIORateLimiter,
-    which stops every chat for one chat's 429); that is the caller's to handle."""
+    global budget. A 429 holds its chat (only that chat: unlike AIORateLimiter, which
+    stops every chat for one chat's 429); a message to a held chat raises ``RetryAfter``
+    at once, without a call, so the caller retries when the chat is free. It never
+    retries by itself: that is the caller's to handle."""
 
     def __init__(self, pacing: DeliveryPacing) -> None:
         self.pacing = pacing
@@ -136,9 +162,17 @@ class PacedRateLimiter(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        chat = chat_id if isinstance(chat_id, int) else None
         if rate_limit_args != PACED and counts_as_message(endpoint):
+            if chat is not None and (wait := self.pacing.chats.held_for(chat)) > 0:
+                raise RetryAfter(timedelta(seconds=math.ceil(wait)))
             await self.pacing.budget.acquire()
-            chat_id = data.get("chat_id")
-            if isinstance(chat_id, int):
-                self.pacing.chats.note_sent(chat_id)
-        return await callback(*args, **kwargs)
+            if chat is not None:
+                self.pacing.chats.note_sent(chat)
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            if chat is not None:
+                self.pacing.chats.hold(chat, seconds_to_wait(exc))
+            raise

@@ -7,6 +7,10 @@ whose chat is free soonest, waits for a slot of the global budget and sends it
 without waiting for the answer; each chat has at most one message in flight. The
 report buffer carries the outcomes to api in batches.
 
+When Telegram stops answering, the outage guard (outage.py) pauses every send: the
+sender then only probes, one send at a time with capped backoff, and the claimer keeps
+just the one notification a probe needs. Failures in an outage cost no attempt.
+
 The bot never touches Postgres: api does the claiming (``FOR UPDATE SKIP LOCKED``)
 and applies the outcomes. A relay that dies loses only its leases; they run out and
 the notifications are claimed again: at least once, never lost.
@@ -24,8 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from concierge.bot.notify.ledger import SentLedger
+from concierge.bot.notify.outage import OutageGuard
 from concierge.bot.notify.pacing import DeliveryPacing
 from concierge.bot.notify.queue import Claimed, DeliveryQueue
 from concierge.bot.notify.reports import ReportBuffer
@@ -52,6 +59,8 @@ class RelaySettings:
     lease_s: float
     poll_interval_s: float
     report_interval_s: float
+    outage_first_pause_s: float = 1.0
+    outage_max_pause_s: float = 30.0
 
     @property
     def usable_lease_s(self) -> float:
@@ -60,14 +69,21 @@ class RelaySettings:
 
 class OutboxRelay:
     def __init__(
-        self, api: ApiClient, bot: ExtBot[Any], pacing: DeliveryPacing, settings: RelaySettings
+        self,
+        api: ApiClient,
+        bot: ExtBot[Any],
+        pacing: DeliveryPacing,
+        settings: RelaySettings,
+        ledger: SentLedger,
     ) -> None:
         self.api = api
         self.bot = bot
         self.pacing = pacing
         self.settings = settings
+        self.ledger = ledger
         self.queue = DeliveryQueue(pacing.chats)
         self.reports = ReportBuffer(api.report_deliveries, settings.report_interval_s)
+        self.outage = OutageGuard(settings.outage_first_pause_s, settings.outage_max_pause_s)
         # Claim again when less than two seconds of sending (or half a batch) is queued.
         rate = 1.0 / pacing.budget.interval
         self.low_water = max(1, min(settings.batch_size // 2, math.ceil(2 * rate)))
@@ -77,6 +93,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._sends: set[asyncio.Task[None]] = set()
+        self._down = False  # what the log last said about an outage
 
     def stop(self) -> None:
         self._stopping.set()
@@ -93,6 +110,8 @@ class OutboxRelay:
             await asyncio.gather(claimer, return_exceptions=True)
             await self._finish_sends()
             self._release(self.queue.drain())
+            for report in self.outage.held():
+                self.reports.add(report)
             await self.reports.close()
             await asyncio.gather(reporter, return_exceptions=True)
 
@@ -101,8 +120,9 @@ class OutboxRelay:
     async def _claim_loop(self) -> None:
         failures = 0
         while not self._stopping.is_set():
-            wanted = min(self.settings.batch_size, self.capacity - len(self.queue))
-            if len(self.queue) >= self.low_water or wanted < 1:
+            limit = 1 if self.outage.paused else self.capacity  # paused: one, for the probe
+            wanted = min(self.settings.batch_size, limit - len(self.queue))
+            if wanted < 1 or len(self.queue) >= min(self.low_water, limit):
                 self._running_low.clear()
                 await self._wait_for(self._running_low, self.settings.poll_interval_s)
                 continue
@@ -128,6 +148,9 @@ class OutboxRelay:
 
     async def _send_loop(self) -> None:
         while not self._stopping.is_set():
+            if self.outage.paused:
+                await self._probe()
+                continue
             self._claimed.clear()  # before looking, so a claim landing meanwhile wakes us
             item, wait_s = self.queue.pop_ready()
             if len(self.queue) < self.low_water:
@@ -135,34 +158,83 @@ class OutboxRelay:
             if item is None:
                 await self._wait_for(self._claimed, wait_s or self.settings.poll_interval_s)
                 continue
-            if time.monotonic() > item.usable_until:
-                NOTIFICATIONS_EXPIRED.inc()  # not sent; api hands it out again
-                continue
-            await self._slots.acquire()
-            await self.pacing.budget.acquire()
-            if self._stopping.is_set():
-                self._slots.release()
-                self.queue.push(item)
-                break
-            self._start(item)
+            if await self._take_turn(item):
+                self._start(item)
 
-    def _start(self, item: Claimed) -> None:
+    async def _take_turn(self, item: Claimed) -> bool:
+        """A send slot and a slot of the budget for the item; False if it is not to go."""
+        if time.monotonic() > item.usable_until:
+            NOTIFICATIONS_EXPIRED.inc()  # not sent; api hands it out again
+            return False
+        await self._slots.acquire()
+        await self.pacing.budget.acquire()
+        if self._stopping.is_set():
+            self._slots.release()
+            self.queue.push(item)
+            return False
+        return True
+
+    def _start(self, item: Claimed, *, probe: bool = False) -> asyncio.Task[None]:
         self.queue.in_flight.add(item.chat_id)
         self.pacing.chats.note_sent(item.chat_id)
-        task = asyncio.create_task(self._send(item))
+        task = asyncio.create_task(self._send(item, probe))
         self._sends.add(task)
         task.add_done_callback(self._sends.discard)
+        return task
 
-    async def _send(self, item: Claimed) -> None:
+    async def _send(self, item: Claimed, probe: bool) -> None:
+        notification_id = item.notification.id
         try:
-            report = await deliver(self.bot, item.notification)
+            if await self.ledger.was_sent(item.notification):  # by a relay killed before reporting
+                report = DeliveryReport(id=notification_id, outcome=DeliveryOutcome.SENT)
+            else:
+                report = await deliver(self.bot, item.notification)
+                if report.outcome == DeliveryOutcome.SENT:
+                    await self.ledger.note(item.notification)
         finally:
             self.queue.in_flight.discard(item.chat_id)
             self._slots.release()
-        NOTIFICATIONS_SENT.labels(report.outcome.value).inc()
-        if report.outcome != DeliveryOutcome.SENT:
-            log.info("notification %s: %s (%s)", report.id, report.outcome.value, report.error)
-        self.reports.add(report)
+        self._settle(self.outage.judge(item.chat_id, report, probe=probe))
+
+    # --- an outage --------------------------------------------------------------------
+
+    async def _probe(self) -> None:
+        """Paused: at the probe's time, send one notification (or getMe) and wait for it."""
+        await self._pause(self.outage.seconds_to_probe())
+        if self._stopping.is_set():
+            return
+        item, wait_s = self.queue.pop_ready()
+        if item is None and wait_s is not None:  # its chat is not free yet
+            await self._pause(min(wait_s, self.settings.poll_interval_s))
+        elif item is None:
+            self._settle(self.outage.probed(await self._telegram_answers()))
+        elif await self._take_turn(item):
+            log.info("probing Telegram with notification %s", item.notification.id)
+            await self._start(item, probe=True)
+
+    async def _telegram_answers(self) -> bool:
+        try:
+            await self.bot.get_me()
+        except TelegramError as exc:
+            log.info("probing Telegram with getMe: %r", exc)
+            return isinstance(exc, RetryAfter)  # a 429 is an answer
+        return True
+
+    def _settle(self, reports: list[DeliveryReport]) -> None:
+        """Hand the judged outcomes to the report buffer; tell the log when an outage starts
+        or ends (its notifications go back to api untried)."""
+        was_down = self._down
+        self._down = self.outage.down
+        if self._down and not was_down:
+            log.warning("Telegram is not answering: notifications paused, probing")
+            self._release(self.queue.drain())
+        elif was_down and not self.outage.paused:
+            log.warning("Telegram answers again: notifications resumed")
+        for report in reports:
+            NOTIFICATIONS_SENT.labels(report.outcome.value).inc()
+            if report.outcome != DeliveryOutcome.SENT:
+                log.info("notification %s: %s (%s)", report.id, report.outcome.value, report.error)
+            self.reports.add(report)
 
     async def _finish_sends(self) -> None:
         if self._sends:

@@ -6,7 +6,15 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import ExtBot
 
 from concierge.bot.notify.pacing import PACED
@@ -46,7 +54,9 @@ async def deliver(bot: ExtBot[Any], notification: ClaimedNotification) -> Delive
 
 def failure_report(notification_id: int, exc: Exception) -> DeliveryReport:
     """429 waits without using an attempt; 403 means blocked; 400 never succeeds;
-    anything else (timeouts, network errors, 5xx) is an attempt to try again."""
+    Telegram or the network not answering (timeouts, network errors, 5xx, a refused
+    token) is ``UNAVAILABLE`` (the outage guard decides whether that costs an attempt);
+    anything else (a bug) is a failed attempt."""
     error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
     if isinstance(exc, RetryAfter):
         wait = min(max(seconds_to_wait(exc), 1.0), MAX_RETRY_AFTER_S)
@@ -60,6 +70,8 @@ def failure_report(notification_id: int, exc: Exception) -> DeliveryReport:
         outcome = DeliveryOutcome.BLOCKED
     elif isinstance(exc, BadRequest | ChatMigrated):  # BadRequest before its base, NetworkError
         outcome = DeliveryOutcome.REJECTED
+    elif isinstance(exc, NetworkError | InvalidToken):
+        outcome = DeliveryOutcome.UNAVAILABLE
     else:
         if not isinstance(exc, TelegramError):
             log.error("unexpected error sending notification %s", notification_id, exc_info=exc)

@@ -6,9 +6,9 @@ import html
 import logging
 from typing import Any
 
+from pydantic import ValidationError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -20,7 +20,8 @@ from telegram.ext import (
 
 from concierge.bot.callback_data import pack, pattern, unpack
 from concierge.bot.core import handlers as core
-from concierge.bot.deps import deps_of
+from concierge.bot.deps import deps_of, language_of
+from concierge.bot.edits import edit_in_place
 from concierge.bot.market.webapp import webapp_url
 from concierge.bot.search.intent import Intent, classify
 from concierge.bot.search.render import (
@@ -35,6 +36,7 @@ from concierge.common.http_client import ServiceResponseError
 from concierge.contracts.identity import Language
 from concierge.contracts.search import AnswerRequest, SearchPage, SourceKind
 from concierge.contracts.sources import SourceCreate, SourceRead, SourceUpdate
+from concierge.contracts.text import strip_control_characters
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +44,6 @@ PAGE = "srch"
 SOURCES = "src"
 PAGE_SIZE = 5
 COMMANDS = ("search", "ask", "sources")
-
-
-async def _language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Language:
-    return await deps_of(context).users.language_of(update.effective_user)
 
 
 async def _send(update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -90,13 +88,15 @@ async def _fetch_page(
     return found
 
 
-async def _invalid_query(update: Update, language: Language, error: ServiceResponseError) -> None:
-    log.info("query refused by the api: %s", error.detail)
+async def _invalid_query(
+    update: Update, language: Language, error: ServiceResponseError | ValidationError
+) -> None:
+    log.info("query refused: %s", error)
     await _send(update, text(language, "search_invalid"))
 
 
 async def run_search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     session = await deps_of(context).searches.start(query)
     try:
         found = await _fetch_page(context, session, 0)
@@ -108,12 +108,12 @@ async def run_search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: 
 
 
 async def run_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    language = await _language(update, context)
+    language = await language_of(update, context)
     if update.effective_chat is not None:
         await update.effective_chat.send_action(ChatAction.TYPING)
     try:
         answer = await deps_of(context).api.answer(AnswerRequest(question=question))
-    except ServiceResponseError as error:
+    except (ServiceResponseError, ValidationError) as error:
         await _invalid_query(update, language, error)
         return
     for part in answer_message(answer, language):
@@ -121,21 +121,21 @@ async def run_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, questio
 
 
 def _argument(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return " ".join(context.args or []).strip()
+    return strip_control_characters(" ".join(context.args or [])).strip()
 
 
 async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query := _argument(context):
         await run_search(update, context, query)
     else:
-        await _send(update, text(await _language(update, context), "search_usage"))
+        await _send(update, text(await language_of(update, context), "search_usage"))
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if question := _argument(context):
         await run_answer(update, context, question)
     else:
-        await _send(update, text(await _language(update, context), "ask_usage"))
+        await _send(update, text(await language_of(update, context), "ask_usage"))
 
 
 async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -143,7 +143,7 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if message is None or message.text is None:
         return
-    classified = classify(message.text)
+    classified = classify(strip_control_characters(message.text))
     match classified.intent:
         case Intent.SEARCH:
             await run_search(update, context, classified.text)
@@ -156,41 +156,37 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         case Intent.HELP:
             await core.help_command(update, context)
         case Intent.GREETING:
-            language = await _language(update, context)
+            language = await language_of(update, context)
             await _send(
                 update, text(language, "greeting"), core.menu_keyboard(update, context, language)
             )
+
+
+# Button handlers never answer the press: the consumer did, when it read the update.
 
 
 async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    language = await _language(update, context)
+    language = await language_of(update, context)
     _, fields = unpack(query.data)
     session = await deps_of(context).searches.load(fields[0]) if len(fields) == 2 else None
     page = int(fields[1]) if session is not None and fields[1].isdigit() else -1
     if session is None or not 0 <= page < len(session.cursors):
-        await query.answer(text(language, "search_expired"), show_alert=True)
+        await _send(update, text(language, "search_expired"))
         return
-    await query.answer()
     found = await _fetch_page(context, session, page)
     markup = _page_buttons(update, context, session, page, found, language)
     body = search_message(found, page * PAGE_SIZE + 1, language)
-    try:
-        await query.edit_message_text(
-            body, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
-        )
-    except BadRequest as exc:
-        if "message is not modified" not in str(exc):
-            raise
+    await edit_in_place(query, body, markup, link_previews=False)
 
 
 async def _require_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     user = update.effective_user
     if user is not None and await deps_of(context).users.is_admin(user.id):
         return user.id
-    await _send(update, text(await _language(update, context), "admin_only"))
+    await _send(update, text(await language_of(update, context), "admin_only"))
     return None
 
 
@@ -227,7 +223,7 @@ async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     admin = await _require_admin(update, context)
     if admin is None:
         return
-    language = await _language(update, context)
+    language = await language_of(update, context)
     api = deps_of(context).api
     args = context.args or []
     if len(args) == 2 and args[0] == "add":
@@ -249,22 +245,21 @@ async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     if query is None or query.data is None:
         return
-    language = await _language(update, context)
+    language = await language_of(update, context)
     user = update.effective_user
     if user is None or not await deps_of(context).users.is_admin(user.id):
-        await query.answer(text(language, "admin_only"), show_alert=True)
+        await _send(update, text(language, "admin_only"))
         return
     _, fields = unpack(query.data)
     api = deps_of(context).api
     sources = {s.id: s for s in await api.list_sources(user.id)}
     target = sources.get(int(fields[1])) if len(fields) == 2 and fields[1].isdigit() else None
-    if target is None:
-        await query.answer(text(language, "source_gone"), show_alert=True)
-        return
-    await api.update_source(user.id, target.id, SourceUpdate(enabled=not target.enabled))
-    await query.answer()
+    if target is not None:
+        await api.update_source(user.id, target.id, SourceUpdate(enabled=not target.enabled))
+    else:
+        await _send(update, text(language, "source_gone"))
     body, markup = _sources_view(await api.list_sources(user.id), language)
-    await query.edit_message_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await edit_in_place(query, body, markup)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

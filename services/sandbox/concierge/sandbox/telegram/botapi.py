@@ -6,6 +6,7 @@ Answers are Telegram's: ``{"ok": true, "result": ...}`` or
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from concierge.sandbox.telegram.bots import BotState
 from concierge.sandbox.telegram.deps import SandboxDep
 from concierge.sandbox.telegram.errors import NOT_FOUND, BotApiError
+from concierge.sandbox.telegram.faults import Fault
 from concierge.sandbox.telegram.methods import BotCall, find_method
 from concierge.sandbox.telegram.params import Params, read_params
 
@@ -40,12 +42,24 @@ async def _run(state: SandboxDep, token: str, method: str, request: Request) -> 
     bot = state.bot_for_token(token)
     name, handler = find_method(method)
     params = await read_params(request)
+    bot.stats.record_call(name)
     fault = state.faults.take(bot.id, name, _call_chat_id(bot, name, params))
     if fault is not None:
-        if fault.error_code == 429:
-            bot.stats.record_refusal("injected")
-        raise fault.to_error()
+        await _apply(bot, fault)
     return await handler(BotCall(state, bot, name, params))
+
+
+async def _apply(bot: BotState, fault: Fault) -> None:
+    """Wait the fault's delay, then fail with its error (if it has one)."""
+    if fault.delay_s:
+        await asyncio.sleep(fault.delay_s)
+    error = fault.to_error()
+    if error is None:
+        return
+    bot.stats.record_fault(error.error_code)
+    if error.error_code == 429:
+        bot.stats.record_refusal("injected")
+    raise error
 
 
 @router.api_route("/bot{token}/{method}", methods=["GET", "POST"])

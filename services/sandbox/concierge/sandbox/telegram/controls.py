@@ -44,22 +44,25 @@ async def create_group(body: GroupIn, bot: UserSideBot) -> dict[str, Any]:
 
 @router.post("/faults")
 async def add_fault(body: FaultIn, state: SandboxDep) -> dict[str, Any]:
-    """The next ``times`` Bot API calls matching bot, method and chat fail this way."""
+    """The next ``times`` Bot API calls matching bot, method and chat fail this way (or,
+    given ``seconds``, every matching call for that long); ``delay_s`` makes them slow."""
     fault = state.faults.add(
         body.error_code,
         times=body.times,
+        seconds=body.seconds,
+        delay_s=body.delay_s,
         retry_after=body.retry_after,
         description=body.description,
         method=body.method,
         chat_id=body.chat_id,
         bot_id=body.bot_id,
     )
-    return fault.to_json()
+    return fault.to_json(state.faults.clock())
 
 
 @router.get("/faults")
 async def list_faults(state: SandboxDep) -> list[dict[str, Any]]:
-    return [fault.to_json() for fault in state.faults.list()]
+    return state.faults.to_json()
 
 
 @router.delete("/faults")

@@ -88,6 +88,9 @@ class CallbackRecord:
             "message_id": self.message_id,
             "data": self.data,
             "answered": self.answered,
+            "answered_after_s": (
+                None if self.answered_at is None else round(self.answered_at - self.created_at, 3)
+            ),
             "text": self.text,
             "show_alert": self.show_alert,
             "url": self.url,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Self
+
+from pydantic import BaseModel, Field, model_validator
 
 from concierge.sandbox.telegram.bots import UserProfile
 from concierge.sandbox.telegram.text import MAX_TEXT_LENGTH
@@ -50,10 +52,22 @@ class GroupIn(BaseModel):
 
 
 class FaultIn(BaseModel):
-    error_code: int = Field(ge=400, le=599)
+    error_code: int | None = Field(
+        None, ge=400, le=599, description="The error to answer; none: the call is only slow"
+    )
     chat_id: int | None = None
     method: str | None = Field(None, max_length=64)
     retry_after: int | None = Field(None, ge=1, le=86_400)
     times: int = Field(1, ge=1, le=1_000_000)
+    seconds: float | None = Field(
+        None, gt=0, le=86_400, description="Every matching call fails for this long (not times)"
+    )
+    delay_s: float = Field(0.0, ge=0, le=60, description="The answer comes this much later")
     description: str | None = Field(None, max_length=1024)
     bot_id: int | None = None
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Self:
+        if self.error_code is None and self.delay_s == 0:
+            raise ValueError("a fault needs an error_code, a delay_s or both")
+        return self

@@ -80,7 +80,7 @@ class SandboxState:
 
     async def reset(self, *, forget_bots: bool = True) -> None:
         """Forget users, chats, updates and faults; with ``forget_bots``, the bots too
-        (their webhooks and commands, and update ids start again at 1)."""
+        (their webhooks and commands; update ids start again from a random id)."""
         self.faults.clear()
         if not forget_bots:
             for bot in self.bots.values():

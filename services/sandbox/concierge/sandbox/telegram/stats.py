@@ -1,4 +1,5 @@
-"""Counters a test or benchmark reads back: sends, 429s, peak rates, webhook deliveries."""
+"""Counters a test or benchmark reads back: calls, sends, 429s and injected faults, peak
+rates, webhook deliveries."""
 
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ class PeakRate:
 
 class BotStats:
     def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()  # by method, answered or not
         self.messages_sent = 0
         self.edits = 0
         self.too_many_requests: Counter[str] = Counter()
+        self.faults: Counter[int] = Counter()  # injected errors, by code
         self.chat_peaks: dict[int, PeakRate] = {}
         self.overall_peak = PeakRate()
         self.webhook_deliveries = 0
@@ -42,17 +45,25 @@ class BotStats:
         self.chat_peaks.setdefault(chat_id, PeakRate()).record(now)
         self.overall_peak.record(now)
 
+    def record_call(self, method: str) -> None:
+        self.calls[method] += 1
+
     def record_refusal(self, reason: str) -> None:
         self.too_many_requests[reason] += 1
 
+    def record_fault(self, error_code: int) -> None:
+        self.faults[error_code] += 1
+
     def to_json(self) -> dict[str, Any]:
         return {
+            "calls": dict(sorted(self.calls.items())),
             "messages_sent": self.messages_sent,
             "edits": self.edits,
             "too_many_requests": {
                 "total": sum(self.too_many_requests.values()),
                 **{reason: count for reason, count in sorted(self.too_many_requests.items())},
             },
+            "faults": {str(code): count for code, count in sorted(self.faults.items())},
             "max_per_second": {str(chat): peak.peak for chat, peak in self.chat_peaks.items()},
             "max_per_second_overall": self.overall_peak.peak,
             "webhook": {

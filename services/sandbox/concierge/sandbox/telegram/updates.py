@@ -2,12 +2,19 @@
 
 getUpdates reads them in order; webhook delivery takes the head of each chat's
 queue, so one chat's updates arrive in order while other chats go on.
+
+Update ids count up by one. The first id is random, as Telegram picks the next id
+at random after a pause of a week or more: to a bot, a sandbox that starts again
+(and forgets its updates) is such a pause, and a bot that de-duplicates by
+update_id (ours keeps seen ids for 48 h) must not take the new updates for ones it
+has seen.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections import deque
 from typing import Any
 
@@ -30,11 +37,18 @@ class Signal:
             await asyncio.wait_for(event.wait(), at_most_s)
 
 
+FIRST_ID_RANGE = (1, 2**30)  # leaves 2^31 - 2^30 ids before a 32-bit signed int ends
+
+
+def random_first_id() -> int:
+    return random.randint(*FIRST_ID_RANGE)
+
+
 class UpdateQueue:
-    def __init__(self) -> None:
+    def __init__(self, first_id: int | None = None) -> None:
         self._pending: dict[int, Update] = {}
         self._by_chat: dict[int, deque[Update]] = {}
-        self._next_id = 1
+        self._next_id = random_first_id() if first_id is None else first_id
         self._touched: dict[int, None] = {}
         self.changed = Signal()
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from concierge.common.errors import NotFound
 from concierge.sandbox.telegram import actions
-from concierge.sandbox.telegram.bots import BotState
+from concierge.sandbox.telegram.bots import BotState, UserProfile
 from concierge.sandbox.telegram.deps import SandboxDep, UserSideBot
 from concierge.sandbox.telegram.models import ChatRecord
 from concierge.sandbox.telegram.schemas import CallbackPressIn, UserMessageIn, WebAppDataIn
@@ -84,11 +84,17 @@ async def web_app_launch(
     user_id: UserId,
     bot: UserSideBot,
     url: Annotated[str, Query(min_length=1, max_length=2048)],
-    first_name: Annotated[str | None, Query(max_length=64)] = None,
+    first_name: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    last_name: Annotated[str | None, Query(max_length=64)] = None,
+    username: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_]{1,32}$")] = None,
     language_code: Annotated[str | None, Query(max_length=35)] = None,
 ) -> dict[str, str]:
-    """Signed initData for the user and the URL a Telegram client would open."""
-    user = web_app_user(user_id, bot.users.get(user_id), first_name, language_code)
+    """Signed initData for the user and the URL a Telegram client would open.
+
+    Also how scripts sign in to the api as a sandbox user (make dev's demo data): the
+    profile fields stand in for a user the sandbox has not seen yet."""
+    profile = UserProfile(first_name, last_name, username, language_code)
+    user = web_app_user(user_id, bot.users.get(user_id), profile)
     init_data = build_init_data(bot.token, user)
     return {"init_data": init_data, "launch_url": launch_url(url, init_data)}
 

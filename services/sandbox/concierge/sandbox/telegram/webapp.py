@@ -16,23 +16,26 @@ import time
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from concierge.sandbox.telegram.bots import UserProfile
 from concierge.sandbox.telegram.models import UserRecord
 
 WEB_APP_VERSION = "8.0"
 
 
-def web_app_user(
-    user_id: int, known: UserRecord | None, first_name: str | None, language_code: str | None
-) -> dict[str, Any]:
-    """The ``user`` field: what the sandbox knows of the user, else what the page says."""
-    body: dict[str, Any] = {"id": user_id, "first_name": first_name or f"User {user_id}"}
+def web_app_user(user_id: int, known: UserRecord | None, profile: UserProfile) -> dict[str, Any]:
+    """The ``user`` field: what the sandbox knows of the user, else what the caller says
+    (a user who never wrote to the bot can still open its Mini App)."""
+    body: dict[str, Any] = {"id": user_id, "first_name": profile.first_name or f"User {user_id}"}
+    for name in ("last_name", "username", "language_code"):
+        if getattr(profile, name):
+            body[name] = getattr(profile, name)
     if known is not None:
         body["first_name"] = known.first_name
         for name in ("last_name", "username", "language_code"):
             if getattr(known, name):
                 body[name] = getattr(known, name)
-    if language_code:
-        body["language_code"] = language_code
+    if profile.language_code:  # the client's current language
+        body["language_code"] = profile.language_code
     body["allows_write_to_pm"] = True
     return body
 

@@ -56,14 +56,14 @@ async def thumbnail(job: Job, ctx: WorkerContext) -> None:
 async def index_listing(job: Job, ctx: WorkerContext) -> None:
     listing_id = INDEX_LISTING.parse(job.payload).listing_id
     outcome = await listing_indexer(ctx).sync(listing_id)
-    log.info("listing %d: %s", listing_id, outcome.value)
+    log.debug("listing %d: %s", listing_id, outcome.value)
 
 
 @jobs.handler(UNINDEX_LISTING.name)
 async def unindex_listing(job: Job, ctx: WorkerContext) -> None:
     listing_id = UNINDEX_LISTING.parse(job.payload).listing_id
     outcome = await listing_indexer(ctx).remove(listing_id)
-    log.info("listing %d: %s", listing_id, outcome.value)
+    log.debug("listing %d: %s", listing_id, outcome.value)
 
 
 @jobs.handler(REINDEX_LISTINGS.name)
