@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-
 from enum import StrEnum
 
 from sqlalchemy import (

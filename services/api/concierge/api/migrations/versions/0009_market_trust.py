@@ -18,7 +18,6 @@ depends_on: str | Sequence[str] | None = None
 
 STATUSES_BEFORE = "status IN ('draft', 'pending', 'approved', 'rejected', 'archived')"
 STATUSES = "status IN ('draft', 'pending', 'approved', 'rejected', 'expired', 'archived')"
-LIFETIME = "interval '30 days'"  # API_LISTING_LIFETIME_S's default
 
 
 def _timestamp(name: str, nullable: bool = True, default: bool = False) -> sa.Column[object]:
@@ -49,8 +48,9 @@ def upgrade() -> None:
     op.drop_constraint(op.f("ck_listings_status_allowed"), "listings", type_="check")
     op.create_check_constraint("status_allowed", "listings", STATUSES)
     # Published listings get their full lifetime from now on.
+    # (30 days: API_LISTING_LIFETIME_S's default)
     op.execute(
-        f"UPDATE listings SET expires_at = greatest(published_at, now()) + {LIFETIME} "
+        "UPDATE listings SET expires_at = greatest(published_at, now()) + interval '30 days' "
         "WHERE status = 'approved'"
     )
     op.create_index(
