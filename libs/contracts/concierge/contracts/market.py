@@ -257,7 +257,7 @@ class ModerationDecision(BaseModel):
 class AuditEntry(BaseModel):
     id: int
     listing_id: int
-    actor_telegram_id: int
+    actor_telegram_id: int | None = Field(description="None: the system (expiry)")
     action: str = Field(
         description="submitted, approved, rejected, archived, edited, expired, renewed, "
         "reports_dismissed"

@@ -132,7 +132,8 @@ class ListingPhoto(Base):
 
 
 class ListingAudit(Base):
-    """Who did what to a listing: submitted, approved, rejected, archived, edited."""
+    """Who did what to a listing: submitted, approved, rejected, archived, edited,
+    renewed, expired (by nobody: the system), reports_dismissed."""
 
     __tablename__ = "listing_audit"
 
@@ -140,8 +141,8 @@ class ListingAudit(Base):
     listing_id: Mapped[int] = mapped_column(
         ForeignKey("listings.id", ondelete="CASCADE"), index=True
     )
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    action: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    action: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
 

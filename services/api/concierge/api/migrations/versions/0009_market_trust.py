@@ -53,6 +53,9 @@ def upgrade() -> None:
         "UPDATE listings SET expires_at = greatest(published_at, now()) + interval '30 days' "
         "WHERE status = 'approved'"
     )
+    # The system acts too (a listing expires): no actor; and longer action names.
+    op.alter_column("listing_audit", "actor_id", existing_type=sa.BigInteger(), nullable=True)
+    op.alter_column("listing_audit", "action", existing_type=sa.String(16), type_=sa.String(32))
     op.create_index(
         "ix_listings_expiring",
         "listings",
@@ -251,6 +254,9 @@ def downgrade() -> None:
     op.drop_table("inquiries")
     op.drop_table("listing_views")
     op.drop_index("ix_listings_expiring", table_name="listings")
+    op.execute("DELETE FROM listing_audit WHERE actor_id IS NULL")
+    op.alter_column("listing_audit", "action", existing_type=sa.String(32), type_=sa.String(16))
+    op.alter_column("listing_audit", "actor_id", existing_type=sa.BigInteger(), nullable=False)
     op.execute("UPDATE listings SET status = 'approved' WHERE status = 'expired'")
     op.drop_constraint(op.f("ck_listings_status_allowed"), "listings", type_="check")
     op.create_check_constraint("status_allowed", "listings", STATUSES_BEFORE)
