@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -318,10 +319,19 @@ RelayRef = Annotated[
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9:_-]+$"),
     Field(description="The sender's message (``tg:<update_id>``): a retry relays it once"),
 ]
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("the text is blank")
+    return text
+
+
 RelayText = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_RELAYED_TEXT),
     MULTI_LINE,
+    AfterValidator(_not_blank),
     Field(json_schema_extra={"allOf": [{"pattern": r"\S"}]}),
 ]
 

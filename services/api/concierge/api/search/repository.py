@@ -152,6 +152,7 @@ class SearchRow:
     price: Decimal | None = None
     currency: str | None = None
     city: str | None = None
+    availability: str | None = None
 
 
 def _fts_arm(filters: str) -> str:
@@ -201,7 +202,7 @@ SELECT d.id, d.kind, d.title, d.url, d.published_at, d.language, d.attributes, p
            AS headline,
        left(d.text, :lead_chars) AS lead,
        coalesce(also.sources, '[]'::jsonb) AS also_in,
-       l.id AS listing_id, l.price, l.currency, l.city
+       l.id AS listing_id, l.price, l.currency, l.city, l.availability
 FROM page
 JOIN documents d ON d.id = page.id
 LEFT JOIN sources s ON s.id = d.source_id

@@ -220,7 +220,7 @@ class ListingService:
         if listing.availability == availability:
             return listing
         listing.availability = availability
-        changed_at = utcnow()
+        listing.updated_at = changed_at = utcnow()
         await self.listings.audit(listing, owner, f"marked_{availability}")
         for buyer in await self.listings.buyers_in_conversation(listing.id):
             await self.notify.enqueue(
@@ -237,7 +237,7 @@ class ListingService:
                 code=ErrorCode.LISTING_NOT_RENEWABLE,
                 params={"status": listing.status},
             )
-        now = utcnow()
+        listing.updated_at = now = utcnow()
         listing.expires_at = now + self.lifetime.lifetime
         listing.expiry_reminded_at = None
         if listing.status == ListingStatus.EXPIRED:
@@ -254,7 +254,7 @@ class ListingService:
         reminded = 0
         for listing in await self.listings.to_remind(now + self.lifetime.reminder, SWEEP_BATCH):
             if listing.expires_at is not None and listing.expires_at > now:
-                listing.expiry_reminded_at = now
+                listing.expiry_reminded_at = listing.updated_at = now
                 owner = await self.listings.user(listing.owner_id)
                 await self.notify.enqueue(
                     listing_expiring(listing, owner, self.lifetime.days, self.webapp_url)
@@ -263,6 +263,7 @@ class ListingService:
         expired = 0
         for listing in await self.listings.run_out(now, SWEEP_BATCH):
             listing.status = ListingStatus.EXPIRED
+            listing.updated_at = now
             await self.listings.audit(listing, None, "expired")
             owner = await self.listings.user(listing.owner_id)
             await self.notify.enqueue(
