@@ -78,6 +78,14 @@ class WorkerSettings(
         True, description="Load the model at start (in the background): the first search is fast"
     )
     ingest_enabled: bool = Field(True, description="Poll the sources table and ingest feeds")
+    api_url: str = Field(
+        "http://127.0.0.1:8000",
+        validation_alias=shared("API_URL"),
+        description="The api (the market's expiry sweep runs there)",
+    )
+    market_expiry_every_s: float = Field(
+        300.0, gt=0, description="How often the api is asked to expire and remind listings"
+    )
     ingest_poll_every_s: float = Field(
         10.0, gt=0, description="How often sources that are due are looked for"
     )
