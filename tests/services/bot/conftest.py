@@ -24,6 +24,7 @@ from concierge.bot.telegram_app import TelegramApp, build_application
 from concierge.bot.users import UserDirectory
 from concierge.common.http_client import ServiceClient
 from concierge.contracts.api_client import ApiClient
+from concierge.contracts.market_client import MarketApiClient
 from concierge.contracts.identity import Language
 from concierge.sandbox.main import create_app
 from tests.services.sandbox.conftest import sandbox_settings, serve
@@ -114,7 +115,7 @@ async def start_chat(redis: Redis) -> AsyncIterator[Any]:
         api = ApiClient(clients[-1])
         deps = BotDeps(UserDirectory(api, redis), RetryBook(), FloodGuard(redis, 100, 60), api,
                        SearchSessions(redis), TapCollapser(redis, tap_window_s),
-                       webapp_url=webapp_url)  # fmt: skip
+                       MarketApiClient(clients[-1]), webapp_url=webapp_url)  # fmt: skip
         install(application, deps)
         user_id = next(_users)
         await deps.users._remember(user_id, language)  # no api in these tests

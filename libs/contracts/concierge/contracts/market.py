@@ -39,7 +39,7 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000  # about 7,000 × 5,700; a 20,000² PNG is refused
 UPLOAD_URL_TTL_S = 300
 # A conversation: what one relayed message may hold, and how fast one side may write.
-MAX_RELAYED_TEXT = 3500
+MAX_RELAYED_TEXT = 4096  # a Telegram message; the relay splits what does not fit
 RELAY_LIMIT = 30  # messages from one side of a conversation per RELAY_WINDOW_MIN
 RELAY_WINDOW_MIN = 10
 NEW_INQUIRIES_PER_DAY = 20  # conversations one buyer may start in 24 hours

@@ -223,8 +223,26 @@ class TestRelay:
 
     async def test_text_with_control_characters_or_blank_is_422(self, seller, buyer, admin):
         await in_conversation(seller, buyer, admin)
-        for text in ("nul\x00here", "   ", "x" * 3501):
+        for text in ("nul\x00here", "   ", "x" * 4097):
             assert (await say(buyer, text, "tg:1")).status_code == 422
+
+    async def test_a_long_message_comes_in_parts_with_the_buttons_under_the_last(
+        self, seller, buyer, admin, session
+    ):
+        _, inquiry = await in_conversation(seller, buyer, admin)
+        words = " ".join(f"word{n}" for n in range(700))  # about 5,500 characters
+        long = words[:4096]
+        assert (await say(buyer, long, "tg:1")).status_code == 200
+        parts = await sent_to(session, SELLER_ID, RELAYED)
+        assert len(parts) == 2
+        assert "A buyer is interested" in parts[0].payload["text"]
+        assert "interested" not in parts[1].payload["text"]
+        assert buttons(parts[0]) == []
+        assert f"inq:block:{inquiry['id']}" in callbacks(parts[1])
+        shown = "".join(p.payload["text"] for p in parts)
+        assert "word0 " in shown
+        assert long.split()[-1] in shown
+        assert all(len(p.payload["text"]) < 4096 for p in parts)
 
 
 class TestEndAndBlock:

@@ -301,6 +301,20 @@ def listing_expired(
     )
 
 
+RELAYED_PART = 3000  # characters of a relayed text per message (room for the header)
+
+
+def parts_of(text: str, size: int = RELAYED_PART) -> list[str]:
+    """The text in pieces of at most ``size`` characters, cut at a line or a space."""
+    parts: list[str] = []
+    while len(text) > size:
+        cut = max(text.rfind("\n", 0, size), text.rfind(" ", 0, size))
+        cut = cut if cut > size // 2 else size
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*parts, text] if text else parts
+
+
 def relayed(
     inquiry: Inquiry,
     listing: Listing,
@@ -310,9 +324,40 @@ def relayed(
     ref: str,
     *,
     first: bool,
+) -> list[NotificationCreate]:
+    """A message of one side of a conversation, to the other side (a long one in several
+    messages, the buttons under the last). The seller's first message from a new buyer
+    introduces them and carries the seller's actions."""
+    parts = parts_of(text)
+    notices = [
+        _relayed_part(
+            inquiry,
+            listing,
+            recipient,
+            recipient_role,
+            part,
+            ref if n == len(parts) else f"{ref}:{n}",
+            first=first and n == 1,
+        )
+        for n, part in enumerate(parts, start=1)
+    ]
+    keyboard = notices[0].payload.reply_markup  # the first part's: the seller's actions
+    for notice in notices:
+        notice.payload.reply_markup = None
+    notices[-1].payload.reply_markup = keyboard
+    return notices
+
+
+def _relayed_part(
+    inquiry: Inquiry,
+    listing: Listing,
+    recipient: User,
+    recipient_role: InquiryRole,
+    text: str,
+    ref: str,
+    *,
+    first: bool,
 ) -> NotificationCreate:
-    """A message of one side of a conversation, to the other side. The seller's first
-    message from a new buyer introduces them and carries the seller's actions."""
     language = language_of(recipient)
     values = _escaped(
         title=listing.title,

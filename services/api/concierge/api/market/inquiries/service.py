@@ -212,9 +212,10 @@ class InquiryService:
         if first:
             inquiry.seller_told_at = utcnow()
         other = InquiryRole.SELLER if to_seller else InquiryRole.BUYER
-        await self.notify.enqueue(
-            relayed(inquiry, listing, recipient, other, message.text, message.ref, first=first)
-        )
+        for notice in relayed(
+            inquiry, listing, recipient, other, message.text, message.ref, first=first
+        ):
+            await self.notify.enqueue(notice)
 
     @staticmethod
     def _end(inquiry: Inquiry, by: User) -> None:
