@@ -24,8 +24,8 @@ from concierge.bot.telegram_app import TelegramApp, build_application
 from concierge.bot.users import UserDirectory
 from concierge.common.http_client import ServiceClient
 from concierge.contracts.api_client import ApiClient
-from concierge.contracts.market_client import MarketApiClient
 from concierge.contracts.identity import Language
+from concierge.contracts.market_client import MarketApiClient
 from concierge.sandbox.main import create_app
 from tests.services.sandbox.conftest import sandbox_settings, serve
 
