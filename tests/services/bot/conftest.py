@@ -57,11 +57,13 @@ class Chat:
         assert replies, "the bot did not answer"
         return replies[-1]
 
-    async def write(self, text: str) -> None:
+    async def write(self, text: str, **where: int) -> dict[str, Any]:
+        """Write (``chat_id``: in a group; ``reply_to_message_id``: as a reply)."""
         response = await self.http.post(
-            f"/sandbox/users/{self.user_id}/messages", json={"text": text}
+            f"/sandbox/users/{self.user_id}/messages", json={"text": text, **where}
         )
         assert response.status_code == 200, response.text
+        return dict(response.json())
 
     async def press(self, message_id: int, data: str) -> str:
         """Press an inline button (not yet handled); returns the callback query id."""
