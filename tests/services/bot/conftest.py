@@ -25,6 +25,7 @@ from concierge.bot.users import UserDirectory
 from concierge.common.http_client import ServiceClient
 from concierge.contracts.api_client import ApiClient
 from concierge.contracts.identity import Language
+from concierge.contracts.market_client import MarketApiClient
 from concierge.sandbox.main import create_app
 from tests.services.sandbox.conftest import sandbox_settings, serve
 
@@ -56,11 +57,13 @@ class Chat:
         assert replies, "the bot did not answer"
         return replies[-1]
 
-    async def write(self, text: str) -> None:
+    async def write(self, text: str, **where: int) -> dict[str, Any]:
+        """Write (``chat_id``: in a group; ``reply_to_message_id``: as a reply)."""
         response = await self.http.post(
-            f"/sandbox/users/{self.user_id}/messages", json={"text": text}
+            f"/sandbox/users/{self.user_id}/messages", json={"text": text, **where}
         )
         assert response.status_code == 200, response.text
+        return dict(response.json())
 
     async def press(self, message_id: int, data: str) -> str:
         """Press an inline button (not yet handled); returns the callback query id."""
@@ -114,7 +117,7 @@ async def start_chat(redis: Redis) -> AsyncIterator[Any]:
         api = ApiClient(clients[-1])
         deps = BotDeps(UserDirectory(api, redis), RetryBook(), FloodGuard(redis, 100, 60), api,
                        SearchSessions(redis), TapCollapser(redis, tap_window_s),
-                       webapp_url=webapp_url)  # fmt: skip
+                       MarketApiClient(clients[-1]), webapp_url=webapp_url)  # fmt: skip
         install(application, deps)
         user_id = next(_users)
         await deps.users._remember(user_id, language)  # no api in these tests

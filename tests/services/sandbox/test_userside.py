@@ -388,3 +388,84 @@ class TestWebAppData:
         )
         assert response.json()["web_app_data"] == {"data": '{"a":1}', "button_text": "Form"}
         assert (await updates(sandbox))[-1]["message"]["web_app_data"]["data"] == '{"a":1}'
+
+
+GROUP = -100777
+
+
+class TestPrivacyMode:
+    """In a group a bot is sent, by default, only what is meant for it (Telegram's privacy
+    mode); BotFather's /setprivacy, here a control, makes it hear everything."""
+
+    async def group(self, sandbox):
+        me = await sandbox.ok("getMe")
+        await sandbox.http.post("/sandbox/groups", json={"chat_id": GROUP, "title": "Flat hunt"})
+        return me
+
+    async def heard(self, sandbox):
+        """The messages sent to the bot since the last look (acknowledged on the way)."""
+        found = await updates(sandbox)
+        if found:
+            await sandbox.ok("getUpdates", offset=found[-1]["update_id"] + 1)
+        return [update["message"]["text"] for update in found]
+
+    async def test_by_default_only_commands_mentions_and_replies_arrive(self, sandbox):
+        me = await self.group(sandbox)
+        assert me["can_read_all_group_messages"] is False
+        bot_said = await sandbox.ok("sendMessage", chat_id=GROUP, text="I am here")
+        said = [
+            "всем привет, кто сдаёт квартиру?",
+            "/search квартира",
+            f"/search@{me['username']} квартира",
+            "/search@someone_elses_bot квартира",
+            f"@{me['username'].upper()} ищу квартиру",
+            "@someone_else ищу квартиру",
+            "mail me at a@b.example",
+        ]
+        sent = [await sandbox.user_says(USER, line, chat_id=GROUP) for line in said]
+        reply = await sandbox.user_says(
+            USER, "a reply to the bot", chat_id=GROUP, reply_to_message_id=bot_said["message_id"]
+        )
+        await sandbox.user_says(
+            USER, "a reply to a person", chat_id=GROUP, reply_to_message_id=sent[0]["message_id"]
+        )
+        assert await self.heard(sandbox) == [
+            "/search квартира",
+            f"/search@{me['username']} квартира",
+            f"@{me['username'].upper()} ищу квартиру",
+            "a reply to the bot",
+        ]
+        assert [s["update_id"] for s in sent] == [None, *[ANY_ID] * 2, None, ANY_ID, None, None]
+        assert reply["update_id"] is not None
+        history = [row["text"] for row in await sandbox.history(GROUP)]
+        assert len(history) == 1 + len(said) + 2  # people still see every message
+
+    async def test_with_privacy_off_every_group_message_arrives(self, sandbox):
+        me = await self.group(sandbox)
+        response = await sandbox.http.post(
+            f"/sandbox/bots/{me['id']}/privacy", json={"enabled": False}
+        )
+        assert response.json() == {"bot_id": me["id"], "privacy_mode": False}
+        assert (await sandbox.ok("getMe"))["can_read_all_group_messages"] is True
+        await sandbox.user_says(USER, "всем привет, кто сдаёт квартиру?", chat_id=GROUP)
+        await sandbox.user_says(USER, "/search@someone_elses_bot x", chat_id=GROUP)
+        assert await self.heard(sandbox) == [
+            "всем привет, кто сдаёт квартиру?",
+            "/search@someone_elses_bot x",
+        ]
+        await sandbox.http.post(f"/sandbox/bots/{me['id']}/privacy", json={"enabled": True})
+        await sandbox.user_says(USER, "and now?", chat_id=GROUP)
+        assert await self.heard(sandbox) == []
+
+    async def test_private_chats_are_not_affected(self, sandbox):
+        await self.group(sandbox)
+        await sandbox.user_says(USER, "just chatting")
+        assert await self.heard(sandbox) == ["just chatting"]
+
+
+class _AnyId:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, int)
+
+
+ANY_ID = _AnyId()

@@ -251,28 +251,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/sources/embeddings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Embedding Models
-         * @description Admins only: the embedding models and how much of the corpus each covers. After a
-         *     change of model the new one is ``building`` (the worker embeds every document again,
-         *     search keeps using the ``active`` one) until it covers everything; then it is active.
-         */
-        get: operations["embedding_models_api_v1_admin_sources_embeddings_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/admin/sources/{source_id}": {
         parameters: {
             query?: never;
@@ -371,6 +349,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/listings/suggested-currency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggested Currency
+         * @description The currency a new listing of the caller's gets when they name none: the city's
+         *     (Berlin: EUR), else that of their last listing, else their language's.
+         */
+        get: operations["suggested_currency_api_v1_listings_suggested_currency_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/listings": {
         parameters: {
             query?: never;
@@ -426,7 +425,8 @@ export interface paths {
         };
         /**
          * Get Listing
-         * @description The caller's own listing, or anybody's approved one (admins see all).
+         * @description The caller's own listing, or anybody's approved one (admins see all). Someone
+         *     other than the seller opening a published listing counts as one view.
          */
         get: operations["get_listing_api_v1_listings__listing_id__get"];
         put?: never;
@@ -475,6 +475,67 @@ export interface paths {
          * @description Take the listing down for good (it no longer counts against the cap).
          */
         post: operations["archive_listing_api_v1_listings__listing_id__archive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/listings/{listing_id}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Availability
+         * @description Mark a published listing of the caller's available, reserved or sold (no
+         *     moderation); buyers in a conversation about it are told.
+         */
+        post: operations["set_availability_api_v1_listings__listing_id__availability_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/listings/{listing_id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew Listing
+         * @description Keep a published listing (or publish an expired one again) for another lifetime.
+         */
+        post: operations["renew_listing_api_v1_listings__listing_id__renew_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/moderation/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Moderation Summary
+         * @description How many listings wait for moderation, and how many published ones are reported.
+         */
+        get: operations["moderation_summary_api_v1_admin_moderation_summary_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -533,8 +594,9 @@ export interface paths {
         put?: never;
         /**
          * Reject Listing
-         * @description Refuse a pending listing at the revision reviewed, with a reason the owner is told.
-         *     A listing changed since then is a 409 and stays in the queue.
+         * @description Refuse a pending listing at the revision reviewed, with a reason the owner is told
+         *     (or take down a published one, reported say: out of search, its reports upheld). A
+         *     listing changed since then is a 409 and stays as it is.
          */
         post: operations["reject_listing_api_v1_admin_listings__listing_id__reject_post"];
         delete?: never;
@@ -660,6 +722,191 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/listings/{listing_id}/inquiries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write To Seller
+         * @description Start (or reopen) the caller's conversation with the listing's seller: from now on
+         *     what the caller writes in the chat with the bot goes to the seller (the bot says so
+         *     in the chat). Neither side sees the other's account.
+         */
+        post: operations["write_to_seller_api_v1_listings__listing_id__inquiries_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inquiries/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Relay Message
+         * @description Pass on what the caller wrote in the chat to the other side of the conversation
+         *     the chat belongs to; ``relayed`` is false when it belongs to none (any more).
+         */
+        post: operations["relay_message_api_v1_inquiries_messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inquiries/{inquiry_id}/focus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply In Conversation
+         * @description From now on what the caller writes in the chat goes to the other side of this
+         *     conversation (the bot says so in the chat).
+         */
+        post: operations["reply_in_conversation_api_v1_inquiries__inquiry_id__focus_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inquiries/{inquiry_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End Conversation
+         * @description End the conversation; the other side is told.
+         */
+        post: operations["end_conversation_api_v1_inquiries__inquiry_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inquiries/{inquiry_id}/block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Block Buyer
+         * @description The seller ends the conversation and takes no more messages from this buyer.
+         */
+        post: operations["block_buyer_api_v1_inquiries__inquiry_id__block_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/listings/{listing_id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Listing
+         * @description Tell the moderators what is wrong with a published listing (once per listing).
+         */
+        post: operations["report_listing_api_v1_listings__listing_id__reports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/moderation/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reported Listings
+         * @description Published listings with open reports, the longest reported first, with them.
+         */
+        get: operations["reported_listings_api_v1_admin_moderation_reports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/listings/{listing_id}/reports/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss Reports
+         * @description Nothing wrong with the listing: close its open reports; it stays published.
+         */
+        post: operations["dismiss_reports_api_v1_admin_listings__listing_id__reports_dismiss_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market/expiry-sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Expiry Sweep
+         * @description Remind sellers of listings that run out soon, and take those that ran out out of
+         *     search (the worker calls it every few minutes; running it twice changes nothing).
+         */
+        post: operations["expiry_sweep_api_v1_market_expiry_sweep_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -710,11 +957,14 @@ export interface components {
             id: number;
             /** Listing Id */
             listing_id: number;
-            /** Actor Telegram Id */
-            actor_telegram_id: number;
+            /**
+             * Actor Telegram Id
+             * @description None: the system (expiry)
+             */
+            actor_telegram_id: number | null;
             /**
              * Action
-             * @description submitted, approved, rejected, archived, edited
+             * @description submitted, approved, rejected, archived, edited, expired, renewed, reports_dismissed
              */
             action: string;
             /** Reason */
@@ -740,6 +990,19 @@ export interface components {
             /** Expires In */
             expires_in: number;
             user: components["schemas"]["UserRead"];
+        };
+        /**
+         * Availability
+         * @description Whether an approved listing can still be bought (the seller says).
+         * @enum {string}
+         */
+        Availability: "available" | "reserved" | "sold";
+        /**
+         * AvailabilityChange
+         * @description The seller marks a published listing available again, reserved or sold.
+         */
+        AvailabilityChange: {
+            availability: components["schemas"]["Availability"];
         };
         /** BroadcastCreate */
         BroadcastCreate: {
@@ -878,6 +1141,11 @@ export interface components {
          * @enum {string}
          */
         Currency: "RUB" | "USD" | "EUR";
+        /** CurrencySuggestion */
+        CurrencySuggestion: {
+            /** @description What a new listing of the caller's gets */
+            currency: components["schemas"]["Currency"];
+        };
         /**
          * DeliveryOutcome
          * @description What happened when the relay tried to send one notification.
@@ -900,44 +1168,20 @@ export interface components {
          */
         DocumentKind: "post" | "article" | "listing";
         /**
-         * EmbeddingModelRead
-         * @description An embedding model and how much of the corpus its vectors cover.
+         * ExpirySweep
+         * @description What one pass over published listings did (the worker asks every few minutes).
          */
-        EmbeddingModelRead: {
-            /** Name */
-            name: string;
-            /** Dimensions */
-            dimensions: number;
+        ExpirySweep: {
             /**
-             * State
-             * @description building: being embedded (search uses the active one); active: search uses it; retired: replaced, its vectors are being deleted
-             * @enum {string}
+             * Reminded
+             * @description Sellers told their listing expires soon
              */
-            state: "building" | "active" | "retired";
+            reminded: number;
             /**
-             * Covered
-             * @description Searchable documents with a vector of this model
+             * Expired
+             * @description Listings whose time ran out, taken out of search
              */
-            covered: number;
-            /**
-             * Total
-             * @description Searchable documents
-             */
-            total: number;
-            /**
-             * Share
-             * @description covered / total (1 when there are none)
-             */
-            share: number;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Activated At */
-            activated_at: string | null;
-            /** Retired At */
-            retired_at: string | null;
+            expired: number;
         };
         /**
          * InlineButton
@@ -965,6 +1209,42 @@ export interface components {
             inline_keyboard: components["schemas"]["InlineButton"][][];
         };
         /**
+         * InquiryRead
+         * @description A conversation about a listing, as one of its two sides sees it. Neither side sees
+         *     the other's Telegram account: the bot relays the messages.
+         */
+        InquiryRead: {
+            /** Id */
+            id: number;
+            /** Listing Id */
+            listing_id: number;
+            /** Listing Title */
+            listing_title: string;
+            /** @description The caller's side */
+            role: components["schemas"]["InquiryRole"];
+            status: components["schemas"]["InquiryStatus"];
+            /**
+             * Buyer Number
+             * @description The n-th buyer who wrote about the listing
+             */
+            buyer_number: number;
+            /**
+             * Seller Link
+             * @description t.me link to the seller, for the buyer, when the seller allows it
+             */
+            seller_link: string | null;
+        };
+        /**
+         * InquiryRole
+         * @enum {string}
+         */
+        InquiryRole: "buyer" | "seller";
+        /**
+         * InquiryStatus
+         * @enum {string}
+         */
+        InquiryStatus: "open" | "closed";
+        /**
          * Language
          * @enum {string}
          */
@@ -984,10 +1264,16 @@ export interface components {
              * @description 0 to 1,000,000,000, to the cent
              */
             price: number | string;
-            /** @default RUB */
-            currency: components["schemas"]["Currency"];
+            /** @description Left out: the one the seller's city uses, else that of their last listing, else their language's (GET /listings/suggested-currency says which) */
+            currency?: components["schemas"]["Currency"] | null;
             /** City */
             city: string;
+            /**
+             * Allow Direct Contact
+             * @description Buyers also get a t.me link to the seller (who has a username)
+             * @default false
+             */
+            allow_direct_contact: boolean;
         };
         /** ListingPage */
         ListingPage: {
@@ -1011,6 +1297,7 @@ export interface components {
             /** City */
             city: string;
             status: components["schemas"]["ListingStatus"];
+            availability: components["schemas"]["Availability"];
             /**
              * Revision
              * @description Grows with every change of the owner's
@@ -1033,16 +1320,46 @@ export interface components {
             /** Published At */
             published_at: string | null;
             /**
+             * Expires At
+             * @description When a published listing leaves search
+             */
+            expires_at: string | null;
+            /**
              * Is Mine
              * @description The caller owns it (edit and archive allowed)
              */
             is_mine: boolean;
+            /** Allow Direct Contact */
+            allow_direct_contact: boolean;
+            /**
+             * Seller Link
+             * @description t.me link to the seller, for others, when the seller allows it
+             */
+            seller_link: string | null;
+            /** @description For the seller and admins only */
+            stats: components["schemas"]["ListingStats"] | null;
+        };
+        /**
+         * ListingStats
+         * @description What the seller sees: how many people looked and how many wrote.
+         */
+        ListingStats: {
+            /**
+             * Views
+             * @description People (not the seller) who opened the listing
+             */
+            views: number;
+            /**
+             * Contacts
+             * @description Buyers who started a conversation about it
+             */
+            contacts: number;
         };
         /**
          * ListingStatus
          * @enum {string}
          */
-        ListingStatus: "draft" | "pending" | "approved" | "rejected" | "archived";
+        ListingStatus: "draft" | "pending" | "approved" | "rejected" | "expired" | "archived";
         /**
          * ListingUpdate
          * @description Every field optional; only the fields sent change. A field cannot be null: leave
@@ -1062,6 +1379,8 @@ export interface components {
             currency?: components["schemas"]["Currency"];
             /** City */
             city?: string;
+            /** Allow Direct Contact */
+            allow_direct_contact?: boolean;
         };
         /**
          * MessagePayload
@@ -1099,6 +1418,22 @@ export interface components {
             revision: number;
             /** Reason */
             reason: string;
+        };
+        /**
+         * ModerationSummary
+         * @description What waits for the admins.
+         */
+        ModerationSummary: {
+            /**
+             * Pending
+             * @description Listings waiting for moderation
+             */
+            pending: number;
+            /**
+             * Reported
+             * @description Published listings with open reports
+             */
+            reported: number;
         };
         /** NotificationCreate */
         NotificationCreate: {
@@ -1155,6 +1490,12 @@ export interface components {
          * @enum {string}
          */
         OutboxStatus: "pending" | "leased" | "sent" | "dead" | "skipped";
+        /**
+         * PhotoFormat
+         * @description What a photo may be (its first bytes decide, not its name or declared type).
+         * @enum {string}
+         */
+        PhotoFormat: "JPEG" | "PNG" | "WebP" | "GIF";
         /** PhotoRead */
         PhotoRead: {
             /** Id */
@@ -1178,11 +1519,71 @@ export interface components {
             /** Ready */
             ready: boolean;
         };
+        /**
+         * RelayMessage
+         * @description Text the caller wrote while a conversation was open in their chat.
+         */
+        RelayMessage: {
+            /** Text */
+            text: string & unknown;
+            /**
+             * Ref
+             * @description The sender's message (``tg:<update_id>``): a retry relays it once
+             */
+            ref: string;
+        };
+        /** RelayOutcome */
+        RelayOutcome: {
+            /**
+             * Relayed
+             * @description False: the caller is in no conversation (the text is theirs, a search)
+             */
+            relayed: boolean;
+            inquiry?: components["schemas"]["InquiryRead"] | null;
+            /**
+             * First
+             * @description The first message since the caller opened it
+             * @default false
+             */
+            first: boolean;
+        };
         /** ReportBatch */
         ReportBatch: {
             /** Reports */
             reports: components["schemas"]["DeliveryReport"][];
         };
+        /**
+         * ReportCreate
+         * @description A buyer tells the moderators what is wrong with a published listing.
+         */
+        ReportCreate: {
+            reason: components["schemas"]["ReportReason"];
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+        };
+        /** ReportRead */
+        ReportRead: {
+            /** Id */
+            id: number;
+            /** Listing Id */
+            listing_id: number;
+            reason: components["schemas"]["ReportReason"];
+            /** Comment */
+            comment: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * ReportReason
+         * @enum {string}
+         */
+        ReportReason: "fraud" | "prohibited" | "misleading" | "duplicate" | "offensive" | "other";
         /** ReportSummary */
         ReportSummary: {
             /**
@@ -1195,6 +1596,30 @@ export interface components {
              * @description Unknown ids, or notifications no longer leased
              */
             ignored: number;
+        };
+        /** ReportedListing */
+        ReportedListing: {
+            listing: components["schemas"]["ListingRead"];
+            /**
+             * Reports
+             * @description Its open reports, oldest first
+             */
+            reports: components["schemas"]["ReportRead"][];
+        };
+        /** ReportedPage */
+        ReportedPage: {
+            /** Items */
+            items: components["schemas"]["ReportedListing"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** ReportsResolved */
+        ReportsResolved: {
+            /**
+             * Resolved
+             * @description Open reports closed by the decision
+             */
+            resolved: number;
         };
         /** SearchHit */
         SearchHit: {
@@ -1242,6 +1667,11 @@ export interface components {
             currency?: string | null;
             /** City */
             city?: string | null;
+            /**
+             * Availability
+             * @description A listing's: available, reserved or sold (its seller says)
+             */
+            availability?: string | null;
         };
         /**
          * SearchMode
@@ -1330,12 +1760,6 @@ export interface components {
              * @default 0
              */
             document_count: number;
-            /**
-             * Embedded Count
-             * @description Of its searchable documents, those with a vector of the newest embedding model (the one being built during a re-embed)
-             * @default 0
-             */
-            embedded_count: number;
         };
         /** SourceRef */
         SourceRef: {
@@ -1374,6 +1798,8 @@ export interface components {
              * @default 5242880
              */
             max_bytes: number;
+            /** Formats */
+            formats?: components["schemas"]["PhotoFormat"][];
             /**
              * Expires At
              * Format: date-time
@@ -1476,14 +1902,35 @@ export interface components {
             type: string;
         };
         /**
+         * ErrorCode
+         * @description What went wrong, for a client to say in its user's language (see ``params``).
+         * @enum {string}
+         */
+        ErrorCode: "listing_not_found" | "too_many_listings" | "listing_archived" | "listing_not_submittable" | "listing_not_published" | "listing_not_renewable" | "photo_not_found" | "too_many_photos" | "photo_too_large" | "photo_not_image" | "photo_damaged" | "photo_too_many_pixels" | "photo_not_uploaded" | "upload_link_invalid" | "upload_not_image_type" | "upload_no_file" | "upload_empty" | "files_not_here" | "listing_not_pending" | "listing_changed" | "own_listing" | "listing_sold" | "seller_blocked_you" | "too_many_inquiries" | "inquiry_not_found" | "inquiry_closed" | "only_the_seller" | "too_many_messages" | "already_reported";
+        /**
          * ErrorBody
-         * @description Every error of every API: a message, or for invalid input one issue per field.
+         * @description Every error of every API: a message, or for invalid input one issue per field;
+         *     an expected outcome also has a ``code`` (with ``params``) for clients to translate.
          */
         ErrorBody: {
             /** Detail */
             detail: string | components["schemas"]["ValidationIssue"][];
             /** Status Code */
             status_code: number;
+            /**
+             * Code
+             * @description What happened, for a client to say in its user's language
+             * @default null
+             */
+            code: components["schemas"]["ErrorCode"] | null;
+            /**
+             * Params
+             * @description The values the code's message needs (a limit, a status)
+             * @default null
+             */
+            params: {
+                [key: string]: string | number;
+            } | null;
         };
     };
     responses: never;
@@ -1953,15 +2400,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The key was used: the first one */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NotificationRead"];
-                };
-            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -2560,74 +2998,6 @@ export interface operations {
             };
         };
     };
-    embedding_models_api_v1_admin_sources_embeddings_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EmbeddingModelRead"][];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not allowed for this caller, or a link that is invalid or expired */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     get_source_api_v1_admin_sources__source_id__get: {
         parameters: {
             query?: never;
@@ -3027,6 +3397,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -3040,6 +3412,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Category"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suggested_currency_api_v1_listings_suggested_currency_get: {
+        parameters: {
+            query?: {
+                /** @description The city the listing is in */
+                city?: string | null;
+            };
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrencySuggestion"];
                 };
             };
             /** @description Bad request: a NUL byte in the URL, or a malformed form */
@@ -3096,6 +3531,8 @@ export interface operations {
             };
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -3154,6 +3591,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -3240,6 +3679,8 @@ export interface operations {
             };
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -3298,6 +3739,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path: {
                 /** @description The listing's id */
@@ -3368,6 +3811,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path: {
                 /** @description The listing's id */
@@ -3460,6 +3905,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path: {
                 /** @description The listing's id */
@@ -3539,6 +3986,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path: {
                 /** @description The listing's id */
@@ -3613,6 +4062,250 @@ export interface operations {
             };
         };
     };
+    set_availability_api_v1_listings__listing_id__availability_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The listing's id */
+                listing_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvailabilityChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    renew_listing_api_v1_listings__listing_id__renew_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The listing's id */
+                listing_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    moderation_summary_api_v1_admin_moderation_summary_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModerationSummary"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed for this caller, or a link that is invalid or expired */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     moderation_queue_api_v1_admin_moderation_queue_get: {
         parameters: {
             query?: {
@@ -3623,6 +4316,8 @@ export interface operations {
             };
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -3690,6 +4385,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path: {
                 /** @description The listing's id */
@@ -3791,6 +4488,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path: {
                 /** @description The listing's id */
@@ -3892,6 +4591,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path: {
                 /** @description The listing's id */
@@ -3971,6 +4672,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path: {
                 /** @description The listing's id */
@@ -4050,6 +4753,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path: {
                 /** @description The listing's id */
@@ -4140,6 +4845,8 @@ export interface operations {
             query?: never;
             header?: {
                 authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
             };
             path: {
                 /** @description The listing's id */
@@ -4354,6 +5061,710 @@ export interface operations {
             };
         };
     };
+    write_to_seller_api_v1_listings__listing_id__inquiries_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The listing's id */
+                listing_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InquiryRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    relay_message_api_v1_inquiries_messages_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RelayMessage"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelayOutcome"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reply_in_conversation_api_v1_inquiries__inquiry_id__focus_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The conversation's id */
+                inquiry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InquiryRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_conversation_api_v1_inquiries__inquiry_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The conversation's id */
+                inquiry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InquiryRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    block_buyer_api_v1_inquiries__inquiry_id__block_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The conversation's id */
+                inquiry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InquiryRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_listing_api_v1_listings__listing_id__reports_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The listing's id */
+                listing_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reported_listings_api_v1_admin_moderation_reports_get: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+                /** @description Listings per page */
+                limit?: number;
+            };
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportedPage"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed for this caller, or a link that is invalid or expired */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dismiss_reports_api_v1_admin_listings__listing_id__reports_dismiss_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The listing's id */
+                listing_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportsResolved"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed for this caller, or a link that is invalid or expired */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    expiry_sweep_api_v1_market_expiry_sweep_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Service-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpirySweep"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -4364,17 +5775,22 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const answerModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Answer"]["mode"]> = ["llm", "extractive", "none"];
+export const availabilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Availability"]> = ["available", "reserved", "sold"];
 export const broadcastCreateParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BroadcastCreate"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["electronics", "vehicles", "home", "clothing", "kids", "hobby", "services", "realty", "other"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["RUB", "USD", "EUR"];
 export const deliveryOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryOutcome"]> = ["sent", "rate_limited", "failed", "unavailable", "rejected", "blocked", "released"];
 export const documentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentKind"]> = ["post", "article", "listing"];
-export const embeddingModelReadStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmbeddingModelRead"]["state"]> = ["building", "active", "retired"];
+export const inquiryRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryRole"]> = ["buyer", "seller"];
+export const inquiryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryStatus"]> = ["open", "closed"];
 export const languageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Language"]> = ["ru", "en"];
-export const listingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ListingStatus"]> = ["draft", "pending", "approved", "rejected", "archived"];
+export const listingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ListingStatus"]> = ["draft", "pending", "approved", "rejected", "expired", "archived"];
 export const messagePayloadParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessagePayload"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
 export const outboxStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OutboxStatus"]> = ["pending", "leased", "sent", "dead", "skipped"];
+export const photoFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PhotoFormat"]> = ["JPEG", "PNG", "WebP", "GIF"];
+export const reportReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportReason"]> = ["fraud", "prohibited", "misleading", "duplicate", "offensive", "other"];
 export const searchModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchMode"]> = ["hybrid", "fts", "vector"];
 export const sourceKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SourceKind"]> = ["rss", "web", "telegram"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRole"]> = ["user", "admin"];
 export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserStatus"]> = ["new", "onboarding", "training", "trained", "active", "churned"];
+export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["listing_not_found", "too_many_listings", "listing_archived", "listing_not_submittable", "listing_not_published", "listing_not_renewable", "photo_not_found", "too_many_photos", "photo_too_large", "photo_not_image", "photo_damaged", "photo_too_many_pixels", "photo_not_uploaded", "upload_link_invalid", "upload_not_image_type", "upload_no_file", "upload_empty", "files_not_here", "listing_not_pending", "listing_changed", "own_listing", "listing_sold", "seller_blocked_you", "too_many_inquiries", "inquiry_not_found", "inquiry_closed", "only_the_seller", "too_many_messages", "already_reported"];

@@ -1,13 +1,18 @@
-"""One error shape for every API: ``{"detail": ..., "status_code": ...}``.
+"""One error shape for every API: ``{"detail": ..., "status_code": ...}``, plus
+``"code"`` and ``"params"`` when the error has a code.
 
 Expected business outcomes are raised as :class:`ServiceError` subclasses and
-mapped to their status here; anything else is a bug and becomes a 500.
+mapped to their status here; anything else is a bug and becomes a 500. ``detail`` is
+English for developers and logs; ``code`` (with ``params``, the numbers and names the
+message needs) is what a client translates for its user, so a Russian Mini App never
+shows an English sentence.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,13 +24,25 @@ from starlette.routing import Match
 log = logging.getLogger(__name__)
 
 
+ErrorParams = dict[str, str | int]
+
+
 class ServiceError(Exception):
     status_code = 400
 
-    def __init__(self, detail: Any = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        code: StrEnum | None = None,
+        params: ErrorParams | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail if detail is not None else self.default_detail()
         self.headers = headers
+        self.code = code
+        self.params = params
 
     @classmethod
     def default_detail(cls) -> str:
@@ -69,11 +86,18 @@ class Unavailable(ServiceError):
 
 
 def error_response(
-    status_code: int, detail: Any, headers: Mapping[str, str] | None = None
+    status_code: int,
+    detail: Any,
+    headers: Mapping[str, str] | None = None,
+    *,
+    code: StrEnum | None = None,
+    params: ErrorParams | None = None,
 ) -> JSONResponse:
-    return JSONResponse(
-        {"detail": detail, "status_code": status_code}, status_code=status_code, headers=headers
-    )
+    body: dict[str, Any] = {"detail": detail, "status_code": status_code}
+    if code is not None:
+        body["code"] = code.value
+        body["params"] = params or {}
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -87,7 +111,9 @@ def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _service_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    return error_response(exc.status_code, exc.detail, exc.headers)
+    return error_response(
+        exc.status_code, exc.detail, exc.headers, code=exc.code, params=exc.params
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -36,10 +36,18 @@ class ServiceUnavailable(Exception):
 class ServiceResponseError(Exception):
     """The other service answered with an error status that is the caller's to handle."""
 
-    def __init__(self, status_code: int, detail: Any) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        detail: Any,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{status_code}: {detail}")
         self.status_code = status_code
         self.detail = detail
+        self.code = code  # the error body's code, when it has one
+        self.params = params or {}
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -118,7 +126,16 @@ def _as_service_error(response: httpx.Response) -> Exception:
     if response.status_code >= 500 or response.status_code == 429:
         return ServiceUnavailable(f"{response.request.url.path}: HTTP {response.status_code}")
     try:
-        detail = response.json().get("detail")
+        body = response.json()
     except ValueError:
-        detail = response.text[:500]
-    return ServiceResponseError(response.status_code, detail)
+        return ServiceResponseError(response.status_code, response.text[:500])
+    if not isinstance(body, dict):
+        return ServiceResponseError(response.status_code, body)
+    code = body.get("code")
+    params = body.get("params")
+    return ServiceResponseError(
+        response.status_code,
+        body.get("detail"),
+        code if isinstance(code, str) else None,
+        params if isinstance(params, dict) else None,
+    )

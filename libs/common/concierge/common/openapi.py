@@ -14,6 +14,7 @@ Errors are declared where they arise, with ``@raises(...)``:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -45,10 +46,17 @@ class ValidationIssue(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every error of every API: a message, or for invalid input one issue per field."""
+    """Every error of every API: a message, or for invalid input one issue per field;
+    an expected outcome also has a ``code`` (with ``params``) for clients to translate."""
 
     detail: str | list[ValidationIssue]
     status_code: int
+    code: str | None = Field(
+        None, description="What happened, for a client to say in its user's language"
+    )
+    params: dict[str, str | int] | None = Field(
+        None, description="The values the code's message needs (a limit, a status)"
+    )
 
 
 def raises(*statuses: int) -> Callable[[F], F]:
@@ -104,17 +112,33 @@ def _error_response(status: int) -> dict[str, Any]:
     }
 
 
-def _add_error_schemas(schema: dict[str, Any]) -> None:
+def _add_error_schemas(schema: dict[str, Any], codes: type[StrEnum] | None) -> None:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     body = ErrorBody.model_json_schema(ref_template=_REF)
     components.update(body.pop("$defs", {}))
+    if codes is not None:  # the codes this app answers with, named in the contract
+        name = codes.__name__
+        components[name] = {
+            "type": "string",
+            "enum": [code.value for code in codes],
+            "title": name,
+            "description": (codes.__doc__ or name).strip(),
+        }
+        code = body["properties"]["code"]
+        code["anyOf"] = [{"$ref": _REF.format(model=name)}, {"type": "null"}]
     components["ErrorBody"] = body
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
 
 
-def document_errors(app: FastAPI, *, rate_limited_prefix: str | None = None) -> None:
-    """Make ``app``'s OpenAPI list every route's errors (call it once routes are added)."""
+def document_errors(
+    app: FastAPI,
+    *,
+    rate_limited_prefix: str | None = None,
+    error_codes: type[StrEnum] | None = None,
+) -> None:
+    """Make ``app``'s OpenAPI list every route's errors (call it once routes are added),
+    and, given ``error_codes``, the codes an error body may carry."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -128,7 +152,7 @@ def document_errors(app: FastAPI, *, rate_limited_prefix: str | None = None) -> 
                 responses = operation.setdefault("responses", {})
                 for status in statuses:
                     responses[str(status)] = _error_response(status)
-        _add_error_schemas(schema)
+        _add_error_schemas(schema, error_codes)
         app.openapi_schema = schema
         return schema
 

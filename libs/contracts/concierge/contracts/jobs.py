@@ -59,3 +59,5 @@ THUMBNAIL = JobSpec("market.thumbnail", PhotoPayload)
 INDEX_LISTING = JobSpec("market.index_listing", ListingPayload)
 UNINDEX_LISTING = JobSpec("market.unindex_listing", ListingPayload)
 REINDEX_LISTINGS = JobSpec("market.reindex", NoPayload)
+# market: the api reminds sellers and expires listings when the worker asks (a schedule).
+EXPIRY_SWEEP = JobSpec("market.expiry_sweep", NoPayload)

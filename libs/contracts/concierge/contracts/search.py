@@ -74,6 +74,9 @@ class SearchHit(BaseModel):
     price: Decimal | None = None
     currency: str | None = None
     city: str | None = None
+    availability: str | None = Field(
+        None, description="A listing's: available, reserved or sold (its seller says)"
+    )
 
 
 class SearchPage(BaseModel):

@@ -3,7 +3,17 @@
 from concierge.db import Base
 from concierge.domain.identity.models import User, UserLog
 from concierge.domain.ingest.models import Document, DocumentVector, EmbeddingModel, Source
-from concierge.domain.market.models import Listing, ListingAudit, ListingPhoto
+from concierge.domain.market.models import (
+    ConversationFocus,
+    Inquiry,
+    InquiryMessage,
+    Listing,
+    ListingAudit,
+    ListingPhoto,
+    ListingReport,
+    ListingView,
+    SellerBlock,
+)
 from concierge.domain.notify.models import Broadcast, Outbox
 from concierge.domain.scheduling.models import Schedule
 
@@ -11,14 +21,20 @@ metadata = Base.metadata
 
 __all__ = [
     "Broadcast",
+    "ConversationFocus",
     "Document",
     "DocumentVector",
     "EmbeddingModel",
+    "Inquiry",
+    "InquiryMessage",
     "Listing",
     "ListingAudit",
     "ListingPhoto",
+    "ListingReport",
+    "ListingView",
     "Outbox",
     "Schedule",
+    "SellerBlock",
     "Source",
     "User",
     "UserLog",

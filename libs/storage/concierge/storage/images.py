@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from concierge.contracts.market import MAX_PHOTO_PIXELS
+from concierge.contracts.errors import ErrorCode
+from concierge.contracts.market import MAX_PHOTO_PIXELS, PhotoFormat
 
 # The stored image's longest side: plenty for a phone screen, and bounds storage.
 MAX_STORED_SIDE = 2560
@@ -31,8 +32,18 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 
+FORMAT_NAMES = ", ".join(member.value for member in PhotoFormat)  # "JPEG, PNG, WebP, GIF"
+_SHOWN_NAMES = {"WEBP": PhotoFormat.WEBP.value}  # Pillow's names as people write them
+
+
 class ImageRejected(Exception):
-    """The file is not an acceptable image; the message says why, for the user."""
+    """The file is not an acceptable image; the message says why (in English), the code
+    and params what a client needs to say it in its user's language."""
+
+    def __init__(self, message: str, code: ErrorCode, **params: str | int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -57,14 +68,20 @@ def sniff(head: bytes) -> str | None:
 def _too_many_pixels(width: int | None = None, height: int | None = None) -> ImageRejected:
     size = f" ({width}×{height})" if width and height else ""
     return ImageRejected(
-        f"The image has too many pixels{size}: at most {MAX_PHOTO_PIXELS:,} are allowed"
+        f"The image has too many pixels{size}: at most {MAX_PHOTO_PIXELS:,} are allowed",
+        ErrorCode.PHOTO_TOO_MANY_PIXELS,
+        max=MAX_PHOTO_PIXELS,
     )
 
 
 def _decode(data: bytes, max_pixels: int) -> Image.Image:
     kind = sniff(data[:16])
     if kind is None:
-        raise ImageRejected("The file is not an image: upload a JPEG, PNG, WebP or GIF photo")
+        raise ImageRejected(
+            f"The file is not an image: upload a photo ({FORMAT_NAMES})",
+            ErrorCode.PHOTO_NOT_IMAGE,
+            formats=FORMAT_NAMES,
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -77,7 +94,10 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels() from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageRejected(f"The {kind} image is damaged or incomplete") from exc
+        shown = _SHOWN_NAMES.get(kind, kind)
+        raise ImageRejected(
+            f"The {shown} image is damaged or incomplete", ErrorCode.PHOTO_DAMAGED, format=shown
+        ) from exc
     return image
 
 

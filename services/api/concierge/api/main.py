@@ -14,10 +14,13 @@ from concierge.api.assistant.endpoints import router as assistant_router
 from concierge.api.identity.endpoints import router as identity_router
 from concierge.api.identity.endpoints import webapp_router as webapp_auth_router
 from concierge.api.ingest.endpoints import router as ingest_router
+from concierge.api.market.inquiries.endpoints import router as market_inquiries_router
 from concierge.api.market.listings.endpoints import router as market_listings_router
+from concierge.api.market.listings.endpoints import service_router as market_service_router
 from concierge.api.market.moderation.endpoints import router as market_moderation_router
 from concierge.api.market.photos.endpoints import router as market_photos_router
 from concierge.api.market.photos.schemas import UPLOAD_BODY_BYTES, UPLOAD_PATH
+from concierge.api.market.reports.endpoints import router as market_reports_router
 from concierge.api.migrate import upgrade_database
 from concierge.api.notify.endpoints import router as notify_router
 from concierge.api.paging import CursorCodec
@@ -28,6 +31,7 @@ from concierge.api.settings import ApiSettings
 from concierge.api.webapp_static import mount_webapp
 from concierge.common.openapi import document_errors
 from concierge.common.service_app import ReadinessCheck, create_service_app
+from concierge.contracts.errors import ErrorCode
 from concierge.db import Database
 from concierge.storage.backends import build_storage
 from concierge.streams import JobQueue
@@ -90,7 +94,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     v1.include_router(market_listings_router)
     v1.include_router(market_moderation_router)
     v1.include_router(market_photos_router)
+    v1.include_router(market_inquiries_router)
+    v1.include_router(market_reports_router)
+    v1.include_router(market_service_router)
     app.include_router(v1)
     mount_webapp(app, settings)
-    document_errors(app, rate_limited_prefix=v1.prefix)
+    document_errors(app, rate_limited_prefix=v1.prefix, error_codes=ErrorCode)
     return app

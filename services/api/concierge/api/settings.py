@@ -78,6 +78,24 @@ class ApiSettings(
         None, description="The built Mini App served at /app/; unset: webapp/dist; empty: off"
     )
 
+    # --- the market desk ---------------------------------------------------------------
+    listing_lifetime_s: float = Field(
+        30 * 86_400, ge=60, le=366 * 86_400, description="A published listing's time in search"
+    )
+    listing_reminder_s: float = Field(
+        3 * 86_400,
+        ge=0,
+        le=30 * 86_400,
+        description="How long before it runs out the seller is asked to renew",
+    )
+    conversation_idle_s: float = Field(
+        1800,
+        ge=10,
+        le=86_400,
+        description="A user's plain text goes to the buyer or seller they were writing to "
+        "until this long after their last message there; then it is a search again",
+    )
+
     # --- uploads (listing photos; the backend itself: STORAGE_*, shared with the worker) --
     public_url: str = Field(
         "http://127.0.0.1:8000",

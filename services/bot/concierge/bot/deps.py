@@ -12,6 +12,7 @@ from concierge.bot.search.sessions import SearchSessions
 from concierge.bot.users import UserDirectory
 from concierge.contracts.api_client import ApiClient
 from concierge.contracts.identity import Language
+from concierge.contracts.market_client import MarketApiClient
 
 if TYPE_CHECKING:  # these import deps themselves
     from concierge.bot.consumer import RetryBook
@@ -29,6 +30,7 @@ class BotDeps:
     api: ApiClient
     searches: SearchSessions
     taps: TapCollapser
+    market: MarketApiClient  # the market's routes, called on a user's behalf
     webapp_url: str | None = None  # the Mini App for web_app buttons; None: no buttons
 
 

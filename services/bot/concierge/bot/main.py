@@ -45,6 +45,7 @@ from concierge.common.errors import BadRequest, Forbidden, Unavailable
 from concierge.common.http_client import ServiceClient
 from concierge.common.service_app import ReadinessCheck, create_service_app
 from concierge.contracts.api_client import ApiClient
+from concierge.contracts.market_client import MarketApiClient
 from concierge.streams import StreamGroup
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
                     api,
                     SearchSessions(redis),
                     TapCollapser(redis, settings.tap_window_s),
+                    MarketApiClient(http),
                     webapp_url=settings.webapp_buttons_url,
                 ),
             )

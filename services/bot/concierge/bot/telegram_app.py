@@ -9,13 +9,14 @@ from telegram import BotCommand, MenuButtonWebApp, WebAppInfo
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
-from concierge.bot import flood, taps
+from concierge.bot import flood, groups, taps
 from concierge.bot.core import handlers as core_handlers
 from concierge.bot.market import handlers as market_handlers
 from concierge.bot.notify import handlers as notify_handlers
 from concierge.bot.notify.pacing import DeliveryPacing, PacedRateLimiter
 from concierge.bot.search import handlers as search_handlers
 from concierge.bot.settings import BotSettings, UpdateSource
+from concierge.bot.texts import text
 from concierge.contracts.identity import Language
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def build_application(settings: BotSettings, pacing: DeliveryPacing) -> Telegram
     taps.register(application)  # group -2: repeated presses dropped before anything else
     flood.register(application)  # group -1: before every handler
     notify_handlers.register(application)
+    groups.register(application)  # group chatter: only what is addressed to the bot
     search_handlers.register(application)
     market_handlers.register(application)
     core_handlers.register(application)
@@ -52,15 +54,13 @@ async def publish_commands(application: TelegramApp) -> None:
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in default])
 
 
-MENU_BUTTON_TEXT = "🛍 Market"  # one text for every chat: Telegram shows it as is
-
-
 async def publish_menu_button(application: TelegramApp, webapp_url: str | None) -> None:
     """The chat menu button opens the Mini App (when one can be opened); a failure is
-    logged: the bot works without it (/sell and the menu's buttons open it too)."""
+    logged: the bot works without it (/sell and the menu's buttons open it too). This is
+    every chat's default, in English; /start sets each chat's in its user's language."""
     if webapp_url is None:
         return
-    button = MenuButtonWebApp(MENU_BUTTON_TEXT, WebAppInfo(webapp_url))
+    button = MenuButtonWebApp(text(Language.EN, "menu_button"), WebAppInfo(webapp_url))
     try:
         await application.bot.set_chat_menu_button(menu_button=button)
     except TelegramError as exc:

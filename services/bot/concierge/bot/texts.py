@@ -1,4 +1,8 @@
-"""Every text the bot sends, in Russian and English. Texts use HTML parse mode."""
+"""Every text the bot sends, in Russian and English. Texts use HTML parse mode.
+
+tests/services/bot/test_texts.py holds every key to both languages (same placeholders,
+Russian in Russian) and the handlers to these texts (no user-facing literal elsewhere).
+"""
 
 from __future__ import annotations
 
@@ -12,18 +16,14 @@ TEXTS: dict[Language, dict[str, str]] = {
             "Pick what you need below, or type /help at any time."
         ),
         "menu": "🏠 <b>Main menu</b>\nWhat would you like to do?",
-        "help": (
-            "ℹ️ <b>Help</b>\n\n"
-            "/start — start over and show the menu\n"
-            "/menu — the main menu\n"
-            "/search <i>words</i> — find posts and articles\n"
-            "/ask <i>question</i> — an answer with its sources\n"
-            "/sell — sell something: create a listing in the Mini App\n"
-            "/language — switch between Russian and English\n"
-            "/help — this message\n\n"
-            "Or just write: a few words are a search, a question gets an answer.\n"
+        # /help lists the commands with the descriptions of the command menu (command_*).
+        "help_header": "ℹ️ <b>Help</b>",
+        "help_footer": (
+            "Or just write: a few words are a search, a question gets an answer, and "
+            "«looking for…» searches the listings.\n"
             "Buttons under my messages do the same; press one and I update the message."
         ),
+        "help_admin_header": "<b>For administrators</b>",
         "language_prompt": "🌐 Choose the language I should talk to you in:",
         "unknown_command": "I don't know the command {command}. Here is what I can do:",
         "unknown_text": "I can't answer free text yet. Use the menu below or /help.",
@@ -79,7 +79,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "sell_private_only": "🛍 Write /sell to me in a private chat to create a listing.",
         "sell_unavailable": "🛍 Listings can't be created here yet: the Mini App is not set up.",
         "search_open_listing": "🛍 Open listing {n}",
-        "search_listing_line": "🛍 {price} · {city}",
+        "search_listing_line": "🛍 {price} · {city}{availability}",
         "button_language": "🌐 Язык: русский",
         "button_help": "❓ Help",
         "button_menu": "⬅️ Menu",
@@ -87,6 +87,104 @@ TEXTS: dict[Language, dict[str, str]] = {
         "command_menu": "Main menu",
         "command_help": "How to use the bot",
         "command_language": "Change the language",
+        # --- the market desk (concierge.bot.market, groups) -------------------------------
+        "thanks_reply": "😊 You are welcome! Write whenever you need something.",
+        "goodbye_reply": "👋 Bye! I am here when you need me.",
+        "search_too_long": (
+            "✂️ That is too long for me: I read up to {limit} characters at a time. "
+            "Shorten it, or write what you are looking for in a few words."
+        ),
+        "menu_button": "🛍 Market",
+        "command_moderation": "Listings waiting for moderation",
+        "command_sources": "Sources of posts and articles",
+        "button_moderation": "🛡 Moderation ({count})",
+        "search_write_seller": "✉️ Write to seller {n}",
+        "availability_reserved": "🔒 Reserved",
+        "availability_sold": "✅ Sold",
+        "relay_sent_to_seller": (
+            "✓ Sent to the seller. Everything you write here goes to them until you press "
+            "⏹ End under my messages."
+        ),
+        "relay_sent_to_buyer": (
+            "✓ Sent to the buyer. Everything you write here goes to them until you press "
+            "⏹ End under my messages."
+        ),
+        "conversation_ended": "⏹ The conversation about «{title}» has ended.",
+        "buyer_blocked": (
+            "🚫 Buyer {number} is blocked: you will not get their messages about your listings."
+        ),
+        "marked_sold": "✅ «{title}» is marked as sold.",
+        "marked_reserved": "🔒 «{title}» is marked as reserved.",
+        "marked_available": "🟢 «{title}» is for sale again.",
+        "renewed": "🔄 «{title}» stays in search until {date}.",
+        "report_prompt": "⚠️ What is wrong with «{title}»?",
+        "report_reason_fraud": "Fraud",
+        "report_reason_prohibited": "Prohibited item",
+        "report_reason_misleading": "Wrong price, photos or text",
+        "report_reason_duplicate": "Duplicate",
+        "report_reason_offensive": "Offensive",
+        "report_reason_other": "Something else",
+        "report_sent": "⚠️ Thank you: the moderators will look at «{title}».",
+        "button_write_seller": "✉️ Write to the seller",
+        "button_report": "⚠️ Report",
+        "button_open_listing": "🛍 Open the listing",
+        "listing_card": "🛍 <b>{title}</b>\n{price} · {city} · {category}",
+        "listing_card_mine": "📊 Your listing: {views} people looked, {contacts} wrote.",
+        "listing_gone": "😕 This listing is no longer available. Look for others: /search",
+        "category_electronics": "Electronics",
+        "category_vehicles": "Vehicles",
+        "category_home": "Home and garden",
+        "category_clothing": "Clothing",
+        "category_kids": "Kids",
+        "category_hobby": "Hobbies",
+        "category_services": "Services",
+        "category_realty": "Real estate",
+        "category_other": "Other",
+        "moderation_summary": "🛡 <b>Moderation</b>: {pending} waiting, {reported} reported.",
+        "moderation_empty": "✅ No listing waits for moderation.",
+        "moderation_card": "<b>{title}</b>\n{price} · {city} · {category}\n📷 {photos}",
+        "moderation_approve": "✅ Approve",
+        "moderation_reject": "❌ Reject",
+        "moderation_next": "⏭ Next",
+        "moderation_cancel": "↩️ Cancel",
+        "moderation_open_app": "📱 Moderation in the Mini App",
+        "moderation_approved": "✅ Approved: «{title}».",
+        "moderation_rejected": "❌ Rejected: «{title}».",
+        "moderation_reason_prompt": (
+            "✍️ Write why «{title}» is rejected ({min}–{max} characters): the author reads it."
+        ),
+        "moderation_reason_length": (
+            "The reason must be {min} to {max} characters long. Write it again."
+        ),
+        "moderation_reports_note": "⚠️ Reported listings are in the Mini App's moderation.",
+        "market_error_own_listing": "🙂 This is your own listing.",
+        "market_error_listing_sold": "😕 Sorry, it is sold already.",
+        "market_error_listing_not_found": "😕 This listing is no longer available.",
+        "market_error_seller_blocked_you": (
+            "🙏 The seller is not taking messages from you about their listings. "
+            "There are many others in search: /search"
+        ),
+        "market_error_too_many_inquiries": (
+            "You have started {max} conversations today, the most I allow. Continue one of "
+            "them, or try again tomorrow."
+        ),
+        "market_error_inquiry_closed": (
+            "⏹ This conversation has ended. To write again, press «Write to the seller» "
+            "under the listing."
+        ),
+        "market_error_inquiry_not_found": "This conversation no longer exists.",
+        "market_error_too_many_messages": (
+            "🐢 Slow down: at most {max} messages in {minutes} minutes in one conversation."
+        ),
+        "market_error_only_the_seller": "Only the seller can do that.",
+        "market_error_already_reported": (
+            "You reported this listing already: the moderators have it."
+        ),
+        "market_error_listing_not_published": "Only a published listing can be marked.",
+        "market_error_listing_not_renewable": "This listing cannot be renewed any more.",
+        "market_error_listing_not_pending": "This listing no longer waits for moderation.",
+        "market_error_listing_changed": "The author changed it while you looked: here it is again.",
+        "market_error_other": "😔 That did not work. Try again in the Mini App.",
     },
     Language.RU: {
         "welcome": (
@@ -95,18 +193,13 @@ TEXTS: dict[Language, dict[str, str]] = {
             "Выберите, что нужно, ниже или наберите /help в любой момент."
         ),
         "menu": "🏠 <b>Главное меню</b>\nЧто будем делать?",
-        "help": (
-            "ℹ️ <b>Помощь</b>\n\n"
-            "/start — начать сначала и показать меню\n"
-            "/menu — главное меню\n"
-            "/search <i>слова</i> — найти посты и статьи\n"
-            "/ask <i>вопрос</i> — ответ со ссылками на источники\n"
-            "/sell — продать вещь: создать объявление в мини-приложении\n"
-            "/language — переключить язык (русский или английский)\n"
-            "/help — это сообщение\n\n"
-            "Или просто напишите: несколько слов — это поиск, вопрос — получит ответ.\n"
+        "help_header": "ℹ️ <b>Помощь</b>",
+        "help_footer": (
+            "Или просто напишите: несколько слов — это поиск, вопрос — получит ответ, "
+            "а «ищу…» — поиск по объявлениям.\n"
             "Кнопки под сообщениями делают то же самое; я обновлю сообщение на месте."
         ),
+        "help_admin_header": "<b>Для администраторов</b>",
         "language_prompt": "🌐 Выберите язык, на котором мне с вами говорить:",
         "unknown_command": "Я не знаю команду {command}. Вот что я умею:",
         "unknown_text": "Пока я не умею отвечать на свободный текст. Откройте меню или /help.",
@@ -162,7 +255,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "sell_private_only": "🛍 Напишите мне /sell в личном чате, чтобы создать объявление.",
         "sell_unavailable": "🛍 Объявления здесь пока не создать: мини-приложение не настроено.",
         "search_open_listing": "🛍 Объявление {n}",
-        "search_listing_line": "🛍 {price} · {city}",
+        "search_listing_line": "🛍 {price} · {city}{availability}",
         "button_language": "🌐 Language: English",
         "button_help": "❓ Помощь",
         "button_menu": "⬅️ Меню",
@@ -170,6 +263,110 @@ TEXTS: dict[Language, dict[str, str]] = {
         "command_menu": "Главное меню",
         "command_help": "Как пользоваться ботом",
         "command_language": "Сменить язык",
+        # --- the market desk (concierge.bot.market, groups) -------------------------------
+        "thanks_reply": "😊 Пожалуйста! Пишите, когда что-нибудь понадобится.",
+        "goodbye_reply": "👋 До встречи! Я здесь, когда понадоблюсь.",
+        "search_too_long": (
+            "✂️ Это слишком длинно для меня: я читаю не больше {limit} символов за раз. "
+            "Сократите текст или напишите в нескольких словах, что ищете."
+        ),
+        "menu_button": "🛍 Маркет",
+        "command_moderation": "Объявления на модерации",
+        "command_sources": "Источники постов и статей",
+        "button_moderation": "🛡 Модерация ({count})",
+        "search_write_seller": "✉️ Продавцу {n}",
+        "availability_reserved": "🔒 Забронировано",
+        "availability_sold": "✅ Продано",
+        "relay_sent_to_seller": (
+            "✓ Отправлено продавцу. Всё, что вы пишете здесь, уйдёт ему, пока вы не нажмёте "
+            "⏹ «Завершить» под моими сообщениями."
+        ),
+        "relay_sent_to_buyer": (
+            "✓ Отправлено покупателю. Всё, что вы пишете здесь, уйдёт ему, пока вы не "
+            "нажмёте ⏹ «Завершить» под моими сообщениями."
+        ),
+        "conversation_ended": "⏹ Разговор о «{title}» завершён.",
+        "buyer_blocked": (
+            "🚫 Покупатель {number} заблокирован: его сообщения о ваших объявлениях больше "
+            "не придут."
+        ),
+        "marked_sold": "✅ «{title}» отмечено как проданное.",
+        "marked_reserved": "🔒 «{title}» отмечено как забронированное.",
+        "marked_available": "🟢 «{title}» снова в продаже.",
+        "renewed": "🔄 «{title}» останется в поиске до {date}.",
+        "report_prompt": "⚠️ Что не так с «{title}»?",
+        "report_reason_fraud": "Мошенничество",
+        "report_reason_prohibited": "Запрещённый товар",
+        "report_reason_misleading": "Неверные цена, фото или текст",
+        "report_reason_duplicate": "Дубликат",
+        "report_reason_offensive": "Оскорбительное",
+        "report_reason_other": "Другое",
+        "report_sent": "⚠️ Спасибо: модераторы проверят «{title}».",
+        "button_write_seller": "✉️ Написать продавцу",
+        "button_report": "⚠️ Пожаловаться",
+        "button_open_listing": "🛍 Открыть объявление",
+        "listing_card": "🛍 <b>{title}</b>\n{price} · {city} · {category}",
+        "listing_card_mine": "📊 Ваше объявление: посмотрели {views}, написали {contacts}.",
+        "listing_gone": "😕 Этого объявления больше нет. Поищите другие: /search",
+        "category_electronics": "Электроника",
+        "category_vehicles": "Транспорт",
+        "category_home": "Дом и сад",
+        "category_clothing": "Одежда",
+        "category_kids": "Детям",
+        "category_hobby": "Хобби",
+        "category_services": "Услуги",
+        "category_realty": "Недвижимость",
+        "category_other": "Другое",
+        "moderation_summary": (
+            "🛡 <b>Модерация</b>: ждут проверки — {pending}, с жалобами — {reported}."
+        ),
+        "moderation_empty": "✅ Объявлений на модерации нет.",
+        "moderation_card": "<b>{title}</b>\n{price} · {city} · {category}\n📷 {photos}",
+        "moderation_approve": "✅ Одобрить",
+        "moderation_reject": "❌ Отклонить",
+        "moderation_next": "⏭ Следующее",
+        "moderation_cancel": "↩️ Отмена",
+        "moderation_open_app": "📱 Модерация в мини-приложении",
+        "moderation_approved": "✅ Одобрено: «{title}».",
+        "moderation_rejected": "❌ Отклонено: «{title}».",
+        "moderation_reason_prompt": (
+            "✍️ Напишите, почему «{title}» отклонено (от {min} до {max} символов): "
+            "автор это прочитает."
+        ),
+        "moderation_reason_length": (
+            "Причина должна быть от {min} до {max} символов. Напишите её ещё раз."
+        ),
+        "moderation_reports_note": "⚠️ Объявления с жалобами — в модерации мини-приложения.",
+        "market_error_own_listing": "🙂 Это ваше собственное объявление.",
+        "market_error_listing_sold": "😕 Увы, уже продано.",
+        "market_error_listing_not_found": "😕 Этого объявления больше нет.",
+        "market_error_seller_blocked_you": (
+            "🙏 Продавец не принимает от вас сообщения о своих объявлениях. "
+            "В поиске много других: /search"
+        ),
+        "market_error_too_many_inquiries": (
+            "Сегодня вы начали уже {max} разговоров — больше нельзя. Продолжите один из "
+            "них или попробуйте завтра."
+        ),
+        "market_error_inquiry_closed": (
+            "⏹ Этот разговор завершён. Чтобы написать снова, нажмите «Написать продавцу» "
+            "под объявлением."
+        ),
+        "market_error_inquiry_not_found": "Этого разговора больше нет.",
+        "market_error_too_many_messages": (
+            "🐢 Не так быстро: не больше {max} сообщений за {minutes} минут в одном разговоре."
+        ),
+        "market_error_only_the_seller": "Это может сделать только продавец.",
+        "market_error_already_reported": (
+            "Вы уже пожаловались на это объявление: модераторы в курсе."
+        ),
+        "market_error_listing_not_published": "Отметить можно только опубликованное объявление.",
+        "market_error_listing_not_renewable": "Это объявление больше нельзя продлить.",
+        "market_error_listing_not_pending": "Это объявление уже не ждёт модерации.",
+        "market_error_listing_changed": (
+            "Автор изменил объявление, пока вы смотрели: вот оно снова."
+        ),
+        "market_error_other": "😔 Не получилось. Попробуйте в мини-приложении.",
     },
 }
 

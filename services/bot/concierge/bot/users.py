@@ -21,6 +21,8 @@ from concierge.contracts.identity import (
 )
 
 LANGUAGE_TTL_S = 3600
+KNOWN_TTL_S = 86_400
+ROLE_TTL_S = 3600
 
 
 def registration_of(user: telegram.User) -> UserRegister:
@@ -46,11 +48,30 @@ class UserDirectory:
         if record.status == UserStatus.NEW:
             record = await self.api.change_status(user.id, UserStatus.ONBOARDING)
         await self._remember(user.id, record.display_language)
+        await self.redis.set(self._role_key(user.id), record.role.value, ex=ROLE_TTL_S)
+        await self.redis.set(self._known_key(user.id), "1", ex=KNOWN_TTL_S)
         return record
 
+    async def ensure_registered(self, user: telegram.User) -> None:
+        """Register the user unless the bot did lately (a button press may come from a
+        user api has not met: one who never sent /start)."""
+        if not await self.redis.exists(self._known_key(user.id)):
+            await self.register(user)
+
+    async def known_admin(self, telegram_id: int) -> bool:
+        """Whether the bot knows the user as an admin without asking api (their role is
+        kept for an hour after /start or a menu): for what must not wait for api."""
+        return bool(await self.redis.get(self._role_key(telegram_id)) == UserRole.ADMIN)
+
     async def is_admin(self, telegram_id: int) -> bool:
+        """Whether the user is an admin (kept for an hour: asked for every menu)."""
+        cached = await self.redis.get(self._role_key(telegram_id))
+        if cached is not None:
+            return bool(cached == UserRole.ADMIN)
         record = await self.api.get_user(telegram_id)
-        return record is not None and record.role == UserRole.ADMIN
+        role = record.role if record is not None else UserRole.USER
+        await self.redis.set(self._role_key(telegram_id), role.value, ex=ROLE_TTL_S)
+        return role == UserRole.ADMIN
 
     async def language_of(self, user: telegram.User | None) -> Language:
         if user is None:
@@ -79,3 +100,11 @@ class UserDirectory:
     @staticmethod
     def _key(telegram_id: int) -> str:
         return f"bot:lang:{telegram_id}"
+
+    @staticmethod
+    def _known_key(telegram_id: int) -> str:
+        return f"bot:known:{telegram_id}"
+
+    @staticmethod
+    def _role_key(telegram_id: int) -> str:
+        return f"bot:role:{telegram_id}"

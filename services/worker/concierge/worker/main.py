@@ -25,7 +25,7 @@ from concierge.worker.embedding import router as embedding_router
 from concierge.worker.ingest.jobs import save_poll_schedule
 from concierge.worker.ingest.vectors import VectorKeeper
 from concierge.worker.jobs import WorkerContext, load_jobs
-from concierge.worker.market.jobs import save_reindex_schedule
+from concierge.worker.market.jobs import save_expiry_schedule, save_reindex_schedule
 from concierge.worker.scheduling.scheduler import Scheduler
 from concierge.worker.settings import WorkerSettings
 
@@ -106,6 +106,10 @@ async def _save_desk_schedules(database: Database, settings: WorkerSettings) -> 
         await save_reindex_schedule(database, settings)
     except Exception as exc:  # as above: the sweep's last declaration stays
         log.warning("could not save the listing reindex schedule: %r", exc)
+    try:
+        await save_expiry_schedule(database, settings)
+    except Exception as exc:  # as above
+        log.warning("could not save the listing expiry schedule: %r", exc)
 
 
 async def _finish(task: asyncio.Task[None] | None, timeout_s: float) -> None:

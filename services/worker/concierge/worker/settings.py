@@ -118,6 +118,14 @@ class WorkerSettings(
         900.0, ge=0, description="A replaced model's vectors are deleted this long after"
     )
     ingest_enabled: bool = Field(True, description="Poll the sources table and ingest feeds")
+    api_url: str = Field(
+        "http://127.0.0.1:8000",
+        validation_alias=shared("API_URL"),
+        description="The api (the market's expiry sweep runs there)",
+    )
+    market_expiry_every_s: float = Field(
+        300.0, gt=0, description="How often the api is asked to expire and remind listings"
+    )
     ingest_poll_every_s: float = Field(
         10.0, gt=0, description="How often sources that are due are looked for"
     )

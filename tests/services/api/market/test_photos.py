@@ -193,6 +193,10 @@ class TestBadInput:
         response = await complete(seller, listing.id, ticket["photo_id"])
         assert response.status_code == 422
         assert "not an image" in response.json()["detail"]
+        # The Mini App says it in its user's language, naming the formats it takes.
+        assert response.json()["code"] == "photo_not_image"
+        assert response.json()["params"] == {"formats": "JPEG, PNG, WebP, GIF"}
+        assert ticket["formats"] == ["JPEG", "PNG", "WebP", "GIF"]
         assert stored_files(storage) == []
         assert await photo_rows(session, listing.id) == 0
 
@@ -206,6 +210,7 @@ class TestBadInput:
         response = await complete(seller, listing.id, ticket["photo_id"])
         assert response.status_code == 422
         assert "Nothing was uploaded" in response.json()["detail"]
+        assert response.json()["code"] == "photo_not_uploaded"
         assert await photo_rows(session, listing.id) == 0
 
     async def test_just_over_five_megabytes_is_refused_by_the_endpoint(
@@ -216,6 +221,10 @@ class TestBadInput:
         response = await upload(anonymous, ticket, b"\xff\xd8\xff" + b"\0" * MAX_PHOTO_BYTES)
         assert response.status_code == 413
         assert "larger than 5 MB" in response.json()["detail"]
+        assert (response.json()["code"], response.json()["params"]) == (
+            "photo_too_large",
+            {"mb": 5},
+        )
         assert stored_files(storage) == []
 
     async def test_a_20000_square_png_has_too_many_pixels(
@@ -230,6 +239,7 @@ class TestBadInput:
         response = await complete(seller, listing.id, ticket["photo_id"])
         assert response.status_code == 422
         assert "too many pixels" in response.json()["detail"]
+        assert response.json()["code"] == "photo_too_many_pixels"
         assert stored_files(storage) == []
         assert await photo_rows(session, listing.id) == 0
 
@@ -239,6 +249,7 @@ class TestBadInput:
         fields = {**ticket["fields"], "Content-Type": "text/html"}
         response = await upload(anonymous, {**ticket, "fields": fields}, HTML_PAGE)
         assert response.status_code == 422
+        assert response.json()["code"] == "upload_not_image_type"
         assert stored_files(storage) == []
 
 

@@ -111,6 +111,7 @@ class TestListingSearch:
         assert hit["id"] == document_id
         assert hit["listing_id"] == listing_id
         assert (hit["city"], hit["currency"], Decimal(hit["price"])) == ("Porto", "EUR", 60)
+        assert hit["availability"] == "available"
         assert hit["source"] is None
 
     async def test_a_listing_snippet_is_its_description_not_its_index_fields(
@@ -123,6 +124,16 @@ class TestListingSearch:
         (hit,) = (await search(api, "training wheels bike", kind="listing"))["items"]
         assert hit["snippet"] == "For 4–6 years, with training wheels."
         assert "<b>training</b> <b>wheels</b>" in hit["snippet_html"]
+    async def test_a_sold_listing_is_found_and_says_so(
+        self, api: httpx.AsyncClient, session: AsyncSession, market: dict[str, tuple[int, int]]
+    ) -> None:
+        listing_id, _ = market["kids"]
+        listing = await session.get(Listing, listing_id)
+        assert listing is not None
+        listing.availability = "sold"
+        await session.flush()
+        (hit,) = (await search(api, "kids bicycle", city="Porto"))["items"]
+        assert (hit["listing_id"], hit["availability"]) == (listing_id, "sold")
 
     async def test_everything_search_finds_posts_and_listings(
         self, api: httpx.AsyncClient, market: dict[str, tuple[int, int]]

@@ -17,7 +17,11 @@ from concierge.bot.search.intent import Intent, classify
         ("is the Bürgeramt open on Saturday", Intent.QUESTION),
         ("кондиционер?", Intent.QUESTION),
         ("Привет!", Intent.GREETING),
-        ("thanks a lot", Intent.GREETING),
+        ("thanks a lot", Intent.THANKS),
+        ("спасибо", Intent.THANKS),
+        ("Спасибо большое за помощь!", Intent.THANKS),
+        ("пока", Intent.GOODBYE),
+        ("bye!", Intent.GOODBYE),
         ("меню", Intent.MENU),
         ("Help", Intent.HELP),
         ("язык", Intent.LANGUAGE),
@@ -30,6 +34,25 @@ from concierge.bot.search.intent import Intent, classify
 )
 def test_classify(message: str, intent: Intent) -> None:
     assert classify(message).intent == intent
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ищу недорогую квартиру у моря, кто сдаёт?",
+        "привет, ищу велосипед",
+        "нужен детский велосипед",
+        "Looking for a kids bike in Berlin",
+        "Ищу недорогую квартиру у моря в Сочи, желательно с балконом. " * 16,  # ~1,000 chars
+    ],
+)
+def test_someone_looking_for_something_searches_the_listings(message: str) -> None:
+    classified = classify(message)
+    assert (classified.intent, classified.listings) == (Intent.SEARCH, True)
+
+
+def test_other_searches_are_of_everything() -> None:
+    assert classify("квартира у моря в Сочи").listings is False
 
 
 def test_a_question_mark_is_dropped_from_the_question() -> None:

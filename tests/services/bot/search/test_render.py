@@ -131,8 +131,20 @@ def listing_hit(n: int, listing_id: int, **changes: object) -> SearchHit:
 class TestListingResults:
     def test_a_listing_shows_its_price_and_city_instead_of_a_source(self) -> None:
         body = search_message(page(listing_hit(1, 42)), 1, Language.EN)
-        assert "🛍 1 500 RUB · Moscow · 03.11.2026" in body
+        assert "🛍 ₽1,500 · Moscow · 03.11.2026" in body
         assert "unknown source" not in body
+        russian = search_message(page(listing_hit(1, 42)), 1, Language.RU)
+        assert "🛍 1\u00a0500\u00a0₽ · Moscow · 03.11.2026" in russian
+
+    @pytest.mark.parametrize(
+        ("availability", "language", "shown"),
+        [("sold", Language.EN, " · ✅ Sold"), ("reserved", Language.RU, " · 🔒 Забронировано")],
+    )
+    def test_a_sold_or_reserved_listing_says_so(
+        self, availability: str, language: Language, shown: str
+    ) -> None:
+        body = search_message(page(listing_hit(1, 42, availability=availability)), 1, language)
+        assert f"Moscow{shown} · 03.11.2026" in body
 
     def test_a_listings_title_and_city_cannot_inject_markup(self) -> None:
         evil = listing_hit(
@@ -154,20 +166,29 @@ class TestListingResults:
         ]
         assert all(b.callback_data is None for b in buttons)
 
-    def test_buttons_come_three_to_a_row(self) -> None:
-        results = page(*(listing_hit(n, 100 + n) for n in range(5)))
-        rows = listing_buttons(results, 1, Language.RU, WEBAPP)
-        assert [len(row) for row in rows] == [3, 2]
-        assert rows[0][0].text == "🛍 Объявление 1"
+    def test_in_a_private_chat_each_listing_gets_write_to_its_seller(self) -> None:
+        results = page(listing_hit(1, 42), listing_hit(2, 43, availability="sold"))
+        rows = listing_buttons(results, 1, Language.RU, WEBAPP, contact=True)
+        assert [[b.text for b in row] for row in rows] == [
+            ["🛍 Объявление 1", "✉️ Продавцу 1"],
+            ["🛍 Объявление 2"],  # sold: nobody to write to about it
+        ]
+        assert rows[0][1].callback_data == "lst:write:42"
 
-    def test_no_mini_app_no_buttons(self) -> None:
+    def test_no_mini_app_no_open_buttons(self) -> None:
         assert listing_buttons(page(listing_hit(1, 42)), 1, Language.EN, None) == []
         assert listing_buttons(page(hit(1)), 1, Language.EN, WEBAPP) == []
+        rows = listing_buttons(page(listing_hit(1, 42)), 1, Language.EN, None, contact=True)
+        assert [[b.text for b in row] for row in rows] == [["✉️ Write to seller 1"]]
 
     @pytest.mark.parametrize(
-        ("price", "currency", "expected"),
-        [("1500.00", "RUB", "1 500 RUB"), ("99.90", "EUR", "99.90 EUR"),
-         ("1234567.5", "USD", "1 234 567.50 USD"), ("0", None, "0")],
+        ("price", "currency", "language", "expected"),
+        [("1500.00", "RUB", Language.RU, "1\u00a0500\u00a0₽"),
+         ("99.90", "EUR", Language.EN, "€99.90"),
+         ("1234567.5", "USD", Language.EN, "$1,234,567.50"),
+         ("12500", "RUB", Language.EN, "₽12,500")],
     )  # fmt: skip
-    def test_prices(self, price: str, currency: str | None, expected: str) -> None:
-        assert price_text(Decimal(price), currency) == expected
+    def test_prices(
+        self, price: str, currency: str | None, language: Language, expected: str
+    ) -> None:
+        assert price_text(Decimal(price), currency, language) == expected

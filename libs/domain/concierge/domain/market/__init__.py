@@ -1,1 +1,1 @@
-"""Market tables: listings, their photos and the moderation audit log."""
+"""Market tables: listings, photos, the audit log, views, conversations, blocks, reports."""

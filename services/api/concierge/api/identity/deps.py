@@ -7,6 +7,7 @@ from fastapi import Depends, Header, Request
 from concierge.api.identity.repository import UserRepository
 from concierge.api.identity.service import IdentityService, SignInService
 from concierge.api.identity.tokens import InvalidToken, TokenIssuer
+from concierge.common.auth import SERVICE_TOKEN_HEADER, tokens_match
 from concierge.common.errors import Forbidden, NotFound, Unauthorized
 from concierge.common.openapi import raises
 from concierge.contracts.api_client import ACTING_USER_HEADER
@@ -45,8 +46,14 @@ async def get_web_user(
     request: Request,
     identity: IdentityServiceDep,
     authorization: Annotated[str | None, Header()] = None,
+    service_token: Annotated[str | None, Header(alias=SERVICE_TOKEN_HEADER)] = None,
+    acting_user: Annotated[str | None, Header(alias=ACTING_USER_HEADER)] = None,
 ) -> User:
-    """The Mini App's caller, from ``Authorization: Bearer <token>`` (POST /auth/telegram)."""
+    """The caller: the Mini App's user, from ``Authorization: Bearer <token>`` (POST
+    /auth/telegram); or, without one, the user the bot acts for (the service token and
+    ``X-Acting-User: <telegram id>``), so the bot's buttons do what the Mini App does."""
+    if authorization is None and service_token is not None:
+        return await _acted_for(request, identity, service_token, acting_user)
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Sign in first: POST /api/v1/auth/telegram, then send the Bearer token")
@@ -58,6 +65,19 @@ async def get_web_user(
         return await identity.get(telegram_id)
     except NotFound as exc:
         raise Unauthorized("The session token names an unknown user") from exc
+
+
+async def _acted_for(
+    request: Request, identity: IdentityService, service_token: str, acting_user: str | None
+) -> User:
+    if not tokens_match(service_token, request.app.state.service_token):
+        raise Unauthorized("Missing or wrong service token")
+    if acting_user is None or not acting_user.isdigit() or not 0 < int(acting_user) < 2**52:
+        raise Unauthorized(f"A service acting for a user names them in {ACTING_USER_HEADER}")
+    try:
+        return await identity.get(int(acting_user))
+    except NotFound as exc:
+        raise Unauthorized(f"{ACTING_USER_HEADER} names an unknown user") from exc
 
 
 WebUser = Annotated[User, Depends(get_web_user)]

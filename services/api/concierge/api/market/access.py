@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concierge.api.market.listings.repository import ListingRepository
 from concierge.common.errors import NotFound
+from concierge.contracts.errors import ErrorCode
 from concierge.contracts.identity import UserRole
 from concierge.contracts.market import ListingStatus
 from concierge.domain.identity.models import User
@@ -17,7 +18,7 @@ from concierge.domain.market.models import Listing
 
 
 def _not_found(listing_id: int) -> NotFound:
-    return NotFound(f"Listing {listing_id} does not exist")
+    return NotFound(f"Listing {listing_id} does not exist", code=ErrorCode.LISTING_NOT_FOUND)
 
 
 def may_see(listing: Listing, viewer: User) -> bool:

@@ -199,6 +199,7 @@ class SearchRow:
     price: Decimal | None = None
     currency: str | None = None
     city: str | None = None
+    availability: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,7 @@ SELECT d.id, d.kind, d.title, d.url, d.published_at, d.language, d.attributes, p
        s.id AS source_id, s.kind AS source_kind, s.title AS source_title,
        {{marked}} AS marked,
        coalesce(also.sources, '[]'::jsonb) AS also_in,
-       l.id AS listing_id, l.price, l.currency, l.city
+       l.id AS listing_id, l.price, l.currency, l.city, l.availability
 FROM page
 JOIN documents d ON d.id = page.id
 LEFT JOIN sources s ON s.id = d.source_id

@@ -142,6 +142,7 @@ def to_hit(row: SearchRow) -> SearchHit:
         price=row.price,
         currency=row.currency,
         city=row.city,
+        availability=row.availability,
     )
 
 

@@ -4,8 +4,8 @@ import html
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
@@ -26,7 +26,8 @@ from concierge.bot.core.keyboards import (
 )
 from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place, is_not_modified
-from concierge.bot.market.webapp import webapp_url
+from concierge.bot.market import cards, moderation
+from concierge.bot.market.webapp import localize_menu_button, webapp_url
 from concierge.bot.retry_after import seconds_to_wait
 from concierge.bot.texts import text
 from concierge.common.http_client import ServiceUnavailable
@@ -35,13 +36,35 @@ from concierge.contracts.identity import Language
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "menu", "search", "ask", "sell", "help", "language")
+ADMIN_COMMANDS = ("moderation", "sources")
 
 
-def menu_keyboard(
+async def menu_keyboard(
     update: Update, context: ContextTypes.DEFAULT_TYPE, language: Language
 ) -> InlineKeyboardMarkup:
-    """The main menu for this update's chat (the Mini App's buttons in private chats)."""
-    return main_menu(language, webapp_url(update, context))
+    """The main menu for this update's chat (the Mini App's buttons in private chats;
+    "Moderation (N)" for admins)."""
+    admin_rows = await moderation.admin_menu_rows(update, context, language)
+    return main_menu(language, webapp_url(update, context), admin_rows)
+
+
+def help_body(language: Language, admin: bool) -> str:
+    """The commands with the descriptions the command menu shows (one text for both), and
+    for admins their own."""
+    lines = [f"/{c} — {d}" for c, d in command_descriptions(language)]
+    parts = [text(language, "help_header"), "\n".join(lines)]
+    if admin:
+        admin_lines = [f"/{c} — {text(language, f'command_{c}')}" for c in ADMIN_COMMANDS]
+        parts.append(text(language, "help_admin_header") + "\n" + "\n".join(admin_lines))
+    parts.append(text(language, "help_footer"))
+    return "\n\n".join(parts)
+
+
+async def help_text(update: Update, context: ContextTypes.DEFAULT_TYPE, language: Language) -> str:
+    """/help for this user (it never waits for api: the role the bot keeps decides)."""
+    user = update.effective_user
+    admin = user is not None and await deps_of(context).users.known_admin(user.id)
+    return help_body(language, admin)
 
 
 async def _reply(update: Update, body: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -51,24 +74,30 @@ async def _reply(update: Update, body: str, markup: InlineKeyboardMarkup | None)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Register the user, then the listing a shared link names (``/start listing_4``) or
+    the greeting with the menu."""
     if update.effective_user is None:
         return
     user = await deps_of(context).users.register(update.effective_user)
     language = user.display_language
+    await localize_menu_button(update, context, language)
+    listing_id = cards.listing_id_of(context.args[0] if context.args else None)
+    if listing_id is not None:
+        await cards.show_listing(update, context, listing_id)
+        return
     name = html.escape(update.effective_user.first_name or update.effective_user.username or "")
-    await _reply(
-        update, text(language, "welcome", name=name), menu_keyboard(update, context, language)
-    )
+    menu = await menu_keyboard(update, context, language)
+    await _reply(update, text(language, "welcome", name=name), menu)
 
 
 async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await language_of(update, context)
-    await _reply(update, text(language, "menu"), menu_keyboard(update, context, language))
+    await _reply(update, text(language, "menu"), await menu_keyboard(update, context, language))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await language_of(update, context)
-    await _reply(update, text(language, "help"), back_to_menu(language))
+    await _reply(update, await help_text(update, context, language), back_to_menu(language))
 
 
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -96,11 +125,11 @@ async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     _, fields = _pressed(update)
     language = await language_of(update, context)
     if fields == ["help"]:
-        await _edit(update, text(language, "help"), back_to_menu(language))
+        await _edit(update, await help_text(update, context, language), back_to_menu(language))
     elif fields == ["search"]:
         await _edit(update, text(language, "search_help"), back_to_menu(language))
     else:
-        await _edit(update, text(language, "menu"), menu_keyboard(update, context, language))
+        await _edit(update, text(language, "menu"), await menu_keyboard(update, context, language))
 
 
 async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -109,34 +138,49 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     language = Language(fields[1])
     await deps_of(context).users.set_language(query.from_user, language)
-    await _edit(update, text(language, "menu"), menu_keyboard(update, context, language))
+    await localize_menu_button(update, context, language)
+    await _edit(update, text(language, "menu"), await menu_keyboard(update, context, language))
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button from an older version of the bot: show the menu again."""
     language = await language_of(update, context)
-    await _reply(update, text(language, "menu"), menu_keyboard(update, context, language))
+    await _reply(update, text(language, "menu"), await menu_keyboard(update, context, language))
+
+
+def command_is_for_us(message: Message, bot: Bot) -> bool:
+    """A command in a group is ours when it names this bot (``/foo@us``): a bare one may
+    be another bot's."""
+    command = (message.text or "").split(maxsplit=1)[0] if message.text else ""
+    _, at, target = command.partition("@")
+    return bool(at) and (bot.username or "").lower() == target.lower()
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None
+    in_group = chat is not None and chat.type != ChatType.PRIVATE
+    if in_group and not command_is_for_us(message, context.bot):
+        return  # in a group, a command of nobody's in particular may be another bot's
     language = await language_of(update, context)
-    assert update.effective_message is not None
-    command = html.escape((update.effective_message.text or "").split()[0][:33])
+    command = html.escape((message.text or "").split()[0][:33])
     await _reply(
         update,
         text(language, "unknown_command", command=command),
-        menu_keyboard(update, context, language),
+        await menu_keyboard(update, context, language),
     )
 
 
 async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await language_of(update, context)
-    await _reply(update, text(language, "unknown_text"), menu_keyboard(update, context, language))
+    menu = await menu_keyboard(update, context, language)
+    await _reply(update, text(language, "unknown_text"), menu)
 
 
 async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await language_of(update, context)
-    await _reply(update, text(language, "unsupported"), menu_keyboard(update, context, language))
+    menu = await menu_keyboard(update, context, language)
+    await _reply(update, text(language, "unsupported"), menu)
 
 
 def _retry_delay(error: BaseException | None) -> float | None:

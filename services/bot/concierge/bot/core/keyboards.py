@@ -15,9 +15,14 @@ def other_language(language: Language) -> Language:
     return Language.EN if language == Language.RU else Language.RU
 
 
-def main_menu(language: Language, webapp_url: str | None = None) -> InlineKeyboardMarkup:
+def main_menu(
+    language: Language,
+    webapp_url: str | None = None,
+    admin_rows: list[list[InlineKeyboardButton]] | None = None,
+) -> InlineKeyboardMarkup:
     """The menu; with ``webapp_url`` (private chats only: Telegram refuses web_app buttons
-    elsewhere) also the market's buttons, which open the Mini App."""
+    elsewhere) also the market's buttons, which open the Mini App; and ``admin_rows``
+    for admins (moderation)."""
     # Desks add their buttons here as they land; a button that does nothing never shows.
     market = (
         [
@@ -37,6 +42,7 @@ def main_menu(language: Language, webapp_url: str | None = None) -> InlineKeyboa
                 )
             ],
             *market,
+            *(admin_rows or []),
             [
                 InlineKeyboardButton(
                     text(language, "button_language"),

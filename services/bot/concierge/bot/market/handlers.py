@@ -1,4 +1,6 @@
-"""/sell: a button that opens the Mini App on a new listing (and on the user's own)."""
+"""/sell: a button that opens the Mini App on a new listing (and on the user's own); and
+the market's other handlers: conversations between buyers and sellers, the buttons
+under listings, moderation for admins."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from concierge.bot.deps import language_of
+from concierge.bot.market import conversations, moderation
 from concierge.bot.market.webapp import MINE, NEW, webapp_button, webapp_url
 from concierge.bot.texts import text
 from concierge.contracts.identity import Language
@@ -40,3 +43,5 @@ async def sell_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("sell", sell_command))
+    conversations.register(application)
+    moderation.register(application)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,6 +23,8 @@ from concierge.bot.callback_data import pack, pattern, unpack
 from concierge.bot.core import handlers as core
 from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place
+from concierge.bot.market import conversations as market_text
+from concierge.bot.market.wanted import listing_query
 from concierge.bot.market.webapp import webapp_url
 from concierge.bot.search.intent import Intent, classify
 from concierge.bot.search.render import (
@@ -34,7 +37,14 @@ from concierge.bot.search.sessions import SearchSession
 from concierge.bot.texts import text
 from concierge.common.http_client import ServiceResponseError
 from concierge.contracts.identity import Language
-from concierge.contracts.search import AnswerRequest, SearchPage, SourceKind
+from concierge.contracts.prices import format_amount
+from concierge.contracts.search import (
+    MAX_QUERY_LENGTH,
+    AnswerRequest,
+    DocumentKind,
+    SearchPage,
+    SourceKind,
+)
 from concierge.contracts.sources import SourceCreate, SourceRead, SourceUpdate
 from concierge.contracts.text import strip_control_characters
 
@@ -62,7 +72,10 @@ def _page_buttons(
     language: Language,
 ) -> InlineKeyboardMarkup | None:
     """Buttons that open the listings among the results, then the paging row."""
-    rows = listing_buttons(found, page * PAGE_SIZE + 1, language, webapp_url(update, context))
+    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    rows = listing_buttons(
+        found, page * PAGE_SIZE + 1, language, webapp_url(update, context), contact=private
+    )
     has_next = found.next_cursor is not None
     row = []
     if page > 0:
@@ -81,7 +94,10 @@ async def _fetch_page(
 ) -> SearchPage:
     """One page of results; remembers where the next page starts."""
     deps = deps_of(context)
-    found = await deps.api.search(session.query, limit=PAGE_SIZE, cursor=session.cursors[page])
+    kind = DocumentKind(session.kind) if session.kind else None
+    found = await deps.api.search(
+        session.query, kind=kind, limit=PAGE_SIZE, cursor=session.cursors[page]
+    )
     if len(session.cursors) == page + 1 and found.next_cursor:
         session.cursors.append(found.next_cursor)
         await deps.searches.save(session)
@@ -95,9 +111,26 @@ async def _invalid_query(
     await _send(update, text(language, "search_invalid"))
 
 
-async def run_search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str) -> None:
+async def _too_long(update: Update, context: ContextTypes.DEFAULT_TYPE, text_: str) -> bool:
+    """Say so when the text is longer than a search or a question may be."""
+    if len(text_) <= MAX_QUERY_LENGTH:
+        return False
     language = await language_of(update, context)
-    session = await deps_of(context).searches.start(query)
+    limit = format_amount(Decimal(MAX_QUERY_LENGTH), language)
+    await _send(update, text(language, "search_too_long", limit=limit))
+    return True
+
+
+async def run_search(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    query: str,
+    kind: DocumentKind | None = None,
+) -> None:
+    if await _too_long(update, context, query):
+        return
+    language = await language_of(update, context)
+    session = await deps_of(context).searches.start(query, kind.value if kind else None)
     try:
         found = await _fetch_page(context, session, 0)
     except ServiceResponseError as error:
@@ -108,6 +141,8 @@ async def run_search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: 
 
 
 async def run_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    if await _too_long(update, context, question):
+        return
     language = await language_of(update, context)
     if update.effective_chat is not None:
         await update.effective_chat.send_action(ChatAction.TYPING)
@@ -139,12 +174,26 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Plain text: a search, a question, a greeting or a menu word."""
+    """Plain text in a private chat: a message in a buyer's and seller's conversation
+    (the market's, when the chat belongs to one), else what ``answer_text`` makes of it."""
     message = update.effective_message
     if message is None or message.text is None:
         return
-    classified = classify(strip_control_characters(message.text))
+    if await market_text.take_text(update, context, message.text):
+        return
+    await answer_text(update, context, strip_control_characters(message.text))
+
+
+async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str) -> None:
+    """A search (of the listings, for someone looking for something), a question, a
+    greeting or a menu word."""
+    if await _too_long(update, context, message.strip()):
+        return
+    classified = classify(message)
     match classified.intent:
+        case Intent.SEARCH if classified.listings:
+            query = listing_query(classified.text)
+            await run_search(update, context, query, DocumentKind.LISTING)
         case Intent.SEARCH:
             await run_search(update, context, classified.text)
         case Intent.QUESTION:
@@ -157,9 +206,11 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await core.help_command(update, context)
         case Intent.GREETING:
             language = await language_of(update, context)
-            await _send(
-                update, text(language, "greeting"), core.menu_keyboard(update, context, language)
-            )
+            menu = await core.menu_keyboard(update, context, language)
+            await _send(update, text(language, "greeting"), menu)
+        case Intent.THANKS | Intent.GOODBYE:
+            language = await language_of(update, context)
+            await _send(update, text(language, f"{classified.intent.value}_reply"))
 
 
 # Button handlers never answer the press: the consumer did, when it read the update.

@@ -3,7 +3,9 @@
 Every piece of document text arrives either escaped by the api (``snippet_html``)
 or is escaped here; nothing from a document can inject markup. A market listing among
 the results gets a button that opens it in the Mini App (private chats only: the only
-place Telegram shows web_app buttons, and the only place the bot searches).
+place Telegram shows web_app buttons) and one that starts a conversation with its seller
+(private chats only too: it happens there). A listing's price is written the reader's
+way, and a sold or reserved one says so.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from concierge.bot.market.webapp import listing_page, webapp_button
 from concierge.bot.search.hints import answer_hints, search_hints
 from concierge.bot.texts import text
 from concierge.contracts.identity import Language
+from concierge.contracts.market import Availability
+from concierge.contracts.market_buttons import ListingAction, listing_data
+from concierge.contracts.prices import format_price
 from concierge.contracts.search import Answer, Citation, SearchHit, SearchPage, SourceRef
 
 MESSAGE_LIMIT = 4096
 SNIPPET_LIMIT = 320  # characters of escaped snippet per result; a page stays one message
 TITLE_LIMIT = 120
 ANSWER_LIMIT = 3000
-LISTING_BUTTONS_PER_ROW = 3
 
 
 def _shorten(value: str, limit: int) -> str:
@@ -59,21 +63,28 @@ def _trim_html_snippet(snippet_html: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
-def price_text(price: Decimal, currency: str | None) -> str:
-    """1 500 RUB, 99.90 EUR: no cents when there are none, thin groups of thousands."""
-    whole = price == price.to_integral_value()
-    amount = f"{price:,.0f}" if whole else f"{price:,.2f}"
-    return f"{amount.replace(',', ' ')} {currency or ''}".strip()
+def price_text(price: Decimal, currency: str | None, language: Language) -> str:
+    """The price as the reader's language writes it: 12 500 ₽, €180."""
+    return format_price(price, currency or "", language)
+
+
+def availability_note(availability: str | None, language: Language) -> str:
+    """ " · ✅ Sold" for a sold or reserved listing; nothing for an available one."""
+    if availability in (Availability.SOLD, Availability.RESERVED):
+        return " · " + text(language, f"availability_{availability}")
+    return ""
 
 
 def _origin(hit: SearchHit, language: Language) -> str:
-    """Where a result comes from: its source, or a listing's price and city."""
+    """Where a result comes from: its source, or a listing's price, city and whether
+    it is sold or reserved."""
     if hit.listing_id is not None and hit.price is not None:
         return text(
             language,
             "search_listing_line",
-            price=html.escape(price_text(hit.price, hit.currency)),
+            price=html.escape(price_text(hit.price, hit.currency, language)),
             city=html.escape(hit.city or ""),
+            availability=availability_note(hit.availability, language),
         )
     return _source_name(hit.source, language)
 
@@ -101,24 +112,32 @@ def search_message(page: SearchPage, first_number: int, language: Language) -> s
 
 
 def listing_buttons(
-    page: SearchPage, first_number: int, language: Language, webapp_url: str | None
+    page: SearchPage,
+    first_number: int,
+    language: Language,
+    webapp_url: str | None,
+    *,
+    contact: bool = False,
 ) -> list[list[InlineKeyboardButton]]:
-    """Rows of "Open listing N" buttons (N: the result's number in the message) for the
-    listings among the results; none without a Mini App to open (see the module's
-    docstring)."""
-    if not webapp_url:
-        return []
-    buttons = [
-        webapp_button(
-            text(language, "search_open_listing", n=str(first_number + position)),
-            webapp_url,
-            listing_page(hit.listing_id),
-        )
-        for position, hit in enumerate(page.items)
-        if hit.listing_id is not None
-    ]
-    step = LISTING_BUTTONS_PER_ROW
-    return [buttons[start : start + step] for start in range(0, len(buttons), step)]
+    """A row for each listing among the results (N: its number in the message): "Open
+    listing N" when a Mini App can be opened, and with ``contact`` "Write to seller N"
+    unless it is sold (see the module's docstring)."""
+    rows = []
+    for position, hit in enumerate(page.items):
+        if hit.listing_id is None:
+            continue
+        n = str(first_number + position)
+        row = []
+        if webapp_url:
+            label = text(language, "search_open_listing", n=n)
+            row.append(webapp_button(label, webapp_url, listing_page(hit.listing_id)))
+        if contact and hit.availability != Availability.SOLD:
+            data = listing_data(ListingAction.WRITE, hit.listing_id)
+            label = text(language, "search_write_seller", n=n)
+            row.append(InlineKeyboardButton(label, callback_data=data))
+        if row:
+            rows.append(row)
+    return rows
 
 
 def fit(blocks: Iterable[str], limit: int = MESSAGE_LIMIT) -> str:

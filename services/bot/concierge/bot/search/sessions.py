@@ -1,7 +1,8 @@
 """Where a user is in a list of results, so "more" buttons fit in 64 bytes.
 
-A search gets a short token; Redis keeps its query and the cursor of each page
-reached so far for an hour. The button carries only ``srch:<token>:<page>``.
+A search gets a short token; Redis keeps its query (and the kind of documents it is
+restricted to, if any) and the cursor of each page reached so far for an hour. The
+button carries only ``srch:<token>:<page>``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class SearchSession:
     token: str
     query: str
     cursors: list[str | None] = field(default_factory=lambda: [None])  # page n starts at [n]
+    kind: str | None = None  # "listing": the market's listings only
 
 
 class SearchSessions:
@@ -30,8 +32,8 @@ class SearchSessions:
     def _key(token: str) -> str:
         return f"bot:search:{token}"
 
-    async def start(self, query: str) -> SearchSession:
-        session = SearchSession(secrets.token_urlsafe(6), query)
+    async def start(self, query: str, kind: str | None = None) -> SearchSession:
+        session = SearchSession(secrets.token_urlsafe(6), query, kind=kind)
         await self.save(session)
         return session
 
@@ -40,8 +42,10 @@ class SearchSessions:
         if raw is None:
             return None
         data = orjson.loads(raw)
-        return SearchSession(token, data["query"], data["cursors"])
+        return SearchSession(token, data["query"], data["cursors"], data.get("kind"))
 
     async def save(self, session: SearchSession) -> None:
-        payload = orjson.dumps({"query": session.query, "cursors": session.cursors})
+        payload = orjson.dumps(
+            {"query": session.query, "cursors": session.cursors, "kind": session.kind}
+        )
         await self.redis.set(self._key(session.token), payload, ex=SESSION_TTL_S)

@@ -18,6 +18,7 @@ from concierge.sandbox.telegram.models import (
     Update,
     UserRecord,
 )
+from concierge.sandbox.telegram.privacy import bot_hears
 from concierge.sandbox.telegram.shapes import bot_user_json, chat_json, message_json, user_json
 from concierge.sandbox.telegram.text import detect_entities
 
@@ -63,6 +64,8 @@ def send_text(
         entities=detect_entities(text),
         reply_to_message_id=reply_to,
     )
+    if not bot_hears(bot, chat, message):
+        return message, None  # privacy mode: people talking to each other
     return message, bot.enqueue("message", chat.id, message_json(bot, chat, message))
 
 
@@ -140,6 +143,11 @@ def create_users(bot: BotState, ids: list[int], profile: UserProfile) -> int:
     for user_id in ids:
         bot.remember_user(user_id, profile)
     return created
+
+
+def set_privacy_mode(bot: BotState, enabled: bool) -> None:
+    """BotFather's /setprivacy for this bot."""
+    bot.privacy_mode = enabled
 
 
 def create_group(bot: BotState, chat_id: int, title: str) -> ChatRecord:

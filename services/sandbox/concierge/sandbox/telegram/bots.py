@@ -59,6 +59,7 @@ class BotState:
         self.file_paths: dict[str, FileRecord] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.default_menu_button: dict[str, Any] | None = None
+        self.privacy_mode = True  # Telegram's default for bots (see privacy.py)
         self.updates = UpdateQueue()
         self.allowed_updates: list[str] | None = None
         self.webhook: WebhookConfig | None = None

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from concierge.sandbox.telegram import actions
 from concierge.sandbox.telegram.deps import SandboxDep, UserSideBot
-from concierge.sandbox.telegram.schemas import FaultIn, GroupIn, UsersIn
+from concierge.sandbox.telegram.schemas import FaultIn, GroupIn, PrivacyIn, UsersIn
 from concierge.sandbox.telegram.shapes import chat_json
 
 router = APIRouter(prefix="/sandbox", tags=["controls"])
@@ -40,6 +40,15 @@ async def create_users(body: UsersIn, bot: UserSideBot) -> dict[str, Any]:
 async def create_group(body: GroupIn, bot: UserSideBot) -> dict[str, Any]:
     chat = actions.create_group(bot, body.chat_id, body.title)
     return chat_json(bot, chat)
+
+
+@router.post("/bots/{bot_id}/privacy")
+async def set_privacy(bot_id: int, body: PrivacyIn, state: SandboxDep) -> dict[str, Any]:
+    """BotFather's /setprivacy: with privacy mode on (the default) the bot is sent only
+    the group messages meant for it; off, every group message."""
+    bot = state.bot_for_user_side(bot_id)
+    actions.set_privacy_mode(bot, body.enabled)
+    return {"bot_id": bot.id, "privacy_mode": bot.privacy_mode}
 
 
 @router.post("/faults")

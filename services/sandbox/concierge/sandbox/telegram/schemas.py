@@ -51,6 +51,10 @@ class GroupIn(BaseModel):
     title: str = Field(min_length=1, max_length=128)
 
 
+class PrivacyIn(BaseModel):
+    enabled: bool
+
+
 class FaultIn(BaseModel):
     error_code: int | None = Field(
         None, ge=400, le=599, description="The error to answer; none: the call is only slow"

@@ -19,7 +19,7 @@ def me_json(bot: BotState) -> dict[str, Any]:
     return {
         **bot_user_json(bot),
         "can_join_groups": True,
-        "can_read_all_group_messages": False,
+        "can_read_all_group_messages": not bot.privacy_mode,
         "supports_inline_queries": False,
         "can_connect_to_business": False,
         "has_main_web_app": False,

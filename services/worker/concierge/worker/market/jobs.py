@@ -6,13 +6,23 @@
 - ``market.index_listing`` / ``market.unindex_listing`` ``{"listing_id"}`` and the
   ``market.reindex`` sweep (every ``REINDEX_EVERY_S``): listings in and out of search
   (``concierge.worker.market.indexing``).
+- ``market.expiry_sweep`` (the ``market.expiry`` schedule, every
+  ``WORKER_MARKET_EXPIRY_EVERY_S``): asks the api to remind sellers of listings that run
+  out soon and to expire those that ran out (the listing's rules and texts live there).
 """
 
 from __future__ import annotations
 
 import logging
 
-from concierge.contracts.jobs import INDEX_LISTING, REINDEX_LISTINGS, THUMBNAIL, UNINDEX_LISTING
+from concierge.common.http_client import ServiceClient
+from concierge.contracts.jobs import (
+    EXPIRY_SWEEP,
+    INDEX_LISTING,
+    REINDEX_LISTINGS,
+    THUMBNAIL,
+    UNINDEX_LISTING,
+)
 from concierge.db import Database
 from concierge.storage.backends import Storage, build_storage
 from concierge.streams import Job
@@ -27,6 +37,8 @@ log = logging.getLogger(__name__)
 
 REINDEX_SCHEDULE = "market.reindex"
 REINDEX_EVERY_S = 300.0
+EXPIRY_SCHEDULE = "market.expiry"
+EXPIRY_PATH = "/api/v1/market/expiry-sweep"
 
 jobs = WorkerJobs()
 
@@ -75,6 +87,23 @@ async def reindex(job: Job, ctx: WorkerContext) -> None:
             result.indexed,
             result.removed,
             result.failed,
+        )
+
+
+@jobs.handler(EXPIRY_SWEEP.name)
+async def expiry_sweep(job: Job, ctx: WorkerContext) -> None:
+    """One pass of the api's expiry sweep (safe to repeat: a retry reminds nobody twice)."""
+    token = ctx.settings.service_token.get_secret_value()
+    async with ServiceClient(ctx.settings.api_url, token, timeout=60.0) as api:
+        done = (await api.request("POST", EXPIRY_PATH, idempotent=True)).json()
+    if done.get("reminded") or done.get("expired"):
+        log.info("listings: %s sellers reminded, %s expired", done["reminded"], done["expired"])
+
+
+async def save_expiry_schedule(database: Database, settings: WorkerSettings) -> None:
+    async with database.transaction() as session:
+        await save_schedule(
+            session, EXPIRY_SCHEDULE, EXPIRY_SWEEP.name, every_s=settings.market_expiry_every_s
         )
 
 

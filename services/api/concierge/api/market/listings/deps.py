@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from concierge.api.after_commit import AfterCommitDep
 from concierge.api.market.listings.repository import ListingRepository
-from concierge.api.market.listings.service import BrowseService, ListingService
+from concierge.api.market.listings.service import BrowseService, Lifetime, ListingService
 from concierge.api.notify.deps import NotifyServiceDep
 from concierge.api.paging import CursorCodecDep
 from concierge.api.search.deps import SearchServiceDep
@@ -29,8 +30,12 @@ def get_listing_service(
     after_commit: AfterCommitDep,
     cursors: CursorCodecDep,
 ) -> ListingService:
-    webapp_url: str = request.app.state.settings.webapp_url
-    return ListingService(listings, notify, after_commit, cursors, webapp_url)
+    settings = request.app.state.settings
+    lifetime = Lifetime(
+        timedelta(seconds=settings.listing_lifetime_s),
+        timedelta(seconds=settings.listing_reminder_s),
+    )
+    return ListingService(listings, notify, after_commit, cursors, settings.webapp_url, lifetime)
 
 
 ListingServiceDep = Annotated[ListingService, Depends(get_listing_service)]

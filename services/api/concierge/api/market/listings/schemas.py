@@ -11,7 +11,11 @@ from concierge.api.paging import MAX_CURSOR_LENGTH
 from concierge.api.params import id_path
 from concierge.api.search.schemas import ListingFilterParams
 from concierge.contracts.market import (
+    AvailabilityChange,
     Category,
+    City,
+    CurrencySuggestion,
+    ExpirySweep,
     ListingCreate,
     ListingPage,
     ListingRead,
@@ -23,6 +27,7 @@ from concierge.contracts.search import Query as SearchQuery
 
 ListingId = Annotated[int, id_path("The listing's id")]
 PageLimit = Annotated[int, Query(ge=1, le=50, description="Listings per page")]
+CityParam = Annotated[City | None, Query(description="The city the listing is in")]
 
 
 class BrowseParams(ListingFilterParams):
@@ -40,8 +45,12 @@ class BrowseParams(ListingFilterParams):
 
 
 __all__ = [
+    "AvailabilityChange",
     "BrowseParams",
     "Category",
+    "CityParam",
+    "CurrencySuggestion",
+    "ExpirySweep",
     "ListingCreate",
     "ListingId",
     "ListingPage",

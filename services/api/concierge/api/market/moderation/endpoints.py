@@ -13,12 +13,19 @@ from concierge.api.market.moderation.schemas import (
     ListingRead,
     ModerationApproval,
     ModerationDecision,
+    ModerationSummary,
 )
 from concierge.api.market.reads import ListingReaderDep
 from concierge.api.paging import PageCursor
 from concierge.common.openapi import raises
 
 router = APIRouter(prefix="/admin", tags=["market moderation"])
+
+
+@router.get("/moderation/summary", response_model=ModerationSummary)
+async def moderation_summary(_: WebAdmin, moderation: ModerationServiceDep) -> ModerationSummary:
+    """How many listings wait for moderation, and how many published ones are reported."""
+    return await moderation.summary()
 
 
 @router.get("/moderation/queue", response_model=ListingPage)
@@ -58,8 +65,9 @@ async def reject_listing(
     moderation: ModerationServiceDep,
     reads: ListingReaderDep,
 ) -> ListingRead:
-    """Refuse a pending listing at the revision reviewed, with a reason the owner is told.
-    A listing changed since then is a 409 and stays in the queue."""
+    """Refuse a pending listing at the revision reviewed, with a reason the owner is told
+    (or take down a published one, reported say: out of search, its reports upheld). A
+    listing changed since then is a 409 and stays as it is."""
     listing = await moderation.reject(admin, listing_id, decision.revision, decision.reason)
     return await reads.one(listing, admin)
 

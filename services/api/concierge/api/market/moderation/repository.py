@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 
 from concierge.api.market.listings.repository import ListingRepository
 from concierge.api.paging import Keyset
@@ -34,16 +34,23 @@ class ModerationRepository(ListingRepository):
         query = query.order_by(Listing.submitted_at, Listing.id).limit(limit)
         return (await self.session.scalars(query)).all()
 
+    async def count_pending(self) -> int:
+        count = await self.session.scalar(
+            select(func.count()).select_from(Listing).where(Listing.status == ListingStatus.PENDING)
+        )
+        return count or 0
+
     async def owner_of(self, listing: Listing) -> User:
         owner = await self.session.get(User, listing.owner_id)
         assert owner is not None  # owner_id is a foreign key
         return owner
 
-    async def audit_log(self, listing: Listing) -> Sequence[tuple[ListingAudit, int]]:
-        """The listing's audit entries, oldest first, each with its actor's Telegram id."""
+    async def audit_log(self, listing: Listing) -> Sequence[tuple[ListingAudit, int | None]]:
+        """The listing's audit entries, oldest first, each with its actor's Telegram id
+        (None for the system's)."""
         rows = await self.session.execute(
             select(ListingAudit, User.telegram_id)
-            .join(User, User.id == ListingAudit.actor_id)
+            .outerjoin(User, User.id == ListingAudit.actor_id)
             .where(ListingAudit.listing_id == listing.id)
             .order_by(ListingAudit.id)
         )

@@ -6,6 +6,14 @@ from concierge.contracts.market import (
     ListingRead,
     ModerationApproval,
     ModerationDecision,
+    ModerationSummary,
 )
 
-__all__ = ["AuditEntry", "ListingPage", "ListingRead", "ModerationApproval", "ModerationDecision"]
+__all__ = [
+    "AuditEntry",
+    "ListingPage",
+    "ListingRead",
+    "ModerationApproval",
+    "ModerationDecision",
+    "ModerationSummary",
+]

@@ -12,6 +12,7 @@ from concierge.api.market.listings.deps import ListingRepositoryDep, ListingServ
 from concierge.api.market.photos.repository import PhotoRepository
 from concierge.api.market.photos.service import LocalFiles, PhotoService
 from concierge.common.errors import NotFound
+from concierge.contracts.errors import ErrorCode
 from concierge.db import SessionDep
 from concierge.storage.backends import LocalStorage, Storage
 
@@ -47,7 +48,10 @@ PhotoServiceDep = Annotated[PhotoService, Depends(get_photo_service)]
 
 def get_local_files(storage: StorageDep, photos: PhotoRepositoryDep) -> LocalFiles:
     if not isinstance(storage, LocalStorage):
-        raise NotFound("Files are served by the object storage, not by the api")
+        raise NotFound(
+            "Files are served by the object storage, not by the api",
+            code=ErrorCode.FILES_NOT_HERE,
+        )
     return LocalFiles(storage, photos)
 
 

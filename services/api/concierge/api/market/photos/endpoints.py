@@ -46,7 +46,7 @@ async def complete_photo(
         return await photos.complete(user, listing_id, photo_id)
     except PhotoRejected as exc:
         # An answer, not an error: the deleted row must be committed.
-        return error_response(exc.status_code, exc.message)
+        return error_response(exc.status_code, exc.message, code=exc.code, params=exc.params)
 
 
 @router.delete("/listings/{listing_id}/photos/{photo_id}", status_code=204)

@@ -29,7 +29,15 @@ from concierge.api.market.listings.repository import ListingRepository
 from concierge.api.market.listings.service import ListingService
 from concierge.api.market.photos.repository import PhotoRepository
 from concierge.common.clock import utcnow
-from concierge.common.errors import Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
+from concierge.common.errors import (
+    Conflict,
+    ErrorParams,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+)
+from concierge.contracts.errors import ErrorCode
 from concierge.contracts.jobs import THUMBNAIL, PhotoPayload
 from concierge.contracts.market import (
     MAX_PHOTO_BYTES,
@@ -65,12 +73,35 @@ _MB = 1024 * 1024
 
 
 class PhotoRejected(Exception):
-    """The upload failed a check; the message is for the user. Nothing is kept."""
+    """The upload failed a check (the message says why in English, the code and params
+    for the user's language). Nothing is kept."""
 
-    def __init__(self, message: str, status_code: int = 422) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: ErrorCode,
+        params: ErrorParams | None = None,
+        status_code: int = 422,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
+        self.params = params or {}
         self.status_code = status_code
+
+
+def _archived() -> Conflict:
+    return Conflict(
+        "The listing is archived: its photos cannot change", code=ErrorCode.LISTING_ARCHIVED
+    )
+
+
+def _link_invalid() -> Forbidden:
+    return Forbidden("The link is invalid or has expired", code=ErrorCode.UPLOAD_LINK_INVALID)
+
+
+def _too_large() -> str:
+    return f"The photo is larger than {MAX_PHOTO_BYTES // _MB} MB"
 
 
 def stored_keys(photo: ListingPhoto) -> list[str]:
@@ -111,7 +142,11 @@ class PhotoService:
         if abandoned:
             await self.storage.delete(*abandoned)
         if await self.photos.counted(listing.id, now) >= MAX_PHOTOS:
-            raise Conflict(f"A listing has at most {MAX_PHOTOS} photos: delete one first")
+            raise Conflict(
+                f"A listing has at most {MAX_PHOTOS} photos: delete one first",
+                code=ErrorCode.TOO_MANY_PHOTOS,
+                params={"max": MAX_PHOTOS},
+            )
         expires_at = now + timedelta(seconds=UPLOAD_URL_TTL_S)
         photo = await self.photos.add(
             ListingPhoto(
@@ -144,7 +179,7 @@ class PhotoService:
                 self.after_commit.enqueue(THUMBNAIL, PhotoPayload(photo_id=photo.id))
             return photo_read(photo, self.storage)
         if listing.status == ListingStatus.ARCHIVED:
-            raise Conflict("The listing is archived: its photos cannot change")
+            raise _archived()
         try:
             encoded = await self._checked(listing, photo)
         except PhotoRejected:
@@ -175,31 +210,42 @@ class PhotoService:
     async def _changeable(self, owner: User, listing_id: int) -> Listing:
         listing = await owned_listing(self.listings, listing_id, owner)
         if listing.status == ListingStatus.ARCHIVED:
-            raise Conflict("The listing is archived: its photos cannot change")
+            raise _archived()
         return listing
 
     async def _photo(self, listing: Listing, photo_id: int) -> ListingPhoto:
         photo = await self.photos.locked(listing.id, photo_id)
         if photo is None:
-            raise NotFound(f"Photo {photo_id} of listing {listing.id} does not exist")
+            raise NotFound(
+                f"Photo {photo_id} of listing {listing.id} does not exist",
+                code=ErrorCode.PHOTO_NOT_FOUND,
+            )
         return photo
 
     async def _checked(self, listing: Listing, photo: ListingPhoto) -> images.EncodedImage:
         if await self.photos.uploaded_count(listing.id) >= MAX_PHOTOS:
-            raise PhotoRejected(f"A listing has at most {MAX_PHOTOS} photos", status_code=409)
+            raise PhotoRejected(
+                f"A listing has at most {MAX_PHOTOS} photos",
+                ErrorCode.TOO_MANY_PHOTOS,
+                {"max": MAX_PHOTOS},
+                status_code=409,
+            )
         try:
             data = await self.storage.read(photo.upload_key, MAX_PHOTO_BYTES)
         except ObjectTooLarge as exc:
             raise PhotoRejected(
-                f"The photo is larger than {MAX_PHOTO_BYTES // _MB} MB", 413
+                _too_large(), ErrorCode.PHOTO_TOO_LARGE, {"mb": MAX_PHOTO_BYTES // _MB}, 413
             ) from exc
         if not data:
-            raise PhotoRejected("Nothing was uploaded for this photo: upload it, then complete")
+            raise PhotoRejected(
+                "Nothing was uploaded for this photo: upload it, then complete",
+                ErrorCode.PHOTO_NOT_UPLOADED,
+            )
         async with _DECODING:
             try:
                 return await asyncio.to_thread(images.reencode, data)
             except images.ImageRejected as exc:
-                raise PhotoRejected(str(exc)) from exc
+                raise PhotoRejected(str(exc), exc.code, exc.params) from exc
 
 
 class LocalFiles:
@@ -216,32 +262,40 @@ class LocalFiles:
         """Store an upload the way an S3 POST policy would take it. ``data`` is the file
         read up to one byte past the limit, None when the form had no file."""
         if key_prefix(key) != UPLOAD_PREFIX:
-            raise NotFound("No such upload")
+            raise NotFound("No such upload", code=ErrorCode.UPLOAD_LINK_INVALID)
         self._check_signature(UPLOAD_PURPOSE, key, expires, signature)
         if not await self.photos.upload_awaited(key, utcnow()):
-            raise Forbidden("The link is invalid or has expired")
+            raise _link_invalid()
         if not declared_type.lower().startswith("image/"):
-            raise Invalid("Only images can be uploaded (the Content-Type field must be image/…)")
+            raise Invalid(
+                "Only images can be uploaded (the Content-Type field must be image/…)",
+                code=ErrorCode.UPLOAD_NOT_IMAGE_TYPE,
+            )
         if data is None:
-            raise Invalid("The form has no file: send it as the `file` field, last")
+            raise Invalid(
+                "The form has no file: send it as the `file` field, last",
+                code=ErrorCode.UPLOAD_NO_FILE,
+            )
         if len(data) > MAX_PHOTO_BYTES:
-            raise PayloadTooLarge(f"The photo is larger than {MAX_PHOTO_BYTES // _MB} MB")
+            raise PayloadTooLarge(
+                _too_large(), code=ErrorCode.PHOTO_TOO_LARGE, params={"mb": MAX_PHOTO_BYTES // _MB}
+            )
         if not data:
-            raise Invalid("The file is empty")
+            raise Invalid("The file is empty", code=ErrorCode.UPLOAD_EMPTY)
         await self.storage.write(key, data, declared_type)
 
     def image(self, key: str, expires: int, signature: str) -> tuple[Path, str]:
         """The file of a re-encoded photo or thumbnail (never a raw upload) and its type."""
         match = KEY_PATTERN.match(key)
         if match is None or match["prefix"] not in (IMAGE_PREFIX, THUMBNAIL_PREFIX):
-            raise NotFound("No such image")
+            raise NotFound("No such image", code=ErrorCode.PHOTO_NOT_FOUND)
         self._check_signature(MEDIA_PURPOSE, key, expires, signature)
         path = self.storage.path(key)
         if not path.is_file():
-            raise NotFound("No such image")
+            raise NotFound("No such image", code=ErrorCode.PHOTO_NOT_FOUND)
         return path, CONTENT_TYPES[match["ext"]]
 
     def _check_signature(self, purpose: str, key: str, expires: int, signature: str) -> None:
         signer = self.storage.signer
         if signer is None or not signer.verify(purpose, key, expires, signature):
-            raise Forbidden("The link is invalid or has expired")
+            raise _link_invalid()

@@ -1,0 +1,1 @@
+"""Reports: buyers tell the moderators what is wrong with a published listing."""

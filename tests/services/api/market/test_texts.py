@@ -1,0 +1,35 @@
+"""Every message the market desk sends exists in Russian and English, with the same
+placeholders, and the Russian one is Russian."""
+
+from __future__ import annotations
+
+import re
+import string
+
+from concierge.api.market import notifications
+from concierge.contracts.identity import Language
+
+CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_text_in_both_languages_with_the_same_placeholders() -> None:
+    assert notifications.ALL_TEXTS
+    for texts in notifications.ALL_TEXTS:
+        assert set(texts) == set(Language), texts
+        english, russian = texts[Language.EN], texts[Language.RU]
+        assert english.strip()
+        assert russian.strip()
+        assert placeholders(english) == placeholders(russian), texts
+        assert CYRILLIC.search(russian), russian
+        assert not CYRILLIC.search(english), english
+
+
+def test_every_text_of_the_module_is_in_the_list() -> None:
+    listed = {id(texts) for texts in notifications.ALL_TEXTS}
+    for name, value in vars(notifications).items():
+        if isinstance(value, dict) and set(value) == set(Language):
+            assert id(value) in listed, name
