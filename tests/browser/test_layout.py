@@ -69,6 +69,12 @@ async def test_every_screen_fits_the_phone(
     await market.call(
         seller, "POST", f"/listings/{published}/availability", {"availability": "reserved"}
     )
+    await market.call(
+        buyer,
+        "POST",
+        f"/listings/{published}/reports",
+        {"reason": "misleading", "comment": "На фото другой диван, и цена без доставки"},
+    )
     pending = await market.listing(seller, "Кресло-качалка", "4990")
     await market.call(seller, "POST", f"/listings/{pending}/submit")
     phone = Phone(browser, browser_stack.url("api"), width, theme)
@@ -80,7 +86,10 @@ async def test_every_screen_fits_the_phone(
     page = await phone.open(admin, "/moderation")
     await expect(page.locator(".tab")).to_have_count(4)
     await expect(page.locator("article.moderation-card").first).to_be_visible()
+    await expect(page.locator(".reported-card").first).to_be_visible()
     await check_layout(page, f"{shot}-admin-moderation", failures)
+    await page.locator(".reported-card").first.scroll_into_view_if_needed()
+    await check_layout(page, f"{shot}-admin-reported", failures)
     await page.locator('a.tab[data-tab="search"]').click()
     await expect(page.locator("form.filters")).to_be_visible()
     await check_layout(page, f"{shot}-admin-search", failures)

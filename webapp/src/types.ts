@@ -30,6 +30,8 @@ export type Availability = Schemas["Availability"];
 export type InquiryRead = Schemas["InquiryRead"];
 export type ReportReason = Schemas["ReportReason"];
 export type ReportRead = Schemas["ReportRead"];
+export type ReportedPage = Schemas["ReportedPage"];
+export type ReportedListing = Schemas["ReportedListing"];
 /** One entry of a 422's ``detail`` list. */
 export type ValidationIssue = Schemas["ValidationIssue"];
 /** Every error body of the api. */

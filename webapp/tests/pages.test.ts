@@ -20,6 +20,8 @@ class FakeMarket {
   /** What GET /listings/suggested-currency answers (Berlin: EUR). */
   currency = "RUB";
   reported = new Set<number>();
+  /** Open reports by listing (what the admins' reported list shows). */
+  reportsOf = new Map<number, object[]>();
 
   constructor(readonly me: Partial<UserRead> = {}) {}
 
@@ -106,6 +108,16 @@ class FakeMarket {
       return json(200, created);
     }
     if ((m = /^DELETE \/listings\/(\d+)\/photos\/(\d+)$/.exec(route))) return json(204, null);
+    if (route === "GET /admin/moderation/reports") {
+      const items = [...this.listings.values()]
+        .filter((l) => l.status === "approved" && this.reportsOf.has(l.id))
+        .map((l) => ({ listing: l, reports: this.reportsOf.get(l.id) }));
+      return json(200, { items, next_cursor: null });
+    }
+    if ((m = /^POST \/admin\/listings\/(\d+)\/reports\/dismiss$/.exec(route))) {
+      this.reportsOf.delete(Number(m[1]));
+      return json(200, { dismissed: 1 });
+    }
     if (route === "GET /listings/suggested-currency") {
       const city = url.searchParams.get("city");
       return json(200, { currency: city === "Berlin" ? "EUR" : this.currency });
@@ -748,6 +760,42 @@ describe("prices and currency in the form", () => {
     city.dispatchEvent(new Event("change"));
     await flush(10);
     expect(currency.value).toBe("RUB");
+  });
+});
+
+describe("reported listings", () => {
+  it("shows admins the reported listings with the reasons; keeps one, takes another down", async () => {
+    const market = new FakeMarket({ role: "admin" });
+    const keep = market.add({ title: "Fine sofa", status: "approved" });
+    const bad = market.add({ title: "Fake phone", status: "approved" });
+    const report = (id: number, reason: string, comment: string) => ({
+      id,
+      listing_id: id,
+      reason,
+      comment,
+      created_at: "2030-01-01T00:00:00Z",
+    });
+    market.reportsOf.set(keep.id, [report(keep.id, "duplicate", "")]);
+    market.reportsOf.set(bad.id, [report(bad.id, "fraud", "Asks for a prepayment")]);
+    const { root, calls } = await boot(market, "/moderation");
+    await flush(10);
+    expect(text(root, ".reported h2")).toBe("Reported by buyers (2)");
+    const card = (id: number) => root.querySelector<HTMLElement>(`.reported-card[data-listing-id="${id}"]`)!;
+    expect(card(bad.id).querySelector(".reports")?.textContent).toBe("Fraud or scam: Asks for a prepayment");
+
+    card(keep.id).querySelector<HTMLButtonElement>(".button.secondary")!.click();
+    await flush(10);
+    expect(calls.some((c) => c.url === `/api/v1/admin/listings/${keep.id}/reports/dismiss`)).toBe(true);
+    expect(text(root, ".reported h2")).toBe("Reported by buyers (1)");
+
+    const badCard = card(bad.id);
+    badCard.querySelector<HTMLButtonElement>(".actions .destructive")!.click();
+    badCard.querySelector<HTMLTextAreaElement>("textarea")!.value = "A scam";
+    badCard.querySelector<HTMLButtonElement>(".reject-form .destructive")!.click();
+    await flush(10);
+    const reject = calls.find((c) => c.url === `/api/v1/admin/listings/${bad.id}/reject`)!;
+    expect(reject.body).toEqual({ revision: bad.revision, reason: "A scam" });
+    expect(root.querySelector<HTMLElement>(".reported")!.hidden).toBe(true);
   });
 });
 

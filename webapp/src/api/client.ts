@@ -17,6 +17,7 @@ import type {
   ListingStatus,
   ListingUpdate,
   PhotoRead,
+  ReportedPage,
   ReportRead,
   ReportReason,
   SearchFilters,
@@ -360,6 +361,20 @@ export class ApiClient {
 
   moderationQueue(cursor?: string | null): Promise<ListingPage> {
     return this.result(this.http.GET("/api/v1/admin/moderation/queue", { params: { query: { cursor } } }));
+  }
+
+  /** Published listings with open reports, with the reports. */
+  reportedListings(cursor?: string | null): Promise<ReportedPage> {
+    return this.result(this.http.GET("/api/v1/admin/moderation/reports", { params: { query: { cursor } } }));
+  }
+
+  /** Nothing wrong with the listing: its open reports are closed, it stays published. */
+  async dismissReports(id: number): Promise<void> {
+    await this.result(
+      this.http.POST("/api/v1/admin/listings/{listing_id}/reports/dismiss", {
+        params: { path: { listing_id: id } },
+      }),
+    );
   }
 
   /** Approve the listing as the admin saw it: a 409 when the owner changed it since. */
