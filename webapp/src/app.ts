@@ -225,7 +225,7 @@ export class App implements View {
     if (!(error instanceof ApiError) && !(error instanceof UploadError) && !(error instanceof LocalError)) {
       console.error(error);
     }
-    return errorText(error, this.t);
+    return errorText(error, this.t, this.language);
   }
 
   // --- drawing ------------------------------------------------------------

@@ -4,7 +4,8 @@
 import { ApiError } from "./api";
 import { errorCodeValues, photoFormatValues } from "./api/schema";
 import { isMessageKey, listText, type Translate } from "./i18n";
-import { isListingStatus } from "./types";
+import { formatAmount } from "./format";
+import { isListingStatus, type Language } from "./types";
 import { UploadError } from "./upload";
 
 export type ErrorCode = (typeof errorCodeValues)[number];
@@ -19,19 +20,29 @@ export function photoFormats(t: Translate): string {
   return listText(photoFormatValues, t);
 }
 
-/** The text of an error code; null when there is none for it. */
-export function codeText(code: string | null, params: ErrorParams, t: Translate): string | null {
+/** The text of an error code; null when there is none for it. Numbers are written as
+ * the language writes them (40 000 000 / 40,000,000). */
+export function codeText(
+  code: string | null,
+  params: ErrorParams,
+  t: Translate,
+  language: Language = "en",
+): string | null {
   const key = `code.${code ?? ""}`;
   if (!code || !isMessageKey(key)) return null;
-  const shown: ErrorParams = { ...params, formats: photoFormats(t) };
+  const shown: ErrorParams = {};
+  for (const [name, value] of Object.entries(params)) {
+    shown[name] = typeof value === "number" ? formatAmount(value, language) : value;
+  }
+  shown.formats = photoFormats(t);
   const status = params.status;
   if (typeof status === "string" && isListingStatus(status)) shown.status = t(`status.${status}`);
   return t(key, shown);
 }
 
-export function errorText(error: unknown, t: Translate): string {
+export function errorText(error: unknown, t: Translate, language: Language = "en"): string {
   if (error instanceof ApiError) {
-    const coded = codeText(error.code, error.params, t);
+    const coded = codeText(error.code, error.params, t, language);
     if (coded) return coded;
     switch (error.kind) {
       case "rate_limited":
@@ -45,7 +56,7 @@ export function errorText(error: unknown, t: Translate): string {
     }
   }
   if (error instanceof UploadError) {
-    const coded = codeText(error.code, error.params, t);
+    const coded = codeText(error.code, error.params, t, language);
     if (coded) return coded;
     if (error.reason !== "http") return t(`upload.${error.reason}`);
     return t("upload.failed", { status: error.status });

@@ -75,6 +75,10 @@ describe("the api's errors, by code", () => {
     expect(errorText(limit, ru_t)).toContain("10 активных объявлений");
     const status = new ApiError(409, "…", "http", {}, null, "listing_not_renewable", { status: "archived" });
     expect(errorText(status, ru_t)).toBe("Объявление со статусом «В архиве» нельзя продлить.");
+    const pixels = new ApiError(422, "…", "http", {}, null, "photo_too_many_pixels", { max: 40000000 });
+    expect(errorText(pixels, ru_t, "ru")).toBe(
+      "В изображении слишком много пикселей: не больше 40\u00a0000\u00a0000.",
+    );
   });
 
   it("never shows the api's English sentence, with or without a code", () => {

@@ -546,7 +546,7 @@ describe("create and edit", () => {
     input.dispatchEvent(new Event("change"));
     await flush(10);
     expect(text(root, ".upload-row.failed")).toContain(
-      "huge.png: The image has too many pixels: at most 40000000.",
+      "huge.png: The image has too many pixels: at most 40,000,000.",
     );
     expect(calls.some((c) => c.method === "DELETE" && c.url.endsWith("/photos/500"))).toBe(true);
   });
