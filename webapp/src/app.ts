@@ -6,8 +6,16 @@ import { h, mount } from "./dom";
 import { languageFromCode, translator, type MessageKey, type Translate } from "./i18n";
 import { buildHash, Router, type Location, type Match, type RouteDef, type RouterWindow } from "./router";
 import { alertAsync, confirmAsync, type TelegramHost } from "./telegram";
-import { CATEGORY_IDS, isCategory, type CategoryId, type Language, type UserRead } from "./types";
+import {
+  CATEGORY_IDS,
+  isCategory,
+  type CategoryId,
+  type Currency,
+  type Language,
+  type UserRead,
+} from "./types";
 import { errorBox, spinner, type View } from "./ui";
+import { errorText, LocalError } from "./errors";
 import { UploadError, uploadFile } from "./upload";
 
 export type Tab = "search" | "mine" | "new" | "moderation";
@@ -48,6 +56,8 @@ export interface AppOptions {
   api: ApiClient;
   routes: readonly Route[];
   win?: RouterWindow;
+  /** Starts the app over from the address's launch data (a page reload by default). */
+  relaunch?: () => void;
 }
 
 export class App implements View {
@@ -56,6 +66,8 @@ export class App implements View {
   user: UserRead | null = null;
   /** The categories the server offers (its answer to GET /listings/categories). */
   categories: CategoryId[] = [];
+  /** The currency a new listing starts with (the api's suggestion for this user). */
+  suggestedCurrency: Currency = "RUB";
   /** Sends a photo to its upload ticket (a stand-in in tests). */
   uploader: typeof uploadFile = uploadFile;
   readonly api: ApiClient;
@@ -85,7 +97,16 @@ export class App implements View {
     this.language = languageFromCode(this.host.webApp.initDataUnsafe.user?.language_code);
     this.t = translator(this.language);
     this.host.setLabels({ ok: this.t("common.ok"), cancel: this.t("common.cancel") });
-    this.router = new Router(options.routes, (match, location) => this.show(match, location), this.win);
+    const relaunch = options.relaunch ?? (() => window.location.reload());
+    this.router = new Router(
+      options.routes,
+      (match, location) => this.show(match, location),
+      this.win,
+      () => {
+        this.stop();
+        relaunch();
+      },
+    );
     this.host.webApp.BackButton.onClick(() => this.back());
   }
 
@@ -136,6 +157,7 @@ export class App implements View {
       return;
     }
     this.categories = await this.api.categories().catch(() => []);
+    this.suggestedCurrency = await this.api.suggestedCurrency().catch(() => this.suggestedCurrency);
     this.drawShell();
     this.router.start(initialHash);
   }
@@ -198,26 +220,12 @@ export class App implements View {
     return confirmAsync(this.webApp, message);
   }
 
-  /** What to tell the user about a failure. */
+  /** What to tell the user about a failure, in their language. */
   errorText(error: unknown): string {
-    const t = this.t;
-    if (error instanceof ApiError) {
-      switch (error.kind) {
-        case "rate_limited":
-          return t("common.rateLimited", { s: error.retryAfter ?? 5 });
-        case "network":
-          return t("common.network");
-        case "auth":
-          return t("app.sessionExpired");
-        default:
-          if (error.status === 404) return t("common.notFound");
-          if (error.status === 403 && !error.message) return t("common.forbidden");
-          return error.message;
-      }
+    if (!(error instanceof ApiError) && !(error instanceof UploadError) && !(error instanceof LocalError)) {
+      console.error(error);
     }
-    if (error instanceof UploadError) return error.message;
-    if (error instanceof Error) return error.message;
-    return String(error);
+    return errorText(error, this.t, this.language);
   }
 
   // --- drawing ------------------------------------------------------------

@@ -26,6 +26,8 @@ export interface Props {
   required?: boolean;
   multiple?: boolean;
   accept?: string;
+  target?: string;
+  rel?: string;
   rows?: number;
   min?: string;
   max?: string;
@@ -53,6 +55,8 @@ const ATTRIBUTES: Record<string, string> = {
   autocomplete: "autocomplete",
   loading: "loading",
   accept: "accept",
+  target: "target",
+  rel: "rel",
 };
 
 /** http(s), same-origin paths and blob: (local previews) only; anything else is dropped. */

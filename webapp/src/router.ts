@@ -87,6 +87,13 @@ export class Router<R extends RouteDef> {
   /** The depth of the entry drawn last. */
   private drawnDepth = 0;
   private readonly listener = () => {
+    // Telegram's launch fragment again ("#tgWebAppData=…"): the host opened the app anew
+    // over this page (the chat's menu button pressed while the app is open) and the
+    // browser, seeing only the fragment change, did not reload. It is no route.
+    if (LAUNCH_HASH.test(this.win.location.hash)) {
+      this.onLaunch();
+      return;
+    }
     // An entry without our state is a link the page followed (<a href="#/…">): one step
     // deeper than the page it was on, so the BackButton returns there.
     if (this.win.history.state == null) {
@@ -99,6 +106,8 @@ export class Router<R extends RouteDef> {
     private readonly routes: readonly R[],
     private readonly onChange: (match: Match<R> | null, location: Location) => void,
     private readonly win: RouterWindow = window,
+    /** Called for a launch fragment in place of a route (the app starts over). */
+    private readonly onLaunch: () => void = () => undefined,
   ) {}
 
   start(initialHash?: string): void {
@@ -151,6 +160,9 @@ export class Router<R extends RouteDef> {
     this.onChange(matchRoute(this.routes, location), location);
   }
 }
+
+/** The launch parameters Telegram puts in the fragment (see telegram/launch.ts). */
+const LAUNCH_HASH = /(^#|[?&])tgWebApp[A-Za-z]*=/;
 
 function withHash(hash: string): string {
   return hash.startsWith("#") ? hash : `#${hash}`;

@@ -3,9 +3,11 @@
 // hand. Limits the form checks are in limits.ts.
 
 import {
+  availabilityValues,
   categoryValues,
   currencyValues,
   listingStatusValues,
+  reportReasonValues,
   type components,
   type paths,
 } from "./api/schema";
@@ -24,6 +26,12 @@ export type UploadTicket = Schemas["UploadTicket"];
 export type ListingStatus = Schemas["ListingStatus"];
 export type CategoryId = Schemas["Category"];
 export type Currency = Schemas["Currency"];
+export type Availability = Schemas["Availability"];
+export type InquiryRead = Schemas["InquiryRead"];
+export type ReportReason = Schemas["ReportReason"];
+export type ReportRead = Schemas["ReportRead"];
+export type ReportedPage = Schemas["ReportedPage"];
+export type ReportedListing = Schemas["ReportedListing"];
 /** One entry of a 422's ``detail`` list. */
 export type ValidationIssue = Schemas["ValidationIssue"];
 /** Every error body of the api. */
@@ -38,6 +46,8 @@ export type SearchFilters = Omit<
 export const LISTING_STATUSES: readonly ListingStatus[] = listingStatusValues;
 export const CATEGORY_IDS: readonly CategoryId[] = categoryValues;
 export const CURRENCIES: readonly Currency[] = currencyValues;
+export const AVAILABILITIES: readonly Availability[] = availabilityValues;
+export const REPORT_REASONS: readonly ReportReason[] = reportReasonValues;
 
 export function isCategory(value: string): value is CategoryId {
   return (CATEGORY_IDS as readonly string[]).includes(value);

@@ -15,6 +15,15 @@ export function statusBadge(status: ListingStatus, t: Translate): HTMLElement {
   return h("span", { class: `badge badge-${status}`, text: t(`status.${status}`) });
 }
 
+/** "Reserved" or "Sold" for a published listing; nothing while it is available. */
+export function availabilityBadge(listing: ListingRead, t: Translate): HTMLElement | null {
+  if (listing.status !== "approved" || listing.availability === "available") return null;
+  return h("span", {
+    class: `badge availability availability-${listing.availability}`,
+    text: t(`availability.${listing.availability}`),
+  });
+}
+
 export function rejectionNote(listing: ListingRead, t: Translate): HTMLElement | null {
   if (listing.status !== "rejected" || !listing.rejection_reason) return null;
   return h("p", {
@@ -60,7 +69,12 @@ export function listingCard(
       h("div", { class: "card-title", text: listing.title }),
       h("div", { class: "card-price", text: priceText(listing, view) }),
       h("div", { class: "card-meta", text: `${listing.city} · ${view.categoryTitle(listing.category)}` }),
-      options.showStatus ? statusBadge(listing.status, t) : null,
+      h(
+        "div",
+        { class: "badges" },
+        options.showStatus ? statusBadge(listing.status, t) : null,
+        availabilityBadge(listing, t),
+      ),
       options.showStatus ? rejectionNote(listing, t) : null,
     ),
   );

@@ -3,12 +3,19 @@
 // events. The URL is presigned (MinIO) or a signed api URL (local disk): no
 // Authorization header is sent, and no custom header, so no CORS preflight is needed.
 
+import { errorCodeOf } from "./api/client";
 import type { UploadTicket } from "./types";
+
+export type UploadFailure = "http" | "network" | "timeout" | "cancelled";
 
 export class UploadError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly reason: UploadFailure = "http",
+    /** The api's error code (local disk) or S3's, as the api's code; null when unknown. */
+    readonly code: string | null = null,
+    readonly params: Record<string, string | number> = {},
   ) {
     super(message);
     this.name = "UploadError";
@@ -44,12 +51,14 @@ export function uploadFile(
         options.onProgress?.(1);
         resolve();
       } else {
-        reject(new UploadError(xhr.status, uploadErrorMessage(xhr.status, xhr.responseText)));
+        const { code, params } = uploadErrorCode(xhr.status, xhr.responseText, ticket.max_bytes);
+        const message = uploadErrorMessage(xhr.status, xhr.responseText);
+        reject(new UploadError(xhr.status, message, "http", code, params));
       }
     };
-    xhr.onerror = () => reject(new UploadError(0, "Network error during the upload"));
-    xhr.ontimeout = () => reject(new UploadError(0, "The upload timed out"));
-    xhr.onabort = () => reject(new UploadError(0, "The upload was cancelled"));
+    xhr.onerror = () => reject(new UploadError(0, "Network error during the upload", "network"));
+    xhr.ontimeout = () => reject(new UploadError(0, "The upload timed out", "timeout"));
+    xhr.onabort = () => reject(new UploadError(0, "The upload was cancelled", "cancelled"));
     options.signal?.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(form);
   });
@@ -60,6 +69,32 @@ const S3_MESSAGES: Record<string, string> = {
   AccessDenied: "The upload link was refused or has expired",
   ExpiredToken: "The upload link has expired",
 };
+
+/** S3's error codes as the api's. */
+const S3_CODES: Record<string, string> = {
+  EntityTooLarge: "photo_too_large",
+  AccessDenied: "upload_link_invalid",
+  ExpiredToken: "upload_link_invalid",
+};
+const MB = 1024 * 1024;
+
+/** The error's code: the api's JSON ``code`` (local disk), else S3's XML one. */
+export function uploadErrorCode(
+  status: number,
+  body: string,
+  maxBytes = 5 * MB,
+): { code: string | null; params: Record<string, string | number> } {
+  const text = body ?? "";
+  try {
+    const coded = errorCodeOf(JSON.parse(text));
+    if (coded.code) return coded;
+  } catch {
+    // not JSON: maybe S3's XML
+  }
+  const s3 = S3_CODES[/<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? ""];
+  const code = s3 ?? (status === 413 ? "photo_too_large" : null);
+  return { code, params: code === "photo_too_large" ? { mb: Math.floor(maxBytes / MB) } : {} };
+}
 
 /** A readable message from the api's JSON error or S3's XML error. */
 export function uploadErrorMessage(status: number, body: string): string {

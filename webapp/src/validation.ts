@@ -3,7 +3,14 @@
 
 import type { MessageKey } from "./i18n";
 import { LIMITS } from "./limits";
-import { isCategory, isCurrency, type ListingCreate, type ListingRead, type ListingUpdate } from "./types";
+import {
+  isCategory,
+  isCurrency,
+  type Language,
+  type ListingCreate,
+  type ListingRead,
+  type ListingUpdate,
+} from "./types";
 
 export interface Problem {
   key: MessageKey;
@@ -17,9 +24,10 @@ export interface ListingForm {
   price: string;
   currency: string;
   city: string;
+  allowDirectContact: boolean;
 }
 
-export type FormErrors = Partial<Record<keyof ListingForm, Problem>>;
+export type FormErrors = Partial<Record<Exclude<keyof ListingForm, "allowDirectContact">, Problem>>;
 
 export type Validated = { ok: true; value: ListingCreate } | { ok: false; errors: FormErrors };
 
@@ -28,9 +36,16 @@ export function length(text: string): number {
   return [...text].length;
 }
 
-/** "1 500,5" → "1500.5"; null when it is not a plain non-negative decimal number. */
-export function normalizePrice(raw: string): string | null {
-  const text = raw.replace(/[\s\u00a0\u202f']/g, "").replace(",", ".");
+const SPACES = /[\s\u00a0\u202f']/g;
+
+/** A price as the seller writes it in their language → "1500.5"; null when it is not a
+ * plain non-negative number. Russian: spaces group the thousands, "," or "." starts the
+ * cents ("12 500", "1 500,50"). English: "," groups the thousands ("12,345", "1,500.50");
+ * a comma that does not group (the "99,90" of a European keyboard) starts the cents. */
+export function normalizePrice(raw: string, language: Language = "ru"): string | null {
+  let text = raw.replace(SPACES, "");
+  if (language === "en" && /^\d{1,3}(,\d{3})+(\.\d*)?$/.test(text)) text = text.replace(/,/g, "");
+  text = text.replace(",", ".");
   if (!/^\d+(\.\d*)?$/.test(text)) return null;
   const [whole = "0", fraction = ""] = text.split(".");
   const digits = whole.replace(/^0+(?=\d)/, "");
@@ -38,9 +53,9 @@ export function normalizePrice(raw: string): string | null {
   return cents ? `${digits}.${cents}` : digits;
 }
 
-export function validatePrice(raw: string): Problem | null {
+export function validatePrice(raw: string, language: Language = "ru"): Problem | null {
   if (!raw.trim()) return { key: "err.required" };
-  const price = normalizePrice(raw);
+  const price = normalizePrice(raw, language);
   if (price === null) return { key: "err.priceFormat" };
   const fraction = price.split(".")[1] ?? "";
   if (fraction.length > LIMITS.priceDecimals)
@@ -57,7 +72,11 @@ function between(text: string, min: number, max: number): Problem | null {
   return null;
 }
 
-export function validateListing(form: ListingForm, categories: readonly string[]): Validated {
+export function validateListing(
+  form: ListingForm,
+  categories: readonly string[],
+  language: Language = "ru",
+): Validated {
   const errors: FormErrors = {};
   const title = form.title.trim();
   const description = form.description.trim();
@@ -71,7 +90,7 @@ export function validateListing(form: ListingForm, categories: readonly string[]
   const category = isCategory(form.category) && offered ? form.category : null;
   if (!form.category) errors.category = { key: "err.required" };
   else if (!category) errors.category = { key: "err.choice" };
-  const priceProblem = validatePrice(form.price);
+  const priceProblem = validatePrice(form.price, language);
   if (priceProblem) errors.price = priceProblem;
   const currency = isCurrency(form.currency) ? form.currency : null;
   if (!currency) errors.currency = { key: "err.choice" };
@@ -80,7 +99,15 @@ export function validateListing(form: ListingForm, categories: readonly string[]
   if (Object.keys(errors).length || !category || !currency) return { ok: false, errors };
   return {
     ok: true,
-    value: { title, description, category, price: normalizePrice(form.price)!, currency, city },
+    value: {
+      title,
+      description,
+      category,
+      price: normalizePrice(form.price, language)!,
+      currency,
+      city,
+      allow_direct_contact: form.allowDirectContact,
+    },
   };
 }
 
@@ -91,8 +118,10 @@ export function changedFields(value: ListingCreate, listing: ListingRead): Listi
   if (value.description !== listing.description) patch.description = value.description;
   if (value.category !== listing.category) patch.category = value.category;
   if (normalizePrice(String(value.price)) !== normalizePrice(listing.price)) patch.price = value.price;
-  if (value.currency !== listing.currency) patch.currency = value.currency;
+  if (value.currency && value.currency !== listing.currency) patch.currency = value.currency;
   if (value.city !== listing.city) patch.city = value.city;
+  if (value.allow_direct_contact !== listing.allow_direct_contact)
+    patch.allow_direct_contact = value.allow_direct_contact;
   return patch;
 }
 
@@ -120,11 +149,12 @@ export function validateReason(reason: string): Problem | null {
 }
 
 /** Search filters: prices must be numbers and min ≤ max. */
-export function validatePriceRange(min: string, max: string): Problem | null {
+export function validatePriceRange(min: string, max: string, language: Language = "ru"): Problem | null {
   for (const raw of [min, max]) {
-    if (raw.trim() && validatePrice(raw)) return { key: "err.priceFormat" };
+    if (raw.trim() && validatePrice(raw, language)) return { key: "err.priceFormat" };
   }
-  if (min.trim() && max.trim() && Number(normalizePrice(min)) > Number(normalizePrice(max))) {
+  const [low, high] = [normalizePrice(min, language), normalizePrice(max, language)];
+  if (min.trim() && max.trim() && Number(low) > Number(high)) {
     return { key: "err.priceOrder" };
   }
   return null;

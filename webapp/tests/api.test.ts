@@ -107,7 +107,19 @@ describe("errors", () => {
     expect(parseErrorBody(409, { detail: "Too many active listings", status_code: 409 })).toEqual({
       message: "Too many active listings",
       fieldErrors: {},
+      code: null,
+      params: {},
     });
+  });
+
+  it("reads the error's code and params, and drops params that are not text or numbers", () => {
+    const body = {
+      detail: "You have 10 active listings",
+      status_code: 409,
+      code: "too_many_listings",
+      params: { max: 10, nested: { no: 1 } },
+    };
+    expect(parseErrorBody(409, body)).toMatchObject({ code: "too_many_listings", params: { max: 10 } });
   });
 
   it("reads a 422 detail list into per-field messages", () => {
@@ -148,6 +160,7 @@ describe("errors", () => {
         description: "",
         category: "hobby",
         price: "1",
+        allow_direct_contact: false,
         currency: "RUB",
         city: "M",
       })

@@ -94,13 +94,18 @@ export function listing(overrides: Partial<ListingRead> = {}): ListingRead {
     currency: "RUB",
     city: "Moscow",
     status: "approved",
+    availability: "available",
     revision: 1,
     rejection_reason: null,
     photos: [],
     created_at: "2025-01-01T00:00:00Z",
     updated_at: "2025-01-02T00:00:00Z",
     published_at: "2025-01-02T00:00:00Z",
+    expires_at: "2025-02-01T00:00:00Z",
     is_mine: false,
+    allow_direct_contact: false,
+    seller_link: null,
+    stats: null,
     ...overrides,
   };
 }

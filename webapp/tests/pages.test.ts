@@ -17,6 +17,11 @@ class FakeMarket {
   nextId = 100;
   nextPhoto = 500;
   overrides: ((call: Call, path: string) => Response | null)[] = [];
+  /** What GET /listings/suggested-currency answers (Berlin: EUR). */
+  currency = "RUB";
+  reported = new Set<number>();
+  /** Open reports by listing (what the admins' reported list shows). */
+  reportsOf = new Map<number, object[]>();
 
   constructor(readonly me: Partial<UserRead> = {}) {}
 
@@ -103,6 +108,54 @@ class FakeMarket {
       return json(200, created);
     }
     if ((m = /^DELETE \/listings\/(\d+)\/photos\/(\d+)$/.exec(route))) return json(204, null);
+    if (route === "GET /admin/moderation/reports") {
+      const items = [...this.listings.values()]
+        .filter((l) => l.status === "approved" && this.reportsOf.has(l.id))
+        .map((l) => ({ listing: l, reports: this.reportsOf.get(l.id) }));
+      return json(200, { items, next_cursor: null });
+    }
+    if ((m = /^POST \/admin\/listings\/(\d+)\/reports\/dismiss$/.exec(route))) {
+      this.reportsOf.delete(Number(m[1]));
+      return json(200, { dismissed: 1 });
+    }
+    if (route === "GET /listings/suggested-currency") {
+      const city = url.searchParams.get("city");
+      return json(200, { currency: city === "Berlin" ? "EUR" : this.currency });
+    }
+    if ((m = /^POST \/listings\/(\d+)\/(availability|renew)$/.exec(route))) {
+      const item = this.listings.get(Number(m[1]))!;
+      if (m[2] === "renew") Object.assign(item, { status: "approved", expires_at: "2030-03-01T00:00:00Z" });
+      else item.availability = (call.body as { availability: ListingRead["availability"] }).availability;
+      return json(200, item);
+    }
+    if ((m = /^POST \/listings\/(\d+)\/inquiries$/.exec(route))) {
+      const item = this.listings.get(Number(m[1]))!;
+      return json(200, {
+        id: 1,
+        listing_id: item.id,
+        listing_title: item.title,
+        role: "buyer",
+        status: "open",
+        buyer_number: 1,
+        seller_link: null,
+      });
+    }
+    if ((m = /^POST \/listings\/(\d+)\/reports$/.exec(route))) {
+      if (this.reported.has(Number(m[1]))) {
+        return json(409, {
+          detail: "You reported this listing already",
+          status_code: 409,
+          code: "already_reported",
+        });
+      }
+      this.reported.add(Number(m[1]));
+      return json(201, {
+        id: 1,
+        listing_id: Number(m[1]),
+        ...(call.body as object),
+        created_at: "2030-01-01T00:00:00Z",
+      });
+    }
     return json(404, { detail: "Not Found", status_code: 404 });
   };
 }
@@ -117,7 +170,11 @@ interface Booted {
 
 const booted: Booted[] = [];
 
-async function boot(market: FakeMarket, path: string, options: { hash?: string } = {}): Promise<Booted> {
+async function boot(
+  market: FakeMarket,
+  path: string,
+  options: { hash?: string; relaunch?: () => void } = {},
+): Promise<Booted> {
   const root = document.createElement("div");
   document.body.appendChild(root);
   window.history.replaceState(null, "", options.hash ?? launchHash());
@@ -128,7 +185,7 @@ async function boot(market: FakeMarket, path: string, options: { hash?: string }
     fetch: stub.fetch,
     sleep: async () => undefined,
   });
-  const app = new App({ root, host, api, routes: ROUTES });
+  const app = new App({ root, host, api, routes: ROUTES, relaunch: options.relaunch });
   const result = { app, root, host, calls: stub.calls, market };
   booted.push(result);
   await app.start(path);
@@ -290,8 +347,11 @@ describe("listing detail", () => {
     });
     const { root } = await boot(market, `/listings/${item.id}`);
     expect(root.querySelector(".badge")).toBeNull();
-    expect(root.querySelector(".actions")).toBeNull();
-    expect(mainButton()?.hidden ?? true).toBe(true);
+    expect(root.querySelector(".actions .destructive, .availability-action, .renew")).toBeNull();
+    expect(root.querySelector(".listing-stats")).toBeNull();
+    // A buyer writes to the seller (the MainButton) or reports the listing.
+    expect(mainButton()?.textContent).toBe("Write to the seller");
+    expect(root.querySelector(".report-open")?.textContent).toBe("Report");
     expect(root.querySelectorAll(".gallery-thumb")).toHaveLength(2);
   });
 
@@ -385,6 +445,7 @@ describe("create and edit", () => {
       price: "1500.5",
       currency: "EUR",
       city: "Kazan",
+      allow_direct_contact: false,
     });
     expect(window.location.hash).toMatch(/^#\/listings\/\d+\/edit$/);
     expect(text(root, "h1")).toBe("Edit listing");
@@ -404,7 +465,8 @@ describe("create and edit", () => {
     fill(root, { title: "Red bicycle", category: "hobby", price: "10", city: "Atlantis" });
     mainButton()!.click();
     await flush();
-    expect(root.querySelector(".field.invalid .field-error")?.textContent).toBe("Unknown city");
+    // The api's English message is not shown: the field is marked in the user's language.
+    expect(root.querySelector(".field.invalid .field-error")?.textContent).toBe("Check this value.");
   });
 
   it("uploads photos with progress after checking them, and deletes them", async () => {
@@ -425,7 +487,9 @@ describe("create and edit", () => {
     Object.defineProperty(input, "files", { value: files, configurable: true });
     input.dispatchEvent(new Event("change"));
     await flush(10);
-    expect(text(root, ".upload-row.failed")).toContain("scan.pdf: This file is not an image.");
+    expect(text(root, ".upload-row.failed")).toContain(
+      "scan.pdf: The file is not an image: upload a photo (JPEG, PNG, WebP or GIF).",
+    );
     expect(calls.filter((c) => c.url.endsWith("/photos"))).toHaveLength(1);
     expect(app.uploader).toHaveBeenCalledTimes(1);
     expect(progress).toEqual([0.5]);
@@ -464,7 +528,12 @@ describe("create and edit", () => {
     const item = market.add({ status: "draft", is_mine: true });
     market.overrides.push((_call, path) =>
       path.endsWith("/complete")
-        ? json(422, { detail: "The image has too many pixels", status_code: 422 })
+        ? json(422, {
+            detail: "The image has too many pixels (9000×9000): at most 40,000,000 are allowed",
+            status_code: 422,
+            code: "photo_too_many_pixels",
+            params: { max: 40000000 },
+          })
         : null,
     );
     const { app, root, calls } = await boot(market, `/listings/${item.id}/edit`);
@@ -476,7 +545,9 @@ describe("create and edit", () => {
     });
     input.dispatchEvent(new Event("change"));
     await flush(10);
-    expect(text(root, ".upload-row.failed")).toContain("huge.png: The image has too many pixels");
+    expect(text(root, ".upload-row.failed")).toContain(
+      "huge.png: The image has too many pixels: at most 40,000,000.",
+    );
     expect(calls.some((c) => c.method === "DELETE" && c.url.endsWith("/photos/500"))).toBe(true);
   });
 
@@ -564,5 +635,208 @@ describe("moderation", () => {
       { revision: 2 },
     ]);
     expect(item.status).toBe("approved");
+  });
+});
+
+describe("buyers and sellers", () => {
+  it("lets a buyer write to the seller: the api starts the conversation, the app closes to the chat", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "approved", seller_link: "https://t.me/olga_sells" });
+    const { host, root, calls } = await boot(market, `/listings/${item.id}`);
+    const close = vi.spyOn(host.webApp, "close");
+    expect(root.querySelector<HTMLAnchorElement>("a.seller-link")?.href).toBe("https://t.me/olga_sells");
+    expect(mainButton()?.textContent).toBe("Write to the seller");
+    mainButton()!.click();
+    await flush(10);
+    expect(calls.some((c) => c.method === "POST" && c.url === `/api/v1/listings/${item.id}/inquiries`)).toBe(
+      true,
+    );
+    expect(close).toHaveBeenCalled();
+    expect(text(root, ".toast")).toBe("Write your message in the chat with the bot: it goes to the seller.");
+  });
+
+  it("shows a sold listing as sold, with no way to write, and no link that is not t.me's", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "approved", availability: "sold", seller_link: "javascript:alert(1)" });
+    const { root } = await boot(market, `/listings/${item.id}`);
+    expect(text(root, ".availability-sold")).toBe("Sold");
+    expect(mainButton()?.hidden ?? true).toBe(true);
+    expect(root.querySelector("a.seller-link")).toBeNull();
+  });
+
+  it("shows reserved and sold on the cards in search", async () => {
+    const market = new FakeMarket();
+    market.add({ title: "Sofa", status: "approved", availability: "reserved" });
+    const { root } = await boot(market, "/search");
+    expect(text(root, ".listing-card .availability-reserved")).toBe("Reserved");
+  });
+
+  it("sends a report with its reason once, and says so in Russian the second time", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "approved" });
+    const hash = launchHash(initData({ id: 5, first_name: "Иван", language_code: "ru" }));
+    const { root, calls } = await boot(market, `/listings/${item.id}`, { hash });
+    root.querySelector<HTMLButtonElement>(".report-open")!.click();
+    fill(root, { reason: "fraud", comment: "Просит предоплату" });
+    root.querySelector<HTMLFormElement>("form.report-form")!.requestSubmit();
+    await flush(10);
+    const report = calls.find((c) => c.url === `/api/v1/listings/${item.id}/reports`)!;
+    expect(report.body).toEqual({ reason: "fraud", comment: "Просит предоплату" });
+    expect(text(root, ".toast")).toBe("Спасибо: модераторы посмотрят.");
+    expect(root.querySelector("form.report-form")).toBeNull();
+
+    await boot(market, `/listings/${item.id}`, { hash });
+    const again = booted[booted.length - 1]!.root;
+    again.querySelector<HTMLButtonElement>(".report-open")!.click();
+    again.querySelector<HTMLFormElement>("form.report-form")!.requestSubmit();
+    await flush(10);
+    expect(text(again, ".toast")).toBe("Вы уже пожаловались на это объявление.");
+  });
+
+  it("shows the seller how many looked and wrote, and marks it reserved, sold, available; renews", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "approved", is_mine: true, stats: { views: 12, contacts: 3 } });
+    const { root, calls } = await boot(market, `/listings/${item.id}`);
+    expect(text(root, ".listing-stats")).toBe("Viewed by 12 · contacted by 3");
+    root.querySelector<HTMLButtonElement>('[data-availability="reserved"]')!.click();
+    await flush(10);
+    expect(calls.find((c) => c.url.endsWith("/availability"))?.body).toEqual({ availability: "reserved" });
+    expect(text(root, ".availability-reserved")).toBe("Reserved");
+    root.querySelector<HTMLButtonElement>('[data-availability="sold"]')!.click();
+    await flush(10);
+    expect(text(root, ".availability-sold")).toBe("Sold");
+    expect(root.querySelector('[data-availability="available"]')).not.toBeNull();
+    root.querySelector<HTMLButtonElement>(".renew")!.click();
+    await flush(10);
+    expect(calls.some((c) => c.url === `/api/v1/listings/${item.id}/renew`)).toBe(true);
+    expect(text(root, ".toast")).toMatch(/^Renewed until .*2030/);
+  });
+
+  it("offers an expired listing of the seller's a renewal", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "expired", is_mine: true });
+    const { root } = await boot(market, `/listings/${item.id}`);
+    expect(text(root, ".notice")).toMatch(/^Expired .*renew it/);
+    expect(root.querySelector(".renew")).not.toBeNull();
+    expect(root.querySelector("[data-availability]")).toBeNull();
+  });
+});
+
+describe("prices and currency in the form", () => {
+  it("shows back what the seller typed, grouped as their language writes it", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "draft", is_mine: true, price: "12500.00" });
+    const en = await boot(market, `/listings/${item.id}/edit`);
+    expect(en.root.querySelector<HTMLInputElement>('[name="price"]')!.value).toBe("12,500");
+    const hash = launchHash(initData({ id: 5, first_name: "Иван", language_code: "ru" }));
+    const ru = await boot(market, `/listings/${item.id}/edit`, { hash });
+    expect(ru.root.querySelector<HTMLInputElement>('[name="price"]')!.value).toBe("12 500");
+  });
+
+  it("takes 12,345 in the English form as twelve thousand", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "draft", is_mine: true, price: "100.00" });
+    const { root, calls } = await boot(market, `/listings/${item.id}/edit`);
+    fill(root, { price: "12,345" });
+    root.querySelector<HTMLButtonElement>(".actions .button.secondary")!.click(); // Save draft
+    await flush(10);
+    expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ price: "12345" });
+  });
+
+  it("starts a new listing in the api's suggested currency, and follows the city until the seller picks one", async () => {
+    const market = new FakeMarket();
+    market.currency = "USD";
+    const { root } = await boot(market, "/new");
+    const currency = root.querySelector<HTMLSelectElement>('[name="currency"]')!;
+    expect(currency.value).toBe("USD");
+    const city = root.querySelector<HTMLInputElement>('[name="city"]')!;
+    city.value = "Berlin";
+    city.dispatchEvent(new Event("change"));
+    await flush(10);
+    expect(currency.value).toBe("EUR");
+    currency.value = "RUB";
+    currency.dispatchEvent(new Event("change"));
+    city.value = "Berlin";
+    city.dispatchEvent(new Event("change"));
+    await flush(10);
+    expect(currency.value).toBe("RUB");
+  });
+});
+
+describe("reported listings", () => {
+  it("shows admins the reported listings with the reasons; keeps one, takes another down", async () => {
+    const market = new FakeMarket({ role: "admin" });
+    const keep = market.add({ title: "Fine sofa", status: "approved" });
+    const bad = market.add({ title: "Fake phone", status: "approved" });
+    const report = (id: number, reason: string, comment: string) => ({
+      id,
+      listing_id: id,
+      reason,
+      comment,
+      created_at: "2030-01-01T00:00:00Z",
+    });
+    market.reportsOf.set(keep.id, [report(keep.id, "duplicate", "")]);
+    market.reportsOf.set(bad.id, [report(bad.id, "fraud", "Asks for a prepayment")]);
+    const { root, calls } = await boot(market, "/moderation");
+    await flush(10);
+    expect(text(root, ".reported h2")).toBe("Reported by buyers (2)");
+    const card = (id: number) => root.querySelector<HTMLElement>(`.reported-card[data-listing-id="${id}"]`)!;
+    expect(card(bad.id).querySelector(".reports")?.textContent).toBe("Fraud or scam: Asks for a prepayment");
+
+    card(keep.id).querySelector<HTMLButtonElement>(".button.secondary")!.click();
+    await flush(10);
+    expect(calls.some((c) => c.url === `/api/v1/admin/listings/${keep.id}/reports/dismiss`)).toBe(true);
+    expect(text(root, ".reported h2")).toBe("Reported by buyers (1)");
+
+    const badCard = card(bad.id);
+    badCard.querySelector<HTMLButtonElement>(".actions .destructive")!.click();
+    badCard.querySelector<HTMLTextAreaElement>("textarea")!.value = "A scam";
+    badCard.querySelector<HTMLButtonElement>(".reject-form .destructive")!.click();
+    await flush(10);
+    const reject = calls.find((c) => c.url === `/api/v1/admin/listings/${bad.id}/reject`)!;
+    expect(reject.body).toEqual({ revision: bad.revision, reason: "A scam" });
+    expect(root.querySelector<HTMLElement>(".reported")!.hidden).toBe(true);
+  });
+});
+
+describe("fits the phone", () => {
+  it("says 'fix the highlighted fields' on top of the form, not in a toast over a field", async () => {
+    const { root } = await boot(new FakeMarket(), "/new");
+    fill(root, { title: "Red bicycle", category: "hobby", price: "100", city: "" });
+    mainButton()!.click();
+    await flush();
+    const summary = root.querySelector<HTMLElement>(".form-summary")!;
+    expect(summary.hidden).toBe(false);
+    expect(summary.textContent).toBe("Please fix the highlighted fields.");
+    expect(root.querySelector<HTMLElement>(".toast")!.hidden).toBe(true);
+    expect(root.querySelector(".field.invalid [name='city']")).not.toBeNull();
+  });
+
+  it("clears a refused photo's error when the next photos are chosen", async () => {
+    const market = new FakeMarket();
+    const item = market.add({ status: "draft", is_mine: true, photos: [] });
+    const { app, root } = await boot(market, `/listings/${item.id}/edit`);
+    app.uploader = vi.fn(async () => undefined);
+    const input = root.querySelector<HTMLInputElement>("#photo-input")!;
+    const choose = (file: File) => {
+      Object.defineProperty(input, "files", { value: [file], configurable: true });
+      input.dispatchEvent(new Event("change"));
+    };
+    choose(new File(["%PDF"], "scan.pdf", { type: "application/pdf" }));
+    await flush(10);
+    expect(root.querySelectorAll(".upload-row.failed")).toHaveLength(1);
+    choose(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "ok.png", { type: "image/png" }));
+    await flush(10);
+    expect(root.querySelectorAll(".upload-row.failed")).toHaveLength(0);
+    expect(root.querySelectorAll(".photo-grid .photo-item")).toHaveLength(1);
+  });
+
+  it("starts over when the host opens the app again over it (the menu button), not 'Page not found'", async () => {
+    const relaunch = vi.fn();
+    const { root } = await boot(new FakeMarket(), "/mine", { relaunch });
+    window.location.hash = launchHash().replace(/^#/, "#");
+    await flush();
+    expect(relaunch).toHaveBeenCalledTimes(1);
+    expect(root.textContent).not.toContain("Page not found");
   });
 });

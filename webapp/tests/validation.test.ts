@@ -20,10 +20,11 @@ const good: ListingForm = {
   price: "1500",
   currency: "RUB",
   city: "Kazan",
+  allowDirectContact: false,
 };
 
 const check = (patch: Partial<ListingForm>) => validateListing({ ...good, ...patch }, CATEGORY_IDS);
-const errorOf = (patch: Partial<ListingForm>, field: keyof ListingForm) => {
+const errorOf = (patch: Partial<ListingForm>, field: Exclude<keyof ListingForm, "allowDirectContact">) => {
   const result = check(patch);
   return result.ok ? undefined : result.errors[field]?.key;
 };
@@ -40,6 +41,7 @@ describe("validateListing", () => {
         price: "1500.5",
         currency: "RUB",
         city: "Kazan",
+        allow_direct_contact: false,
       },
     });
   });
@@ -83,7 +85,15 @@ describe("validateListing", () => {
 
   it("reports every bad field at once", () => {
     const result = validateListing(
-      { title: "", description: "", category: "", price: "x", currency: "RUB", city: "" },
+      {
+        title: "",
+        description: "",
+        category: "",
+        price: "x",
+        currency: "RUB",
+        city: "",
+        allowDirectContact: false,
+      },
       CATEGORY_IDS,
     );
     expect(result.ok).toBe(false);
@@ -182,6 +192,7 @@ describe("other fields", () => {
       price: "1500",
       currency: "RUB" as const,
       city: "Kazan",
+      allow_direct_contact: false,
     };
     expect(changedFields(same, stored)).toEqual({});
     expect(changedFields({ ...same, price: "1500.5", city: "Moscow" }, stored)).toEqual({

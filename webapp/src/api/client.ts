@@ -7,13 +7,19 @@
 import createClient, { type Client } from "openapi-fetch";
 import type {
   AuthTokenRead,
+  Availability,
   CategoryId,
+  Currency,
+  InquiryRead,
   ListingCreate,
   ListingPage,
   ListingRead,
   ListingStatus,
   ListingUpdate,
   PhotoRead,
+  ReportedPage,
+  ReportRead,
+  ReportReason,
   SearchFilters,
   UploadTicket,
   UserRead,
@@ -32,6 +38,9 @@ export class ApiError extends Error {
     readonly fieldErrors: Record<string, string> = {},
     /** Seconds to wait, from a 429's Retry-After. */
     readonly retryAfter: number | null = null,
+    /** What happened, for the user's language (the body's ``code``), and its values. */
+    readonly code: string | null = null,
+    readonly params: Record<string, string | number> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -41,10 +50,29 @@ export class ApiError extends Error {
 export interface ParsedError {
   message: string;
   fieldErrors: Record<string, string>;
+  code: string | null;
+  params: Record<string, string | number>;
+}
+
+/** The body's ``code`` and ``params`` (the api puts them on every expected outcome). */
+export function errorCodeOf(body: unknown): Pick<ParsedError, "code" | "params"> {
+  if (!body || typeof body !== "object") return { code: null, params: {} };
+  const { code, params } = body as { code?: unknown; params?: unknown };
+  const kept: Record<string, string | number> = {};
+  if (params && typeof params === "object") {
+    for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
+      if (typeof value === "string" || typeof value === "number") kept[name] = value;
+    }
+  }
+  return { code: typeof code === "string" && code ? code : null, params: kept };
 }
 
 /** Read ``{"detail": str | [{loc, msg, type}], "status_code": n}`` (or anything else). */
 export function parseErrorBody(status: number, body: unknown): ParsedError {
+  return { ...parseDetail(status, body), ...errorCodeOf(body) };
+}
+
+function parseDetail(status: number, body: unknown): Omit<ParsedError, "code" | "params"> {
   const fallback = `Request failed (HTTP ${status})`;
   if (!body || typeof body !== "object") {
     return {
@@ -215,15 +243,15 @@ export class ApiClient {
     const { data, error, response } = await pending;
     if (response.ok) return data as T;
     const status = response.status;
-    const { message, fieldErrors } = parseErrorBody(status, error);
+    const { message, fieldErrors, code, params } = parseErrorBody(status, error);
     if (status === 429) {
       const wait = parseRetryAfter(response.headers.get("Retry-After"), this.now());
-      throw new ApiError(429, message, "rate_limited", fieldErrors, wait);
+      throw new ApiError(429, message, "rate_limited", fieldErrors, wait, code, params);
     }
     if (status === 401 || options.authStatuses?.includes(status)) {
-      throw new ApiError(status, message, "auth", fieldErrors);
+      throw new ApiError(status, message, "auth", fieldErrors, null, code, params);
     }
-    throw new ApiError(status, message, "http", fieldErrors);
+    throw new ApiError(status, message, "http", fieldErrors, null, code, params);
   }
 
   // --- the market desk ----------------------------------------------------
@@ -286,6 +314,46 @@ export class ApiClient {
     );
   }
 
+  /** The currency a new listing gets: the city's, else the seller's last, else their language's. */
+  async suggestedCurrency(city?: string | null): Promise<Currency> {
+    const query = city?.trim() ? { city: city.trim() } : {};
+    const found = await this.result(
+      this.http.GET("/api/v1/listings/suggested-currency", { params: { query } }),
+    );
+    return found.currency;
+  }
+
+  setAvailability(id: number, availability: Availability): Promise<ListingRead> {
+    return this.result(
+      this.http.POST("/api/v1/listings/{listing_id}/availability", {
+        params: { path: { listing_id: id } },
+        body: { availability },
+      }),
+    );
+  }
+
+  renewListing(id: number): Promise<ListingRead> {
+    return this.result(
+      this.http.POST("/api/v1/listings/{listing_id}/renew", { params: { path: { listing_id: id } } }),
+    );
+  }
+
+  /** Start (or reopen) the caller's conversation with the seller: the bot carries it. */
+  writeToSeller(id: number): Promise<InquiryRead> {
+    return this.result(
+      this.http.POST("/api/v1/listings/{listing_id}/inquiries", { params: { path: { listing_id: id } } }),
+    );
+  }
+
+  reportListing(id: number, reason: ReportReason, comment = ""): Promise<ReportRead> {
+    return this.result(
+      this.http.POST("/api/v1/listings/{listing_id}/reports", {
+        params: { path: { listing_id: id } },
+        body: { reason, comment },
+      }),
+    );
+  }
+
   search(filters: SearchFilters, cursor?: string | null, limit = 20): Promise<ListingPage> {
     const query = { ...withoutBlanks(filters), cursor, limit };
     return this.result(this.http.GET("/api/v1/listings", { params: { query } }));
@@ -293,6 +361,20 @@ export class ApiClient {
 
   moderationQueue(cursor?: string | null): Promise<ListingPage> {
     return this.result(this.http.GET("/api/v1/admin/moderation/queue", { params: { query: { cursor } } }));
+  }
+
+  /** Published listings with open reports, with the reports. */
+  reportedListings(cursor?: string | null): Promise<ReportedPage> {
+    return this.result(this.http.GET("/api/v1/admin/moderation/reports", { params: { query: { cursor } } }));
+  }
+
+  /** Nothing wrong with the listing: its open reports are closed, it stays published. */
+  async dismissReports(id: number): Promise<void> {
+    await this.result(
+      this.http.POST("/api/v1/admin/listings/{listing_id}/reports/dismiss", {
+        params: { path: { listing_id: id } },
+      }),
+    );
   }
 
   /** Approve the listing as the admin saw it: a 409 when the owner changed it since. */

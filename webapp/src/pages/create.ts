@@ -12,10 +12,7 @@ export function createPage(ctx: PageContext): void {
   const submit = async () => {
     if (busy) return;
     const result = form.validate();
-    if (!result.ok) {
-      app.toast(t("form.fixErrors"));
-      return;
-    }
+    if (!result.ok) return;
     busy = true;
     form.setDisabled(true);
     try {
@@ -23,9 +20,8 @@ export function createPage(ctx: PageContext): void {
       if (ctx.signal.aborted) return;
       app.navigate(`/listings/${listing.id}/edit`, undefined, { replace: true });
     } catch (error) {
-      if (error instanceof ApiError && form.showServerErrors(error.fieldErrors))
-        app.toast(t("form.fixErrors"));
-      else app.toast(app.errorText(error));
+      if (!(error instanceof ApiError && form.showServerErrors(error.fieldErrors)))
+        app.toast(app.errorText(error));
     } finally {
       busy = false;
       form.setDisabled(false);

@@ -28,20 +28,14 @@ export async function editPage(ctx: PageContext): Promise<void> {
   /** Save what changed; null when the form has errors. */
   const save = async (): Promise<ListingRead | null> => {
     const result = form.validate();
-    if (!result.ok) {
-      app.toast(t("form.fixErrors"));
-      return null;
-    }
+    if (!result.ok) return null;
     const patch = changedFields(result.value, listing);
     if (!Object.keys(patch).length) return listing;
     try {
       listing = await app.api.updateListing(listing.id, patch);
       return listing;
     } catch (error) {
-      if (error instanceof ApiError && form.showServerErrors(error.fieldErrors)) {
-        app.toast(t("form.fixErrors"));
-        return null;
-      }
+      if (error instanceof ApiError && form.showServerErrors(error.fieldErrors)) return null;
       throw error;
     }
   };

@@ -2,8 +2,9 @@
 
 import type { App } from "../app";
 import { h } from "../dom";
+import { formAmount } from "../format";
 import { LIMITS } from "../limits";
-import { CURRENCIES, type ListingRead } from "../types";
+import { CURRENCIES, isCurrency, type ListingRead } from "../types";
 import { field, options, type Field } from "../ui";
 import { validateListing, type FormErrors, type ListingForm, type Validated } from "../validation";
 
@@ -17,7 +18,7 @@ export interface ListingFormView {
   setDisabled(disabled: boolean): void;
 }
 
-type Name = keyof ListingForm;
+type Name = Exclude<keyof ListingForm, "allowDirectContact">;
 
 export function listingForm(app: App, listing: ListingRead | null, onSubmit: () => void): ListingFormView {
   const t = app.t;
@@ -40,15 +41,21 @@ export function listingForm(app: App, listing: ListingRead | null, onSubmit: () 
     type: "text",
     name: "price",
     inputMode: "decimal",
-    value: listing ? String(listing.price) : "",
+    value: listing ? formAmount(listing.price, app.language) : "",
     autocomplete: "off",
     required: true,
   });
   const currency = h(
     "select",
-    { name: "currency", value: listing?.currency ?? "RUB" },
+    { name: "currency", value: listing?.currency ?? app.suggestedCurrency },
     options(CURRENCIES.map((c) => ({ value: c, label: c }))),
   );
+  // A new listing's currency follows its city (the api knows which city uses which) until
+  // the seller picks one themselves.
+  let currencyChosen = listing !== null;
+  currency.addEventListener("change", () => {
+    currencyChosen = true;
+  });
   const city = h("input", {
     type: "text",
     name: "city",
@@ -56,6 +63,34 @@ export function listingForm(app: App, listing: ListingRead | null, onSubmit: () 
     maxLength: LIMITS.cityMax + 20,
     required: true,
   });
+
+  city.addEventListener("change", () => {
+    const named = city.value.trim();
+    if (currencyChosen || named.length < LIMITS.cityMin) return;
+    void app.api
+      .suggestedCurrency(named)
+      .then((suggested) => {
+        if (!currencyChosen && isCurrency(suggested)) currency.value = suggested;
+      })
+      .catch(() => undefined);
+  });
+  const direct = h("input", {
+    type: "checkbox",
+    name: "allow_direct_contact",
+    checked: listing?.allow_direct_contact ?? false,
+  });
+  const directField = h(
+    "label",
+    { class: "check" },
+    direct,
+    h(
+      "span",
+      {},
+      h("span", { text: t("form.allowDirect") }),
+      h("span", { class: "field-hint", text: t("form.allowDirectHint") }),
+    ),
+  );
+  const summary = h("p", { class: "form-summary", role: "alert", hidden: true, text: t("form.fixErrors") });
 
   const fields: Record<Name, Field> = {
     title: field(t("field.title"), title),
@@ -65,16 +100,18 @@ export function listingForm(app: App, listing: ListingRead | null, onSubmit: () 
     currency: field(t("field.currency"), currency),
     city: field(t("field.city"), city),
   };
-  const controls = [title, description, category, price, currency, city];
+  const controls = [title, description, category, price, currency, city, direct];
 
   const element = h(
     "form",
     { class: "listing-form", onSubmit: (event) => (event.preventDefault(), onSubmit()) },
+    summary,
     fields.title.element,
     fields.description.element,
     fields.category.element,
     h("div", { class: "row" }, fields.price.element, fields.currency.element),
     fields.city.element,
+    directField,
     // Enter in a text field submits, like the MainButton.
     h("button", { type: "submit", hidden: true }),
   );
@@ -87,9 +124,12 @@ export function listingForm(app: App, listing: ListingRead | null, onSubmit: () 
     price: price.value,
     currency: currency.value,
     city: city.value,
+    allowDirectContact: direct.checked,
   });
 
   const show = (errors: FormErrors) => {
+    // What is wrong is said next to each field; the line on top says there is something.
+    summary.hidden = !Object.keys(errors).length;
     for (const [name, f] of Object.entries(fields) as [Name, Field][]) {
       const problem = errors[name];
       f.setError(problem ? t(problem.key, problem.params) : null);
@@ -105,19 +145,21 @@ export function listingForm(app: App, listing: ListingRead | null, onSubmit: () 
       const result = validateListing(
         read(),
         app.categoryOptions().map((o) => o.value),
+        app.language,
       );
       show(result.ok ? {} : result.errors);
       return result;
     },
     showServerErrors(fieldErrors) {
       let shown = false;
+      // The api's messages are English: the field is marked, in the user's language.
       for (const [name, f] of Object.entries(fields) as [Name, Field][]) {
-        const message = fieldErrors[name];
-        if (message) {
-          f.setError(message);
+        if (fieldErrors[name]) {
+          f.setError(t("err.invalid"));
           shown = true;
         }
       }
+      summary.hidden = !shown;
       return shown;
     },
     setDisabled(disabled) {

@@ -7,7 +7,7 @@ import { h, mount } from "../dom";
 import { formatDate } from "../format";
 import { loadPages } from "../paging";
 import { LIMITS } from "../limits";
-import type { ListingRead } from "../types";
+import type { ListingRead, ReportedListing, ReportedPage } from "../types";
 import { emptyState, field, photoImage, priceText } from "../ui";
 import { validateReason } from "../validation";
 
@@ -18,7 +18,9 @@ export async function moderationPage(ctx: PageContext): Promise<void> {
     return;
   }
   const list = h("div", { class: "results" });
-  mount(view, h("h1", { text: t("moderation.title") }), list);
+  const reported = h("section", { class: "reported", hidden: true });
+  mount(view, h("h1", { text: t("moderation.title") }), list, reported);
+  void showReported(ctx, reported);
 
   const emptyIfDone = () => {
     if (!list.querySelector(".moderation-card") && !list.querySelector(".load-more")) {
@@ -108,6 +110,104 @@ export function moderationCard(app: App, listing: ListingRead, onDone: () => voi
     void decide(
       () => app.api.reject(listing, reason.value.trim()),
       t("moderation.rejected", { title: listing.title }),
+    );
+  });
+  return card;
+}
+
+/** Published listings buyers reported, with their reasons: keep one (the reports are
+ * dismissed) or take it down (a rejection with a reason the author reads). */
+async function showReported(ctx: PageContext, section: HTMLElement): Promise<void> {
+  const { app, t } = ctx;
+  let page: ReportedPage;
+  try {
+    page = await app.api.reportedListings();
+  } catch (error) {
+    if (!ctx.signal.aborted) app.toast(app.errorText(error));
+    return;
+  }
+  if (ctx.signal.aborted || !page.items.length) return;
+  const heading = h("h2", { class: "section-title" });
+  const cards = h("div", { class: "results" });
+  const count = () => {
+    const left = cards.querySelectorAll(".reported-card").length;
+    heading.textContent = t("moderation.reported", { n: left });
+    section.hidden = left === 0;
+  };
+  for (const item of page.items) cards.appendChild(reportedCard(app, item, count));
+  mount(section, heading, cards);
+  count();
+}
+
+function reportedCard(app: App, item: ReportedListing, onDone: () => void): HTMLElement {
+  const { t } = app;
+  const { listing, reports } = item;
+  const reason = h("textarea", {
+    name: "reason",
+    rows: 3,
+    placeholder: t("moderation.reasonPlaceholder"),
+    maxLength: LIMITS.reasonMax + 50,
+  });
+  const reasonField = field(t("field.reason"), reason);
+  const keep = h("button", { type: "button", class: "button secondary", text: t("moderation.keep") });
+  const takeDown = h("button", {
+    type: "button",
+    class: "button destructive",
+    text: t("moderation.takeDown"),
+  });
+  const confirm = h("button", {
+    type: "button",
+    class: "button destructive",
+    text: t("moderation.rejectConfirm"),
+  });
+  const form = h("div", { class: "reject-form", hidden: true }, reasonField.element, confirm);
+  const card = h(
+    "article",
+    { class: "card moderation-card reported-card", data: { listingId: String(listing.id) } },
+    h("a", { class: "card-title", href: `#/listings/${listing.id}`, text: listing.title }),
+    h("div", { class: "card-price", text: priceText(listing, app) }),
+    h(
+      "ul",
+      { class: "reports" },
+      reports.map((report) =>
+        h(
+          "li",
+          {},
+          h("b", { text: t(`report.${report.reason}`) }),
+          report.comment ? `: ${report.comment}` : null,
+        ),
+      ),
+    ),
+    h("div", { class: "actions" }, keep, takeDown),
+    form,
+  );
+  const buttons = [keep, takeDown, confirm];
+  const decide = async (action: () => Promise<unknown>, done: string) => {
+    for (const b of buttons) b.disabled = true;
+    try {
+      await action();
+      card.remove();
+      app.toast(done);
+      onDone();
+    } catch (error) {
+      app.toast(app.errorText(error));
+      for (const b of buttons) b.disabled = false;
+    }
+  };
+  keep.addEventListener("click", () => {
+    void decide(() => app.api.dismissReports(listing.id), t("moderation.kept", { title: listing.title }));
+  });
+  takeDown.addEventListener("click", () => {
+    form.hidden = !form.hidden;
+    if (!form.hidden) reason.focus();
+  });
+  confirm.addEventListener("click", () => {
+    const problem = validateReason(reason.value);
+    reasonField.setError(problem ? t(problem.key, problem.params) : null);
+    if (problem) return;
+    void decide(
+      () => app.api.reject(listing, reason.value.trim()),
+      t("moderation.takenDown", { title: listing.title }),
     );
   });
   return card;

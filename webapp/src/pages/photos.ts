@@ -5,8 +5,9 @@ import type { PageContext } from "../app";
 import { h, mount } from "../dom";
 import { LIMITS } from "../limits";
 import type { ListingRead, PhotoRead } from "../types";
+import { LocalError, photoFormats } from "../errors";
 import { photoImage } from "../ui";
-import { checkPhoto } from "../validation";
+import { checkPhoto, type Problem } from "../validation";
 
 export interface PhotoManager {
   element: HTMLElement;
@@ -54,8 +55,13 @@ export function photoManager(
   });
   const hint = h("p", {
     class: "field-hint",
-    text: t("form.photosHint", { mb: LIMITS.maxPhotoBytes / (1024 * 1024), max: LIMITS.maxPhotos }),
+    text: t("form.photosHint", {
+      formats: photoFormats(t),
+      mb: LIMITS.maxPhotoBytes / (1024 * 1024),
+      max: LIMITS.maxPhotos,
+    }),
   });
+  const problemText = (problem: Problem) => t(problem.key, { formats: photoFormats(t), ...problem.params });
   const element = h("section", { class: "photos" }, heading, grid, uploads, input, addButton, hint);
 
   const taken = () => photos.length + queue.length;
@@ -118,10 +124,12 @@ export function photoManager(
   };
 
   const add = (files: FileList | File[]) => {
+    // A new choice of files: what failed before is no longer news.
+    for (const row of uploads.querySelectorAll(".upload-row.failed")) row.remove();
     for (const file of Array.from(files)) {
       const problem = checkPhoto(file, taken());
       if (problem) {
-        failRow(file.name, t(problem.key, problem.params));
+        failRow(file.name, problemText(problem));
         continue;
       }
       const progress = h("progress", { max: "1", value: "0", aria: { label: file.name } });
@@ -163,7 +171,7 @@ export function photoManager(
       const ticket = await app.api.photoTicket(listing.id);
       photoId = ticket.photo_id;
       const problem = checkPhoto(upload.file, 0, ticket.max_bytes);
-      if (problem) throw new Error(t(problem.key, problem.params));
+      if (problem) throw new LocalError(problemText(problem));
       await app.uploader(ticket, upload.file, {
         signal,
         onProgress: (fraction) => {

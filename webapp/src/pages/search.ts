@@ -65,7 +65,7 @@ export async function searchPage(ctx: PageContext): Promise<void> {
 
   const apply = (event?: Event) => {
     event?.preventDefault();
-    const problem = validatePriceRange(priceMin.value, priceMax.value);
+    const problem = validatePriceRange(priceMin.value, priceMax.value, app.language);
     priceMinField.setError(problem ? t(problem.key, problem.params) : null);
     if (problem) return;
     app.navigate(
@@ -74,8 +74,8 @@ export async function searchPage(ctx: PageContext): Promise<void> {
         q: q.value.trim(),
         category: category.value,
         city: city.value.trim(),
-        price_min: priceMin.value.trim() ? normalizePrice(priceMin.value) : null,
-        price_max: priceMax.value.trim() ? normalizePrice(priceMax.value) : null,
+        price_min: priceMin.value.trim() ? normalizePrice(priceMin.value, app.language) : null,
+        price_max: priceMax.value.trim() ? normalizePrice(priceMax.value, app.language) : null,
         currency: currency.value,
       },
       { replace: true },
