@@ -251,6 +251,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/sources/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Embedding Models
+         * @description Admins only: the embedding models and how much of the corpus each covers. After a
+         *     change of model the new one is ``building`` (the worker embeds every document again,
+         *     search keeps using the ``active`` one) until it covers everything; then it is active.
+         */
+        get: operations["embedding_models_api_v1_admin_sources_embeddings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/sources/{source_id}": {
         parameters: {
             query?: never;
@@ -1168,6 +1190,46 @@ export interface components {
          */
         DocumentKind: "post" | "article" | "listing";
         /**
+         * EmbeddingModelRead
+         * @description An embedding model and how much of the corpus its vectors cover.
+         */
+        EmbeddingModelRead: {
+            /** Name */
+            name: string;
+            /** Dimensions */
+            dimensions: number;
+            /**
+             * State
+             * @description building: being embedded (search uses the active one); active: search uses it; retired: replaced, its vectors are being deleted
+             * @enum {string}
+             */
+            state: "building" | "active" | "retired";
+            /**
+             * Covered
+             * @description Searchable documents with a vector of this model
+             */
+            covered: number;
+            /**
+             * Total
+             * @description Searchable documents
+             */
+            total: number;
+            /**
+             * Share
+             * @description covered / total (1 when there are none)
+             */
+            share: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Activated At */
+            activated_at: string | null;
+            /** Retired At */
+            retired_at: string | null;
+        };
+        /**
          * ExpirySweep
          * @description What one pass over published listings did (the worker asks every few minutes).
          */
@@ -1760,6 +1822,12 @@ export interface components {
              * @default 0
              */
             document_count: number;
+            /**
+             * Embedded Count
+             * @description Of its searchable documents, those with a vector of the newest embedding model (the one being built during a re-embed)
+             * @default 0
+             */
+            embedded_count: number;
         };
         /** SourceRef */
         SourceRef: {
@@ -2400,6 +2468,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The key was used: the first one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -2971,6 +3048,74 @@ export interface operations {
             };
             /** @description The body (or the uploaded file) is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    embedding_models_api_v1_admin_sources_embeddings_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbeddingModelRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed for this caller, or a link that is invalid or expired */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5781,6 +5926,7 @@ export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["sc
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["RUB", "USD", "EUR"];
 export const deliveryOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryOutcome"]> = ["sent", "rate_limited", "failed", "unavailable", "rejected", "blocked", "released"];
 export const documentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentKind"]> = ["post", "article", "listing"];
+export const embeddingModelReadStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmbeddingModelRead"]["state"]> = ["building", "active", "retired"];
 export const inquiryRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryRole"]> = ["buyer", "seller"];
 export const inquiryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryStatus"]> = ["open", "closed"];
 export const languageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Language"]> = ["ru", "en"];
