@@ -25,7 +25,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     StringConstraints,
     WithJsonSchema,
 )
