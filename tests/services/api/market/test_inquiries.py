@@ -96,6 +96,23 @@ class TestStart:
         own = (await seller.get(f"{LISTINGS}/{listing['id']}")).json()
         assert own["seller_link"] is None
 
+    async def test_the_seller_switches_direct_contact_alone(self, seller, buyer, admin):
+        """Only the setting changes: the listing is not edited (no new revision, no
+        re-moderation), and the answer is the listing (it was a 500: the row's
+        updated_at, set by the database, was read after the write)."""
+        listing = await lamp(seller, admin)
+        for allowed in (True, False):
+            response = await seller.patch(
+                f"{LISTINGS}/{listing['id']}", json={"allow_direct_contact": allowed}
+            )
+            assert response.status_code == 200, response.text
+            changed = response.json()
+            assert changed["allow_direct_contact"] is allowed
+            assert (changed["revision"], changed["status"]) == (
+                listing["revision"],
+                listing["status"],
+            )
+
     async def test_writing_again_is_the_same_conversation(self, seller, buyer, admin):
         listing, first = await in_conversation(seller, buyer, admin)
         again = (await write(buyer, listing["id"])).json()

@@ -151,6 +151,7 @@ class ListingService:
         direct = changes.pop("allow_direct_contact", None)
         if direct is not None:
             listing.allow_direct_contact = direct
+            listing.updated_at = utcnow()  # set here, or the database sets it unread
         if not changes:
             return listing
         for name, value in changes.items():
