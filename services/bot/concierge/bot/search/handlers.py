@@ -179,9 +179,10 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if message is None or message.text is None:
         return
-    if await market_text.take_text(update, context, message.text):
+    said = strip_control_characters(message.text)  # NUL and the like never reach the api
+    if await market_text.take_text(update, context, said):
         return
-    await answer_text(update, context, strip_control_characters(message.text))
+    await answer_text(update, context, said)
 
 
 async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str) -> None:
