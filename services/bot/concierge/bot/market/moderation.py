@@ -6,7 +6,12 @@ again instead. The count is read from the api each time, so an admin who never o
 the bot (their notice of a new listing failed: "chat not found") sees it at /start.
 
 The reason an admin is writing waits in Redis (``bot:modreason:<admin>``, ten minutes):
-short-lived dialogue state, read by ``take_reason`` before any other use of the text.
+short-lived dialogue state, read by ``take_reason`` before any other use of the text, and
+forgotten only once the answer is sent.
+
+A handler may run twice for one update (a reply met Telegram's flood control and the
+update is retried): a decision the api refuses because the listing is no longer
+pending counts as made when the listing now stands as that decision left it.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from concierge.bot.texts import text
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
 from concierge.contracts.errors import ErrorCode
 from concierge.contracts.identity import Language
-from concierge.contracts.market import ListingRead
+from concierge.contracts.market import ListingRead, ListingStatus
 from concierge.contracts.market_buttons import MODERATION, ModerationAction, moderation_data
 from concierge.contracts.prices import format_price
 
@@ -204,15 +209,37 @@ async def moderation_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     await deps.users.redis.delete(_reason_key(user.id))  # another button: no reason is awaited
     if action == ModerationAction.APPROVE:
+        listing: ListingRead | None
         try:
             listing = await deps.market.approve(user.id, listing_id, revision)
-            note = text(language, "moderation_approved", title=html.escape(listing.title))
         except ServiceResponseError as error:
-            note = error_text(language, error)
+            listing = await _already(context, user.id, listing_id, error, ListingStatus.APPROVED)
+            if listing is None:
+                note = error_text(language, error)
             if error.code == ErrorCode.LISTING_CHANGED:
                 listing_id = 0  # show it again: the queue starts with the oldest
+        if listing is not None:
+            note = text(language, "moderation_approved", title=html.escape(listing.title))
     body, markup = await queue_view(update, context, language, after=listing_id, note=note)
     await edit_in_place(query, body, markup)
+
+
+async def _already(
+    context: ContextTypes.DEFAULT_TYPE,
+    admin: int,
+    listing_id: int,
+    error: ServiceResponseError,
+    decided: ListingStatus,
+) -> ListingRead | None:
+    """The listing, when the api refused a decision because it was made already (this
+    update's first run, or another admin): it stands as ``decided``."""
+    if error.code != ErrorCode.LISTING_NOT_PENDING:
+        return None
+    try:
+        listing = await deps_of(context).market.listing(admin, listing_id)
+    except ServiceResponseError:
+        return None
+    return listing if listing.status == decided else None
 
 
 async def _ask_reason(
@@ -262,14 +289,19 @@ async def take_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, messag
         return True
     listing_id, revision = (int(part) for part in str(awaited).split(":"))
     try:
-        listing = await deps.market.reject(user.id, listing_id, revision, reason)
-        note = text(language, "moderation_rejected", title=html.escape(listing.title))
+        listing: ListingRead | None = await deps.market.reject(
+            user.id, listing_id, revision, reason
+        )
     except ServiceResponseError as error:
+        listing = await _already(context, user.id, listing_id, error, ListingStatus.REJECTED)
         note = error_text(language, error)
-        listing_id = 0
-    await deps.users.redis.delete(_reason_key(user.id))
-    body, markup = await queue_view(update, context, language, after=listing_id, note=note)
+    if listing is not None:
+        note = text(language, "moderation_rejected", title=html.escape(listing.title))
+    body, markup = await queue_view(
+        update, context, language, after=listing_id if listing else 0, note=note
+    )
     await chat.send_message(body, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await deps.users.redis.delete(_reason_key(user.id))  # after the answer: see the top
     return True
 
 
