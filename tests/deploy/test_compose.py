@@ -39,6 +39,9 @@ from tests.deploy.shipped import (
 LEFT_TO_DEFAULTS = {
     "api": {
         "max_body_bytes",
+        "listing_lifetime_s",
+        "listing_reminder_s",
+        "conversation_idle_s",
         "jwt_lifetime_s",
         "jobs_stream",  # the worker's stream name, also left at its default there
         "upload_signing_key",  # derived from API_JWT_SECRET
@@ -100,6 +103,7 @@ LEFT_TO_DEFAULTS = {
     },
     "worker": {
         "max_body_bytes",
+        "market_expiry_every_s",
         "storage_local_dir",
         "stream",
         "group",
