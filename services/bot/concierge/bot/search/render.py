@@ -103,9 +103,10 @@ def hit_block(number: int, hit: SearchHit, language: Language) -> str:
 
 
 def search_message(page: SearchPage, first_number: int, language: Language) -> str:
-    header = text(language, "search_header", query=html.escape(_shorten(page.query, 100)))
+    shown = html.escape(_shorten(as_typed(page.query), 100))
+    header = text(language, "search_header", query=shown)
     if not page.items:
-        nothing = text(language, "search_nothing", query=html.escape(_shorten(page.query, 100)))
+        nothing = text(language, "search_nothing", query=shown)
         return f"{nothing}\n\n{search_hints(language)}"
     blocks = [hit_block(first_number + i, hit, language) for i, hit in enumerate(page.items)]
     return fit([header, *blocks])
@@ -192,3 +193,9 @@ def answer_message(answer: Answer, language: Language) -> list[str]:
         lines = [_citation_line(c, language) for c in answer.citations]
         blocks.append(text(language, "answer_sources") + "\n" + "\n".join(lines))
     return split_message("\n\n".join(blocks))
+
+
+def as_typed(query: str) -> str:
+    """The query as a person reads it: the ``or`` a long "looking for" message's words are
+    joined with (``market.wanted``) is search syntax, shown as commas."""
+    return query.replace(" or ", ", ")
