@@ -124,6 +124,7 @@ class TestListingSearch:
         (hit,) = (await search(api, "training wheels bike", kind="listing"))["items"]
         assert hit["snippet"] == "For 4–6 years, with training wheels."
         assert "<b>training</b> <b>wheels</b>" in hit["snippet_html"]
+
     async def test_a_sold_listing_is_found_and_says_so(
         self, api: httpx.AsyncClient, session: AsyncSession, market: dict[str, tuple[int, int]]
     ) -> None:
