@@ -183,6 +183,11 @@ def _mini_app(text: str, url: str) -> InlineButton:
     return InlineButton(text=text, web_app=WebAppInfo(url=url))
 
 
+def _open_listing(listing: Listing, language: Language, webapp_url: str) -> InlineButton:
+    """The button that opens the listing's page in the Mini App."""
+    return _mini_app(OPEN_LISTING[language], mini_app_url(webapp_url, f"listing_{listing.id}"))
+
+
 def _callback(text: str, data: str) -> InlineButton:
     return InlineButton(text=text, callback_data=data)
 
@@ -236,7 +241,7 @@ def listing_approved(listing: Listing, owner: User, webapp_url: str) -> Notifica
         kind=APPROVED_KIND,
         payload=_message(
             text,
-            [_mini_app(OPEN_LISTING[language], mini_app_url(webapp_url, f"listing_{listing.id}"))],
+            [_open_listing(listing, language, webapp_url)],
         ),
     )
 
@@ -263,7 +268,7 @@ def listing_rejected(
 def _renew_buttons(listing: Listing, language: Language, webapp_url: str) -> list[InlineButton]:
     return [
         _callback(RENEW[language], listing_data(ListingAction.RENEW, listing.id)),
-        _mini_app(OPEN_LISTING[language], mini_app_url(webapp_url, f"listing_{listing.id}")),
+        _open_listing(listing, language, webapp_url),
     ]
 
 
@@ -450,7 +455,7 @@ def availability_changed(
         kind=AVAILABILITY_KIND,
         payload=_message(
             text,
-            [_mini_app(OPEN_LISTING[language], mini_app_url(webapp_url, f"listing_{listing.id}"))],
+            [_open_listing(listing, language, webapp_url)],
         ),
     )
 
