@@ -37,21 +37,11 @@ export async function moderationPage(ctx: PageContext): Promise<void> {
 
 export function moderationCard(app: App, listing: ListingRead, onDone: () => void): HTMLElement {
   const t = app.t;
-  const reason = h("textarea", {
-    name: "reason",
-    rows: 3,
-    placeholder: t("moderation.reasonPlaceholder"),
-    maxLength: LIMITS.reasonMax + 50,
-  });
-  const reasonField = field(t("field.reason"), reason);
   const approve = h("button", { type: "button", class: "button", text: t("moderation.approve") });
   const reject = h("button", { type: "button", class: "button destructive", text: t("moderation.reject") });
-  const confirmReject = h("button", {
-    type: "button",
-    class: "button destructive",
-    text: t("moderation.rejectConfirm"),
+  const { form: rejectForm, confirm: confirmReject } = reasonForm(app, reject, (reason) => {
+    void decide(() => app.api.reject(listing, reason), t("moderation.rejected", { title: listing.title }));
   });
-  const rejectForm = h("div", { class: "reject-form", hidden: true }, reasonField.element, confirmReject);
   const buttons = [approve, reject, confirmReject];
 
   const card = h(
@@ -99,19 +89,6 @@ export function moderationCard(app: App, listing: ListingRead, onDone: () => voi
     "click",
     () => void decide(() => app.api.approve(listing), t("moderation.approved", { title: listing.title })),
   );
-  reject.addEventListener("click", () => {
-    rejectForm.hidden = !rejectForm.hidden;
-    if (!rejectForm.hidden) reason.focus();
-  });
-  confirmReject.addEventListener("click", () => {
-    const problem = validateReason(reason.value);
-    reasonField.setError(problem ? t(problem.key, problem.params) : null);
-    if (problem) return;
-    void decide(
-      () => app.api.reject(listing, reason.value.trim()),
-      t("moderation.rejected", { title: listing.title }),
-    );
-  });
   return card;
 }
 
@@ -142,25 +119,15 @@ async function showReported(ctx: PageContext, section: HTMLElement): Promise<voi
 function reportedCard(app: App, item: ReportedListing, onDone: () => void): HTMLElement {
   const { t } = app;
   const { listing, reports } = item;
-  const reason = h("textarea", {
-    name: "reason",
-    rows: 3,
-    placeholder: t("moderation.reasonPlaceholder"),
-    maxLength: LIMITS.reasonMax + 50,
-  });
-  const reasonField = field(t("field.reason"), reason);
   const keep = h("button", { type: "button", class: "button secondary", text: t("moderation.keep") });
   const takeDown = h("button", {
     type: "button",
     class: "button destructive",
     text: t("moderation.takeDown"),
   });
-  const confirm = h("button", {
-    type: "button",
-    class: "button destructive",
-    text: t("moderation.rejectConfirm"),
+  const { form, confirm } = reasonForm(app, takeDown, (reason) => {
+    void decide(() => app.api.reject(listing, reason), t("moderation.takenDown", { title: listing.title }));
   });
-  const form = h("div", { class: "reject-form", hidden: true }, reasonField.element, confirm);
   const card = h(
     "article",
     { class: "card moderation-card reported-card", data: { listingId: String(listing.id) } },
@@ -197,20 +164,40 @@ function reportedCard(app: App, item: ReportedListing, onDone: () => void): HTML
   keep.addEventListener("click", () => {
     void decide(() => app.api.dismissReports(listing.id), t("moderation.kept", { title: listing.title }));
   });
-  takeDown.addEventListener("click", () => {
+  return card;
+}
+
+/** The reason a listing is rejected or taken down with: ``opener`` shows and hides the
+ * form; its confirm button checks the reason and hands it, trimmed, to ``submit``. */
+function reasonForm(
+  app: App,
+  opener: HTMLButtonElement,
+  submit: (reason: string) => void,
+): { form: HTMLElement; confirm: HTMLButtonElement } {
+  const { t } = app;
+  const reason = h("textarea", {
+    name: "reason",
+    rows: 3,
+    placeholder: t("moderation.reasonPlaceholder"),
+    maxLength: LIMITS.reasonMax + 50,
+  });
+  const reasonField = field(t("field.reason"), reason);
+  const confirm = h("button", {
+    type: "button",
+    class: "button destructive",
+    text: t("moderation.rejectConfirm"),
+  });
+  const form = h("div", { class: "reject-form", hidden: true }, reasonField.element, confirm);
+  opener.addEventListener("click", () => {
     form.hidden = !form.hidden;
     if (!form.hidden) reason.focus();
   });
   confirm.addEventListener("click", () => {
     const problem = validateReason(reason.value);
     reasonField.setError(problem ? t(problem.key, problem.params) : null);
-    if (problem) return;
-    void decide(
-      () => app.api.reject(listing, reason.value.trim()),
-      t("moderation.takenDown", { title: listing.title }),
-    );
+    if (!problem) submit(reason.value.trim());
   });
-  return card;
+  return { form, confirm };
 }
 
 /** The owner changed the listing after the card was shown (or someone else decided):
