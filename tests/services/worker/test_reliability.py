@@ -197,14 +197,17 @@ class TestSchedulerReplicas:
 
 
 async def tick_counters(replicas: list[ServiceProcess]) -> tuple[int, int]:
-    """scheduler_ticks_total summed over the replicas: (enqueued, duplicate)."""
+    """scheduler_ticks_total of the test's tick-* schedules (not the worker's own, such
+    as the market expiry sweep) summed over the replicas: (enqueued, duplicate)."""
     totals: dict[str, float] = defaultdict(float)
     async with httpx.AsyncClient() as http:
         for replica in replicas:
             body = (await http.get(f"{replica.url}/metrics")).text
             for family in text_string_to_metric_families(body):
                 for sample in family.samples:
-                    if sample.name == "scheduler_ticks_total":
+                    if sample.name == "scheduler_ticks_total" and sample.labels[
+                        "schedule"
+                    ].startswith("tick-"):
                         totals[sample.labels["outcome"]] += sample.value
     return int(totals["enqueued"]), int(totals["duplicate"])
 
