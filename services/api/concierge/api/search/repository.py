@@ -474,7 +474,9 @@ class SearchRepository:
             ),
             filters.params(),
         )
-        rows = float(json.loads(plan)[0]["Plan"]["Plan Rows"]) if isinstance(plan, str) else 0.0
+        # The driver hands JSON over decoded (a list); a plain string is parsed here.
+        document = json.loads(plan) if isinstance(plan, str | bytes) else plan
+        rows = float(document[0]["Plan"]["Plan Rows"]) if document else 0.0
         total = await self.session.scalar(
             text("SELECT reltuples FROM pg_class WHERE oid = 'documents'::regclass")
         )
