@@ -1,6 +1,8 @@
 """Every query of the search desk.
 
-One statement finds, fuses and pages the results (``search``):
+Two statements find, fuse and page the results. The first ranks the full-text arm
+(``fts_ranks``; it needs no query vector, so it runs while the query is embedded); the
+second (``search``) takes those ranks, runs the vector and typo arms, fuses and pages:
 
 * the full-text arm matches originals with the *match* query (the query's rarest
   words, as many as fit a budget of documents, or all of them together: see the
@@ -203,6 +205,16 @@ class SearchRow:
 
 
 @dataclass(frozen=True)
+class FtsRank:
+    """A document the full-text arm matched, its rank in the arm, and whether it holds
+    every word of the query as typed."""
+
+    id: int
+    rank: int
+    typed: bool
+
+
+@dataclass(frozen=True)
 class QueryWord:
     lexeme: str
     known: bool  # some document holds it
@@ -336,10 +348,22 @@ _MARKED = (
 _UNMARKED = f"translate({_SNIPPET_SOURCE}, :marks, '')"
 
 
+def fts_statement(filters: Filters, arm: FtsArm) -> str:
+    return f"WITH{_fts_arm(filters.sql(), arm)}\nSELECT id, rank, typed FROM fts"
+
+
+# The full-text arm's ranks, as fts_ranks found them.
+_FTS_RANKED = """
+    fts AS (
+        SELECT * FROM unnest(CAST(:fts_ids AS bigint[]), CAST(:fts_ranks AS bigint[]),
+                             CAST(:fts_typed_flags AS boolean[])) AS ranked(id, rank, typed)
+    )"""
+
+
 def search_statement(filters: Filters, arms: Arms, after: bool) -> str:
     ctes, selects = [], []
     if arms.fts is not None:
-        ctes.append(_fts_arm(filters.sql(), arms.fts))
+        ctes.append(_FTS_RANKED)
         selects.append("SELECT id, rank, CAST(:fts_weight AS float8) AS weight, typed FROM fts")
     if arms.vector is not None:
         ctes.append(_vector_arm(filters.sql(), arms.vector, arms.fts is not None))
@@ -488,11 +512,12 @@ class SearchRepository:
         arms: Arms,
         filters: Filters,
         candidates: int,
-        fts_pool_limit: int,
         vector_depth: int,
         limit: int,
         after: After | None = None,
+        fts_ranked: Sequence[FtsRank] = (),
     ) -> list[SearchRow]:
+        """The page; the full-text arm's matches are ``fts_ranked`` (from fts_ranks)."""
         if not arms.any:
             return []
         clause = text(search_statement(filters, arms, after is not None))
@@ -508,16 +533,13 @@ class SearchRepository:
         }
         if arms.fts is not None:
             params |= {
-                "fts_match": arms.fts.match,
                 "fts_rank": arms.fts.rank,
-                "fts_pool_limit": fts_pool_limit,
-                "min_coverage": arms.fts.min_coverage,
                 "fts_weight": arms.fts.weight,
-                "fts_typed": list(arms.fts.typed),
                 "headline_options": HEADLINE_OPTIONS,
+                "fts_ids": [found.id for found in fts_ranked],
+                "fts_ranks": [found.rank for found in fts_ranked],
+                "fts_typed_flags": [found.typed for found in fts_ranked],
             }
-            if arms.fts.words:
-                params |= {"fts_words": list(arms.fts.words), "fts_weights": list(arms.fts.weights)}
         if vector is not None:
             params |= {
                 "embedding": list(vector.embedding),
@@ -533,6 +555,24 @@ class SearchRepository:
             params["after_score"], params["after_id"] = after.score, after.id
         rows = await self.session.execute(statement, params)
         return [SearchRow(**row._mapping) for row in rows]
+
+    async def fts_ranks(
+        self, *, arm: FtsArm, filters: Filters, candidates: int, fts_pool_limit: int
+    ) -> list[FtsRank]:
+        """The full-text arm's matches with their ranks (the first statement)."""
+        params: dict[str, Any] = {
+            "candidates": candidates,
+            "fts_match": arm.match,
+            "fts_rank": arm.rank,
+            "fts_pool_limit": fts_pool_limit,
+            "min_coverage": arm.min_coverage,
+            "fts_typed": list(arm.typed),
+            **filters.params(),
+        }
+        if arm.words:
+            params |= {"fts_words": list(arm.words), "fts_weights": list(arm.weights)}
+        rows = await self.session.execute(text(fts_statement(filters, arm)), params)
+        return [FtsRank(row.id, row.rank, bool(row.typed)) for row in rows]
 
     async def texts(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         """(title, text) of the given documents."""

@@ -13,6 +13,7 @@ Below all of them a query finds nothing, and every match can be reached by pagin
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
@@ -28,6 +29,7 @@ from concierge.api.search.repository import (
     Arms,
     Filters,
     FtsArm,
+    FtsRank,
     ListingFilters,
     QueryWord,
     SearchRepository,
@@ -79,6 +81,17 @@ class TermCache:
     stats: TermStatistics | None = None
     read_at: float = -STATISTICS_TTL_S
     languages: dict[str, bool] = field(default_factory=dict)  # any document in it
+
+
+@dataclass(frozen=True)
+class WordSide:
+    """What a search's words give: the full-text and typo arms, whether no word of the
+    query is in any document, and the full-text arm's matches ranked."""
+
+    fts: FtsArm | None
+    typo: TypoArm | None
+    unknown: bool
+    ranked: list[FtsRank]
 
 
 @dataclass
@@ -174,24 +187,31 @@ class SearchService:
         # Later pages keep the first page's mode, so their scores compare.
         mode = cursor.mode if cursor else params.mode
         filters = filters_of(params)
+        # The query is embedded (by the worker) while the full-text arm runs here.
+        embedding = asyncio.create_task(self._embed(params.q)) if mode != SearchMode.FTS else None
+        try:
+            words = await self._word_side(params.q, mode, filters)
+        except BaseException:
+            if embedding is not None:
+                embedding.cancel()
+            raise
         query_vector: QueryVector | None = None
         degraded: str | None = None
-        if mode != SearchMode.FTS:
+        if embedding is not None:
             try:
-                query_vector = await self._embed(params.q)
+                query_vector = await embedding
             except EmbeddingUnavailable as exc:
+                if mode == SearchMode.VECTOR:  # its full-text arm was never planned
+                    words = await self._word_side(params.q, SearchMode.FTS, filters)
                 mode, degraded = SearchMode.FTS, str(exc)
-        arms, ef_search, iterative = await self._arms(params.q, mode, query_vector, filters)
-        await self.repository.tune(
-            ef_search=ef_search,
-            iterative_scan=iterative,
-            typo_similarity=self.config.typo_similarity,
-        )
+        vector = await self._vector_side(query_vector, params.q, filters, strict=words.unknown)
+        arms = Arms(fts=words.fts, vector=vector, typo=words.typo)
+        fts_ranked = words.ranked
         after = After(cursor.score, cursor.id) if cursor else None
         if self.runtime.reranker is not None:
-            rows = await self._reranked(params, arms, filters, after)
+            rows = await self._reranked(params, arms, filters, after, fts_ranked)
         else:
-            rows = await self._fused(arms, filters, params.limit + 1, after)
+            rows = await self._fused(arms, filters, params.limit + 1, after, fts_ranked)
         more = len(rows) > params.limit
         rows = rows[: params.limit]
         next_cursor = (
@@ -215,10 +235,36 @@ class SearchService:
             raise EmbeddingUnavailable("no query embeddings are configured")
         return await self.runtime.embedder.embed_query(query)
 
-    async def _arms(
-        self, query: str, mode: SearchMode, vector: QueryVector | None, filters: Filters
-    ) -> tuple[Arms, int, bool]:
-        """The arms this search runs, with hnsw.ef_search and the iterative scan."""
+    async def _word_side(self, query: str, mode: SearchMode, filters: Filters) -> WordSide:
+        """The full-text and typo arms, and the full-text arm's matches ranked."""
+        fts, typo, unknown = await self._text_arms(query, mode)
+        await self.repository.tune(
+            ef_search=self.config.ef_search,
+            iterative_scan=False,
+            typo_similarity=self.config.typo_similarity,
+        )
+        return WordSide(fts, typo, unknown, await self._fts_ranks(fts, filters))
+
+    async def _vector_side(
+        self, query: QueryVector | None, query_text: str, filters: Filters, *, strict: bool
+    ) -> VectorArm | None:
+        """The vector arm, with the index scan tuned for it."""
+        vector, ef_search, iterative = await self._vector_plan(
+            query, query_text, filters, strict=strict
+        )
+        if vector is not None:
+            await self.repository.tune(
+                ef_search=ef_search,
+                iterative_scan=iterative,
+                typo_similarity=self.config.typo_similarity,
+            )
+        return vector
+
+    async def _text_arms(
+        self, query: str, mode: SearchMode
+    ) -> tuple[FtsArm | None, TypoArm | None, bool]:
+        """The full-text and typo arms this search runs, and whether no word of the
+        query is in any document (then the vector arm is stricter)."""
         fts: FtsArm | None = None
         typo: TypoArm | None = None
         unknown = False  # no word of the query is in any document
@@ -240,8 +286,17 @@ class SearchService:
             )
             if mode != SearchMode.VECTOR:
                 fts, typo = await self._word_arms(query, words)
-        arm, ef_search, iterative = await self._vector_plan(vector, query, filters, strict=unknown)
-        return Arms(fts=fts, vector=arm, typo=typo), ef_search, iterative
+        return fts, typo, unknown
+
+    async def _fts_ranks(self, fts: FtsArm | None, filters: Filters) -> list[FtsRank]:
+        if fts is None:
+            return []
+        return await self.repository.fts_ranks(
+            arm=fts,
+            filters=filters,
+            candidates=self.config.candidates,
+            fts_pool_limit=self.config.fts_rank_limit,
+        )
 
     async def _word_arms(
         self, query: str, words: list[QueryWord]
@@ -346,25 +401,35 @@ class SearchService:
         return self.runtime.iterative_scan
 
     async def _fused(
-        self, arms: Arms, filters: Filters, limit: int, after: After | None
+        self,
+        arms: Arms,
+        filters: Filters,
+        limit: int,
+        after: After | None,
+        fts_ranked: list[FtsRank],
     ) -> list[SearchRow]:
         return await self.repository.search(
             arms=arms,
             filters=filters,
             candidates=self.config.candidates,
-            fts_pool_limit=self.config.fts_rank_limit,
             vector_depth=self.config.vector_depth,
             limit=limit,
             after=after,
+            fts_ranked=fts_ranked,
         )
 
     async def _reranked(
-        self, params: SearchParams, arms: Arms, filters: Filters, after: After | None
+        self,
+        params: SearchParams,
+        arms: Arms,
+        filters: Filters,
+        after: After | None,
+        fts_ranked: list[FtsRank],
     ) -> list[SearchRow]:
         """The first ``rerank_depth`` fused results in the cross-encoder's order, paged
         by (its score, id) like fused results are."""
         assert self.runtime.reranker is not None
-        rows = await self._fused(arms, filters, self.config.rerank_depth, after=None)
+        rows = await self._fused(arms, filters, self.config.rerank_depth, None, fts_ranked)
         texts = await self.repository.texts([row.id for row in rows])
         passages = [_passage(*texts[row.id]) for row in rows]
         scores = await self.runtime.reranker.score(params.q, passages)
