@@ -67,7 +67,7 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
         desk_schedules = asyncio.create_task(_save_desk_schedules(database, settings))
         preload = settings.embedding_preload
         preloading = asyncio.create_task(embedding.preload()) if preload else None
-        keeper = VectorKeeper(database, embedding, settings)
+        keeper = VectorKeeper(database, redis, embedding, settings)
         keeping = asyncio.create_task(keeper.run()) if settings.vectors_enabled else None
         try:
             yield

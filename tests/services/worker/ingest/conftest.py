@@ -172,7 +172,7 @@ def make_ingest(
         IngestService(database, queue, settings, slots),
         DocumentStore(database),
         queue,
-        VectorKeeper(database, models, settings),
+        VectorKeeper(database, redis, models, settings),
     )
 
 

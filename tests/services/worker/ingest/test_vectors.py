@@ -4,7 +4,9 @@ the corpus, then the switch), its progress, and the semantic layer at scale."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +23,7 @@ from concierge.embedding import BatchingEmbedder, EmbeddingSpec, Kind, Vectors, 
 from concierge.worker.embedding import EmbeddingModels, ModelUnavailable
 from concierge.worker.ingest.dedup import Embedded, SemanticJudge, SemanticRule
 from concierge.worker.ingest.repository import IngestDocumentRepository
+from concierge.worker.ingest.vectors import WAKE_KEY, wake_vector_keeper
 from tests.quality.corpus import register_model
 from tests.services.worker.ingest.conftest import Feeds, Ingest, ingest_settings, make_ingest
 
@@ -312,3 +315,27 @@ def _gauge(name: str, model: str, state: str) -> float:
     value = REGISTRY.get_sample_value(name, {"model": model, "state": state})
     assert value is not None
     return value
+
+
+class TestWake:
+    async def test_a_stored_fetch_wakes_the_idle_keeper_and_stop_ends_its_wait(
+        self, ingest_database: Database, wredis: Redis, embedder: BatchingEmbedder, feeds: Feeds
+    ) -> None:
+        settings = ingest_settings(feeds, vectors_idle_s=30.0)  # longer than the test waits
+        ingest = make_ingest(ingest_database, wredis, embedder, settings)
+        await ingest.embed()  # registered; nothing left to embed
+        await wredis.delete(WAKE_KEY)
+        running = asyncio.create_task(ingest.keeper.run())
+        try:
+            await asyncio.sleep(0.5)  # the keeper found nothing and waits
+            source_id = await ingest.add(await feeds.new({"title": "Night bus", "text": TEXTS[1]}))
+            await ingest.check(source_id, embed=False)
+            await wake_vector_keeper(wredis)  # what the fetch job does after storing
+            (document,) = await ingest.documents(source_id)
+            started = time.monotonic()
+            while await ingest.vector(document.id) is None:
+                assert time.monotonic() - started < 10, "the keeper slept through the wake"
+                await asyncio.sleep(0.05)
+        finally:
+            ingest.keeper.stop()
+            await asyncio.wait_for(running, 5)  # stop() ends the 30 s wait at once

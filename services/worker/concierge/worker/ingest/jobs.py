@@ -16,6 +16,7 @@ from concierge.streams import Job
 from concierge.worker.ingest.hosts import HostSlots
 from concierge.worker.ingest.pipeline import DocumentStore
 from concierge.worker.ingest.service import IngestService
+from concierge.worker.ingest.vectors import wake_vector_keeper
 from concierge.worker.jobs import WorkerContext, WorkerJobs
 from concierge.worker.scheduling.service import save_schedule
 from concierge.worker.settings import WorkerSettings
@@ -46,6 +47,7 @@ async def poll(job: Job, ctx: WorkerContext) -> None:
 async def fetch_source(job: Job, ctx: WorkerContext) -> None:
     store = DocumentStore(ctx.database)
     await ingest_service(ctx).check(FETCH_SOURCE.parse(job.payload).source_id, store)
+    await wake_vector_keeper(ctx.redis)
 
 
 async def save_poll_schedule(database: Database, settings: WorkerSettings) -> None:

@@ -15,6 +15,10 @@ every original; then it switches (one transaction, under an advisory lock), and 
 previous model's vectors are deleted ``vectors_retire_after_s`` later (the api's
 cached query vectors of the old model expire first), with its index.
 
+Between steps with nothing to embed the keeper waits ``vectors_idle_s``, or less: a job
+that stored documents (a fetch, a listing indexed) wakes one keeper through a Redis list
+(``wake_vector_keeper``), so new documents are embedded at once.
+
 Progress: ``embedding_vectors{model,state}`` in /metrics, the admin sources API
 (``GET /api/v1/admin/sources/embeddings``), and a log line every few per cent.
 """
@@ -29,6 +33,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from prometheus_client import Counter, Gauge
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.common.clock import utcnow
@@ -58,6 +64,7 @@ log = logging.getLogger(__name__)
 LOG_EVERY = 0.05  # a progress line every 5 % of the corpus
 REPORT_EVERY_S = 5.0  # the gauges while embedding (counting costs a scan)
 PURGE_BATCH = 5_000
+WAKE_KEY = "vectors:wake"  # a list: one entry wakes one waiting keeper
 
 VECTORS = Gauge(
     "embedding_vectors",
@@ -79,9 +86,24 @@ def semantic_rule(settings: WorkerSettings) -> SemanticRule:
     )
 
 
+async def wake_vector_keeper(redis: Redis) -> None:
+    """Documents were stored: a waiting keeper embeds them now, not after its pause."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.lpush(WAKE_KEY, "1")
+        pipe.ltrim(WAKE_KEY, 0, 0)
+        await pipe.execute()
+
+
 class VectorKeeper:
-    def __init__(self, database: Database, models: EmbeddingModels, settings: WorkerSettings):
+    def __init__(
+        self,
+        database: Database,
+        redis: Redis,
+        models: EmbeddingModels,
+        settings: WorkerSettings,
+    ):
         self.database = database
+        self.redis = redis
         self.models = models
         self.settings = settings
         self.rule = semantic_rule(settings)
@@ -136,11 +158,24 @@ class VectorKeeper:
                 log.exception("the vector keeper failed; trying again")
                 done = 0
             if not done:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self.settings.vectors_idle_s)
+                await self._idle()
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def _idle(self) -> None:
+        """Wait ``vectors_idle_s``, until a wake (documents stored) or until stop()."""
+        idle_s = self.settings.vectors_idle_s
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        woken = asyncio.ensure_future(self.redis.blpop([WAKE_KEY], timeout=idle_s))
+        try:
+            await asyncio.wait({stopping, woken}, timeout=idle_s + 1, return_when="FIRST_COMPLETED")
+        finally:
+            stopping.cancel()
+            woken.cancel()
+        if woken.done() and not woken.cancelled() and isinstance(woken.exception(), RedisError):
+            with contextlib.suppress(TimeoutError):  # Redis away: a plain pause
+                await asyncio.wait_for(self._stopping.wait(), idle_s)
 
     async def step(self) -> int:
         """Embed one batch of originals without a vector; returns how many."""

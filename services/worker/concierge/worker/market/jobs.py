@@ -26,6 +26,7 @@ from concierge.contracts.jobs import (
 from concierge.db import Database
 from concierge.storage.backends import Storage, build_storage
 from concierge.streams import Job
+from concierge.worker.ingest.vectors import wake_vector_keeper
 from concierge.worker.jobs import WorkerContext, WorkerJobs
 from concierge.worker.market.indexing import ListingIndexer
 from concierge.worker.market.repository import PhotoRepository
@@ -68,6 +69,7 @@ async def thumbnail(job: Job, ctx: WorkerContext) -> None:
 async def index_listing(job: Job, ctx: WorkerContext) -> None:
     listing_id = INDEX_LISTING.parse(job.payload).listing_id
     outcome = await listing_indexer(ctx).sync(listing_id)
+    await wake_vector_keeper(ctx.redis)
     log.debug("listing %d: %s", listing_id, outcome.value)
 
 
