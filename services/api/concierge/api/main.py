@@ -27,9 +27,9 @@ from concierge.api.paging import CursorCodec
 from concierge.api.ratelimit import install_rate_limits
 from concierge.api.search.deps import open_search
 from concierge.api.search.endpoints import router as search_router
+from concierge.api.settings import ApiSettings
 from concierge.api.watch.endpoints import router as watch_router
 from concierge.api.watch.endpoints import service_router as watch_service_router
-from concierge.api.settings import ApiSettings
 from concierge.api.webapp_static import mount_webapp
 from concierge.common.openapi import document_errors
 from concierge.common.service_app import ReadinessCheck, create_service_app

@@ -40,7 +40,7 @@ BOOKING = (
 
 
 @pytest.fixture
-async def provider(admin: httpx.AsyncClient, service: httpx.AsyncClient) -> str:
+async def provider(admin: httpx.AsyncClient, service: httpx.AsyncClient) -> str:  # noqa: F811
     response = await admin.post("/api/v1/admin/watch/providers", json=PROVIDER)
     assert response.status_code == 201, response.text
     response = await service.put("/api/v1/watch/service/providers/muc/catalog", json=CATALOG)
