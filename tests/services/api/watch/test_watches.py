@@ -97,7 +97,7 @@ async def test_bad_input_is_a_clear_4xx(provider: str, web_client: WebClient) ->
             _watch(date_from=(today + timedelta(days=5)).isoformat(), date_to=today.isoformat()),
             422,
             "date_from",
-        ),  # fmt: skip
+        ),
         (_watch(time_from="12:00", time_to="08:00"), 422, "time_from"),
         (_watch(weekdays=[]), 422, ""),
         (_watch(weekdays=[0, 8]), 422, ""),
