@@ -178,6 +178,7 @@ class PollReport(Strict):
 class PollSummary(BaseModel):
     target_id: RowId
     state: TargetState
+    failures_in_row: int
     opened: int
     gone: int
     notified: int

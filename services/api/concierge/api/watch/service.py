@@ -278,6 +278,7 @@ class TargetDesk:
             await self._failed(row, report.error or report.outcome.value, now)
         await self.repository.flush()
         summary.state = TargetState(target.state)
+        summary.failures_in_row = target.failures_in_row
         return summary
 
     async def _answered(self, row: TargetRow, now: datetime) -> None:
