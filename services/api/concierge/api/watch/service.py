@@ -264,6 +264,7 @@ class TargetDesk:
         summary = PollSummary(
             target_id=target.id,
             state=TargetState.NEW,
+            failures_in_row=0,
             opened=0,
             gone=0,
             notified=0,
