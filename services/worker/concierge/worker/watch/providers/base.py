@@ -64,6 +64,26 @@ class Query:
     end: date
 
 
+def configured_catalog(config: dict[str, Any]) -> Catalog:
+    """Offices and services an admin listed in the provider's config (portals without a
+    catalog of their own)."""
+    offices = [
+        Office(
+            str(o["id"]),
+            str(o.get("name") or o["id"])[:300],
+            [str(s) for s in o.get("service_ids", [])],
+        )
+        for o in config.get("offices") or []
+        if isinstance(o, dict) and "id" in o
+    ]
+    services = [
+        Service(str(s["id"]), str(s.get("name") or s["id"])[:300])
+        for s in config.get("services") or []
+        if isinstance(s, dict) and "id" in s
+    ]
+    return Catalog(offices, services)
+
+
 class Provider(Protocol):
     async def catalog(self, http: httpx.AsyncClient) -> Catalog: ...
 

@@ -17,7 +17,13 @@ import httpx
 import lxml.html  # type: ignore[import-untyped]
 from cssselect import SelectorError
 
-from concierge.worker.watch.providers.base import Catalog, ProviderError, Query, fetch_text
+from concierge.worker.watch.providers.base import (
+    Catalog,
+    ProviderError,
+    Query,
+    configured_catalog,
+    fetch_text,
+)
 from concierge.worker.watch.providers.json_paths import parse_time
 
 
@@ -31,7 +37,7 @@ class HtmlProvider:
                 raise ProviderError(f"an HTML provider needs {key} in its config")
 
     async def catalog(self, http: httpx.AsyncClient) -> Catalog:
-        return Catalog([], [])  # offices and services are given by the admin
+        return configured_catalog(self.config)  # the admin lists them
 
     async def slots(self, http: httpx.AsyncClient, query: Query) -> list[datetime]:
         template = str(self.config["url"])

@@ -21,6 +21,7 @@ from concierge.worker.watch.providers.base import (
     ProviderError,
     Query,
     Service,
+    configured_catalog,
     fetch_json,
 )
 
@@ -67,7 +68,7 @@ class JsonProvider:
     async def catalog(self, http: httpx.AsyncClient) -> Catalog:
         url = self.config.get("offices_url")
         if not url:
-            return Catalog([], [])
+            return configured_catalog(self.config)
         data = await fetch_json(http, self._url(url))
         offices = [
             Office(
