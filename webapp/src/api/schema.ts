@@ -1301,6 +1301,13 @@ export interface components {
             /** Service Ids */
             service_ids?: string[];
         };
+        /** CatalogService */
+        CatalogService: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** CatalogSummary */
         CatalogSummary: {
             /** Offices */
@@ -1310,13 +1317,13 @@ export interface components {
         };
         /**
          * CatalogUpdate
-         * @description What a provider offers, as the worker read it.
+         * @description What a provider offers, as the worker read it (a repeated id: the last counts).
          */
         CatalogUpdate: {
             /** Offices */
             offices: components["schemas"]["CatalogOffice"][];
             /** Services */
-            services: components["schemas"]["ServiceRead"][];
+            services: components["schemas"]["CatalogService"][];
         };
         /**
          * Category
@@ -1871,7 +1878,7 @@ export interface components {
             timezone: string;
             /**
              * Config
-             * @description json: slots_path, time_format; html: slot_selector
+             * @description json: url, slots_path, time_field; html: url, page_selector, slot_selector, time_attribute; offices and services for portals without a catalog
              */
             config?: {
                 [key: string]: unknown;

@@ -8,14 +8,25 @@ compares it with the last one and tells the people whose window a new slot fits.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from concierge.contracts.ids import RowId
-from concierge.contracts.text import SINGLE_LINE
+from concierge.contracts.text import MULTI_LINE, SINGLE_LINE
 
 MAX_SLOTS_PER_POLL = 5000
 MAX_CATALOG = 5000
@@ -30,6 +41,31 @@ HttpUrl = Annotated[
     str, StringConstraints(max_length=2048, pattern=r"^https?://[^\s]+$"), SINGLE_LINE
 ]
 Weekday = Annotated[int, Field(ge=1, le=7, description="1 Monday … 7 Sunday")]
+MAX_CONFIG_BYTES = 20_000
+
+
+def _zone(name: str) -> str:
+    if name not in available_timezones():
+        raise ValueError(f"unknown time zone {name!r}")
+    ZoneInfo(name)
+    return name
+
+
+def _plausible(moment: datetime) -> datetime:
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError("a slot's year is not between 2000 and 2100")
+    return moment
+
+
+def _local(moment: time) -> time:
+    if moment.tzinfo is not None:
+        raise ValueError("times are the office's local time: leave out the offset")
+    return moment
+
+
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_zone)]
+SlotTime = Annotated[AwareDatetime, AfterValidator(_plausible)]
+LocalTime = Annotated[time, AfterValidator(_local)]
 
 
 class ProviderKind(StrEnum):
@@ -70,13 +106,23 @@ class ProviderCreate(Strict):
     booking_url: HttpUrl = Field(
         description="The official booking page; {office} and {service} are filled in"
     )
-    timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$")] = (
-        "Europe/Berlin"
-    )
+    timezone: TimeZoneName = "Europe/Berlin"
     config: dict[str, Any] = Field(
-        default_factory=dict, description="json: slots_path, time_format; html: slot_selector"
+        default_factory=dict,
+        description="json: url, slots_path, time_field; html: url, page_selector, "
+        "slot_selector, time_attribute; offices and services for portals without a catalog",
     )
     floor_interval_s: float = Field(180.0, ge=1, le=86_400)
+
+    @field_validator("config")
+    @classmethod
+    def _storable(cls, config: dict[str, Any]) -> dict[str, Any]:
+        encoded = json.dumps(config)
+        if "\\u0000" in encoded:
+            raise ValueError("the config holds a NUL character")
+        if len(encoded) > MAX_CONFIG_BYTES:
+            raise ValueError(f"the config is over {MAX_CONFIG_BYTES} bytes")
+        return config
 
 
 class OfficeRead(BaseModel):
@@ -95,11 +141,16 @@ class CatalogOffice(Strict):
     service_ids: list[ExternalId] = Field(default_factory=list, max_length=MAX_CATALOG)
 
 
+class CatalogService(Strict):
+    id: ExternalId
+    name: Name
+
+
 class CatalogUpdate(Strict):
-    """What a provider offers, as the worker read it."""
+    """What a provider offers, as the worker read it (a repeated id: the last counts)."""
 
     offices: list[CatalogOffice] = Field(max_length=MAX_CATALOG)
-    services: list[ServiceRead] = Field(max_length=MAX_CATALOG)
+    services: list[CatalogService] = Field(max_length=MAX_CATALOG)
 
 
 class CatalogSummary(BaseModel):
@@ -111,8 +162,8 @@ class Window(Strict):
     date_from: date
     date_to: date
     weekdays: list[Weekday] = Field(default_factory=lambda: list(ALL_WEEKDAYS), min_length=1)
-    time_from: time = time(0, 0)
-    time_to: time = time(23, 59)
+    time_from: LocalTime = time(0, 0)
+    time_to: LocalTime = time(23, 59)
 
     @model_validator(mode="after")
     def _in_order(self) -> Self:
@@ -171,8 +222,8 @@ class TargetHealth(BaseModel):
 
 class PollReport(Strict):
     outcome: PollOutcome
-    slots: list[datetime] = Field(default_factory=list, max_length=MAX_SLOTS_PER_POLL)
-    error: Annotated[str, StringConstraints(max_length=500)] | None = None
+    slots: list[SlotTime] = Field(default_factory=list, max_length=MAX_SLOTS_PER_POLL)
+    error: Annotated[str, StringConstraints(max_length=500), MULTI_LINE] | None = None
 
 
 class PollSummary(BaseModel):

@@ -273,6 +273,9 @@ async def test_bad_reports_are_refused(
         {"outcome": "ok", "slots": ["yesterday"]},
         {"outcome": "ok", "slots": [_slot(9)] * 5001},
         {"outcome": "failed", "error": "x" * 501},
+        {"outcome": "failed", "error": "nul \x00 byte"},
+        {"outcome": "ok", "slots": ["2030-01-01T09:00:00"]},  # no offset: whose 09:00?
+        {"outcome": "ok", "slots": ["9999-12-31T23:59:59+00:00"]},
     ):
         assert (await service.post(url, json=body)).status_code == 422
     missing = await service.post(

@@ -138,3 +138,39 @@ async def test_only_admins_see_target_health(provider: str, web_client: WebClien
     assert (await person.get("/api/v1/admin/watch/targets")).status_code == 403
     response = await person.post("/api/v1/admin/watch/providers", json={})
     assert response.status_code in (403, 422)
+
+
+async def test_bad_providers_and_catalogs_are_refused(
+    provider: str, admin: httpx.AsyncClient, service: httpx.AsyncClient
+) -> None:
+    from tests.services.api.watch.conftest import PROVIDER
+
+    for changes in (
+        {"slug": "other", "timezone": "Mars/Olympus"},
+        {"slug": "other", "config": {"url": "a\x00b"}},
+        {"slug": "other", "config": {"blob": "x" * 30_000}},
+        {"slug": "other", "booking_url": "javascript:alert(1)"},
+        {"slug": "other", "floor_interval_s": 0},
+    ):
+        response = await admin.post("/api/v1/admin/watch/providers", json={**PROVIDER, **changes})
+        assert response.status_code == 422, (changes, response.text)
+    again = await admin.post("/api/v1/admin/watch/providers", json=PROVIDER)
+    assert again.status_code == 409
+
+    url = "/api/v1/watch/service/providers/muc/catalog"
+    twice = {"offices": [{"id": "1", "name": "A"}, {"id": "1", "name": "B"}], "services": []}
+    response = await service.put(url, json=twice)
+    assert response.status_code == 200, response.text
+    found = await admin.get("/api/v1/watch/providers/muc/offices", params={"q": "1"})
+    assert {"id": "1", "name": "B"} in found.json()
+    nul = {"offices": [], "services": [{"id": "x\x00", "name": "n"}]}
+    assert (await service.put(url, json=nul)).status_code == 422
+    missing = await service.put("/api/v1/watch/service/providers/nowhere/catalog", json=twice)
+    assert missing.status_code == 404
+
+
+async def test_times_with_an_offset_are_refused(provider: str, web_client: WebClient) -> None:
+    person = await web_client(PERSON)
+    response = await person.post("/api/v1/watches", json=_watch(time_from="08:00+02:00"))
+    assert response.status_code == 422
+    assert "local time" in response.text

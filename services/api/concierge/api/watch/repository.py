@@ -100,11 +100,13 @@ class WatchRepository:
     async def save_catalog(self, provider: WatchProvider, catalog: CatalogUpdate) -> None:
         """Upsert what the provider offers; offices and services it dropped stay (their
         watches keep their names) until an admin removes the provider."""
-        if catalog.services:
+        by_service = {s.id: s for s in catalog.services}  # one row each: the last counts
+        by_office = {o.id: o for o in catalog.offices}
+        if by_service:
             services = insert(WatchService).values(
                 [
                     {"provider_id": provider.id, "external_id": s.id, "name": s.name}
-                    for s in catalog.services
+                    for s in by_service.values()
                 ]
             )
             await self.session.execute(
@@ -113,7 +115,7 @@ class WatchRepository:
                     set_={"name": services.excluded.name},
                 )
             )
-        if catalog.offices:
+        if by_office:
             offices = insert(WatchOffice).values(
                 [
                     {
@@ -122,7 +124,7 @@ class WatchRepository:
                         "name": o.name,
                         "service_ids": o.service_ids,
                     }
-                    for o in catalog.offices
+                    for o in by_office.values()
                 ]
             )
             await self.session.execute(
