@@ -267,3 +267,57 @@ async def test_bad_controls_are_refused(world: World) -> None:
     for body in ({"kind": "teapot"}, {"kind": "429", "count": 0}):
         response = await world.control.post("/sandbox/appointments/faults", json=body)
         assert response.status_code == 422
+
+
+async def test_a_generic_json_provider_is_read_by_its_paths(world: World) -> None:
+    offices = [{"id": OFFICE, "name": "Bürgerbüro Orleansplatz", "service_ids": [SERVICE]}]
+    await _ready(
+        world,
+        kind="json",
+        base_url="http://sandbox/",
+        config={
+            "url": "json-slots/{office}/{service}?from={start}&to={end}",
+            "slots_path": "data.slots.*",
+            "time_field": "start",
+            "offices": offices,
+            "services": [{"id": SERVICE, "name": "Reisepass"}],
+        },
+    )
+    await _watch(world)
+    await _open(world, _slot(10))
+    poller = world.poller(jitter=no_jitter)
+    [due] = await poller.claim_due()
+    assert await poller.poll(due.id) == Polled.REPORTED
+    [message] = await _messages(world, "watch.slot_opened")
+    assert "10:00" in message.payload["text"]
+
+    await _fault(world, "html")  # a maintenance page where JSON was expected
+    [due] = await poller.claim_due()
+    await poller.poll(due.id)
+    [health] = await world.health()
+    assert health["last_error"] == "expected JSON, the provider answered text/html"
+
+
+async def test_the_sandbox_counts_polls_and_takes_slots_back(world: World) -> None:
+    await _open(world, _slot(9), _slot(10))
+    body = {"office": OFFICE, "service": SERVICE, "times": [_slot(9).isoformat()]}
+    closed = await world.control.post("/sandbox/appointments/slots/close", json=body)
+    assert closed.json() == {"open": 1}
+    day = _tuesday().isoformat()
+    params = {"date": day, "officeId": OFFICE, "serviceId": SERVICE, "serviceCount": 1}
+    times = await world.control.get("/zms/api/backend/available-appointments", params=params)
+    assert times.json()["appointmentTimestamps"] == [int(_slot(10).timestamp())]
+    days = await world.control.get(
+        "/zms/api/backend/available-days",
+        params={"startDate": day, "endDate": day, "officeId": OFFICE, "serviceId": SERVICE},
+    )
+    assert days.json() == {"availableDays": [{"time": day, "providerIDs": OFFICE}]}
+    polls = (await world.control.get("/sandbox/appointments/polls")).json()
+    assert polls["polls"] == {f"{OFFICE}/{SERVICE}": 1}  # available-days is the poll
+    assert polls["requests"] == 2
+    await _fault(world, "captchaExpired")
+    refused = await world.control.get("/zms/api/backend/available-days", params={
+        "startDate": day, "endDate": day, "officeId": OFFICE, "serviceId": SERVICE})  # fmt: skip
+    assert refused.json()["errorCode"] == "captchaExpired"
+    assert (await world.control.post("/sandbox/appointments/reset")).status_code == 200
+    assert (await world.control.get("/sandbox/appointments/polls")).json()["requests"] == 0

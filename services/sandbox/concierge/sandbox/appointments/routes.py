@@ -9,6 +9,8 @@ ZMS citizen API (Munich's shape), under ``/zms/api/backend/``:
 Errors are ``{errorCode, errorMessage}`` (``rateLimitExceeded``, ``captchaMissing``, …).
 There is no captcha or booking route: a watcher never needs one.
 
+Generic JSON: ``GET /json-slots/{office}/{service}`` → ``{data: {slots: [{start}]}}``.
+
 HTML portal: ``GET /portal/{office}/{service}``: a page with ``#appointments`` and one
 ``li.slot[data-time]`` per free slot.
 
@@ -133,6 +135,18 @@ async def portal(request: Request, office: str, service: str) -> Response:
     return HTMLResponse(
         f"<html><body><h1>{title}</h1><div id='appointments'><ul>{items}</ul></div></body></html>"
     )
+
+
+@router.get("/json-slots/{office}/{service}")
+async def json_slots(request: Request, office: str, service: str) -> Response:
+    """A generic JSON availability endpoint: ``{"data": {"slots": [{"start": ISO}]}}``."""
+    if (fault := _fault(request, office, service, poll=True)) is not None:
+        return fault
+    slots = [
+        {"start": datetime.fromtimestamp(s, ZONE).isoformat(), "office": office}
+        for s in _state(request).times(office, service)
+    ]
+    return JSONResponse({"data": {"slots": slots}})
 
 
 class SlotChange(BaseModel):
