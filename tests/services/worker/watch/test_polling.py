@@ -4,6 +4,7 @@ captcha demands take the paths the issue asks for."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +39,15 @@ def _slot(hour: int) -> datetime:
 
 
 def no_jitter(floor_s: float) -> float:
-    return 0.0  # due again at once: tests poll back to back
+    return 0.0  # due again at once: tests poll back to back, the floor apart
+
+
+FLOOR_S = 1.0  # the providers' floor in these tests (180 s in production)
+
+
+async def _after_floor(world: World) -> None:
+    """Let the floor of every target pass (its Redis key expire)."""
+    await asyncio.sleep(FLOOR_S + 0.05)
 
 
 async def _watch(world: World, telegram_id: int = PERSON, **window: Any) -> int:
@@ -59,7 +68,7 @@ async def _watch(world: World, telegram_id: int = PERSON, **window: Any) -> int:
 
 
 async def _ready(world: World, **provider: Any) -> None:
-    await world.add_provider(**provider)
+    await world.add_provider(**{"floor_interval_s": FLOOR_S, **provider})
     assert await world.poller().refresh_catalogs(0) == 1  # offices from the sandbox's ZMS
 
 
@@ -94,6 +103,7 @@ async def test_a_slot_opening_reaches_the_watcher_once_with_the_booking_link(wor
 
     await _open(world, _slot(9), _slot(16))  # 16:00 is outside the watch's hours
     for _ in range(3):
+        await _after_floor(world)
         [due] = await poller.claim_due()
         assert await poller.poll(due.id) == Polled.REPORTED
     [message] = await _messages(world, "watch.slot_opened")
@@ -134,6 +144,7 @@ async def test_a_429_opens_the_breaker_and_the_poll_backs_off(world: World) -> N
 
     # rateLimitExceeded in the body trips it too, and the backoff doubles.
     await world.redis.delete("watch:breaker:sandbox:80")
+    await _after_floor(world)
     await _fault(world, "rateLimitExceeded")
     assert await poller.poll(due.id) == Polled.REPORTED
     ttl = await world.redis.pttl("watch:breaker:sandbox:80")
@@ -192,6 +203,7 @@ async def test_html_where_json_was_expected_makes_the_target_unhealthy(world: Wo
     poller = world.poller(jitter=no_jitter)
     await _fault(world, "html", 2)
     for _ in range(2):
+        await _after_floor(world)
         [due] = await poller.claim_due()
         await poller.poll(due.id)
     [health] = await world.health()
@@ -200,6 +212,7 @@ async def test_html_where_json_was_expected_makes_the_target_unhealthy(world: Wo
     assert await _messages(world, "watch.slot_opened") == []  # nobody spammed
     [alert] = await _messages(world, "watch.target_failing")
     assert "text/html" in alert.payload["text"]
+    await _after_floor(world)
     [due] = await poller.claim_due()
     await poller.poll(due.id)  # answers again: the slot is told, admins hear it recovered
     assert len(await _messages(world, "watch.slot_opened")) == 1
@@ -230,6 +243,7 @@ async def test_the_html_portal_is_read_and_a_changed_markup_is_named(world: Worl
     assert "11:00" in message.payload["text"]
 
     await _fault(world, "markup")
+    await _after_floor(world)
     [due] = await poller.claim_due()
     await poller.poll(due.id)
     [health] = await world.health()
@@ -292,6 +306,7 @@ async def test_a_generic_json_provider_is_read_by_its_paths(world: World) -> Non
     assert "10:00" in message.payload["text"]
 
     await _fault(world, "html")  # a maintenance page where JSON was expected
+    await _after_floor(world)
     [due] = await poller.claim_due()
     await poller.poll(due.id)
     [health] = await world.health()
@@ -321,3 +336,14 @@ async def test_the_sandbox_counts_polls_and_takes_slots_back(world: World) -> No
     assert refused.json()["errorCode"] == "captchaExpired"
     assert (await world.control.post("/sandbox/appointments/reset")).status_code == 200
     assert (await world.control.get("/sandbox/appointments/polls")).json()["requests"] == 0
+
+
+async def test_no_request_comes_sooner_than_the_floor(world: World) -> None:
+    await _ready(world, floor_interval_s=30)
+    await _watch(world)
+    poller, other_replica = world.poller(jitter=no_jitter), world.poller(jitter=no_jitter)
+    [due] = await poller.claim_due()
+    assert await poller.poll(due.id) == Polled.REPORTED
+    assert await other_replica.poll(due.id) == Polled.TOO_SOON  # a repeated job, say
+    assert await _polls(world) == 1
+    assert await poller.claim_due() == []  # and it was postponed by what is left

@@ -8,6 +8,8 @@ people watch an office, it is asked once per interval. A poll:
    empty (the target is postponed, nothing is sent);
 2. asks the provider for the slots in the dates its watchers cover, with a User-Agent
    that names the deployment's contact;
+   never sooner than the provider's floor after the target's last request (a Redis
+   key per target, whichever replica asked);
 3. reports the outcome to the api (``POST /api/v1/watch/service/targets/<id>/polls``),
    which diffs slots and tells people; a 403/418/429 or ``rateLimitExceeded`` also
    opens the breaker and postpones the target by its backoff.
@@ -70,6 +72,7 @@ CATALOG_PATH = "/api/v1/watch/service/providers/{slug}/catalog"
 class Polled(StrEnum):
     GONE = "gone"  # the target no longer exists
     BREAKER_OPEN = "breaker_open"
+    TOO_SOON = "too_soon"  # the last request to this target was less than the floor ago
     THROTTLED = "throttled"
     REPORTED = "reported"
 
@@ -109,6 +112,7 @@ class WatchPoller:
         jitter: Callable[[float], float] = next_interval,
     ) -> None:
         self.database = database
+        self.redis = redis
         self.settings = settings
         self.http = http
         self.api = api
@@ -139,6 +143,9 @@ class WatchPoller:
             SKIPPED.labels(target.provider_slug, Polled.BREAKER_OPEN.value).inc()
             await self._postpone(target.id, open_s)
             return Polled.BREAKER_OPEN
+        if not await self._floor_passed(target):
+            SKIPPED.labels(target.provider_slug, Polled.TOO_SOON.value).inc()
+            return Polled.TOO_SOON
         wait_s = await self.bucket.take(host)
         if wait_s > 0:
             SKIPPED.labels(target.provider_slug, Polled.THROTTLED.value).inc()
@@ -154,6 +161,15 @@ class WatchPoller:
         )
         self._record(target, PollSummary.model_validate(response.json()))
         return Polled.REPORTED
+
+    async def _floor_passed(self, target: TargetToPoll) -> bool:
+        """Take the target's floor (a Redis key living the floor): held, it is too soon,
+        however a job was delayed or repeated, on whichever replica."""
+        key = f"watch:floor:{target.id}"
+        if await self.redis.set(key, "1", px=max(1, int(target.floor_s * 1000)), nx=True):
+            return True
+        await self._postpone(target.id, max(0.0, await self.redis.pttl(key) / 1000.0))
+        return False
 
     async def _ask(self, target: TargetToPoll, host: str) -> PollReport:
         query = Query(target.office, target.service, target.start, target.end)
