@@ -7,8 +7,8 @@ from ``concierge.worker.watch.politeness.next_interval`` (floor · 1.15 ± 15 %)
 waits up to a second in the queue, and a request sooner than the floor after the last
 one is not sent (the poller's per-target floor key). Slots open at random moments; a
 watcher hears of one at the first poll after it opened plus the api's diff and the
-relay's first send (``--deliver-s``, 2 s). The baseline polls once per watch at the floor, as a watcher
-without a shared poll would. Figures (targets from the issue):
+relay's first send (``--deliver-s``, 2 s). The baseline polls once per watch at the
+floor, as a watcher without a shared poll would. Figures (targets from the issue):
 
 - provider requests per target per floor interval (≤ 1.0), baseline alongside;
 - the shortest gap between two requests to one target (never under the floor);
