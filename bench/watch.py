@@ -16,7 +16,7 @@ floor, as a watcher without a shared poll would. Figures (targets from the issue
 - fan-out of one slot to 1,000 watchers of one target at Telegram's 30 messages/s
   (the relay's pacing; bench/broadcast.py measures the real relay): its duration.
 
-    python bench/watch.py [--floor 180] [--minutes 30] [--seed 1]
+    python bench/watch.py [--quick] [--floor 180] [--minutes 30] [--seed 1]
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--deliver-s", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="10 simulated minutes")
     args = parser.parse_args()
+    if args.quick:
+        args.minutes = min(args.minutes, 10.0)
     result = simulate(args.floor, args.minutes, args.deliver_s, random.Random(args.seed))
     limit = args.floor * (1 + JITTER) + 5.0
     fanout_s = 1000 / TELEGRAM_RATE
@@ -100,6 +103,11 @@ def main() -> None:
     print(
         f"one slot to 1,000 watchers at {TELEGRAM_RATE:g} messages/s: {fanout_s:.1f} s, "
         "paced by the relay (no 429 by construction; measured for real in bench/broadcast.py)"
+    )
+    ours, naive = result["per_floor"], baseline()
+    print(
+        f"RESULT requests_per_target_per_floor={ours:.2f} baseline={naive:.0f} "
+        f"ratio={ours / naive:.4f} p95_s={result['p95']:.1f} min_gap_s={result['min_gap']:.1f}"
     )
 
 
