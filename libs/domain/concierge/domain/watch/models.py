@@ -3,7 +3,7 @@
 watches and the slots each target showed.
 
 A slot is announced to a person once: its outbox row's dedup key names the person,
-the target and the slot's time (``watch.slot:<user>:<target>:<epoch>``).
+the target and the slot's time (``watch.slot_opened:<user>:<target>:<epoch>``).
 """
 
 from __future__ import annotations

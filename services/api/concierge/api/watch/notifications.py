@@ -3,23 +3,19 @@ parse mode, every name escaped). Every message to a watcher carries the official
 booking link: people book themselves; we never book and never solve a captcha.
 
 Dedup keys: a slot is announced once per person and target
-(``watch.slot:<user>:<target>:<epoch>``), a captcha pause once per person and episode,
+(``watch.slot_opened:<user>:<target>:<epoch>``), a captcha pause once per person and episode
+(``watch.captcha:<user>:<target>:<epoch>``),
 an admin alert once per failing streak and once per recovery.
 """
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from concierge.contracts.identity import Language, language_from_code
-from concierge.contracts.notify import (
-    InlineButton,
-    InlineKeyboard,
-    MessagePayload,
-    NotificationCreate,
-)
+from concierge.api.notify.texts import escaped, html_message, language_of
+from concierge.contracts.identity import Language
+from concierge.contracts.notify import InlineButton, NotificationCreate
 from concierge.domain.identity.models import User
 from concierge.domain.watch.models import WatchOffice, WatchProvider, WatchService, WatchTarget
 
@@ -63,10 +59,6 @@ RECOVERED: Texts = {
 ALL_TEXTS: list[Texts] = [SLOT_OPENED, CAPTCHA, BOOK, FAILING, RECOVERED]
 
 
-def language_of(user: User) -> Language:
-    return Language(user.language) if user.language else language_from_code(user.language_code)
-
-
 def booking_url(provider: WatchProvider, office: WatchOffice, service: WatchService) -> str:
     """The official page for this office and service (the provider's template)."""
     return provider.booking_url.replace("{office}", office.external_id).replace(
@@ -83,53 +75,33 @@ def _when(provider: WatchProvider, moment: datetime, language: Language) -> str:
     return local.strftime("%d.%m.%Y %H:%M" if language == Language.RU else "%a %d %b %Y, %H:%M")
 
 
-def _escaped(**values: object) -> dict[str, str]:
-    return {name: html.escape(str(value), quote=False) for name, value in values.items()}
+Place = tuple[WatchTarget, WatchProvider, WatchOffice, WatchService]
 
 
-def _with_link(text: str, link: str, language: Language) -> MessagePayload:
-    button = InlineButton(text=BOOK[language], url=link)
-    return MessagePayload(
-        text=text, parse_mode="HTML", reply_markup=InlineKeyboard(inline_keyboard=[[button]])
-    )
-
-
-def slot_opened(
-    user: User,
-    target: WatchTarget,
-    provider: WatchProvider,
-    office: WatchOffice,
-    service: WatchService,
-    slot: datetime,
+def _to_watcher(
+    user: User, place: Place, kind: str, texts: Texts, moment: datetime, **values: str
 ) -> NotificationCreate:
+    """A message to a watcher about a target, with the official booking page's button;
+    one per person, target, kind and moment (the slot's time, the captcha episode)."""
+    target, provider, office, service = place
     language = language_of(user)
-    text = SLOT_OPENED[language].format(
-        **_escaped(when=_when(provider, slot, language), office=office.name, service=service.name)
-    )
+    text = texts[language].format(**escaped(office=office.name, service=service.name, **values))
+    button = InlineButton(text=BOOK[language], url=booking_url(provider, office, service))
     return NotificationCreate(
-        dedup_key=f"watch.slot:{user.id}:{target.id}:{int(slot.timestamp())}",
+        dedup_key=f"{kind}:{user.id}:{target.id}:{int(moment.timestamp())}",
         chat_id=user.telegram_id,
-        kind=SLOT_KIND,
-        payload=_with_link(text, booking_url(provider, office, service), language),
+        kind=kind,
+        payload=html_message(text, [button]),
     )
 
 
-def captcha_demanded(
-    user: User,
-    target: WatchTarget,
-    provider: WatchProvider,
-    office: WatchOffice,
-    service: WatchService,
-    episode: datetime,
-) -> NotificationCreate:
-    language = language_of(user)
-    text = CAPTCHA[language].format(**_escaped(office=office.name, service=service.name))
-    return NotificationCreate(
-        dedup_key=f"watch.captcha:{user.id}:{target.id}:{int(episode.timestamp())}",
-        chat_id=user.telegram_id,
-        kind=CAPTCHA_KIND,
-        payload=_with_link(text, booking_url(provider, office, service), language),
-    )
+def slot_opened(user: User, place: Place, slot: datetime) -> NotificationCreate:
+    when = _when(place[1], slot, language_of(user))
+    return _to_watcher(user, place, SLOT_KIND, SLOT_OPENED, slot, when=when)
+
+
+def captcha_demanded(user: User, place: Place, episode: datetime) -> NotificationCreate:
+    return _to_watcher(user, place, CAPTCHA_KIND, CAPTCHA, episode)
 
 
 def target_alert(
@@ -144,7 +116,7 @@ def target_alert(
 ) -> NotificationCreate:
     """Tell an admin a target keeps failing (once per streak) or answers again."""
     language = language_of(admin)
-    values = _escaped(
+    values = escaped(
         id=target.id,
         provider=provider.name,
         office=office.name,
@@ -158,5 +130,5 @@ def target_alert(
         dedup_key=f"{kind}:{target.id}:{int(episode.timestamp())}:{admin.telegram_id}",
         chat_id=admin.telegram_id,
         kind=kind,
-        payload=MessagePayload(text=text, parse_mode="HTML"),
+        payload=html_message(text),
     )

@@ -305,7 +305,7 @@ class TargetDesk:
                 await self._alert_admins(row, recovered=False, episode=now)
 
     async def _captcha(self, row: TargetRow, now: datetime, summary: PollSummary) -> None:
-        target, provider, office, service = row
+        target = row[0]
         target.state = TargetState.CAPTCHA
         target.paused_until = now + self.captcha_pause
         target.next_poll_at = target.paused_until
@@ -314,16 +314,14 @@ class TargetDesk:
             target.captcha_at = now
         summary.paused_watches = await self.repository.pause_blocked(target.id, now)
         for _watch, user in await self.repository.active_watchers(target.id):
-            notification = notifications.captcha_demanded(
-                user, target, provider, office, service, target.captcha_at
-            )
+            notification = notifications.captcha_demanded(user, row, target.captcha_at)
             if await self.notify.enqueue(notification) is not None:
                 summary.notified += 1
 
     async def _diff(
         self, row: TargetRow, slots: Sequence[datetime], now: datetime, summary: PollSummary
     ) -> None:
-        target, provider, office, service = row
+        target, provider = row[0], row[1]
         current = set(slots)
         before = set((await self.repository.open_slots([target.id]))[target.id])
         opened = sorted(current - before)
@@ -338,9 +336,7 @@ class TargetDesk:
             for slot in opened:
                 if not fits(watch, provider, slot):
                     continue
-                notification = notifications.slot_opened(
-                    user, target, provider, office, service, slot
-                )
+                notification = notifications.slot_opened(user, row, slot)
                 if await self.notify.enqueue(notification) is not None:
                     summary.notified += 1
 
