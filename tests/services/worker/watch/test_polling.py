@@ -100,6 +100,8 @@ async def test_a_slot_opening_reaches_the_watcher_once_with_the_booking_link(wor
     [due] = await poller.claim_due()
     assert await poller.poll(due.id) == Polled.REPORTED  # nothing open yet
     assert await _messages(world, "watch.slot_opened") == []
+    [health] = await world.health()
+    assert health["state"] == "healthy"  # "noAppointmentForThisScope" is no slots, no error
 
     await _open(world, _slot(9), _slot(16))  # 16:00 is outside the watch's hours
     for _ in range(3):

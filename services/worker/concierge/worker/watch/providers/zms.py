@@ -93,6 +93,8 @@ class ZmsProvider:
                 http, self.base_url + "available-appointments", {"date": day, **common}
             )
             _raise_for_error(times)
+            if _no_slots(times):  # gone between the two requests
+                continue
             stamps = times.get("appointmentTimestamps") if isinstance(times, dict) else None
             if not isinstance(stamps, list):
                 raise ProviderError("available-appointments has no appointmentTimestamps")
@@ -100,7 +102,13 @@ class ZmsProvider:
         return sorted(set(found))
 
 
+def _no_slots(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("errorCode") in NO_SLOTS_CODES
+
+
 def _days(data: Any) -> list[str]:
+    if _no_slots(data):
+        return []
     items = data.get("availableDays") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ProviderError("available-days has no availableDays")
