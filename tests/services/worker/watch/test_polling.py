@@ -261,6 +261,7 @@ async def test_the_host_bucket_spares_the_provider(world: World) -> None:
     first, second = await poller.claim_due()
     assert await poller.poll(first.id) == Polled.REPORTED
     assert await poller.poll(second.id) == Polled.THROTTLED
+    assert not await world.redis.exists(f"watch:floor:{second.id}")  # its floor is not spent
     assert len([r for r in world.appointments.log if "available-days" in r.path]) == 1
 
 

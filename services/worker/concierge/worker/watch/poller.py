@@ -148,6 +148,7 @@ class WatchPoller:
             return Polled.TOO_SOON
         wait_s = await self.bucket.take(host)
         if wait_s > 0:
+            await self.redis.delete(f"watch:floor:{target.id}")  # nothing was sent
             SKIPPED.labels(target.provider_slug, Polled.THROTTLED.value).inc()
             await self._postpone(target.id, wait_s)
             return Polled.THROTTLED
