@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from concierge.common.safe_http import ResponseTooLarge, read_capped
+from concierge.common.safe_http import ResponseTooLarge, UnsafeUrl, read_capped
 
 MAX_BODY = 2 * 1024 * 1024
 STOP_STATUSES = frozenset({403, 418, 429})  # the provider wants us gone: back off hard
@@ -112,6 +112,8 @@ async def fetch(
             body = await read_capped(response, MAX_BODY)
     except ResponseTooLarge as exc:
         raise ProviderError(f"the answer is larger than {MAX_BODY} bytes") from exc
+    except UnsafeUrl as exc:  # a private address (not allowed by INGEST_ALLOWED_PRIVATE_HOSTS)
+        raise ProviderError(f"refused: {exc}") from exc
     except httpx.HTTPError as exc:
         raise ProviderError(f"{type(exc).__name__}: {exc}") from exc
     if response.status_code >= 400 and not _is_json(response):
