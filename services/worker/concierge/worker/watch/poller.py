@@ -191,6 +191,10 @@ class WatchPoller:
             return PollReport(outcome=PollOutcome.CAPTCHA, error=str(exc)[:500])
         except ProviderError as exc:
             return PollReport(outcome=PollOutcome.FAILED, error=str(exc)[:500])
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+            # An answer (or a provider's config) of a shape the adapter did not expect.
+            error = f"unreadable answer or config: {type(exc).__name__}: {exc}"
+            return PollReport(outcome=PollOutcome.FAILED, error=error[:500])
         await self.breaker.succeeded(host)
         return PollReport(outcome=PollOutcome.OK, slots=slots)
 

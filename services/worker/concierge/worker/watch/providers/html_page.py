@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import lxml.etree  # type: ignore[import-untyped]
 import lxml.html  # type: ignore[import-untyped]
 from cssselect import SelectorError
 
@@ -57,7 +58,7 @@ class HtmlProvider:
                     f"the page has no {self.config['page_selector']!r}: its markup changed"
                 )
             elements = page.cssselect(self.config["slot_selector"])
-        except (SelectorError, ValueError) as exc:
+        except (SelectorError, ValueError, lxml.etree.LxmlError) as exc:
             raise ProviderError(f"the page could not be read: {exc}") from exc
         attribute = self.config.get("time_attribute")
         found = []
