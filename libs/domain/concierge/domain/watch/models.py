@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from concierge.contracts.watch import ProviderKind, TargetState
 from concierge.db import Base, TimestampMixin
@@ -64,9 +64,12 @@ class WatchProvider(TimestampMixin, Base):
     catalog_updated_at: Mapped[datetime | None]
 
 
-class WatchOffice(Base):
-    __tablename__ = "watch_offices"
-    __table_args__ = (UniqueConstraint("provider_id", "external_id"),)
+class _CatalogEntry:
+    """An office or a service as its provider names it."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint]:
+        return (UniqueConstraint("provider_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     provider_id: Mapped[int] = mapped_column(
@@ -74,20 +77,17 @@ class WatchOffice(Base):
     )
     external_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(300))
+
+
+class WatchOffice(_CatalogEntry, Base):
+    __tablename__ = "watch_offices"
+
     # The external ids of the services this office offers (empty: any).
     service_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)
 
 
-class WatchService(Base):
+class WatchService(_CatalogEntry, Base):
     __tablename__ = "watch_services"
-    __table_args__ = (UniqueConstraint("provider_id", "external_id"),)
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    provider_id: Mapped[int] = mapped_column(
-        ForeignKey("watch_providers.id", ondelete="CASCADE"), index=True
-    )
-    external_id: Mapped[str] = mapped_column(String(128))
-    name: Mapped[str] = mapped_column(String(300))
 
 
 class WatchTarget(TimestampMixin, Base):
