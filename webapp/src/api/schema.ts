@@ -1854,6 +1854,12 @@ export interface components {
             gone: number;
             /** Notified */
             notified: number;
+            /**
+             * Withdrawn
+             * @description Queued messages of slots that went before sending
+             * @default 0
+             */
+            withdrawn: number;
             /** Paused Watches */
             paused_watches: number;
         };

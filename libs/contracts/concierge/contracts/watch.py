@@ -233,4 +233,5 @@ class PollSummary(BaseModel):
     opened: int
     gone: int
     notified: int
+    withdrawn: int = Field(0, description="Queued messages of slots that went before sending")
     paused_watches: int

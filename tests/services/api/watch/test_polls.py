@@ -284,3 +284,32 @@ async def test_bad_reports_are_refused(
     assert missing.status_code == 404
     person = await web_client(PERSON)
     assert (await person.post(url, json={"outcome": "ok"})).status_code == 401
+
+
+async def test_messages_of_a_slot_that_went_before_sending_are_withdrawn(
+    provider: str,
+    web_client: WebClient,
+    admin: httpx.AsyncClient,
+    service: httpx.AsyncClient,
+    session: AsyncSession,
+) -> None:
+    for telegram_id in (PERSON, EARLY_BIRD):
+        await _watch(await web_client(telegram_id))
+    target = await _target_id(admin)
+    opened = await _poll(service, target, outcome="ok", slots=[_slot(9), _slot(10)])
+    assert opened["notified"] == 4
+    first = (await _messages(session, "watch.slot_opened"))[0]
+    await session.execute(update(Outbox).where(Outbox.id == first.id).values(status="sent"))
+
+    gone = await _poll(service, target, outcome="ok", slots=[_slot(10)])  # 09:00 was taken
+    assert gone["gone"] == 1
+    assert gone["withdrawn"] == 1  # the other person's; the one sent stays sent
+    rows = await _messages(session, "watch.slot_opened")
+    await session.refresh(rows[0])
+    statuses = sorted((row.status, row.last_error or "") for row in rows)
+    assert statuses == [
+        ("pending", ""),
+        ("pending", ""),
+        ("sent", ""),
+        ("skipped", "the slot was taken before this was sent"),
+    ]

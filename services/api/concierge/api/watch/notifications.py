@@ -20,6 +20,7 @@ from concierge.domain.identity.models import User
 from concierge.domain.watch.models import WatchOffice, WatchProvider, WatchService, WatchTarget
 
 SLOT_KIND = "watch.slot_opened"
+SLOT_GONE = "the slot was taken before this was sent"
 CAPTCHA_KIND = "watch.captcha"
 FAILING_KIND = "watch.target_failing"
 RECOVERED_KIND = "watch.target_recovered"
@@ -98,6 +99,11 @@ def _to_watcher(
 def slot_opened(user: User, place: Place, slot: datetime) -> NotificationCreate:
     when = _when(place[1], slot, language_of(user))
     return _to_watcher(user, place, SLOT_KIND, SLOT_OPENED, slot, when=when)
+
+
+def slot_key_pattern(target: WatchTarget, slot: datetime) -> str:
+    """A LIKE pattern of every person's message about this slot."""
+    return f"{SLOT_KIND}:%:{target.id}:{int(slot.timestamp())}"
 
 
 def captcha_demanded(user: User, place: Place, episode: datetime) -> NotificationCreate:

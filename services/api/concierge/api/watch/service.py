@@ -329,6 +329,11 @@ class TargetDesk:
         await self.repository.mark_gone(target.id, gone, now)
         await self.repository.mark_open(target.id, opened, now)
         summary.opened, summary.gone = len(opened), len(gone)
+        summary.withdrawn = await self.notify.withdraw(
+            notifications.SLOT_KIND,
+            [notifications.slot_key_pattern(target, slot) for slot in gone],
+            notifications.SLOT_GONE,
+        )
         if not opened:
             return
         summary.paused_watches = await self.repository.pause_blocked(target.id, now)
