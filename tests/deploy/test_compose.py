@@ -42,6 +42,8 @@ LEFT_TO_DEFAULTS = {
         "listing_lifetime_s",
         "listing_reminder_s",
         "conversation_idle_s",
+        "watch_failing_after",
+        "watch_captcha_pause_s",
         "jwt_lifetime_s",
         "jobs_stream",  # the worker's stream name, also left at its default there
         "upload_signing_key",  # derived from API_JWT_SECRET
@@ -104,6 +106,14 @@ LEFT_TO_DEFAULTS = {
     "worker": {
         "max_body_bytes",
         "market_expiry_every_s",
+        "watch_enabled",
+        "watch_poll_every_s",
+        "watch_host_rate_per_min",
+        "watch_host_burst",
+        "watch_breaker_base_s",
+        "watch_breaker_max_s",
+        "watch_timeout_s",
+        "watch_catalog_every_s",
         "storage_local_dir",
         "stream",
         "group",

@@ -25,7 +25,7 @@ from concierge.contracts.identity import Language
 BOT = Path(__file__).resolve().parents[3] / "services/bot/concierge/bot"
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 # Texts that read the same in both languages (a name, a symbol).
-SAME_IN_BOTH = {"search_listing_line", "listing_card", "moderation_card"}
+SAME_IN_BOTH = {"search_listing_line", "listing_card", "moderation_card", "watch_line"}
 # Calls whose arguments a user reads.
 SHOWN = {"send_message", "InlineKeyboardButton", "MenuButtonWebApp", "BotCommand",
          "edit_in_place", "webapp_button", "_reply", "_send", "tell", "edit_message_text",

@@ -48,6 +48,10 @@ class SourcePayload(BaseModel):
     source_id: RowId
 
 
+class TargetPayload(BaseModel):
+    target_id: RowId
+
+
 PING = JobSpec("platform.ping", NoPayload)
 
 # ingest: the poll (a schedule) enqueues one check per due source.
@@ -61,3 +65,8 @@ UNINDEX_LISTING = JobSpec("market.unindex_listing", ListingPayload)
 REINDEX_LISTINGS = JobSpec("market.reindex", NoPayload)
 # market: the api reminds sellers and expires listings when the worker asks (a schedule).
 EXPIRY_SWEEP = JobSpec("market.expiry_sweep", NoPayload)
+
+# watch: the poll (a schedule) enqueues one poll per due target; catalogs are re-read.
+WATCH_POLL = JobSpec("watch.poll", NoPayload)
+WATCH_POLL_TARGET = JobSpec("watch.poll_target", TargetPayload)
+WATCH_CATALOGS = JobSpec("watch.refresh_catalogs", NoPayload)

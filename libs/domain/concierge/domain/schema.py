@@ -16,6 +16,14 @@ from concierge.domain.market.models import (
 )
 from concierge.domain.notify.models import Broadcast, Outbox
 from concierge.domain.scheduling.models import Schedule
+from concierge.domain.watch.models import (
+    Watch,
+    WatchOffice,
+    WatchProvider,
+    WatchService,
+    WatchSlot,
+    WatchTarget,
+)
 
 metadata = Base.metadata
 
@@ -38,5 +46,11 @@ __all__ = [
     "Source",
     "User",
     "UserLog",
+    "Watch",
+    "WatchOffice",
+    "WatchProvider",
+    "WatchService",
+    "WatchSlot",
+    "WatchTarget",
     "metadata",
 ]

@@ -28,6 +28,8 @@ from concierge.api.ratelimit import install_rate_limits
 from concierge.api.search.deps import open_search
 from concierge.api.search.endpoints import router as search_router
 from concierge.api.settings import ApiSettings
+from concierge.api.watch.endpoints import router as watch_router
+from concierge.api.watch.endpoints import service_router as watch_service_router
 from concierge.api.webapp_static import mount_webapp
 from concierge.common.openapi import document_errors
 from concierge.common.service_app import ReadinessCheck, create_service_app
@@ -97,6 +99,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     v1.include_router(market_inquiries_router)
     v1.include_router(market_reports_router)
     v1.include_router(market_service_router)
+    v1.include_router(watch_router)
+    v1.include_router(watch_service_router)
     app.include_router(v1)
     mount_webapp(app, settings)
     document_errors(app, rate_limited_prefix=v1.prefix, error_codes=ErrorCode)

@@ -79,6 +79,15 @@ class ApiSettings(
     )
 
     # --- the market desk ---------------------------------------------------------------
+    watch_failing_after: int = Field(
+        3, ge=1, le=1000, description="Failed polls in a row after which admins hear of a target"
+    )
+    watch_captcha_pause_s: float = Field(
+        6 * 3600.0,
+        ge=60,
+        le=7 * 86_400,
+        description="How long a target that demanded a captcha rests before it is polled again",
+    )
     listing_lifetime_s: float = Field(
         30 * 86_400, ge=60, le=366 * 86_400, description="A published listing's time in search"
     )

@@ -17,6 +17,7 @@ from concierge.bot.notify.pacing import DeliveryPacing, PacedRateLimiter
 from concierge.bot.search import handlers as search_handlers
 from concierge.bot.settings import BotSettings, UpdateSource
 from concierge.bot.texts import text
+from concierge.bot.watch import handlers as watch_handlers
 from concierge.contracts.identity import Language
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def build_application(settings: BotSettings, pacing: DeliveryPacing) -> Telegram
     groups.register(application)  # group chatter: only what is addressed to the bot
     search_handlers.register(application)
     market_handlers.register(application)
+    watch_handlers.register(application)
     core_handlers.register(application)
     return application
 

@@ -185,6 +185,42 @@ TEXTS: dict[Language, dict[str, str]] = {
         "market_error_listing_not_pending": "This listing no longer waits for moderation.",
         "market_error_listing_changed": "The author changed it while you looked: here it is again.",
         "market_error_other": "😔 That did not work. Try again in the Mini App.",
+        # --- watch desk: appointment slots ------------------------------------------
+        "command_watch": "Watch an office for free appointment slots",
+        "command_watches": "My slot watches: pause, resume, remove",
+        "command_unwatch": "Stop watching an office",
+        "watch_intro": (
+            "🗓 I check the office's official appointment system for you and tell you the "
+            "moment a slot opens that suits you, with the link to book it.\n"
+            "<i>I never book for you and never solve captchas: bots that grab slots are "
+            "why these systems add captchas and block clients. You book yourself, one tap "
+            "from my message.</i>"
+        ),
+        "watch_pick_provider": "Which appointment system?",
+        "watch_pick_office": (
+            "Pick the office. A long list? Send <code>/watch</code> and a few letters of "
+            "its name, e.g. <code>/watch pasing</code>."
+        ),
+        "watch_no_offices": "I found no office matching «{words}». Try other letters.",
+        "watch_no_providers": "No appointment system is set up here yet.",
+        "watch_pick_service": "Which service do you need?",
+        "watch_pick_range": "How far ahead should I look?",
+        "watch_range_days": "The next {days} days",
+        "watch_pick_hours": "Which times suit you?",
+        "watch_hours_any": "Any day, any time",
+        "watch_hours_am": "Weekday mornings (7–12)",
+        "watch_hours_pm": "Weekday afternoons (12–19)",
+        "watch_created": (
+            "✅ Watching: {what}\nI'll tell you when a slot opens. /watches lists your watches."
+        ),
+        "watch_line": "<b>{office}</b> · {service}, {dates}, {hours}{state}",
+        "watch_paused": " (paused)",
+        "watch_none": "You watch no office. Start with /watch.",
+        "watch_list_header": "🗓 <b>Your watches</b>",
+        "watch_pause": "⏸ Pause {n}",
+        "watch_resume": "▶️ Resume {n}",
+        "watch_remove": "🗑 Remove {n}",
+        "watch_refused": "That did not work: the office or service may be gone. Try /watch again.",
     },
     Language.RU: {
         "welcome": (
@@ -367,6 +403,44 @@ TEXTS: dict[Language, dict[str, str]] = {
             "Автор изменил объявление, пока вы смотрели: вот оно снова."
         ),
         "market_error_other": "😔 Не получилось. Попробуйте в мини-приложении.",
+        # --- watch desk: appointment slots ------------------------------------------
+        "command_watch": "Следить за свободными окнами записи в ведомство",
+        "command_watches": "Мои наблюдения: пауза, продолжение, удаление",
+        "command_unwatch": "Перестать следить за ведомством",
+        "watch_intro": (
+            "🗓 Я проверяю официальную систему записи за вас и сообщаю, как только "
+            "появится подходящее окно, со ссылкой для записи.\n"
+            "<i>Я никогда не записываю за вас и не решаю капчи: из-за ботов, которые "
+            "разбирают окна, такие системы и ставят капчи и блокируют клиентов. Вы "
+            "записываетесь сами, в одно касание из моего сообщения.</i>"
+        ),
+        "watch_pick_provider": "Какая система записи?",
+        "watch_pick_office": (
+            "Выберите ведомство. Длинный список? Отправьте <code>/watch</code> и несколько "
+            "букв названия, например <code>/watch pasing</code>."
+        ),
+        "watch_no_offices": "Не нашёл ведомство по запросу «{words}». Попробуйте другие буквы.",
+        "watch_no_providers": "Здесь пока не настроена ни одна система записи.",
+        "watch_pick_service": "Какая услуга вам нужна?",
+        "watch_pick_range": "На сколько вперёд смотреть?",
+        "watch_range_days": "Ближайшие {days} дней",
+        "watch_pick_hours": "Какое время вам подходит?",
+        "watch_hours_any": "Любой день, любое время",
+        "watch_hours_am": "Будни, утро (7–12)",
+        "watch_hours_pm": "Будни, день (12–19)",
+        "watch_created": (
+            "✅ Слежу: {what}\nСообщу, когда появится окно. Список наблюдений: /watches."
+        ),
+        "watch_line": "<b>{office}</b> · {service}, {dates}, {hours}{state}",
+        "watch_paused": " (на паузе)",
+        "watch_none": "Вы ни за чем не следите. Начните с /watch.",
+        "watch_list_header": "🗓 <b>Ваши наблюдения</b>",
+        "watch_pause": "⏸ Пауза {n}",
+        "watch_resume": "▶️ Продолжить {n}",
+        "watch_remove": "🗑 Удалить {n}",
+        "watch_refused": (
+            "Не получилось: ведомства или услуги, возможно, больше нет. Попробуйте /watch снова."
+        ),
     },
 }
 

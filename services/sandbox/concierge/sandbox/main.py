@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from concierge.common.service_app import create_service_app
+from concierge.sandbox.appointments import routes as appointments
+from concierge.sandbox.appointments.state import Appointments
 from concierge.sandbox.feeds import routes as feeds
 from concierge.sandbox.feeds.store import FeedStore
 from concierge.sandbox.llm import routes as llm
@@ -38,7 +40,8 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     app = create_service_app("sandbox", settings, lifespan=lifespan)
     app.state.settings = settings
     app.state.feeds = FeedStore.from_corpus()
+    app.state.appointments = Appointments()
     routers = (botapi.router, userside.router, controls.router, chatpage.router, feeds.router)
-    for router in (*routers, llm.router):
+    for router in (*routers, llm.router, appointments.router):
         app.include_router(router)
     return app

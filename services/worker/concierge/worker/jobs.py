@@ -47,6 +47,7 @@ WorkerJobs = JobRegistry[WorkerContext]
 DESK_JOB_MODULES: tuple[str, ...] = (
     "concierge.worker.ingest.jobs",
     "concierge.worker.market.jobs",
+    "concierge.worker.watch.jobs",
 )
 
 jobs = WorkerJobs()

@@ -28,6 +28,7 @@ from concierge.worker.jobs import WorkerContext, load_jobs
 from concierge.worker.market.jobs import save_expiry_schedule, save_reindex_schedule
 from concierge.worker.scheduling.scheduler import Scheduler
 from concierge.worker.settings import WorkerSettings
+from concierge.worker.watch.jobs import save_watch_schedules
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,10 @@ async def _save_desk_schedules(database: Database, settings: WorkerSettings) -> 
         await save_expiry_schedule(database, settings)
     except Exception as exc:  # as above
         log.warning("could not save the listing expiry schedule: %r", exc)
+    try:
+        await save_watch_schedules(database, settings)
+    except Exception as exc:  # as above
+        log.warning("could not save the watch schedules: %r", exc)
 
 
 async def _finish(task: asyncio.Task[None] | None, timeout_s: float) -> None:

@@ -126,6 +126,31 @@ class WorkerSettings(
     market_expiry_every_s: float = Field(
         300.0, gt=0, description="How often the api is asked to expire and remind listings"
     )
+    watch_enabled: bool = Field(True, description="Poll appointment-slot targets people watch")
+    watch_poll_every_s: float = Field(
+        5.0, gt=0, description="How often targets that are due are looked for"
+    )
+    watch_contact: str = Field(
+        "admin@example.invalid",
+        max_length=200,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="Who runs this deployment (mail or URL), named in the User-Agent "
+        "every appointment system sees",
+    )
+    watch_host_rate_per_min: float = Field(
+        20.0, gt=0, description="Requests per minute to one provider host, over every replica"
+    )
+    watch_host_burst: int = Field(5, ge=1, description="Requests to one host at once, at most")
+    watch_breaker_base_s: float = Field(
+        900.0, gt=0, description="First backoff after a 403/418/429 or rateLimitExceeded"
+    )
+    watch_breaker_max_s: float = Field(
+        6 * 3600.0, gt=0, description="Longest backoff (it doubles with each opening in a row)"
+    )
+    watch_timeout_s: float = Field(20.0, gt=0, le=120, description="One poll of one target")
+    watch_catalog_every_s: float = Field(
+        6 * 3600.0, gt=0, description="How often providers' offices and services are re-read"
+    )
     ingest_poll_every_s: float = Field(
         10.0, gt=0, description="How often sources that are due are looked for"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import string
+from types import ModuleType
 
 from concierge.api.market import notifications
 from concierge.contracts.identity import Language
@@ -16,9 +17,11 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def test_every_text_in_both_languages_with_the_same_placeholders() -> None:
-    assert notifications.ALL_TEXTS
-    for texts in notifications.ALL_TEXTS:
+def check_both_languages(module: ModuleType) -> None:
+    """Every text of a desk's notifications module in both languages, with the same
+    placeholders, Russian in Russian; and every text of the module in its ALL_TEXTS."""
+    assert module.ALL_TEXTS
+    for texts in module.ALL_TEXTS:
         assert set(texts) == set(Language), texts
         english, russian = texts[Language.EN], texts[Language.RU]
         assert english.strip()
@@ -26,10 +29,11 @@ def test_every_text_in_both_languages_with_the_same_placeholders() -> None:
         assert placeholders(english) == placeholders(russian), texts
         assert CYRILLIC.search(russian), russian
         assert not CYRILLIC.search(english), english
-
-
-def test_every_text_of_the_module_is_in_the_list() -> None:
-    listed = {id(texts) for texts in notifications.ALL_TEXTS}
-    for name, value in vars(notifications).items():
+    listed = {id(texts) for texts in module.ALL_TEXTS}
+    for name, value in vars(module).items():
         if isinstance(value, dict) and set(value) == set(Language):
             assert id(value) in listed, name
+
+
+def test_every_text_in_both_languages_and_in_the_list() -> None:
+    check_both_languages(notifications)

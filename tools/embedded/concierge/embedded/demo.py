@@ -63,6 +63,7 @@ def load_demo_data(
         if sandbox_url is None:
             return  # a real bot token: demo users cannot sign in to the Mini App
         load_demo_listings(api_url, sandbox_url)
+        register_demo_watch_provider(api, sandbox_url, acting_admin)
         feeds = register_demo_feeds(api, sandbox_url, acting_admin)
     if feeds:
         threading.Thread(
@@ -71,6 +72,29 @@ def load_demo_data(
             name="demo-ingest-progress",
             daemon=True,
         ).start()
+
+
+WATCH_PROVIDERS = "/api/v1/admin/watch/providers"
+MUNICH_BOOKING = (
+    "https://stadt.muenchen.de/buergerservice/terminvereinbarung.html"
+    "#/services/{service}/locations/{office}"
+)
+
+
+def register_demo_watch_provider(api: httpx.Client, sandbox_url: str, acting_admin: int) -> None:
+    """The sandbox's ZMS stand-in as an appointment system to /watch (the worker reads its
+    offices within minutes; open slots with POST /sandbox/appointments/slots)."""
+    body = {
+        "slug": "muenchen-sandbox",
+        "kind": "zms",
+        "name": "München (sandbox)",
+        "base_url": f"{sandbox_url}/zms/api/backend/",
+        "booking_url": MUNICH_BOOKING,
+        "floor_interval_s": 60,  # make dev: a slot opened shows up within about a minute
+    }
+    response = api.post(WATCH_PROVIDERS, json=body, headers={"X-Acting-User": str(acting_admin)})
+    if response.status_code not in (201, 409):  # 409: registered by an earlier start
+        log.warning("could not add the demo watch provider: %s", response.text[:200])
 
 
 def register_demo_feeds(api: httpx.Client, sandbox_url: str, acting_admin: int) -> set[str]:

@@ -10,10 +10,10 @@ way (``concierge.contracts.prices``). Buttons open the Mini App on the right pag
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
-from concierge.contracts.identity import Language, language_from_code
+from concierge.api.notify.texts import escaped, html_message, language_of
+from concierge.contracts.identity import Language
 from concierge.contracts.market import Availability, InquiryRole, ReportReason
 from concierge.contracts.market_buttons import (
     InquiryAction,
@@ -24,8 +24,6 @@ from concierge.contracts.market_buttons import (
 )
 from concierge.contracts.notify import (
     InlineButton,
-    InlineKeyboard,
-    MessagePayload,
     NotificationCreate,
     WebAppInfo,
 )
@@ -169,10 +167,6 @@ ALL_TEXTS: list[Texts] = [
 ]  # fmt: skip
 
 
-def language_of(user: User) -> Language:
-    return Language(user.language) if user.language else language_from_code(user.language_code)
-
-
 def mini_app_url(webapp_url: str, start: str) -> str:
     """The Mini App opened on ``start`` (moderation, listing_<id>, edit_<id>)."""
     separator = "&" if "?" in webapp_url else "?"
@@ -192,13 +186,8 @@ def _callback(text: str, data: str) -> InlineButton:
     return InlineButton(text=text, callback_data=data)
 
 
-def _message(text: str, *rows: list[InlineButton]) -> MessagePayload:
-    keyboard = InlineKeyboard(inline_keyboard=list(rows)) if rows else None
-    return MessagePayload(text=text, parse_mode="HTML", reply_markup=keyboard)
-
-
-def _escaped(**values: object) -> dict[str, str]:
-    return {name: html.escape(str(value), quote=False) for name, value in values.items()}
+_message = html_message
+_escaped = escaped
 
 
 def price_of(listing: Listing, language: Language) -> str:

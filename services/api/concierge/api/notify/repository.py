@@ -150,6 +150,22 @@ class OutboxRepository(Repository[Outbox]):
         )
         return await self._rowcount(statement)
 
+    async def skip_pending(self, kind: str, key_patterns: Sequence[str], reason: str) -> int:
+        """Rows of this kind not yet taken by the relay whose dedup key matches one of the
+        LIKE patterns become skipped (what they announce is no longer true)."""
+        if not key_patterns:
+            return 0
+        statement = (
+            update(Outbox)
+            .where(
+                Outbox.status == OutboxStatus.PENDING,
+                Outbox.kind == kind,
+                or_(*(Outbox.dedup_key.like(pattern) for pattern in key_patterns)),
+            )
+            .values(status=OutboxStatus.SKIPPED, last_error=reason)
+        )
+        return await self._rowcount(statement)
+
     async def add_broadcast(self, broadcast: Broadcast, payload: MessagePayload) -> int:
         """One row per recipient of the broadcast's audience, in one INSERT … SELECT."""
         audience = Audience.model_validate(broadcast.audience)

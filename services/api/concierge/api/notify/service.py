@@ -86,6 +86,11 @@ class NotifyService:
             raise NotFound(f"Notification {notification.dedup_key!r} vanished")
         return existing, False
 
+    async def withdraw(self, kind: str, key_patterns: Sequence[str], reason: str) -> int:
+        """Skip queued notifications of ``kind`` whose dedup keys match (LIKE patterns) and
+        the relay has not taken yet: what they say stopped being true."""
+        return await self.outbox.skip_pending(kind, key_patterns, reason)
+
     # --- the relay --------------------------------------------------------------------
 
     async def claim(self, limit: int, lease_s: float) -> Sequence[Outbox]:

@@ -35,7 +35,18 @@ from concierge.contracts.identity import Language
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "menu", "search", "ask", "sell", "help", "language")
+COMMANDS = (
+    "start",
+    "menu",
+    "search",
+    "ask",
+    "sell",
+    "watch",
+    "watches",
+    "unwatch",
+    "help",
+    "language",
+)
 ADMIN_COMMANDS = ("moderation", "sources")
 
 

@@ -1,0 +1,1 @@
+"""Watch tables: slot providers, their offices and services, targets, watches, slots."""

@@ -1,0 +1,140 @@
+"""What the watch desk tells people through the outbox, in Russian or English (HTML
+parse mode, every name escaped). Every message to a watcher carries the official
+booking link: people book themselves; we never book and never solve a captcha.
+
+Dedup keys: a slot is announced once per person and target
+(``watch.slot_opened:<user>:<target>:<epoch>``), a captcha pause once per person and episode
+(``watch.captcha:<user>:<target>:<epoch>``),
+an admin alert once per failing streak and once per recovery.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from concierge.api.notify.texts import escaped, html_message, language_of
+from concierge.contracts.identity import Language
+from concierge.contracts.notify import InlineButton, NotificationCreate
+from concierge.domain.identity.models import User
+from concierge.domain.watch.models import WatchOffice, WatchProvider, WatchService, WatchTarget
+
+SLOT_KIND = "watch.slot_opened"
+SLOT_GONE = "the slot was taken before this was sent"
+CAPTCHA_KIND = "watch.captcha"
+FAILING_KIND = "watch.target_failing"
+RECOVERED_KIND = "watch.target_recovered"
+
+Texts = dict[Language, str]
+
+SLOT_OPENED: Texts = {
+    Language.EN: "🗓 A slot opened: <b>{when}</b>\n{service} · {office}\n\n"
+    "Book it yourself on the official page: slots go fast. I never book for you.",
+    Language.RU: "🗓 Появилось окно: <b>{when}</b>\n{service} · {office}\n\n"
+    "Запишитесь сами на официальной странице: окна быстро разбирают. "
+    "Сам я никогда не записываю.",
+}
+CAPTCHA: Texts = {
+    Language.EN: "🧩 {office} ({service}) now asks for a captcha, so I paused checking it. "
+    "Continue by hand on the official page. I never solve captchas: they are there "
+    "to keep bots from hoarding slots.",
+    Language.RU: "🧩 {office} ({service}) теперь требует капчу, поэтому я приостановил "
+    "проверку. Продолжите вручную на официальной странице. Капчи я никогда не решаю: "
+    "они защищают окна от ботов-перекупщиков.",
+}
+BOOK: Texts = {
+    Language.EN: "Book on the official page",
+    Language.RU: "Записаться на официальной странице",
+}
+FAILING: Texts = {
+    Language.EN: "⚠️ Watch target #{id} ({provider}: {office} · {service}) keeps failing: "
+    "{failures} polls in a row.\nLast error: {error}",
+    Language.RU: "⚠️ Цель наблюдения #{id} ({provider}: {office} · {service}) не отвечает: "
+    "{failures} опросов подряд.\nПоследняя ошибка: {error}",
+}
+RECOVERED: Texts = {
+    Language.EN: "✅ Watch target #{id} ({provider}: {office} · {service}) answers again.",
+    Language.RU: "✅ Цель наблюдения #{id} ({provider}: {office} · {service}) снова отвечает.",
+}
+
+ALL_TEXTS: list[Texts] = [SLOT_OPENED, CAPTCHA, BOOK, FAILING, RECOVERED]
+
+
+def booking_url(provider: WatchProvider, office: WatchOffice, service: WatchService) -> str:
+    """The official page for this office and service (the provider's template)."""
+    return provider.booking_url.replace("{office}", office.external_id).replace(
+        "{service}", service.external_id
+    )
+
+
+def local_time(provider: WatchProvider, moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(provider.timezone))
+
+
+def _when(provider: WatchProvider, moment: datetime, language: Language) -> str:
+    local = local_time(provider, moment)
+    return local.strftime("%d.%m.%Y %H:%M" if language == Language.RU else "%a %d %b %Y, %H:%M")
+
+
+Place = tuple[WatchTarget, WatchProvider, WatchOffice, WatchService]
+
+
+def _to_watcher(
+    user: User, place: Place, kind: str, texts: Texts, moment: datetime, **values: str
+) -> NotificationCreate:
+    """A message to a watcher about a target, with the official booking page's button;
+    one per person, target, kind and moment (the slot's time, the captcha episode)."""
+    target, provider, office, service = place
+    language = language_of(user)
+    text = texts[language].format(**escaped(office=office.name, service=service.name, **values))
+    button = InlineButton(text=BOOK[language], url=booking_url(provider, office, service))
+    return NotificationCreate(
+        dedup_key=f"{kind}:{user.id}:{target.id}:{int(moment.timestamp())}",
+        chat_id=user.telegram_id,
+        kind=kind,
+        payload=html_message(text, [button]),
+    )
+
+
+def slot_opened(user: User, place: Place, slot: datetime) -> NotificationCreate:
+    when = _when(place[1], slot, language_of(user))
+    return _to_watcher(user, place, SLOT_KIND, SLOT_OPENED, slot, when=when)
+
+
+def slot_key_pattern(target: WatchTarget, slot: datetime) -> str:
+    """A LIKE pattern of every person's message about this slot."""
+    return f"{SLOT_KIND}:%:{target.id}:{int(slot.timestamp())}"
+
+
+def captcha_demanded(user: User, place: Place, episode: datetime) -> NotificationCreate:
+    return _to_watcher(user, place, CAPTCHA_KIND, CAPTCHA, episode)
+
+
+def target_alert(
+    admin: User,
+    target: WatchTarget,
+    provider: WatchProvider,
+    office: WatchOffice,
+    service: WatchService,
+    *,
+    recovered: bool,
+    episode: datetime,
+) -> NotificationCreate:
+    """Tell an admin a target keeps failing (once per streak) or answers again."""
+    language = language_of(admin)
+    values = escaped(
+        id=target.id,
+        provider=provider.name,
+        office=office.name,
+        service=service.name,
+        failures=target.failures_in_row,
+        error=target.last_error or "?",
+    )
+    kind = RECOVERED_KIND if recovered else FAILING_KIND
+    text = (RECOVERED if recovered else FAILING)[language].format(**values)
+    return NotificationCreate(
+        dedup_key=f"{kind}:{target.id}:{int(episode.timestamp())}:{admin.telegram_id}",
+        chat_id=admin.telegram_id,
+        kind=kind,
+        payload=html_message(text),
+    )

@@ -1,0 +1,1 @@
+"""/watch, /watches, /unwatch: appointment-slot watches in the chat."""

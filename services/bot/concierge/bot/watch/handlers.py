@@ -1,0 +1,276 @@
+"""Watches in the chat, every step a button (state travels in the callback data):
+
+- ``/watch [words]``: provider → office (``/watch <words>`` searches long lists) →
+  service → how far ahead → which hours; then the watch exists, and the person hears of
+  slots that open, with the official booking link. We never book and never solve a
+  captcha (the help text says why);
+- ``/watches``: each watch with Pause/Resume and Remove;
+- ``/unwatch``: the watches with Remove only.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import time, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from concierge.bot.callback_data import CallbackDataTooLong, pack, pattern, unpack
+from concierge.bot.deps import deps_of, language_of
+from concierge.bot.edits import edit_in_place
+from concierge.bot.texts import text
+from concierge.common.clock import utcnow
+from concierge.common.http_client import ServiceResponseError
+from concierge.contracts.identity import Language
+from concierge.contracts.watch import ALL_WEEKDAYS, WatchCreate, WatchRead, WatchUpdate
+from concierge.contracts.watch_client import WatchApiClient
+
+log = logging.getLogger(__name__)
+
+PREFIX = "wt"
+RANGES = (14, 30, 90)
+HOURS = {"any": (time(0, 0), time(23, 59)), "am": (time(7, 0), time(12, 0)),
+         "pm": (time(12, 0), time(19, 0))}  # fmt: skip
+WORKDAYS = [1, 2, 3, 4, 5]
+
+
+def client(context: ContextTypes.DEFAULT_TYPE) -> WatchApiClient:
+    return WatchApiClient(deps_of(context).market.http)
+
+
+def _button(label: str, *fields: str | int) -> InlineKeyboardButton | None:
+    try:
+        return InlineKeyboardButton(label, callback_data=pack(PREFIX, *fields))
+    except CallbackDataTooLong:  # an id too long to carry: leave the button out
+        return None
+
+
+def _rows(buttons: list[InlineKeyboardButton | None]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[b] for b in buttons if b is not None])
+
+
+async def _send(update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    if update.effective_chat is not None:
+        await update.effective_chat.send_message(
+            body, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+        )
+
+
+async def _show(update: Update, body: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the pressed message, or send a new one for a command."""
+    if update.callback_query is not None:
+        await edit_in_place(update.callback_query, body, markup, link_previews=False)
+    else:
+        await _send(update, body, markup)
+
+
+async def watch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    language = await language_of(update, context)
+    providers = await client(context).providers(user.id)
+    if not providers:
+        await _send(update, text(language, "watch_no_providers"))
+        return
+    words = " ".join(context.args or []).strip()[:100] or None
+    if len(providers) == 1 or words:
+        await _offices(update, context, language, providers[0].slug, words)
+        return
+    buttons = [_button(p.name, "p", p.slug) for p in providers]
+    await _send(
+        update,
+        text(language, "watch_intro") + "\n\n" + text(language, "watch_pick_provider"),
+        _rows(buttons),
+    )
+
+
+async def _offices(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    language: Language,
+    provider: str,
+    words: str | None,
+) -> None:
+    user = update.effective_user
+    assert user is not None
+    offices = await client(context).offices(user.id, provider, words)
+    if not offices:
+        await _show(
+            update, text(language, "watch_no_offices", words=html.escape(words or "")), None
+        )
+        return
+    body = text(language, "watch_intro") + "\n\n" + text(language, "watch_pick_office")
+    await _show(update, body, _rows([_button(o.name, "o", provider, o.id) for o in offices]))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    language = await language_of(update, context)
+    _, fields = unpack(query.data)
+    step, args = (fields[0], fields[1:]) if fields else ("", [])
+    try:
+        if step == "p" and len(args) == 1:
+            await _offices(update, context, language, args[0], None)
+        elif step == "o" and len(args) == 2:
+            await _services(update, context, language, *args)
+        elif step == "s" and len(args) == 3:
+            await _ranges(update, language, *args)
+        elif step == "r" and len(args) == 4:
+            await _hours(update, language, *args)
+        elif step == "h" and len(args) == 5:
+            await _create(update, context, language, *args)
+        elif step in ("pause", "resume", "del") and len(args) == 1 and args[0].isdigit():
+            await _change(update, context, language, step, int(args[0]))
+    except ServiceResponseError as exc:
+        log.info("watch step %s refused: %s", step, exc)
+        await _show(update, text(language, "watch_refused"), None)
+
+
+async def _services(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    language: Language,
+    provider: str,
+    office: str,
+) -> None:
+    user = update.effective_user
+    assert user is not None
+    services = await client(context).services(user.id, provider, office)
+    buttons = [_button(s.name, "s", provider, office, s.id) for s in services]
+    await _show(update, text(language, "watch_pick_service"), _rows(buttons))
+
+
+async def _ranges(
+    update: Update, language: Language, provider: str, office: str, service: str
+) -> None:
+    buttons = [
+        _button(
+            text(language, "watch_range_days", days=str(days)), "r", provider, office, service, days
+        )
+        for days in RANGES
+    ]
+    await _show(update, text(language, "watch_pick_range"), _rows(buttons))
+
+
+async def _hours(
+    update: Update, language: Language, provider: str, office: str, service: str, days: str
+) -> None:
+    buttons = [
+        _button(text(language, f"watch_hours_{code}"), "h", provider, office, service, days, code)
+        for code in HOURS
+    ]
+    await _show(update, text(language, "watch_pick_hours"), _rows(buttons))
+
+
+async def _create(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    language: Language,
+    provider: str,
+    office: str,
+    service: str,
+    days: str,
+    hours: str,
+) -> None:
+    user = update.effective_user
+    assert user is not None
+    if not days.isdigit() or int(days) not in RANGES or hours not in HOURS:
+        return
+    today = utcnow().date()
+    time_from, time_to = HOURS[hours]
+    watch = await client(context).create(
+        user.id,
+        WatchCreate(
+            provider=provider,
+            office=office,
+            service=service,
+            date_from=today,
+            date_to=today + timedelta(days=int(days)),
+            weekdays=ALL_WEEKDAYS if hours == "any" else WORKDAYS,
+            time_from=time_from,
+            time_to=time_to,
+        ),
+    )
+    await _show(update, text(language, "watch_created", what=_describe(watch, language)), None)
+
+
+def _describe(watch: WatchRead, language: Language) -> str:
+    return text(
+        language,
+        "watch_line",
+        office=html.escape(watch.office.name),
+        service=html.escape(watch.service.name),
+        dates=f"{watch.date_from:%d.%m}–{watch.date_to:%d.%m.%Y}",
+        hours=f"{watch.time_from:%H:%M}–{watch.time_to:%H:%M}",
+        state=text(language, "watch_paused") if watch.paused else "",
+    )
+
+
+async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE, *, remove_only: bool) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    language = await language_of(update, context)
+    watches = await client(context).watches(user.id)
+    if not watches:
+        await _show(update, text(language, "watch_none"), None)
+        return
+    lines = [f"{n}. {_describe(w, language)}" for n, w in enumerate(watches, 1)]
+    rows = []
+    for n, watch in enumerate(watches, 1):
+        toggle = "resume" if watch.paused else "pause"
+        row = [
+            InlineKeyboardButton(
+                text(language, "watch_remove", n=str(n)),
+                callback_data=pack(PREFIX, "del", watch.id),
+            )
+        ]
+        if not remove_only:
+            label = text(language, f"watch_{toggle}", n=str(n))
+            row.insert(0, InlineKeyboardButton(label, callback_data=pack(PREFIX, toggle, watch.id)))
+        rows.append(row)
+    body = text(language, "watch_list_header") + "\n\n" + "\n".join(lines)
+    await _show(update, body, InlineKeyboardMarkup(rows))
+
+
+async def watches_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _list(update, context, remove_only=False)
+
+
+async def unwatch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _list(update, context, remove_only=True)
+
+
+async def _change(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    language: Language,
+    action: str,
+    watch_id: int,
+) -> None:
+    user = update.effective_user
+    assert user is not None
+    api = client(context)
+    if action == "del":
+        try:
+            await api.delete(user.id, watch_id)
+        except ServiceResponseError as exc:
+            if exc.status_code != 404:  # removed already (a second press): done
+                raise
+    else:
+        await api.update(user.id, watch_id, WatchUpdate(paused=action == "pause"))
+    await _list(update, context, remove_only=False)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("watch", watch_command))
+    application.add_handler(CommandHandler("watches", watches_command))
+    application.add_handler(CommandHandler("unwatch", unwatch_command))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))

@@ -1,0 +1,1 @@
+"""Stand-ins for appointment systems: a ZMS-shaped citizen API and a plain HTML portal."""
