@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from concierge.contracts.ids import RowId
+from concierge.contracts.ids import BodyRowId, RowId
 from concierge.contracts.text import MULTI_LINE, SINGLE_LINE
 
 MAX_SLOTS_PER_POLL = 5000
@@ -235,3 +235,58 @@ class PollSummary(BaseModel):
     notified: int
     withdrawn: int = Field(0, description="Queued messages of slots that went before sending")
     paused_watches: int
+
+
+# --- how a person wants to hear of slots --------------------------------------------
+
+MAX_COOLDOWN_S = 86_400
+MAX_REPEATS = 3  # "repeat until Seen": at most this many reminders of one slot
+REPEAT_EVERY_S = 600  # between reminders
+
+
+class NoticeMode(StrEnum):
+    INSTANT = "instant"  # a message per slot as it opens
+    DIGEST = "digest"  # nothing as slots open: the daily digest says what opened and closed
+
+
+class Preferences(Strict):
+    """A person's notification preferences for every watch they have."""
+
+    mode: NoticeMode = NoticeMode.INSTANT
+    cooldown_s: int = Field(
+        0, ge=0, le=MAX_COOLDOWN_S, description="At most one message per target per this long"
+    )
+    quiet_from: LocalTime | None = Field(
+        None, description="Quiet hours start (the person's time zone); messages wait, not lost"
+    )
+    quiet_to: LocalTime | None = None
+    timezone: TimeZoneName = "Europe/Berlin"
+    repeat_until_seen: bool = Field(
+        False, description=f"Remind up to {MAX_REPEATS} times until the person taps Seen"
+    )
+    captcha_notices: bool = Field(
+        True, description="Tell the person when a target they watch demands a captcha"
+    )
+    daily_digest: bool = Field(False, description="A daily message of what opened and closed")
+    digest_hour: int = Field(8, ge=0, le=23, description="When the digest comes (local hour)")
+
+    @model_validator(mode="after")
+    def _quiet_hours(self) -> Self:
+        if (self.quiet_from is None) != (self.quiet_to is None):
+            raise ValueError("quiet_from and quiet_to come together")
+        if self.quiet_from is not None and self.quiet_from == self.quiet_to:
+            raise ValueError("quiet hours start and end at the same time")
+        return self
+
+
+class SlotSeen(Strict):
+    """The person tapped Seen on a slot's message: no more reminders of it."""
+
+    target_id: BodyRowId
+    slot: SlotTime
+
+
+class DeliverySummary(BaseModel):
+    released: int = Field(description="Held messages sent now (quiet hours, cooldowns, repeats)")
+    dropped: int = Field(description="Held messages whose slot went meanwhile")
+    digests: int = Field(description="Daily digests queued")

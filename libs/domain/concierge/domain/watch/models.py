@@ -35,7 +35,9 @@ __all__ = [
     "ProviderKind",
     "TargetState",
     "Watch",
+    "WatchHeld",
     "WatchOffice",
+    "WatchPreferences",
     "WatchProvider",
     "WatchService",
     "WatchSlot",
@@ -143,6 +145,8 @@ class Watch(TimestampMixin, Base):
     time_to: Mapped[time] = mapped_column(Time)
     paused_at: Mapped[datetime | None]
     paused_reason: Mapped[str | None] = mapped_column(String(32))  # user, blocked
+    # When this person was last told of a slot of this target (their cooldown runs from it).
+    last_told_at: Mapped[datetime | None]
 
 
 class WatchSlot(Base):
@@ -156,3 +160,50 @@ class WatchSlot(Base):
     starts_at: Mapped[datetime] = mapped_column(primary_key=True)
     first_seen_at: Mapped[datetime]
     gone_at: Mapped[datetime | None]
+
+
+class WatchPreferences(TimestampMixin, Base):
+    """How a person wants to hear of slots (no row: the defaults)."""
+
+    __tablename__ = "watch_preferences"
+    __table_args__ = (
+        CheckConstraint("mode IN ('instant', 'digest')", name="mode_allowed"),
+        CheckConstraint("cooldown_s BETWEEN 0 AND 86400", name="cooldown_range"),
+        CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour_range"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    mode: Mapped[str] = mapped_column(String(16), server_default=sql("'instant'"))
+    cooldown_s: Mapped[int] = mapped_column(Integer, server_default=sql("0"))
+    quiet_from: Mapped[time | None] = mapped_column(Time)
+    quiet_to: Mapped[time | None] = mapped_column(Time)
+    timezone: Mapped[str] = mapped_column(String(64), server_default=sql("'Europe/Berlin'"))
+    repeat_until_seen: Mapped[bool] = mapped_column(server_default=sql("false"))
+    captcha_notices: Mapped[bool] = mapped_column(server_default=sql("true"))
+    daily_digest: Mapped[bool] = mapped_column(server_default=sql("false"))
+    digest_hour: Mapped[int] = mapped_column(Integer, server_default=sql("8"))
+    # The person's local date of the last digest (one a day).
+    last_digest_on: Mapped[date | None] = mapped_column(Date)
+
+
+class WatchHeld(Base):
+    """A message about a slot that waits: quiet hours, a cooldown, or a reminder
+    ("repeat until Seen", ``repeat`` 1…). Released by the worker's ``watch.deliver``;
+    dropped when the slot goes or the person taps Seen."""
+
+    __tablename__ = "watch_held"
+    __table_args__ = (
+        UniqueConstraint("user_id", "target_id", "starts_at", "repeat"),
+        Index("ix_watch_held_due", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_targets.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    repeat: Mapped[int] = mapped_column(Integer, server_default=sql("0"))
+    due_at: Mapped[datetime]

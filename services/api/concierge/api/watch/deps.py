@@ -19,8 +19,8 @@ def get_watch_repository(session: SessionDep) -> WatchRepository:
 WatchRepositoryDep = Annotated[WatchRepository, Depends(get_watch_repository)]
 
 
-def get_watch_desk(repository: WatchRepositoryDep) -> WatchDesk:
-    return WatchDesk(repository)
+def get_watch_desk(repository: WatchRepositoryDep, notify: NotifyServiceDep) -> WatchDesk:
+    return WatchDesk(repository, notify)
 
 
 WatchDeskDep = Annotated[WatchDesk, Depends(get_watch_desk)]

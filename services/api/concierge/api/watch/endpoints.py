@@ -11,16 +11,19 @@ from concierge.api.watch.deps import TargetDeskDep, WatchDeskDep
 from concierge.api.watch.schemas import (
     CatalogSummary,
     CatalogUpdate,
+    DeliverySummary,
     OfficeLimit,
     OfficePath,
     OfficeQuery,
     OfficeRead,
     PollReport,
     PollSummary,
+    Preferences,
     ProviderCreate,
     ProviderRead,
     ProviderSlug,
     ServiceRead,
+    SlotSeen,
     TargetHealth,
     TargetId,
     WatchCreate,
@@ -98,6 +101,27 @@ async def delete_watch(watch_id: WatchId, user: WebUser, desk: WatchDeskDep) -> 
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.get("/watch/preferences", response_model=Preferences)
+async def my_preferences(user: WebUser, desk: WatchDeskDep) -> Preferences:
+    """How the caller hears of slots (the defaults until they change them)."""
+    return await desk.preferences(user)
+
+
+@router.put("/watch/preferences", response_model=Preferences)
+async def save_preferences(data: Preferences, user: WebUser, desk: WatchDeskDep) -> Preferences:
+    """Instant or digest, a cooldown per target, quiet hours in the caller's time zone,
+    reminders until Seen, captcha notices, the daily digest (all of it at once)."""
+    return await desk.save_preferences(user, data)
+
+
+@router.post("/watch/seen", status_code=status.HTTP_204_NO_CONTENT)
+@raises(404)
+async def slot_seen(data: SlotSeen, user: WebUser, desk: WatchDeskDep) -> Response:
+    """The caller saw a slot's message: no more reminders of it."""
+    await desk.seen(user, data)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/admin/watch/targets", response_model=list[TargetHealth])
 @raises(403)
 async def target_health(_: WebAdmin, targets: TargetDeskDep) -> list[TargetHealth]:
@@ -136,3 +160,10 @@ async def record_poll(
 ) -> PollSummary:
     """One poll of a target: health, and the slots that opened are announced."""
     return await targets.record_poll(target_id, report)
+
+
+@service_router.post("/deliveries", response_model=DeliverySummary)
+async def deliver(targets: TargetDeskDep) -> DeliverySummary:
+    """Held messages whose time came (quiet hours over, cooldown passed, reminders),
+    and the daily digests that are due."""
+    return await targets.deliver()

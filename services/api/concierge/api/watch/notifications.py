@@ -10,7 +10,9 @@ an admin alert once per failing streak and once per recovery.
 
 from __future__ import annotations
 
-from datetime import datetime
+import html
+from collections.abc import Sequence
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from concierge.api.notify.texts import escaped, html_message, language_of
@@ -22,6 +24,8 @@ from concierge.domain.watch.models import WatchOffice, WatchProvider, WatchServi
 SLOT_KIND = "watch.slot_opened"
 SLOT_GONE = "the slot was taken before this was sent"
 CAPTCHA_KIND = "watch.captcha"
+DIGEST_KIND = "watch.digest"
+SEEN_PREFIX = "wt:seen"  # the bot's callback data: wt:seen:<target>:<epoch>
 FAILING_KIND = "watch.target_failing"
 RECOVERED_KIND = "watch.target_recovered"
 
@@ -34,6 +38,29 @@ SLOT_OPENED: Texts = {
     "Запишитесь сами на официальной странице: окна быстро разбирают. "
     "Сам я никогда не записываю.",
 }
+SLOTS_OPENED: Texts = {
+    Language.EN: "🗓 Slots opened ({count}):\n{slots}\n{service} · {office}\n\n"
+    "Book yourself on the official page: slots go fast. I never book for you.",
+    Language.RU: "🗓 Появились окна ({count}):\n{slots}\n{service} · {office}\n\n"
+    "Запишитесь сами на официальной странице: окна быстро разбирают. "
+    "Сам я никогда не записываю.",
+}
+REMINDER: Texts = {
+    Language.EN: "🔁 Still open: <b>{when}</b>\n{service} · {office}\n\n"
+    "Tap Seen and I stop reminding you of it.",
+    Language.RU: "🔁 Окно всё ещё свободно: <b>{when}</b>\n{service} · {office}\n\n"
+    "Нажмите «Видел», и я перестану напоминать.",
+}
+SEEN: Texts = {Language.EN: "👀 Seen", Language.RU: "👀 Видел"}
+DIGEST: Texts = {
+    Language.EN: "📋 Your slots of the last day\n\n{body}",
+    Language.RU: "📋 Окна за последние сутки\n\n{body}",
+}
+DIGEST_TARGET: Texts = {
+    Language.EN: "<b>{service} · {office}</b>\nOpened: {opened}\nClosed: {closed}",
+    Language.RU: "<b>{service} · {office}</b>\nОткрылись: {opened}\nЗакрылись: {closed}",
+}
+NONE: Texts = {Language.EN: "none", Language.RU: "нет"}
 CAPTCHA: Texts = {
     Language.EN: "🧩 {office} ({service}) now asks for a captcha, so I paused checking it. "
     "Continue by hand on the official page. I never solve captchas: they are there "
@@ -57,7 +84,19 @@ RECOVERED: Texts = {
     Language.RU: "✅ Цель наблюдения #{id} ({provider}: {office} · {service}) снова отвечает.",
 }
 
-ALL_TEXTS: list[Texts] = [SLOT_OPENED, CAPTCHA, BOOK, FAILING, RECOVERED]
+ALL_TEXTS: list[Texts] = [
+    SLOT_OPENED,
+    SLOTS_OPENED,
+    REMINDER,
+    SEEN,
+    DIGEST,
+    DIGEST_TARGET,
+    NONE,
+    CAPTCHA,
+    BOOK,
+    FAILING,
+    RECOVERED,
+]
 
 
 def booking_url(provider: WatchProvider, office: WatchOffice, service: WatchService) -> str:
@@ -80,34 +119,119 @@ Place = tuple[WatchTarget, WatchProvider, WatchOffice, WatchService]
 
 
 def _to_watcher(
-    user: User, place: Place, kind: str, texts: Texts, moment: datetime, **values: str
+    user: User,
+    place: Place,
+    kind: str,
+    texts: Texts,
+    moment: datetime,
+    *,
+    suffix: str = "",
+    seen: bool = False,
+    **values: str,
 ) -> NotificationCreate:
-    """A message to a watcher about a target, with the official booking page's button;
-    one per person, target, kind and moment (the slot's time, the captcha episode)."""
+    """A message to a watcher about a target, with the official booking page's button
+    (and a Seen button when they want reminders); one per person, target, kind and
+    moment (the slot's time, the captcha episode), and reminder (``suffix``)."""
     target, provider, office, service = place
     language = language_of(user)
-    text = texts[language].format(**escaped(office=office.name, service=service.name, **values))
-    button = InlineButton(text=BOOK[language], url=booking_url(provider, office, service))
+    text = texts[language].format(**escaped(office=office.name, service=service.name), **values)
+    buttons = [InlineButton(text=BOOK[language], url=booking_url(provider, office, service))]
+    epoch = int(moment.timestamp())
+    if seen:
+        buttons.append(
+            InlineButton(text=SEEN[language], callback_data=f"{SEEN_PREFIX}:{target.id}:{epoch}")
+        )
     return NotificationCreate(
-        dedup_key=f"{kind}:{user.id}:{target.id}:{int(moment.timestamp())}",
+        dedup_key=f"{kind}:{user.id}:{target.id}:{epoch}{suffix}",
         chat_id=user.telegram_id,
         kind=kind,
-        payload=html_message(text, [button]),
+        payload=html_message(text, buttons),
     )
 
 
-def slot_opened(user: User, place: Place, slot: datetime) -> NotificationCreate:
-    when = _when(place[1], slot, language_of(user))
-    return _to_watcher(user, place, SLOT_KIND, SLOT_OPENED, slot, when=when)
+def slot_opened(
+    user: User, place: Place, slot: datetime, *, seen: bool = False
+) -> NotificationCreate:
+    when = html.escape(_when(place[1], slot, language_of(user)))
+    return _to_watcher(user, place, SLOT_KIND, SLOT_OPENED, slot, seen=seen, when=when)
+
+
+def slots_opened(
+    user: User, place: Place, slots: Sequence[datetime], *, seen: bool = False
+) -> NotificationCreate:
+    """Slots held back (quiet hours, a cooldown) told together, keyed by the first."""
+    if len(slots) == 1:
+        return slot_opened(user, place, slots[0], seen=seen)
+    language = language_of(user)
+    lines = "\n".join(f"• <b>{html.escape(_when(place[1], s, language))}</b>" for s in slots)
+    return _to_watcher(
+        user, place, SLOT_KIND, SLOTS_OPENED, slots[0], seen=seen,
+        count=str(len(slots)), slots=lines,
+    )  # fmt: skip
+
+
+def reminder(user: User, place: Place, slot: datetime, repeat: int) -> NotificationCreate:
+    """A reminder of a slot still open to someone who has not tapped Seen."""
+    when = html.escape(_when(place[1], slot, language_of(user)))
+    return _to_watcher(
+        user, place, SLOT_KIND, REMINDER, slot, suffix=f":r{repeat}", seen=True, when=when
+    )
+
+
+def digest(
+    user: User, day: date, parts: Sequence[tuple[Place, list[datetime], list[datetime]]]
+) -> NotificationCreate:
+    """The day's digest: per watched target, the slots that opened and closed."""
+    language = language_of(user)
+    blocks = []
+    buttons = []
+    for place, opened, closed in parts:
+        _target, provider, office, service = place
+        blocks.append(
+            DIGEST_TARGET[language].format(
+                **escaped(office=office.name, service=service.name),
+                opened=_times(provider, opened, language),
+                closed=_times(provider, closed, language),
+            )
+        )
+        if len(buttons) < 8:
+            buttons.append(
+                [InlineButton(text=f"{BOOK[language]}: {office.name}"[:256],
+                              url=booking_url(provider, office, service))]
+            )  # fmt: skip
+    body = "\n\n".join(blocks)[:MAX_DIGEST_CHARS]
+    return NotificationCreate(
+        dedup_key=f"{DIGEST_KIND}:{user.id}:{day.isoformat()}",
+        chat_id=user.telegram_id,
+        kind=DIGEST_KIND,
+        payload=html_message(DIGEST[language].format(body=body), *buttons),
+    )
+
+
+MAX_DIGEST_CHARS = 3500
+MAX_DIGEST_TIMES = 12
+
+
+def _times(provider: WatchProvider, slots: Sequence[datetime], language: Language) -> str:
+    if not slots:
+        return NONE[language]
+    shown = [html.escape(_when(provider, s, language)) for s in slots[:MAX_DIGEST_TIMES]]
+    more = len(slots) - len(shown)
+    return ", ".join(shown) + (f" (+{more})" if more else "")
 
 
 def slot_key_pattern(target: WatchTarget, slot: datetime) -> str:
     """A LIKE pattern of every person's message about this slot."""
-    return f"{SLOT_KIND}:%:{target.id}:{int(slot.timestamp())}"
+    return f"{SLOT_KIND}:%:{target.id}:{int(slot.timestamp())}%"
 
 
 def captcha_demanded(user: User, place: Place, episode: datetime) -> NotificationCreate:
     return _to_watcher(user, place, CAPTCHA_KIND, CAPTCHA, episode)
+
+
+def repeats_key_pattern(user: User, target_id: int, slot: datetime) -> str:
+    """A LIKE pattern of a person's reminders of this slot."""
+    return f"{SLOT_KIND}:{user.id}:{target_id}:{int(slot.timestamp())}:r%"
 
 
 def target_alert(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,9 @@ from concierge.contracts.watch import CatalogUpdate
 from concierge.domain.identity.models import User
 from concierge.domain.watch.models import (
     Watch,
+    WatchHeld,
     WatchOffice,
+    WatchPreferences,
     WatchProvider,
     WatchService,
     WatchSlot,
@@ -166,6 +168,12 @@ class WatchRepository:
             .join(WatchService, WatchService.id == WatchTarget.service_id)
         )
 
+    async def target_row(self, target_id: int) -> TargetRow | None:
+        row = (
+            await self.session.execute(self._targets().where(WatchTarget.id == target_id))
+        ).first()
+        return None if row is None else (row[0], row[1], row[2], row[3])
+
     async def target_for_update(self, target_id: int) -> TargetRow | None:
         """The target, locked: reports of one target are applied one after another."""
         query = self._targets().where(WatchTarget.id == target_id).with_for_update(of=WatchTarget)
@@ -288,5 +296,129 @@ class WatchRepository:
             select(User)
             .where(User.role == UserRole.ADMIN, User.blocked_at.is_(None))
             .order_by(User.id)
+        )
+        return rows.all()
+
+    # --- preferences, held messages, digests -------------------------------------------
+
+    async def preferences(self, user_id: int) -> WatchPreferences | None:
+        return await self.session.get(WatchPreferences, user_id)
+
+    async def preferences_of(self, user_ids: Sequence[int]) -> dict[int, WatchPreferences]:
+        if not user_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(WatchPreferences).where(WatchPreferences.user_id.in_(user_ids))
+        )
+        return {row.user_id: row for row in rows.all()}
+
+    async def save_preferences(self, user_id: int, values: dict[str, Any]) -> WatchPreferences:
+        statement = (
+            insert(WatchPreferences)
+            .values(user_id=user_id, **values)
+            .on_conflict_do_update(index_elements=[WatchPreferences.user_id], set_=values)
+            .returning(WatchPreferences)
+            .execution_options(populate_existing=True)
+        )
+        row = await self.session.scalar(statement)
+        assert row is not None
+        return row
+
+    async def hold(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Held messages (a repeated one is kept as it was)."""
+        if rows:
+            await self.session.execute(
+                insert(WatchHeld).values(list(rows)).on_conflict_do_nothing()
+            )
+
+    async def drop_held(
+        self,
+        target_id: int,
+        slots: Sequence[datetime],
+        *,
+        user_id: int | None = None,
+        repeats_only: bool = False,
+    ) -> int:
+        """Forget held messages about these slots (they went, or the person saw them)."""
+        if not slots:
+            return 0
+        statement = delete(WatchHeld).where(
+            WatchHeld.target_id == target_id, WatchHeld.starts_at.in_(slots)
+        )
+        if user_id is not None:
+            statement = statement.where(WatchHeld.user_id == user_id)
+        if repeats_only:
+            statement = statement.where(WatchHeld.repeat > 0)
+        return int((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
+    async def take_due_held(self, now: datetime, limit: int) -> Sequence[WatchHeld]:
+        """Due held messages, deleted and returned (locked rows of another caller are left)."""
+        due = (
+            select(WatchHeld.id)
+            .where(WatchHeld.due_at <= now)
+            .order_by(WatchHeld.due_at, WatchHeld.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        rows = await self.session.scalars(
+            delete(WatchHeld).where(WatchHeld.id.in_(due)).returning(WatchHeld)
+        )
+        return rows.all()
+
+    async def open_pairs(self, pairs: Sequence[tuple[int, datetime]]) -> set[tuple[int, datetime]]:
+        """Which (target, slot) pairs are still open."""
+        if not pairs:
+            return set()
+        rows = await self.session.execute(
+            select(WatchSlot.target_id, WatchSlot.starts_at).where(
+                tuple_(WatchSlot.target_id, WatchSlot.starts_at).in_(list(set(pairs))),
+                WatchSlot.gone_at.is_(None),
+            )
+        )
+        return {(row[0], row[1]) for row in rows.all()}
+
+    async def active_watch(self, user_id: int, target_id: int) -> tuple[Watch, User] | None:
+        row = (
+            await self.session.execute(
+                select(Watch, User)
+                .join(User, User.id == Watch.user_id)
+                .where(
+                    Watch.user_id == user_id,
+                    Watch.target_id == target_id,
+                    Watch.paused_at.is_(None),
+                    User.blocked_at.is_(None),
+                )
+                .order_by(Watch.id)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def digest_candidates(self) -> Sequence[tuple[WatchPreferences, User]]:
+        """People who get a daily digest (asked for it, or chose digest mode)."""
+        rows = await self.session.execute(
+            select(WatchPreferences, User)
+            .join(User, User.id == WatchPreferences.user_id)
+            .where(
+                or_(WatchPreferences.daily_digest, WatchPreferences.mode == "digest"),
+                User.blocked_at.is_(None),
+            )
+            .order_by(WatchPreferences.user_id)
+            .with_for_update(of=WatchPreferences, skip_locked=True)
+        )
+        return [(row[0], row[1]) for row in rows.all()]
+
+    async def slots_since(self, target_ids: Sequence[int], since: datetime) -> Sequence[WatchSlot]:
+        """Slots of these targets that opened or went since ``since``."""
+        if not target_ids:
+            return []
+        rows = await self.session.scalars(
+            select(WatchSlot)
+            .where(
+                WatchSlot.target_id.in_(target_ids),
+                or_(WatchSlot.first_seen_at >= since, WatchSlot.gone_at >= since),
+            )
+            .order_by(WatchSlot.target_id, WatchSlot.starts_at)
         )
         return rows.all()

@@ -7,24 +7,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from concierge.api.notify.service import NotifyService
-from concierge.api.watch import notifications
+from concierge.api.watch import notifications, timing
 from concierge.api.watch.repository import TargetRow, WatchRepository, WatchRow
 from concierge.common.errors import Conflict, Invalid, NotFound
 from concierge.contracts.watch import (
+    MAX_REPEATS,
     MAX_WATCH_DAYS,
     MAX_WATCHES_PER_USER,
+    REPEAT_EVERY_S,
     CatalogSummary,
     CatalogUpdate,
+    DeliverySummary,
+    NoticeMode,
     OfficeRead,
     PollOutcome,
     PollReport,
     PollSummary,
+    Preferences,
     ProviderCreate,
     ProviderKind,
     ProviderRead,
     ServiceRead,
+    SlotSeen,
     TargetHealth,
     TargetState,
     WatchCreate,
@@ -33,7 +40,7 @@ from concierge.contracts.watch import (
     Window,
 )
 from concierge.domain.identity.models import User
-from concierge.domain.watch.models import Watch, WatchProvider
+from concierge.domain.watch.models import Watch, WatchPreferences, WatchProvider
 
 USER_PAUSE = "user"
 BLOCKED_PAUSE = "blocked"
@@ -65,10 +72,11 @@ def fits(watch: Watch, provider: WatchProvider, slot: datetime) -> bool:
 
 
 class WatchDesk:
-    """What a person does with their watches, and browsing providers."""
+    """What a person does with their watches and preferences, and browsing providers."""
 
-    def __init__(self, repository: WatchRepository) -> None:
+    def __init__(self, repository: WatchRepository, notify: NotifyService) -> None:
         self.repository = repository
+        self.notify = notify
 
     async def providers(self) -> list[ProviderRead]:
         return [provider_read(p) for p in await self.repository.providers()]
@@ -131,6 +139,28 @@ class WatchDesk:
         row = await self._own(user, watch_id)
         await self.repository.delete_watch(row[0])
 
+    async def preferences(self, user: User) -> Preferences:
+        return preferences_read(await self.repository.preferences(user.id))
+
+    async def save_preferences(self, user: User, data: Preferences) -> Preferences:
+        row = await self.repository.save_preferences(user.id, data.model_dump())
+        return preferences_read(row)
+
+    async def seen(self, user: User, data: SlotSeen) -> int:
+        """The person saw a slot's message: its reminders are dropped, held or queued.
+        A slot of a target they do not watch is a 404."""
+        watched = {row[1].id for row in await self.repository.watches_of(user.id)}
+        if data.target_id not in watched:
+            raise NotFound(f"You watch no target {data.target_id}")
+        dropped = await self.repository.drop_held(
+            data.target_id, [data.slot], user_id=user.id, repeats_only=True
+        )
+        return dropped + await self.notify.withdraw(
+            notifications.SLOT_KIND,
+            [notifications.repeats_key_pattern(user, data.target_id, data.slot)],
+            "the person saw the slot",
+        )
+
     async def _own(self, user: User, watch_id: int) -> WatchRow:
         row = await self.repository.watch_of(user.id, watch_id)
         if row is None:  # someone else's watch is as unknown as a missing one
@@ -177,6 +207,22 @@ class WatchDesk:
             )
             for watch, target, provider, office, service in rows
         ]
+
+
+def preferences_read(row: WatchPreferences | None) -> Preferences:
+    if row is None:
+        return Preferences()
+    return Preferences(
+        mode=NoticeMode(row.mode),
+        cooldown_s=row.cooldown_s,
+        quiet_from=row.quiet_from,
+        quiet_to=row.quiet_to,
+        timezone=row.timezone,
+        repeat_until_seen=row.repeat_until_seen,
+        captcha_notices=row.captcha_notices,
+        daily_digest=row.daily_digest,
+        digest_hour=row.digest_hour,
+    )
 
 
 def _window(window: Window) -> dict[str, Any]:
@@ -313,7 +359,12 @@ class TargetDesk:
         if target.captcha_at is None:  # a new episode: tell the watchers once
             target.captcha_at = now
         summary.paused_watches = await self.repository.pause_blocked(target.id, now)
-        for _watch, user in await self.repository.active_watchers(target.id):
+        watchers = await self.repository.active_watchers(target.id)
+        preferences = await self.repository.preferences_of([user.id for _w, user in watchers])
+        for _watch, user in watchers:
+            wanted = preferences.get(user.id)
+            if wanted is not None and not wanted.captcha_notices:
+                continue  # they asked not to hear of captchas
             notification = notifications.captcha_demanded(user, row, target.captcha_at)
             if await self.notify.enqueue(notification) is not None:
                 summary.notified += 1
@@ -334,16 +385,147 @@ class TargetDesk:
             [notifications.slot_key_pattern(target, slot) for slot in gone],
             notifications.SLOT_GONE,
         )
+        summary.withdrawn += await self.repository.drop_held(target.id, gone)
         if not opened:
             return
         summary.paused_watches = await self.repository.pause_blocked(target.id, now)
-        for watch, user in await self.repository.active_watchers(target.id):
-            for slot in opened:
-                if not fits(watch, provider, slot):
-                    continue
-                notification = notifications.slot_opened(user, row, slot)
-                if await self.notify.enqueue(notification) is not None:
-                    summary.notified += 1
+        watchers = await self.repository.active_watchers(target.id)
+        preferences = await self.repository.preferences_of([user.id for _w, user in watchers])
+        for watch, user in watchers:
+            wanted = preferences.get(user.id)
+            if wanted is not None and wanted.mode == NoticeMode.DIGEST:
+                continue  # the daily digest tells them
+            fitting = [slot for slot in opened if fits(watch, provider, slot)]
+            if fitting:
+                summary.notified += await self._tell(row, watch, user, wanted, fitting, now)
+
+    async def _tell(
+        self,
+        place: TargetRow,
+        watch: Watch,
+        user: User,
+        wanted: WatchPreferences | None,
+        slots: Sequence[datetime],
+        now: datetime,
+    ) -> int:
+        """Tell a person of slots now, or hold the message until their cooldown and
+        quiet hours allow; reminders are held too when they want them."""
+        repeat = wanted is not None and wanted.repeat_until_seen
+        due = timing.due_at(now, watch, wanted)
+        told = 0
+        held: list[dict[str, Any]] = []
+        for slot in slots:
+            if due <= now:
+                notification = notifications.slot_opened(user, place, slot, seen=repeat)
+                told += await self.notify.enqueue(notification) is not None
+            else:
+                held.append(self._held(user, place, slot, 0, due))
+            if repeat:
+                held.extend(
+                    self._held(user, place, slot, n, timing.after_quiet_hours(
+                        due + timedelta(seconds=n * REPEAT_EVERY_S), wanted))
+                    for n in range(1, MAX_REPEATS + 1)
+                )  # fmt: skip
+        if due <= now:
+            watch.last_told_at = now
+        await self.repository.hold(held)
+        return told
+
+    @staticmethod
+    def _held(
+        user: User, place: TargetRow, slot: datetime, repeat: int, due: datetime
+    ) -> dict[str, Any]:
+        return {
+            "user_id": user.id,
+            "target_id": place[0].id,
+            "starts_at": slot,
+            "repeat": repeat,
+            "due_at": due,
+        }
+
+    async def deliver(self, limit: int = 1000) -> DeliverySummary:
+        """Send held messages whose time came (the slot still open, the watch still on),
+        and the daily digests that are due."""
+        now = await self.repository.now()
+        summary = DeliverySummary(released=0, dropped=0, digests=0)
+        due = await self.repository.take_due_held(now, limit)
+        still_open = await self.repository.open_pairs([(h.target_id, h.starts_at) for h in due])
+        groups: dict[tuple[int, int], list[datetime]] = {}
+        reminders = []
+        for held in due:
+            if (held.target_id, held.starts_at) not in still_open:
+                summary.dropped += 1
+            elif held.repeat:
+                reminders.append(held)
+            else:
+                groups.setdefault((held.user_id, held.target_id), []).append(held.starts_at)
+        places: dict[int, TargetRow | None] = {}
+        for (user_id, target_id), slots in groups.items():
+            sent = await self._release(places, user_id, target_id, now, sorted(slots))
+            summary.released += sent
+            summary.dropped += 0 if sent else 1
+        for held in reminders:
+            sent = await self._release(
+                places, held.user_id, held.target_id, now, [held.starts_at], held.repeat
+            )
+            summary.released += sent
+            summary.dropped += 0 if sent else 1
+        summary.digests = await self._digests(now)
+        return summary
+
+    async def _release(
+        self,
+        places: dict[int, TargetRow | None],
+        user_id: int,
+        target_id: int,
+        now: datetime,
+        slots: list[datetime],
+        repeat: int = 0,
+    ) -> int:
+        if target_id not in places:
+            places[target_id] = await self.repository.target_row(target_id)
+        place = places[target_id]
+        found = await self.repository.active_watch(user_id, target_id)
+        if place is None or found is None:
+            return 0  # the watch went, or was paused, meanwhile
+        watch, user = found
+        wanted = await self.repository.preferences(user_id)
+        seen = wanted is not None and wanted.repeat_until_seen
+        if repeat:
+            notification = notifications.reminder(user, place, slots[0], repeat)
+        else:
+            notification = notifications.slots_opened(user, place, slots, seen=seen)
+            watch.last_told_at = now
+        return int(await self.notify.enqueue(notification) is not None)
+
+    async def _digests(self, now: datetime) -> int:
+        """One digest a day per person who wants one, at their hour (their zone): the
+        slots of the last day that opened and closed within their watches' windows."""
+        queued = 0
+        for wanted, user in await self.repository.digest_candidates():
+            local = now.astimezone(ZoneInfo(wanted.timezone))
+            if local.hour < wanted.digest_hour or wanted.last_digest_on == local.date():
+                continue
+            wanted.last_digest_on = local.date()
+            rows = await self.repository.watches_of(user.id)
+            since = now - timedelta(days=1)
+            slots = await self.repository.slots_since(sorted({r[1].id for r in rows}), since)
+            parts = []
+            for watch, target, provider, office, service in rows:
+                mine = [
+                    s
+                    for s in slots
+                    if s.target_id == target.id and fits(watch, provider, s.starts_at)
+                ]
+                opened = [s.starts_at for s in mine if s.first_seen_at >= since]
+                closed = [s.starts_at for s in mine if s.gone_at is not None and s.gone_at >= since]
+                if opened or closed:
+                    parts.append(((target, provider, office, service), opened, closed))
+            if parts:
+                notification = notifications.digest(user, local.date(), parts)
+                queued += await self.notify.enqueue(notification) is not None
+        await self.repository.flush()
+        return queued
 
     async def _alert_admins(self, row: TargetRow, *, recovered: bool, episode: datetime) -> None:
         target, provider, office, service = row
