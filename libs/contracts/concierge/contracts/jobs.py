@@ -70,3 +70,5 @@ EXPIRY_SWEEP = JobSpec("market.expiry_sweep", NoPayload)
 WATCH_POLL = JobSpec("watch.poll", NoPayload)
 WATCH_POLL_TARGET = JobSpec("watch.poll_target", TargetPayload)
 WATCH_CATALOGS = JobSpec("watch.refresh_catalogs", NoPayload)
+# watch: held messages whose time came (quiet hours, cooldowns, reminders) and digests.
+WATCH_DELIVER = JobSpec("watch.deliver", NoPayload)

@@ -148,6 +148,11 @@ class WorkerSettings(
         6 * 3600.0, gt=0, description="Longest backoff (it doubles with each opening in a row)"
     )
     watch_timeout_s: float = Field(20.0, gt=0, le=120, description="One poll of one target")
+    watch_deliver_every_s: float = Field(
+        60.0,
+        gt=0,
+        description="How often the api is asked to send held watch messages and digests",
+    )
     watch_catalog_every_s: float = Field(
         6 * 3600.0, gt=0, description="How often providers' offices and services are re-read"
     )

@@ -4,15 +4,27 @@ schedule's sweep enqueueing one poll per due target, the poll reported to the ap
 
 from __future__ import annotations
 
-import orjson
+from datetime import UTC, datetime, timedelta
 
-from concierge.contracts.jobs import WATCH_CATALOGS, WATCH_POLL, WATCH_POLL_TARGET
+import orjson
+from sqlalchemy import update
+
+from concierge.contracts.jobs import WATCH_CATALOGS, WATCH_DELIVER, WATCH_POLL, WATCH_POLL_TARGET
+from concierge.domain.watch.models import WatchHeld
 from concierge.streams import Job, JobQueue
 from concierge.worker.jobs import WorkerContext
-from concierge.worker.watch.jobs import poll_due, poll_target, refresh_catalogs
+from concierge.worker.watch.jobs import deliver, poll_due, poll_target, refresh_catalogs
 from tests.services.sandbox.conftest import serve
 from tests.services.worker.watch.conftest import CONTACT, World
-from tests.services.worker.watch.test_polling import _messages, _open, _slot, _watch
+from tests.services.worker.watch.test_polling import (
+    OFFICE,
+    PERSON,
+    SERVICE,
+    _messages,
+    _open,
+    _slot,
+    _watch,
+)
 
 STREAM = "watch-test-jobs"
 
@@ -61,4 +73,46 @@ async def test_the_jobs_poll_through_the_guarded_client(world: World) -> None:
         assert "not a public address" in health["last_error"]
     finally:
         await sandbox.stop()
+        await api.stop()
+
+
+async def test_the_deliver_job_sends_what_quiet_hours_held(world: World) -> None:
+    api = await serve(world.api, lifespan="off")
+    try:
+        await world.add_provider(floor_interval_s=1)
+        settings = world.settings(api_url=api.url)
+        ctx = WorkerContext(
+            world.database, world.redis, JobQueue(world.redis, STREAM), None, settings
+        )  # type: ignore[arg-type]
+        catalog = {
+            "offices": [{"id": OFFICE, "name": "Bürgerbüro", "service_ids": [SERVICE]}],
+            "services": [{"id": SERVICE, "name": "Reisepass"}],
+        }
+        saved = await world.service.request(
+            "PUT", "/api/v1/watch/service/providers/muc/catalog", json=catalog
+        )
+        assert saved.status_code == 200
+        person = await world.person(PERSON)
+        now = datetime.now(UTC)
+        quiet = {
+            "timezone": "UTC",
+            "quiet_from": (now - timedelta(hours=1)).time().isoformat(),
+            "quiet_to": (now + timedelta(hours=1)).time().isoformat(),
+        }
+        assert (await person.put("/api/v1/watch/preferences", json=quiet)).status_code == 200
+        await _watch(world)
+        [health] = await world.health()
+        for slots in ([], [_slot(9).isoformat()]):
+            report = {"outcome": "ok", "slots": slots}
+            await world.service.request(
+                "POST", f"/api/v1/watch/service/targets/{health['id']}/polls", json=report
+            )
+        await deliver(_job(WATCH_DELIVER.name, {}), ctx)
+        assert await _messages(world, "watch.slot_opened") == []  # still quiet
+        async with world.database.transaction() as session:
+            await session.execute(update(WatchHeld).values(due_at=now - timedelta(seconds=1)))
+        await deliver(_job(WATCH_DELIVER.name, {}), ctx)
+        [message] = await _messages(world, "watch.slot_opened")
+        assert "09:00" in message.payload["text"]
+    finally:
         await api.stop()

@@ -184,7 +184,7 @@ def digest(
     """The day's digest: per watched target, the slots that opened and closed."""
     language = language_of(user)
     blocks = []
-    buttons = []
+    buttons: list[list[InlineButton]] = []
     for place, opened, closed in parts:
         _target, provider, office, service = place
         blocks.append(

@@ -4,6 +4,8 @@
   claims due targets and enqueues one ``watch.poll_target`` each, with the dedup key
   ``watch.poll:<target>:<due time>``;
 - ``watch.poll_target`` ``{"target_id"}``: one polite poll (``poller``);
+- ``watch.deliver`` (the ``watch.deliver`` schedule, every ``WORKER_WATCH_DELIVER_EVERY_S``):
+  asks the api to send held messages whose time came and the daily digests due;
 - ``watch.refresh_catalogs`` (every ``WORKER_WATCH_CATALOG_EVERY_S``, and at once for a
   new provider): providers' offices and services, sent to the api.
 """
@@ -11,7 +13,13 @@
 from __future__ import annotations
 
 from concierge.common.http_client import ServiceClient
-from concierge.contracts.jobs import WATCH_CATALOGS, WATCH_POLL, WATCH_POLL_TARGET, TargetPayload
+from concierge.contracts.jobs import (
+    WATCH_CATALOGS,
+    WATCH_DELIVER,
+    WATCH_POLL,
+    WATCH_POLL_TARGET,
+    TargetPayload,
+)
 from concierge.db import Database
 from concierge.streams import Job
 from concierge.worker.jobs import WorkerContext, WorkerJobs
@@ -21,6 +29,8 @@ from concierge.worker.watch.poller import WatchPoller, provider_client
 
 POLL_SCHEDULE = "watch.poll"
 CATALOG_SCHEDULE = "watch.catalogs"
+DELIVER_SCHEDULE = "watch.deliver"
+DELIVERIES = "/api/v1/watch/service/deliveries"
 CATALOG_CHECK_EVERY_S = 300.0  # new providers wait at most this long for their catalog
 
 jobs = WorkerJobs()
@@ -52,6 +62,12 @@ async def poll_target(job: Job, ctx: WorkerContext) -> None:
         await poller.poll(target_id)
 
 
+@jobs.handler(WATCH_DELIVER.name)
+async def deliver(job: Job, ctx: WorkerContext) -> None:
+    async with _api(ctx) as api:
+        await api.request("POST", DELIVERIES)
+
+
 @jobs.handler(WATCH_CATALOGS.name)
 async def refresh_catalogs(job: Job, ctx: WorkerContext) -> None:
     async with provider_client(ctx.settings) as http, _api(ctx) as api:
@@ -73,5 +89,12 @@ async def save_watch_schedules(database: Database, settings: WorkerSettings) -> 
             CATALOG_SCHEDULE,
             WATCH_CATALOGS.name,
             every_s=CATALOG_CHECK_EVERY_S,
+            enabled=settings.watch_enabled,
+        )
+        await save_schedule(
+            session,
+            DELIVER_SCHEDULE,
+            WATCH_DELIVER.name,
+            every_s=settings.watch_deliver_every_s,
             enabled=settings.watch_enabled,
         )
