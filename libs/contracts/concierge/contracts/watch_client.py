@@ -7,8 +7,10 @@ from concierge.common.http_client import ServiceClient
 from concierge.contracts.api_client import ACTING_USER_HEADER
 from concierge.contracts.watch import (
     OfficeRead,
+    Preferences,
     ProviderRead,
     ServiceRead,
+    SlotSeen,
     WatchCreate,
     WatchRead,
     WatchUpdate,
@@ -16,6 +18,8 @@ from concierge.contracts.watch import (
 
 PROVIDERS = "/api/v1/watch/providers"
 WATCHES = "/api/v1/watches"
+PREFERENCES = "/api/v1/watch/preferences"
+SEEN = "/api/v1/watch/seen"
 
 
 def _as(telegram_id: int) -> dict[str, str]:
@@ -65,3 +69,22 @@ class WatchApiClient:
 
     async def delete(self, user: int, watch_id: int) -> None:
         await self.http.request("DELETE", f"{WATCHES}/{watch_id}", headers=_as(user))
+
+    async def preferences(self, user: int) -> Preferences:
+        response = await self.http.request("GET", PREFERENCES, headers=_as(user))
+        return Preferences.model_validate(response.json())
+
+    async def save_preferences(self, user: int, preferences: Preferences) -> Preferences:
+        response = await self.http.request(
+            "PUT",
+            PREFERENCES,
+            json=preferences.model_dump(mode="json"),
+            headers=_as(user),
+            idempotent=True,
+        )
+        return Preferences.model_validate(response.json())
+
+    async def seen(self, user: int, seen: SlotSeen) -> None:
+        await self.http.request(
+            "POST", SEEN, json=seen.model_dump(mode="json"), headers=_as(user), idempotent=True
+        )

@@ -188,6 +188,26 @@ TEXTS: dict[Language, dict[str, str]] = {
         # --- watch desk: appointment slots ------------------------------------------
         "command_watch": "Watch an office for free appointment slots",
         "command_watches": "My slot watches: pause, resume, remove",
+        "command_watchsettings": "How I tell you of slots: instant or digest, quiet hours",
+        "watch_settings_button": "⚙️ Notification settings",
+        "watch_settings": (
+            "⚙️ <b>How I tell you of slots</b>\n\n"
+            "Mode: {mode}\nAt most one message per office every: {cooldown}\n"
+            "Quiet hours ({zone}): {quiet}\nRemind until you tap Seen: {repeat}\n"
+            "Captcha notices: {captcha}\nDaily digest: {digest}\n\n"
+            "Messages in quiet hours or a cooldown wait; they are not lost."
+        ),
+        "watch_mode_instant": "at once",
+        "watch_mode_digest": "daily digest only",
+        "watch_off": "off",
+        "watch_on": "on",
+        "watch_set_mode": "🔔 Mode: {value}",
+        "watch_set_cooldown": "⏱ Cooldown: {value}",
+        "watch_set_quiet": "🌙 Quiet hours: {value}",
+        "watch_set_repeat": "🔁 Reminders: {value}",
+        "watch_set_captcha": "🧩 Captcha notices: {value}",
+        "watch_set_digest": "📋 Daily digest: {value}",
+        "watch_seen_done": "👀 Seen: no more reminders of this slot.",
         "command_unwatch": "Stop watching an office",
         "watch_intro": (
             "🗓 I check the office's official appointment system for you and tell you the "
@@ -406,6 +426,26 @@ TEXTS: dict[Language, dict[str, str]] = {
         # --- watch desk: appointment slots ------------------------------------------
         "command_watch": "Следить за свободными окнами записи в ведомство",
         "command_watches": "Мои наблюдения: пауза, продолжение, удаление",
+        "command_watchsettings": "Как я сообщаю об окнах: сразу или сводкой, тихие часы",
+        "watch_settings_button": "⚙️ Настройки уведомлений",
+        "watch_settings": (
+            "⚙️ <b>Как я сообщаю об окнах</b>\n\n"
+            "Режим: {mode}\nНе чаще одного сообщения по ведомству раз в: {cooldown}\n"
+            "Тихие часы ({zone}): {quiet}\nНапоминать, пока не нажмёте «Видел»: {repeat}\n"
+            "Сообщать о капче: {captcha}\nЕжедневная сводка: {digest}\n\n"
+            "Сообщения в тихие часы и в паузе ждут, а не теряются."
+        ),
+        "watch_mode_instant": "сразу",
+        "watch_mode_digest": "только ежедневная сводка",
+        "watch_off": "выкл.",
+        "watch_on": "вкл.",
+        "watch_set_mode": "🔔 Режим: {value}",
+        "watch_set_cooldown": "⏱ Пауза: {value}",
+        "watch_set_quiet": "🌙 Тихие часы: {value}",
+        "watch_set_repeat": "🔁 Напоминания: {value}",
+        "watch_set_captcha": "🧩 О капче: {value}",
+        "watch_set_digest": "📋 Сводка: {value}",
+        "watch_seen_done": "👀 Видел: больше не напоминаю об этом окне.",
         "command_unwatch": "Перестать следить за ведомством",
         "watch_intro": (
             "🗓 Я проверяю официальную систему записи за вас и сообщаю, как только "

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
+from telegram import InlineKeyboardMarkup
 
 from concierge.common.auth import SERVICE_TOKEN_HEADER
 from tests.services.api.conftest import SERVICE_TOKEN
@@ -98,3 +101,70 @@ async def test_an_unknown_office_search_says_so(
     reply = await chat.send("/watch atlantis")
     assert "atlantis" in reply["text"]
     assert _buttons(reply) == {}
+
+
+async def test_settings_step_through_and_are_saved(
+    provider: str,  # noqa: F811
+    web_client: WebClient,  # noqa: F811
+    start_chat: Any,
+    api_url: str,
+) -> None:
+    chat = await start_chat(api_url=api_url)
+    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
+    person = await web_client(chat.user_id)
+    shown = await chat.send("/watchsettings")
+    assert "Quiet hours (Europe/Berlin): off" in shown["text"]
+    quiet = await _press(chat, shown, "Quiet hours")
+    assert "22:00–07:00" in quiet["text"]
+    digest = await _press(chat, quiet, "Mode")
+    assert "daily digest only" in digest["text"]
+    captcha = await _press(chat, digest, "Captcha notices")
+    saved = (await person.get("/api/v1/watch/preferences")).json()
+    assert saved["quiet_from"] == "22:00:00" and saved["quiet_to"] == "07:00:00"
+    assert saved["mode"] == "digest"
+    assert saved["captcha_notices"] is False
+    assert "Captcha notices: off" in captcha["text"]
+    listed = await chat.send("/watches")
+    assert listed["text"]  # no watches: the list says so, settings via /watchsettings
+
+
+async def test_seen_stops_reminders_and_keeps_the_booking_link(
+    provider: str,  # noqa: F811
+    web_client: WebClient,  # noqa: F811
+    admin: Any,  # noqa: F811
+    service: Any,  # noqa: F811
+    start_chat: Any,
+    api_url: str,
+) -> None:
+    chat = await start_chat(api_url=api_url)
+    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
+    person = await web_client(chat.user_id)
+    await person.put("/api/v1/watch/preferences", json={"repeat_until_seen": True})
+    body = {"provider": "muc", "office": "102522", "service": "1063453",
+            "date_from": date.today().isoformat(),
+            "date_to": (date.today() + timedelta(days=30)).isoformat()}  # fmt: skip
+    assert (await person.post("/api/v1/watches", json=body)).status_code == 201
+    target = (await admin.get("/api/v1/admin/watch/targets")).json()[0]["id"]
+    slot = datetime.combine(date.today() + timedelta(days=3), time(9), ZoneInfo("Europe/Berlin"))
+    for slots in ([], [slot.isoformat()]):
+        polls = f"/api/v1/watch/service/targets/{target}/polls"
+        assert (await service.post(polls, json={"outcome": "ok", "slots": slots})).is_success
+    await chat.send("/watches")  # the chat exists once the person wrote
+    # What the relay would send: the outbox row's payload, through the bot.
+    claimed = await service.post("/api/v1/notifications/claims", json={"limit": 10})
+    [item] = claimed.json()["items"]
+    payload = item["payload"]
+    await chat.application.bot.send_message(
+        chat.user_id,
+        payload["text"],
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup.de_json(payload["reply_markup"], None),
+    )
+    [message] = [m for m in await chat.bot_messages() if "slot opened" in m["text"]]
+    seen = await _press(chat, message, "Seen")
+    assert "no more reminders" in seen["text"]
+    assert "slot opened" in seen["text"]
+    rows = seen["reply_markup"]["inline_keyboard"]
+    assert [[button.get("url", "")[:8] for button in row] for row in rows] == [["https://"]]
+    health = await service.post("/api/v1/watch/service/deliveries")
+    assert health.json()["released"] == 0  # the reminders were dropped

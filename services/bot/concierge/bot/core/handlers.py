@@ -44,6 +44,7 @@ COMMANDS = (
     "watch",
     "watches",
     "unwatch",
+    "watchsettings",
     "help",
     "language",
 )

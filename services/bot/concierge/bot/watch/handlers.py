@@ -5,17 +5,21 @@
   slots that open, with the official booking link. We never book and never solve a
   captcha (the help text says why);
 - ``/watches``: each watch with Pause/Resume and Remove;
-- ``/unwatch``: the watches with Remove only.
+- ``/unwatch``: the watches with Remove only;
+- ``/watchsettings`` (or the button under ``/watches``): how the person hears of slots,
+  each setting a button that steps through its choices;
+- the Seen button under a slot's message (``wt:seen:<target>:<epoch>``, made by the api)
+  stops its reminders and leaves the message with its booking link.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -26,7 +30,15 @@ from concierge.bot.texts import text
 from concierge.common.clock import utcnow
 from concierge.common.http_client import ServiceResponseError
 from concierge.contracts.identity import Language
-from concierge.contracts.watch import ALL_WEEKDAYS, WatchCreate, WatchRead, WatchUpdate
+from concierge.contracts.watch import (
+    ALL_WEEKDAYS,
+    NoticeMode,
+    Preferences,
+    SlotSeen,
+    WatchCreate,
+    WatchRead,
+    WatchUpdate,
+)
 from concierge.contracts.watch_client import WatchApiClient
 
 log = logging.getLogger(__name__)
@@ -36,6 +48,9 @@ RANGES = (14, 30, 90)
 HOURS = {"any": (time(0, 0), time(23, 59)), "am": (time(7, 0), time(12, 0)),
          "pm": (time(12, 0), time(19, 0))}  # fmt: skip
 WORKDAYS = [1, 2, 3, 4, 5]
+COOLDOWNS = (0, 900, 3600, 6 * 3600)
+QUIET = (None, (time(22, 0), time(7, 0)), (time(23, 0), time(8, 0)))
+SETTINGS = ("mode", "cooldown", "quiet", "repeat", "captcha", "digest")
 
 
 def client(context: ContextTypes.DEFAULT_TYPE) -> WatchApiClient:
@@ -128,6 +143,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await _create(update, context, language, *args)
         elif step in ("pause", "resume", "del") and len(args) == 1 and args[0].isdigit():
             await _change(update, context, language, step, int(args[0]))
+        elif step == "set" and len(args) == 1 and args[0] in (*SETTINGS, "show"):
+            await _settings(update, context, language, args[0])
+        elif step == "seen" and len(args) == 2 and all(a.isdigit() for a in args):
+            await _seen(update, context, language, int(args[0]), int(args[1]))
     except ServiceResponseError as exc:
         log.info("watch step %s refused: %s", step, exc)
         await _show(update, text(language, "watch_refused"), None)
@@ -236,6 +255,9 @@ async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE, *, remove_on
             label = text(language, f"watch_{toggle}", n=str(n))
             row.insert(0, InlineKeyboardButton(label, callback_data=pack(PREFIX, toggle, watch.id)))
         rows.append(row)
+    if not remove_only:
+        label = text(language, "watch_settings_button")
+        rows.append([InlineKeyboardButton(label, callback_data=pack(PREFIX, "set", "show"))])
     body = text(language, "watch_list_header") + "\n\n" + "\n".join(lines)
     await _show(update, body, InlineKeyboardMarkup(rows))
 
@@ -269,8 +291,113 @@ async def _change(
     await _list(update, context, remove_only=False)
 
 
+def _next(choices: tuple[Any, ...], current: Any) -> Any:
+    return (
+        choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
+    )
+
+
+def _changed(preferences: Preferences, setting: str) -> Preferences:
+    """The preferences with one setting stepped to its next choice."""
+    now = preferences.model_dump()
+    if setting == "mode":
+        digest = preferences.mode == NoticeMode.INSTANT
+        now["mode"] = NoticeMode.DIGEST if digest else NoticeMode.INSTANT
+    elif setting == "cooldown":
+        now["cooldown_s"] = _next(COOLDOWNS, preferences.cooldown_s)
+    elif setting == "quiet":
+        current = (
+            None
+            if preferences.quiet_from is None or preferences.quiet_to is None
+            else (preferences.quiet_from, preferences.quiet_to)
+        )
+        quiet = _next(QUIET, current)
+        now["quiet_from"], now["quiet_to"] = quiet if quiet else (None, None)
+    elif setting == "repeat":
+        now["repeat_until_seen"] = not preferences.repeat_until_seen
+    elif setting == "captcha":
+        now["captcha_notices"] = not preferences.captcha_notices
+    elif setting == "digest":
+        now["daily_digest"] = not preferences.daily_digest
+    return Preferences.model_validate(now)
+
+
+def _settings_view(
+    preferences: Preferences, language: Language
+) -> tuple[str, InlineKeyboardMarkup]:
+    def on(value: bool) -> str:
+        return text(language, "watch_on" if value else "watch_off")
+
+    quiet = (
+        f"{preferences.quiet_from:%H:%M}–{preferences.quiet_to:%H:%M}"
+        if preferences.quiet_from is not None and preferences.quiet_to is not None
+        else on(False)
+    )
+    cooldown_s = preferences.cooldown_s
+    values = {
+        "mode": text(language, f"watch_mode_{preferences.mode.value}"),
+        "cooldown": f"{cooldown_s // 3600}:{cooldown_s % 3600 // 60:02d}"
+        if cooldown_s
+        else on(False),
+        "quiet": quiet,
+        "repeat": on(preferences.repeat_until_seen),
+        "captcha": on(preferences.captcha_notices),
+        "digest": on(preferences.daily_digest),
+    }
+    body = text(language, "watch_settings", zone=html.escape(preferences.timezone), **values)
+    buttons = [_button(text(language, f"watch_set_{name}", value=values[name]), "set", name)
+               for name in SETTINGS]  # fmt: skip
+    return body, _rows(buttons)
+
+
+async def _settings(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, language: Language, setting: str
+) -> None:
+    user = update.effective_user
+    assert user is not None
+    api = client(context)
+    preferences = await api.preferences(user.id)
+    if setting != "show":
+        preferences = await api.save_preferences(user.id, _changed(preferences, setting))
+    await _show(update, *_settings_view(preferences, language))
+
+
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_user is not None:
+        await _settings(update, context, await language_of(update, context), "show")
+
+
+async def _seen(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    language: Language,
+    target_id: int,
+    epoch: int,
+) -> None:
+    """No more reminders of the slot; the message keeps its text and booking link."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None
+    assert user is not None
+    slot = datetime.fromtimestamp(epoch, UTC)
+    try:
+        await client(context).seen(user.id, SlotSeen(target_id=target_id, slot=slot))
+    except ServiceResponseError as exc:
+        if exc.status_code != 404:  # a watch removed since: nothing to remind of anyway
+            raise
+    message = query.message
+    if not isinstance(message, Message) or message.text is None:
+        return
+    keep = [
+        [button for button in row if button.url is not None]
+        for row in (message.reply_markup.inline_keyboard if message.reply_markup else [])
+    ]
+    body = message.text_html + "\n\n" + text(language, "watch_seen_done")
+    await edit_in_place(query, body, InlineKeyboardMarkup([row for row in keep if row]))
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("watch", watch_command))
     application.add_handler(CommandHandler("watches", watches_command))
     application.add_handler(CommandHandler("unwatch", unwatch_command))
+    application.add_handler(CommandHandler("watchsettings", settings_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))
