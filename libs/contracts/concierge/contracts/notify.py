@@ -160,6 +160,13 @@ class MessagePayload(BaseModel):
     text: MessageText
     parse_mode: ParseMode | None = None
     reply_markup: InlineKeyboard | None = None
+    edit_message_id: JsonInt | None = Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        description="Edit this earlier message of the chat (editMessageText) instead of "
+        "sending a new one",
+    )
 
     @model_validator(mode="after")
     def _fits_telegram(self) -> Self:
@@ -234,6 +241,9 @@ class DeliveryReport(BaseModel):
     id: BodyRowId
     outcome: DeliveryOutcome
     retry_after_s: float | None = Field(None, gt=0, le=MAX_RETRY_AFTER_S)
+    message_id: JsonInt | None = Field(
+        None, ge=1, le=2**31 - 1, description="The sent message's id in its chat (sent only)"
+    )
     error: Annotated[str, StringConstraints(max_length=MAX_ERROR_LENGTH), MULTI_LINE] | None = None
 
     @model_validator(mode="after")

@@ -234,6 +234,7 @@ class PollSummary(BaseModel):
     gone: int
     notified: int
     withdrawn: int = Field(0, description="Queued messages of slots that went before sending")
+    edited: int = Field(0, description="Sent messages of slots that went, edited to say so")
     paused_watches: int
 
 

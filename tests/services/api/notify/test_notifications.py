@@ -30,6 +30,7 @@ class TestCreate:
             "text": "Hello, chat 5001",
             "parse_mode": "HTML",
             "reply_markup": None,
+            "edit_message_id": None,
         }
 
     async def test_a_repeated_key_returns_the_first_one(

@@ -15,7 +15,9 @@ import pytest
 from fastapi import FastAPI
 from telegram import InlineKeyboardMarkup
 
+from concierge.bot.notify.sending import deliver
 from concierge.common.auth import SERVICE_TOKEN_HEADER
+from concierge.contracts.notify import ClaimedNotification
 from tests.services.api.conftest import SERVICE_TOKEN
 from tests.services.api.market.conftest import WebClient
 from tests.services.api.watch.conftest import (  # noqa: F401 (fixtures)
@@ -168,3 +170,56 @@ async def test_seen_stops_reminders_and_keeps_the_booking_link(
     assert [[button.get("url", "")[:8] for button in row] for row in rows] == [["https://"]]
     health = await service.post("/api/v1/watch/service/deliveries")
     assert health.json()["released"] == 0  # the reminders were dropped
+
+
+async def test_a_sent_slot_message_is_edited_when_the_slot_goes(
+    provider: str,  # noqa: F811
+    web_client: WebClient,  # noqa: F811
+    admin: Any,  # noqa: F811
+    service: Any,  # noqa: F811
+    start_chat: Any,
+    api_url: str,
+) -> None:
+    """The relay's send keeps the message id; the slot going queues an edit of it,
+    which the relay applies with editMessageText."""
+    chat = await start_chat(api_url=api_url)
+    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
+    person = await web_client(chat.user_id)
+    body = {"provider": "muc", "office": "102522", "service": "1063453",
+            "date_from": date.today().isoformat(),
+            "date_to": (date.today() + timedelta(days=30)).isoformat()}  # fmt: skip
+    assert (await person.post("/api/v1/watches", json=body)).status_code == 201
+    target = (await admin.get("/api/v1/admin/watch/targets")).json()[0]["id"]
+    polls = f"/api/v1/watch/service/targets/{target}/polls"
+    day = date.today() + timedelta(days=3)
+    nine, ten = (datetime.combine(day, time(h), ZoneInfo("Europe/Berlin")) for h in (9, 10))
+    for slots in ([], [nine.isoformat(), ten.isoformat()]):
+        assert (await service.post(polls, json={"outcome": "ok", "slots": slots})).is_success
+    await chat.send("/watches")  # the chat exists once the person wrote
+
+    async def relay_once() -> list[Any]:
+        claimed = (await service.post("/api/v1/notifications/claims", json={})).json()["items"]
+        reports = [
+            await deliver(chat.application.bot, ClaimedNotification.model_validate(item))
+            for item in claimed
+        ]
+        if reports:
+            body = {"reports": [r.model_dump(mode="json", exclude_none=True) for r in reports]}
+            assert (await service.post("/api/v1/notifications/reports", json=body)).is_success
+        return reports
+
+    [first] = await relay_once()  # one message per chat at a time: 09:00 first
+    assert first.outcome == "sent" and first.message_id
+    # 09:00 goes after it was sent, 10:00 before: the first is edited, the second withdrawn.
+    gone = await service.post(polls, json={"outcome": "ok", "slots": []})
+    assert gone.json()["edited"] == 1 and gone.json()["withdrawn"] == 1
+    [edit] = await relay_once()
+    assert edit.outcome == "sent"
+    [message] = [m for m in await chat.bot_messages() if m["message_id"] == first.message_id]
+    assert message["text"].startswith("❌ This slot is gone.")
+    assert "09:00" in message["text"]
+    [[button]] = message["reply_markup"]["inline_keyboard"]
+    assert button["url"].startswith("https://stadt.muenchen.de/")
+    assert await relay_once() == []  # nothing else: the 10:00 message was never sent
+    again = await service.post(polls, json={"outcome": "ok", "slots": []})
+    assert again.json()["edited"] == 0

@@ -49,6 +49,8 @@ class Outbox(TimestampMixin, Base):
     next_attempt_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     lease_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # The sent message's id in its chat (so a later notification can edit it).
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True

@@ -122,6 +122,30 @@ class OutboxRepository(Repository[Outbox]):
         )
         return await self._rowcount(statement)
 
+    async def note_message_ids(self, message_ids: dict[int, int]) -> None:
+        """Keep the chat's message id of sent rows (a later notification may edit it)."""
+        if message_ids:
+            await self.session.execute(
+                update(Outbox),
+                [{"id": row_id, "message_id": mid} for row_id, mid in message_ids.items()],
+            )
+
+    async def sent_messages(self, kind: str, key_patterns: Sequence[str]) -> Sequence[Outbox]:
+        """Sent rows of this kind whose dedup keys match and whose message id is known."""
+        if not key_patterns:
+            return []
+        rows = await self.session.scalars(
+            select(Outbox)
+            .where(
+                Outbox.status == OutboxStatus.SENT,
+                Outbox.kind == kind,
+                Outbox.message_id.is_not(None),
+                or_(*(Outbox.dedup_key.like(pattern) for pattern in key_patterns)),
+            )
+            .order_by(Outbox.id)
+        )
+        return rows.all()
+
     async def release(self, ids: Sequence[int]) -> int:
         """Give leased rows back untried: due again at once, no attempt counted."""
         statement = (

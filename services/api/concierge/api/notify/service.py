@@ -91,6 +91,11 @@ class NotifyService:
         the relay has not taken yet: what they say stopped being true."""
         return await self.outbox.skip_pending(kind, key_patterns, reason)
 
+    async def sent(self, kind: str, key_patterns: Sequence[str]) -> Sequence[Outbox]:
+        """What was sent of ``kind`` under these keys (LIKE patterns), with message ids:
+        the messages a desk may edit now that what they said stopped being true."""
+        return await self.outbox.sent_messages(kind, key_patterns)
+
     # --- the relay --------------------------------------------------------------------
 
     async def claim(self, limit: int, lease_s: float) -> Sequence[Outbox]:
@@ -103,7 +108,9 @@ class NotifyService:
         by_outcome: dict[DeliveryOutcome, list[DeliveryReport]] = defaultdict(list)
         for report in unique:
             by_outcome[report.outcome].append(report)
-        applied = await self.outbox.mark_sent([r.id for r in by_outcome[DeliveryOutcome.SENT]])
+        sent = by_outcome[DeliveryOutcome.SENT]
+        applied = await self.outbox.mark_sent([r.id for r in sent])
+        await self.outbox.note_message_ids({r.id: r.message_id for r in sent if r.message_id})
         applied += await self.outbox.release([r.id for r in by_outcome[DeliveryOutcome.RELEASED]])
         failures = [
             report

@@ -17,14 +17,16 @@ from zoneinfo import ZoneInfo
 
 from concierge.api.notify.texts import escaped, html_message, language_of
 from concierge.contracts.identity import Language
-from concierge.contracts.notify import InlineButton, NotificationCreate
+from concierge.contracts.notify import InlineButton, MessagePayload, NotificationCreate
 from concierge.domain.identity.models import User
+from concierge.domain.notify.models import Outbox
 from concierge.domain.watch.models import WatchOffice, WatchProvider, WatchService, WatchTarget
 
 SLOT_KIND = "watch.slot_opened"
 SLOT_GONE = "the slot was taken before this was sent"
 CAPTCHA_KIND = "watch.captcha"
 DIGEST_KIND = "watch.digest"
+GONE_KIND = "watch.slot_gone"
 SEEN_PREFIX = "wt:seen"  # the bot's callback data: wt:seen:<target>:<epoch>
 FAILING_KIND = "watch.target_failing"
 RECOVERED_KIND = "watch.target_recovered"
@@ -50,6 +52,10 @@ REMINDER: Texts = {
     "Tap Seen and I stop reminding you of it.",
     Language.RU: "🔁 Окно всё ещё свободно: <b>{when}</b>\n{service} · {office}\n\n"
     "Нажмите «Видел», и я перестану напоминать.",
+}
+GONE: Texts = {
+    Language.EN: "❌ <b>This slot is gone.</b>",
+    Language.RU: "❌ <b>Это окно уже заняли.</b>",
 }
 SEEN: Texts = {Language.EN: "👀 Seen", Language.RU: "👀 Видел"}
 DIGEST: Texts = {
@@ -88,6 +94,7 @@ ALL_TEXTS: list[Texts] = [
     SLOT_OPENED,
     SLOTS_OPENED,
     REMINDER,
+    GONE,
     SEEN,
     DIGEST,
     DIGEST_TARGET,
@@ -227,6 +234,21 @@ def slot_key_pattern(target: WatchTarget, slot: datetime) -> str:
 
 def captcha_demanded(user: User, place: Place, episode: datetime) -> NotificationCreate:
     return _to_watcher(user, place, CAPTCHA_KIND, CAPTCHA, episode)
+
+
+def slot_gone(sent: Outbox, user: User | None) -> NotificationCreate:
+    """An edit of a sent slot message: the slot is gone (the booking link stays)."""
+    language = language_of(user) if user is not None else Language.EN
+    payload = MessagePayload.model_validate(sent.payload)
+    links = [
+        [button for button in row if button.url is not None]
+        for row in (payload.reply_markup.inline_keyboard if payload.reply_markup else [])
+    ]
+    edit = html_message(GONE[language] + "\n\n" + payload.text, *[r for r in links if r])
+    edit.edit_message_id = sent.message_id
+    return NotificationCreate(
+        dedup_key=f"{GONE_KIND}:{sent.id}", chat_id=sent.chat_id, kind=GONE_KIND, payload=edit
+    )
 
 
 def repeats_key_pattern(user: User, target_id: int, slot: datetime) -> str:

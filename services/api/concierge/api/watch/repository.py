@@ -291,6 +291,12 @@ class WatchRepository:
         )
         return int(result.rowcount)
 
+    async def users_by_telegram_id(self, telegram_ids: set[int]) -> dict[int, User]:
+        if not telegram_ids:
+            return {}
+        rows = await self.session.scalars(select(User).where(User.telegram_id.in_(telegram_ids)))
+        return {user.telegram_id: user for user in rows.all()}
+
     async def admins(self) -> Sequence[User]:
         rows = await self.session.scalars(
             select(User)

@@ -40,7 +40,7 @@ from concierge.contracts.watch import (
     Window,
 )
 from concierge.domain.identity.models import User
-from concierge.domain.watch.models import Watch, WatchPreferences, WatchProvider
+from concierge.domain.watch.models import Watch, WatchPreferences, WatchProvider, WatchTarget
 
 USER_PAUSE = "user"
 BLOCKED_PAUSE = "blocked"
@@ -386,6 +386,7 @@ class TargetDesk:
             notifications.SLOT_GONE,
         )
         summary.withdrawn += await self.repository.drop_held(target.id, gone)
+        summary.edited = await self._mark_gone_in_chats(target, gone)
         if not opened:
             return
         summary.paused_watches = await self.repository.pause_blocked(target.id, now)
@@ -398,6 +399,17 @@ class TargetDesk:
             fitting = [slot for slot in opened if fits(watch, provider, slot)]
             if fitting:
                 summary.notified += await self._tell(row, watch, user, wanted, fitting, now)
+
+    async def _mark_gone_in_chats(self, target: WatchTarget, gone: Sequence[datetime]) -> int:
+        """Messages already sent about slots that went are edited to say so."""
+        patterns = [notifications.slot_key_pattern(target, slot) for slot in gone]
+        sent = await self.notify.sent(notifications.SLOT_KIND, patterns)
+        people = await self.repository.users_by_telegram_id({row.chat_id for row in sent})
+        edited = 0
+        for row in sent:
+            edit = notifications.slot_gone(row, people.get(row.chat_id))
+            edited += await self.notify.enqueue(edit) is not None
+        return edited
 
     async def _tell(
         self,

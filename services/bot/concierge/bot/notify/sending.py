@@ -17,6 +17,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
+from concierge.bot.edits import is_not_modified
 from concierge.bot.notify.pacing import PACED
 from concierge.bot.retry_after import seconds_to_wait
 from concierge.contracts.notify import (
@@ -37,19 +38,34 @@ async def deliver(bot: ExtBot[Any], notification: ClaimedNotification) -> Delive
     """
     payload = notification.payload
     markup = payload.reply_markup
+    keyboard = (
+        InlineKeyboardMarkup.de_json(markup.model_dump(exclude_none=True)) if markup else None
+    )
     try:
-        await bot.send_message(
+        if payload.edit_message_id is not None:
+            await bot.edit_message_text(
+                payload.text,
+                chat_id=notification.chat_id,
+                message_id=payload.edit_message_id,
+                parse_mode=payload.parse_mode,
+                reply_markup=keyboard,
+                rate_limit_args=PACED,
+            )
+            return DeliveryReport(id=notification.id, outcome=DeliveryOutcome.SENT)
+        message = await bot.send_message(
             notification.chat_id,
             payload.text,
             parse_mode=payload.parse_mode,
-            reply_markup=InlineKeyboardMarkup.de_json(markup.model_dump(exclude_none=True))
-            if markup
-            else None,
+            reply_markup=keyboard,
             rate_limit_args=PACED,
         )
     except Exception as exc:
+        if is_not_modified(exc):  # an edit the message already shows: done
+            return DeliveryReport(id=notification.id, outcome=DeliveryOutcome.SENT)
         return failure_report(notification.id, exc)
-    return DeliveryReport(id=notification.id, outcome=DeliveryOutcome.SENT)
+    return DeliveryReport(
+        id=notification.id, outcome=DeliveryOutcome.SENT, message_id=message.message_id
+    )
 
 
 def failure_report(notification_id: int, exc: Exception) -> DeliveryReport:

@@ -1,4 +1,5 @@
-"""watch: notification preferences, held messages, a watch's last message time
+"""watch: notification preferences, held messages, a watch's last message time; the
+outbox keeps a sent message's id (so a later notification can edit it)
 
 Revision ID: 0011
 Revises: 0010
@@ -26,6 +27,7 @@ def _timestamp(name: str, nullable: bool = True) -> sa.Column[object]:
 
 
 def upgrade() -> None:
+    op.add_column("outbox", sa.Column("message_id", sa.BigInteger(), nullable=True))
     op.add_column("watches", _timestamp("last_told_at"))
     op.create_table(
         "watch_preferences",
@@ -72,3 +74,4 @@ def downgrade() -> None:
     op.drop_table("watch_held")
     op.drop_table("watch_preferences")
     op.drop_column("watches", "last_told_at")
+    op.drop_column("outbox", "message_id")
