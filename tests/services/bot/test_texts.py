@@ -18,7 +18,7 @@ from concierge.bot.core.handlers import (
     command_descriptions,
     help_body,
 )
-from concierge.bot.texts import TEXTS, text
+from concierge.bot.texts import GERMAN, TEXTS, WATCH_DE, text, watch_text
 from concierge.contracts.errors import ErrorCode
 from concierge.contracts.identity import Language
 
@@ -89,6 +89,22 @@ def literal_texts() -> list[str]:
                     if isinstance(literal.value, str) and LETTER.search(literal.value):
                         found.append(f"{path.relative_to(BOT)}:{node.lineno} {literal.value!r}")
     return found
+
+
+class TestWatchInGerman:
+    def test_every_watch_text_in_german(self) -> None:
+        watch = {key for key in TEXTS[Language.EN] if key.startswith("watch_")}
+        assert set(WATCH_DE) == watch
+
+    @pytest.mark.parametrize("key", sorted(WATCH_DE))
+    def test_the_same_placeholders_and_no_cyrillic(self, key: str) -> None:
+        assert placeholders(WATCH_DE[key]) == placeholders(TEXTS[Language.EN][key])
+        assert not CYRILLIC.search(WATCH_DE[key])
+
+    def test_german_falls_back_to_english_and_others_are_unchanged(self) -> None:
+        assert watch_text(GERMAN, "watch_none").startswith("Sie beobachten")
+        assert watch_text(GERMAN, "menu") == text(Language.EN, "menu")
+        assert watch_text("ru", "watch_none") == text(Language.RU, "watch_none")
 
 
 def test_no_handler_shows_a_literal_of_its_own() -> None:

@@ -490,3 +490,77 @@ LANGUAGE_NAMES = {Language.RU: "🇷🇺 Русский", Language.EN: "🇬🇧
 def text(language: Language, key: str, **values: str) -> str:
     template = TEXTS[language][key]
     return template.format(**values) if values else template
+
+
+# The watch desk also speaks German (a city where German is the official language):
+# to people whose Telegram is German and who read the bot in English. A key missing
+# here falls back to English.
+GERMAN = "de"
+WATCH_DE: dict[str, str] = {
+    "watch_intro": (
+        "🗓 Ich prüfe das offizielle Terminsystem der Behörde für Sie und melde mich, "
+        "sobald ein passender Termin frei wird, mit dem Link zum Buchen.\n"
+        "<i>Ich buche nie für Sie und löse nie Captchas: Bots, die Termine wegschnappen, "
+        "sind der Grund, warum diese Systeme Captchas einführen und Clients sperren. Sie "
+        "buchen selbst, mit einem Tipp aus meiner Nachricht.</i>"
+    ),
+    "watch_pick_provider": "Welches Terminsystem?",
+    "watch_pick_office": (
+        "Wählen Sie die Behörde. Eine lange Liste? Senden Sie <code>/watch</code> und ein "
+        "paar Buchstaben des Namens, z. B. <code>/watch pasing</code>."
+    ),
+    "watch_no_offices": (
+        "Ich habe keine Behörde zu «{words}» gefunden. Versuchen Sie andere Buchstaben."
+    ),
+    "watch_no_providers": "Hier ist noch kein Terminsystem eingerichtet.",
+    "watch_pick_service": "Welche Dienstleistung brauchen Sie?",
+    "watch_pick_range": "Wie weit im Voraus soll ich suchen?",
+    "watch_range_days": "Die nächsten {days} Tage",
+    "watch_pick_hours": "Welche Zeiten passen Ihnen?",
+    "watch_hours_any": "Jeder Tag, jede Zeit",
+    "watch_hours_am": "Werktags vormittags (7–12)",
+    "watch_hours_pm": "Werktags nachmittags (12–19)",
+    "watch_created": (
+        "✅ Beobachte: {what}\nIch melde mich, sobald ein Termin frei wird. "
+        "/watches zeigt Ihre Beobachtungen."
+    ),
+    "watch_line": "<b>{office}</b> · {service}, {dates}, {hours}{state}",
+    "watch_paused": " (pausiert)",
+    "watch_none": "Sie beobachten keine Behörde. Beginnen Sie mit /watch.",
+    "watch_list_header": "🗓 <b>Ihre Beobachtungen</b>",
+    "watch_pause": "⏸ Pause {n}",
+    "watch_resume": "▶️ Fortsetzen {n}",
+    "watch_remove": "🗑 Entfernen {n}",
+    "watch_refused": (
+        "Das hat nicht geklappt: Die Behörde oder Dienstleistung gibt es vielleicht nicht "
+        "mehr. Versuchen Sie /watch erneut."
+    ),
+    "watch_settings_button": "⚙️ Benachrichtigungen",
+    "watch_settings": (
+        "⚙️ <b>Wie ich Ihnen Termine melde</b>\n\n"
+        "Modus: {mode}\nHöchstens eine Nachricht pro Behörde alle: {cooldown}\n"
+        "Ruhezeiten ({zone}): {quiet}\nErinnern, bis Sie auf Gesehen tippen: {repeat}\n"
+        "Captcha-Hinweise: {captcha}\nTägliche Übersicht: {digest}\n\n"
+        "Nachrichten in Ruhezeiten oder Pausen warten; sie gehen nicht verloren."
+    ),
+    "watch_mode_instant": "sofort",
+    "watch_mode_digest": "nur tägliche Übersicht",
+    "watch_off": "aus",
+    "watch_on": "an",
+    "watch_set_mode": "🔔 Modus: {value}",
+    "watch_set_cooldown": "⏱ Pause: {value}",
+    "watch_set_quiet": "🌙 Ruhezeiten: {value}",
+    "watch_set_repeat": "🔁 Erinnerungen: {value}",
+    "watch_set_captcha": "🧩 Captcha-Hinweise: {value}",
+    "watch_set_digest": "📋 Tägliche Übersicht: {value}",
+    "watch_seen_done": "👀 Gesehen: keine Erinnerungen mehr an diesen Termin.",
+}
+
+
+def watch_text(speech: str, key: str, **values: str) -> str:
+    """A watch desk text in ``speech`` (``Language`` or ``GERMAN``; German falls back
+    to English for a key it lacks)."""
+    if speech == GERMAN:
+        template = WATCH_DE.get(key, TEXTS[Language.EN][key])
+        return template.format(**values) if values else template
+    return text(Language(speech), key, **values)

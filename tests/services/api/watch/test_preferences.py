@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from concierge.domain.identity.models import User
 from concierge.domain.watch.models import WatchHeld
 from tests.services.api.market.conftest import WebClient
 from tests.services.api.watch.test_polls import (
@@ -269,3 +270,26 @@ async def test_captcha_notices_only_to_those_who_want_them(
 async def test_deliveries_need_the_service_token(web_client: WebClient) -> None:
     person = await web_client(PERSON)
     assert (await person.post(DELIVERIES)).status_code in (401, 403)
+
+
+async def test_german_for_a_german_telegram_unless_they_chose_a_language(
+    provider: str,
+    web_client: WebClient,
+    admin: httpx.AsyncClient,
+    service: httpx.AsyncClient,
+    session: AsyncSession,
+) -> None:
+    german, chose_russian = await web_client(PERSON), await web_client(EARLY_BIRD)
+    await _watch(german)
+    await _watch(chose_russian)
+    await session.execute(
+        update(User).where(User.telegram_id.in_([PERSON, EARLY_BIRD])).values(language_code="de-AT")
+    )
+    await session.execute(update(User).where(User.telegram_id == EARLY_BIRD).values(language="ru"))
+    target = await _target_id(admin)
+    await _poll(service, target, outcome="ok", slots=[])
+    await _poll(service, target, outcome="ok", slots=[_slot(9)])
+    by_chat = {m.chat_id: m.payload for m in await _messages(session, "watch.slot_opened")}
+    assert "Ein Termin ist frei" in by_chat[PERSON]["text"]
+    assert by_chat[PERSON]["reply_markup"]["inline_keyboard"][0][0]["text"].startswith("Auf der")
+    assert "Появилось окно" in by_chat[EARLY_BIRD]["text"]

@@ -31,7 +31,18 @@ SEEN_PREFIX = "wt:seen"  # the bot's callback data: wt:seen:<target>:<epoch>
 FAILING_KIND = "watch.target_failing"
 RECOVERED_KIND = "watch.target_recovered"
 
-Texts = dict[Language, str]
+# Keys: Language.EN, Language.RU and GERMAN ("de": for a city where German is the
+# official language, people whose Telegram speaks German and who chose no language).
+GERMAN = "de"
+Texts = dict[str, str]
+
+
+def speech_of(user: User) -> str:
+    """German for a person whose Telegram is German and who picked no language of the
+    bot's; else the language they read everywhere else (Russian or English)."""
+    if user.language is None and (user.language_code or "").lower().startswith(GERMAN):
+        return GERMAN
+    return language_of(user).value
 
 SLOT_OPENED: Texts = {
     Language.EN: "🗓 A slot opened: <b>{when}</b>\n{service} · {office}\n\n"
@@ -39,6 +50,9 @@ SLOT_OPENED: Texts = {
     Language.RU: "🗓 Появилось окно: <b>{when}</b>\n{service} · {office}\n\n"
     "Запишитесь сами на официальной странице: окна быстро разбирают. "
     "Сам я никогда не записываю.",
+    GERMAN: "🗓 Ein Termin ist frei: <b>{when}</b>\n{service} · {office}\n\n"
+    "Buchen Sie selbst auf der offiziellen Seite: Termine sind schnell weg. "
+    "Ich buche nie für Sie.",
 }
 SLOTS_OPENED: Texts = {
     Language.EN: "🗓 Slots opened ({count}):\n{slots}\n{service} · {office}\n\n"
@@ -46,27 +60,35 @@ SLOTS_OPENED: Texts = {
     Language.RU: "🗓 Появились окна ({count}):\n{slots}\n{service} · {office}\n\n"
     "Запишитесь сами на официальной странице: окна быстро разбирают. "
     "Сам я никогда не записываю.",
+    GERMAN: "🗓 Termine frei ({count}):\n{slots}\n{service} · {office}\n\n"
+    "Buchen Sie selbst auf der offiziellen Seite: Termine sind schnell weg. "
+    "Ich buche nie für Sie.",
 }
 REMINDER: Texts = {
     Language.EN: "🔁 Still open: <b>{when}</b>\n{service} · {office}\n\n"
     "Tap Seen and I stop reminding you of it.",
     Language.RU: "🔁 Окно всё ещё свободно: <b>{when}</b>\n{service} · {office}\n\n"
     "Нажмите «Видел», и я перестану напоминать.",
+    GERMAN: "🔁 Noch frei: <b>{when}</b>\n{service} · {office}\n\n"
+    "Tippen Sie auf Gesehen, dann erinnere ich Sie nicht mehr daran.",
 }
 GONE: Texts = {
     Language.EN: "❌ <b>This slot is gone.</b>",
     Language.RU: "❌ <b>Это окно уже заняли.</b>",
+    GERMAN: "❌ <b>Dieser Termin ist vergeben.</b>",
 }
-SEEN: Texts = {Language.EN: "👀 Seen", Language.RU: "👀 Видел"}
+SEEN: Texts = {Language.EN: "👀 Seen", Language.RU: "👀 Видел", GERMAN: "👀 Gesehen"}
 DIGEST: Texts = {
     Language.EN: "📋 Your slots of the last day\n\n{body}",
     Language.RU: "📋 Окна за последние сутки\n\n{body}",
+    GERMAN: "📋 Ihre Termine des letzten Tages\n\n{body}",
 }
 DIGEST_TARGET: Texts = {
     Language.EN: "<b>{service} · {office}</b>\nOpened: {opened}\nClosed: {closed}",
     Language.RU: "<b>{service} · {office}</b>\nОткрылись: {opened}\nЗакрылись: {closed}",
+    GERMAN: "<b>{service} · {office}</b>\nFrei geworden: {opened}\nVergeben: {closed}",
 }
-NONE: Texts = {Language.EN: "none", Language.RU: "нет"}
+NONE: Texts = {Language.EN: "none", Language.RU: "нет", GERMAN: "keine"}
 CAPTCHA: Texts = {
     Language.EN: "🧩 {office} ({service}) now asks for a captcha, so I paused checking it. "
     "Continue by hand on the official page. I never solve captchas: they are there "
@@ -74,20 +96,27 @@ CAPTCHA: Texts = {
     Language.RU: "🧩 {office} ({service}) теперь требует капчу, поэтому я приостановил "
     "проверку. Продолжите вручную на официальной странице. Капчи я никогда не решаю: "
     "они защищают окна от ботов-перекупщиков.",
+    GERMAN: "🧩 {office} ({service}) verlangt jetzt ein Captcha, daher prüfe ich dort "
+    "vorerst nicht. Machen Sie auf der offiziellen Seite von Hand weiter. Captchas löse "
+    "ich nie: Sie schützen die Termine vor Bots, die sie horten.",
 }
 BOOK: Texts = {
     Language.EN: "Book on the official page",
     Language.RU: "Записаться на официальной странице",
+    GERMAN: "Auf der offiziellen Seite buchen",
 }
 FAILING: Texts = {
     Language.EN: "⚠️ Watch target #{id} ({provider}: {office} · {service}) keeps failing: "
     "{failures} polls in a row.\nLast error: {error}",
     Language.RU: "⚠️ Цель наблюдения #{id} ({provider}: {office} · {service}) не отвечает: "
     "{failures} опросов подряд.\nПоследняя ошибка: {error}",
+    GERMAN: "⚠️ Ziel #{id} ({provider}: {office} · {service}) schlägt fehl: "
+    "{failures} Abfragen in Folge.\nLetzter Fehler: {error}",
 }
 RECOVERED: Texts = {
     Language.EN: "✅ Watch target #{id} ({provider}: {office} · {service}) answers again.",
     Language.RU: "✅ Цель наблюдения #{id} ({provider}: {office} · {service}) снова отвечает.",
+    GERMAN: "✅ Ziel #{id} ({provider}: {office} · {service}) antwortet wieder.",
 }
 
 ALL_TEXTS: list[Texts] = [
@@ -117,9 +146,10 @@ def local_time(provider: WatchProvider, moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(provider.timezone))
 
 
-def _when(provider: WatchProvider, moment: datetime, language: Language) -> str:
+def _when(provider: WatchProvider, moment: datetime, language: str) -> str:
     local = local_time(provider, moment)
-    return local.strftime("%d.%m.%Y %H:%M" if language == Language.RU else "%a %d %b %Y, %H:%M")
+    english = language == Language.EN
+    return local.strftime("%a %d %b %Y, %H:%M" if english else "%d.%m.%Y %H:%M")
 
 
 Place = tuple[WatchTarget, WatchProvider, WatchOffice, WatchService]
@@ -140,7 +170,7 @@ def _to_watcher(
     (and a Seen button when they want reminders); one per person, target, kind and
     moment (the slot's time, the captcha episode), and reminder (``suffix``)."""
     target, provider, office, service = place
-    language = language_of(user)
+    language = speech_of(user)
     text = texts[language].format(**escaped(office=office.name, service=service.name), **values)
     buttons = [InlineButton(text=BOOK[language], url=booking_url(provider, office, service))]
     epoch = int(moment.timestamp())
@@ -159,7 +189,7 @@ def _to_watcher(
 def slot_opened(
     user: User, place: Place, slot: datetime, *, seen: bool = False
 ) -> NotificationCreate:
-    when = html.escape(_when(place[1], slot, language_of(user)))
+    when = html.escape(_when(place[1], slot, speech_of(user)))
     return _to_watcher(user, place, SLOT_KIND, SLOT_OPENED, slot, seen=seen, when=when)
 
 
@@ -169,7 +199,7 @@ def slots_opened(
     """Slots held back (quiet hours, a cooldown) told together, keyed by the first."""
     if len(slots) == 1:
         return slot_opened(user, place, slots[0], seen=seen)
-    language = language_of(user)
+    language = speech_of(user)
     lines = "\n".join(f"• <b>{html.escape(_when(place[1], s, language))}</b>" for s in slots)
     return _to_watcher(
         user, place, SLOT_KIND, SLOTS_OPENED, slots[0], seen=seen,
@@ -179,7 +209,7 @@ def slots_opened(
 
 def reminder(user: User, place: Place, slot: datetime, repeat: int) -> NotificationCreate:
     """A reminder of a slot still open to someone who has not tapped Seen."""
-    when = html.escape(_when(place[1], slot, language_of(user)))
+    when = html.escape(_when(place[1], slot, speech_of(user)))
     return _to_watcher(
         user, place, SLOT_KIND, REMINDER, slot, suffix=f":r{repeat}", seen=True, when=when
     )
@@ -189,7 +219,7 @@ def digest(
     user: User, day: date, parts: Sequence[tuple[Place, list[datetime], list[datetime]]]
 ) -> NotificationCreate:
     """The day's digest: per watched target, the slots that opened and closed."""
-    language = language_of(user)
+    language = speech_of(user)
     blocks = []
     buttons: list[list[InlineButton]] = []
     for place, opened, closed in parts:
@@ -219,7 +249,7 @@ MAX_DIGEST_CHARS = 3500
 MAX_DIGEST_TIMES = 12
 
 
-def _times(provider: WatchProvider, slots: Sequence[datetime], language: Language) -> str:
+def _times(provider: WatchProvider, slots: Sequence[datetime], language: str) -> str:
     if not slots:
         return NONE[language]
     shown = [html.escape(_when(provider, s, language)) for s in slots[:MAX_DIGEST_TIMES]]
@@ -238,7 +268,7 @@ def captcha_demanded(user: User, place: Place, episode: datetime) -> Notificatio
 
 def slot_gone(sent: Outbox, user: User | None) -> NotificationCreate:
     """An edit of a sent slot message: the slot is gone (the booking link stays)."""
-    language = language_of(user) if user is not None else Language.EN
+    language = speech_of(user) if user is not None else Language.EN.value
     payload = MessagePayload.model_validate(sent.payload)
     links = [
         [button for button in row if button.url is not None]
@@ -267,7 +297,7 @@ def target_alert(
     episode: datetime,
 ) -> NotificationCreate:
     """Tell an admin a target keeps failing (once per streak) or answers again."""
-    language = language_of(admin)
+    language = speech_of(admin)
     values = escaped(
         id=target.id,
         provider=provider.name,

@@ -26,7 +26,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from concierge.bot.callback_data import CallbackDataTooLong, pack, pattern, unpack
 from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place
-from concierge.bot.texts import text
+from concierge.bot.texts import GERMAN, watch_text
 from concierge.common.clock import utcnow
 from concierge.common.http_client import ServiceResponseError
 from concierge.contracts.identity import Language
@@ -51,6 +51,16 @@ WORKDAYS = [1, 2, 3, 4, 5]
 COOLDOWNS = (0, 900, 3600, 6 * 3600)
 QUIET = (None, (time(22, 0), time(7, 0)), (time(23, 0), time(8, 0)))
 SETTINGS = ("mode", "cooldown", "quiet", "repeat", "captcha", "digest")
+
+
+async def _speech(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """German for a German Telegram reading the bot in English; else the bot's language."""
+    language = await language_of(update, context)
+    user = update.effective_user
+    code = (user.language_code or "") if user is not None else ""
+    if language == Language.EN and code.lower().startswith(GERMAN):
+        return GERMAN
+    return language.value
 
 
 def client(context: ContextTypes.DEFAULT_TYPE) -> WatchApiClient:
@@ -87,10 +97,10 @@ async def watch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     user = update.effective_user
     if user is None:
         return
-    language = await language_of(update, context)
+    language = await _speech(update, context)
     providers = await client(context).providers(user.id)
     if not providers:
-        await _send(update, text(language, "watch_no_providers"))
+        await _send(update, watch_text(language, "watch_no_providers"))
         return
     words = " ".join(context.args or []).strip()[:100] or None
     if len(providers) == 1 or words:
@@ -99,7 +109,7 @@ async def watch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     buttons = [_button(p.name, "p", p.slug) for p in providers]
     await _send(
         update,
-        text(language, "watch_intro") + "\n\n" + text(language, "watch_pick_provider"),
+        watch_text(language, "watch_intro") + "\n\n" + watch_text(language, "watch_pick_provider"),
         _rows(buttons),
     )
 
@@ -107,7 +117,7 @@ async def watch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def _offices(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    language: Language,
+    language: str,
     provider: str,
     words: str | None,
 ) -> None:
@@ -116,10 +126,10 @@ async def _offices(
     offices = await client(context).offices(user.id, provider, words)
     if not offices:
         await _show(
-            update, text(language, "watch_no_offices", words=html.escape(words or "")), None
+            update, watch_text(language, "watch_no_offices", words=html.escape(words or "")), None
         )
         return
-    body = text(language, "watch_intro") + "\n\n" + text(language, "watch_pick_office")
+    body = watch_text(language, "watch_intro") + "\n\n" + watch_text(language, "watch_pick_office")
     await _show(update, body, _rows([_button(o.name, "o", provider, o.id) for o in offices]))
 
 
@@ -127,7 +137,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or query.data is None or user is None:
         return
-    language = await language_of(update, context)
+    language = await _speech(update, context)
     _, fields = unpack(query.data)
     step, args = (fields[0], fields[1:]) if fields else ("", [])
     try:
@@ -149,13 +159,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await _seen(update, context, language, int(args[0]), int(args[1]))
     except ServiceResponseError as exc:
         log.info("watch step %s refused: %s", step, exc)
-        await _show(update, text(language, "watch_refused"), None)
+        await _show(update, watch_text(language, "watch_refused"), None)
 
 
 async def _services(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    language: Language,
+    language: str,
     provider: str,
     office: str,
 ) -> None:
@@ -163,35 +173,40 @@ async def _services(
     assert user is not None
     services = await client(context).services(user.id, provider, office)
     buttons = [_button(s.name, "s", provider, office, s.id) for s in services]
-    await _show(update, text(language, "watch_pick_service"), _rows(buttons))
+    await _show(update, watch_text(language, "watch_pick_service"), _rows(buttons))
 
 
-async def _ranges(
-    update: Update, language: Language, provider: str, office: str, service: str
-) -> None:
+async def _ranges(update: Update, language: str, provider: str, office: str, service: str) -> None:
     buttons = [
         _button(
-            text(language, "watch_range_days", days=str(days)), "r", provider, office, service, days
+            watch_text(language, "watch_range_days", days=str(days)),
+            "r",
+            provider,
+            office,
+            service,
+            days,
         )
         for days in RANGES
     ]
-    await _show(update, text(language, "watch_pick_range"), _rows(buttons))
+    await _show(update, watch_text(language, "watch_pick_range"), _rows(buttons))
 
 
 async def _hours(
-    update: Update, language: Language, provider: str, office: str, service: str, days: str
+    update: Update, language: str, provider: str, office: str, service: str, days: str
 ) -> None:
     buttons = [
-        _button(text(language, f"watch_hours_{code}"), "h", provider, office, service, days, code)
+        _button(
+            watch_text(language, f"watch_hours_{code}"), "h", provider, office, service, days, code
+        )
         for code in HOURS
     ]
-    await _show(update, text(language, "watch_pick_hours"), _rows(buttons))
+    await _show(update, watch_text(language, "watch_pick_hours"), _rows(buttons))
 
 
 async def _create(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    language: Language,
+    language: str,
     provider: str,
     office: str,
     service: str,
@@ -217,18 +232,20 @@ async def _create(
             time_to=time_to,
         ),
     )
-    await _show(update, text(language, "watch_created", what=_describe(watch, language)), None)
+    await _show(
+        update, watch_text(language, "watch_created", what=_describe(watch, language)), None
+    )
 
 
-def _describe(watch: WatchRead, language: Language) -> str:
-    return text(
+def _describe(watch: WatchRead, language: str) -> str:
+    return watch_text(
         language,
         "watch_line",
         office=html.escape(watch.office.name),
         service=html.escape(watch.service.name),
         dates=f"{watch.date_from:%d.%m}–{watch.date_to:%d.%m.%Y}",
         hours=f"{watch.time_from:%H:%M}–{watch.time_to:%H:%M}",
-        state=text(language, "watch_paused") if watch.paused else "",
+        state=watch_text(language, "watch_paused") if watch.paused else "",
     )
 
 
@@ -236,10 +253,10 @@ async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE, *, remove_on
     user = update.effective_user
     if user is None:
         return
-    language = await language_of(update, context)
+    language = await _speech(update, context)
     watches = await client(context).watches(user.id)
     if not watches:
-        await _show(update, text(language, "watch_none"), None)
+        await _show(update, watch_text(language, "watch_none"), None)
         return
     lines = [f"{n}. {_describe(w, language)}" for n, w in enumerate(watches, 1)]
     rows = []
@@ -247,18 +264,18 @@ async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE, *, remove_on
         toggle = "resume" if watch.paused else "pause"
         row = [
             InlineKeyboardButton(
-                text(language, "watch_remove", n=str(n)),
+                watch_text(language, "watch_remove", n=str(n)),
                 callback_data=pack(PREFIX, "del", watch.id),
             )
         ]
         if not remove_only:
-            label = text(language, f"watch_{toggle}", n=str(n))
+            label = watch_text(language, f"watch_{toggle}", n=str(n))
             row.insert(0, InlineKeyboardButton(label, callback_data=pack(PREFIX, toggle, watch.id)))
         rows.append(row)
     if not remove_only:
-        label = text(language, "watch_settings_button")
+        label = watch_text(language, "watch_settings_button")
         rows.append([InlineKeyboardButton(label, callback_data=pack(PREFIX, "set", "show"))])
-    body = text(language, "watch_list_header") + "\n\n" + "\n".join(lines)
+    body = watch_text(language, "watch_list_header") + "\n\n" + "\n".join(lines)
     await _show(update, body, InlineKeyboardMarkup(rows))
 
 
@@ -273,7 +290,7 @@ async def unwatch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def _change(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    language: Language,
+    language: str,
     action: str,
     watch_id: int,
 ) -> None:
@@ -322,11 +339,9 @@ def _changed(preferences: Preferences, setting: str) -> Preferences:
     return Preferences.model_validate(now)
 
 
-def _settings_view(
-    preferences: Preferences, language: Language
-) -> tuple[str, InlineKeyboardMarkup]:
+def _settings_view(preferences: Preferences, language: str) -> tuple[str, InlineKeyboardMarkup]:
     def on(value: bool) -> str:
-        return text(language, "watch_on" if value else "watch_off")
+        return watch_text(language, "watch_on" if value else "watch_off")
 
     quiet = (
         f"{preferences.quiet_from:%H:%M}–{preferences.quiet_to:%H:%M}"
@@ -335,7 +350,7 @@ def _settings_view(
     )
     cooldown_s = preferences.cooldown_s
     values = {
-        "mode": text(language, f"watch_mode_{preferences.mode.value}"),
+        "mode": watch_text(language, f"watch_mode_{preferences.mode.value}"),
         "cooldown": f"{cooldown_s // 3600}:{cooldown_s % 3600 // 60:02d}"
         if cooldown_s
         else on(False),
@@ -344,14 +359,14 @@ def _settings_view(
         "captcha": on(preferences.captcha_notices),
         "digest": on(preferences.daily_digest),
     }
-    body = text(language, "watch_settings", zone=html.escape(preferences.timezone), **values)
-    buttons = [_button(text(language, f"watch_set_{name}", value=values[name]), "set", name)
+    body = watch_text(language, "watch_settings", zone=html.escape(preferences.timezone), **values)
+    buttons = [_button(watch_text(language, f"watch_set_{name}", value=values[name]), "set", name)
                for name in SETTINGS]  # fmt: skip
     return body, _rows(buttons)
 
 
 async def _settings(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, language: Language, setting: str
+    update: Update, context: ContextTypes.DEFAULT_TYPE, language: str, setting: str
 ) -> None:
     user = update.effective_user
     assert user is not None
@@ -364,13 +379,13 @@ async def _settings(
 
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_user is not None:
-        await _settings(update, context, await language_of(update, context), "show")
+        await _settings(update, context, await _speech(update, context), "show")
 
 
 async def _seen(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    language: Language,
+    language: str,
     target_id: int,
     epoch: int,
 ) -> None:
@@ -391,7 +406,7 @@ async def _seen(
         [button for button in row if button.url is not None]
         for row in (message.reply_markup.inline_keyboard if message.reply_markup else [])
     ]
-    body = message.text_html + "\n\n" + text(language, "watch_seen_done")
+    body = message.text_html + "\n\n" + watch_text(language, "watch_seen_done")
     await edit_in_place(query, body, InlineKeyboardMarkup([row for row in keep if row]))
 
 
