@@ -140,6 +140,32 @@ class TestOperationalRoutes:
         assert response.status_code == 503
         assert response.json()["checks"] == {"postgres": "error: ConnectionError"}
 
+    async def test_degraded_info_is_shown_and_never_fails_readiness(self) -> None:
+        async def one_bad_target() -> dict[str, int]:
+            return {"unhealthy": 1}
+
+        async def unreadable() -> None:
+            raise TimeoutError
+
+        async def fine() -> None:
+            return None
+
+        app = create_service_app(
+            "demo",
+            ServiceSettings(),
+            readiness=lambda _: {"postgres": fine},
+            degraded=lambda _: {"targets": one_bad_target, "other": unreadable},
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+            response = await client.get("/ready")
+        assert response.status_code == 200
+        assert response.json()["status"] == "ok"
+        assert response.json()["degraded"] == {
+            "targets": {"unhealthy": 1},
+            "other": {"error": "TimeoutError"},
+        }
+
     async def test_metrics_count_requests_by_route(self, client: httpx.AsyncClient) -> None:
         await client.post("/items", json={"name": "a"})
         text = (await client.get("/metrics")).text

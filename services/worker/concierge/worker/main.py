@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from concierge.common.service_app import ReadinessCheck, create_service_app
+from concierge.common.service_app import DegradedInfo, ReadinessCheck, create_service_app
 from concierge.db import Database
 from concierge.streams import JobQueue, JobWorker, StreamGroup
 from concierge.worker.embedding import EmbeddingModels
@@ -28,6 +28,7 @@ from concierge.worker.jobs import WorkerContext, load_jobs
 from concierge.worker.market.jobs import save_expiry_schedule, save_reindex_schedule
 from concierge.worker.scheduling.scheduler import Scheduler
 from concierge.worker.settings import WorkerSettings
+from concierge.worker.watch.health import unhealthy_targets
 from concierge.worker.watch.jobs import save_watch_schedules
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,12 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
     def readiness(app: FastAPI) -> Mapping[str, ReadinessCheck]:
         return {"redis": app.state.redis.ping, "postgres": app.state.database.ping}
 
-    app = create_service_app("worker", settings, lifespan=lifespan, readiness=readiness)
+    def degraded(app: FastAPI) -> Mapping[str, DegradedInfo]:
+        return {"watch_targets": lambda: unhealthy_targets(app.state.database)}
+
+    app = create_service_app(
+        "worker", settings, lifespan=lifespan, readiness=readiness, degraded=degraded
+    )
     app.state.settings = settings
     app.state.service_token = settings.service_token.get_secret_value()
     app.include_router(embedding_router)

@@ -120,7 +120,8 @@ async def test_quiet_hours_hold_the_message_until_they_end(
     delivered = await _deliver(service)
     assert delivered["released"] == 1  # both slots in one message
     [message] = await _messages(session, "watch.slot_opened")
-    assert "09:00" in message.payload["text"] and "10:00" in message.payload["text"]
+    assert "09:00" in message.payload["text"]
+    assert "10:00" in message.payload["text"]
     assert await _held(session) == []
     assert (await _deliver(service))["released"] == 0
 
@@ -145,7 +146,8 @@ async def test_a_held_slot_that_went_is_dropped_not_sent(
     await _time_passes(session)
     assert (await _deliver(service))["released"] == 1
     [message] = await _messages(session, "watch.slot_opened")
-    assert "10:00" in message.payload["text"] and "09:00" not in message.payload["text"]
+    assert "10:00" in message.payload["text"]
+    assert "09:00" not in message.payload["text"]
 
 
 async def test_a_cooldown_holds_later_slots_of_the_target(
@@ -195,8 +197,11 @@ async def test_digest_mode_tells_only_in_the_daily_digest(
     [digest] = await _messages(session, "watch.digest")
     text = digest.payload["text"]
     opened_line, closed_line = text.split("\n")[-2:]
-    assert "09:00" in opened_line and "10:00" in opened_line and "20:00" not in text
-    assert "09:00" in closed_line and "10:00" not in closed_line
+    assert "09:00" in opened_line
+    assert "10:00" in opened_line
+    assert "20:00" not in text
+    assert "09:00" in closed_line
+    assert "10:00" not in closed_line
     assert digest.payload["reply_markup"]["inline_keyboard"][0][0]["url"].startswith("https://")
     assert (await _deliver(service))["digests"] == 0  # one a day
 

@@ -122,7 +122,8 @@ async def test_settings_step_through_and_are_saved(
     assert "daily digest only" in digest["text"]
     captcha = await _press(chat, digest, "Captcha notices")
     saved = (await person.get("/api/v1/watch/preferences")).json()
-    assert saved["quiet_from"] == "22:00:00" and saved["quiet_to"] == "07:00:00"
+    assert saved["quiet_from"] == "22:00:00"
+    assert saved["quiet_to"] == "07:00:00"
     assert saved["mode"] == "digest"
     assert saved["captcha_notices"] is False
     assert "Captcha notices: off" in captcha["text"]
@@ -209,10 +210,12 @@ async def test_a_sent_slot_message_is_edited_when_the_slot_goes(
         return reports
 
     [first] = await relay_once()  # one message per chat at a time: 09:00 first
-    assert first.outcome == "sent" and first.message_id
+    assert first.outcome == "sent"
+    assert first.message_id
     # 09:00 goes after it was sent, 10:00 before: the first is edited, the second withdrawn.
     gone = await service.post(polls, json={"outcome": "ok", "slots": []})
-    assert gone.json()["edited"] == 1 and gone.json()["withdrawn"] == 1
+    assert gone.json()["edited"] == 1
+    assert gone.json()["withdrawn"] == 1
     [edit] = await relay_once()
     assert edit.outcome == "sent"
     [message] = [m for m in await chat.bot_messages() if m["message_id"] == first.message_id]

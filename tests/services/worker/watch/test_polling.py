@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 from concierge.domain.identity.models import User
 from concierge.domain.notify.models import Outbox
 from concierge.domain.watch.models import Watch, WatchTarget
+from concierge.worker.watch.health import unhealthy_targets
 from concierge.worker.watch.politeness import JITTER, next_interval
 from concierge.worker.watch.poller import Polled, provider_client
 from tests.services.worker.watch.conftest import CONTACT, World
@@ -155,6 +156,14 @@ async def test_a_429_opens_the_breaker_and_the_poll_backs_off(world: World) -> N
     assert "rateLimitExceeded" in health["last_error"]
     assert health["state"] == "failing"  # two in a row (API_WATCH_FAILING_AFTER=2 here)
     assert len(await _messages(world, "watch.target_failing")) == 1
+    # The worker's /ready shows it as degraded information (readiness is not failed).
+    shown = await unhealthy_targets(world.database)
+    assert shown["unhealthy"] == 1
+    [listed] = shown["targets"]
+    assert listed["id"] == due.id
+    assert listed["state"] == "failing"
+    assert listed["failures_in_row"] == 2
+    assert "rateLimitExceeded" in listed["last_error"]
 
 
 async def test_a_captcha_demand_pauses_the_target_and_tells_watchers(world: World) -> None:

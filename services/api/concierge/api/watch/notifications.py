@@ -44,6 +44,7 @@ def speech_of(user: User) -> str:
         return GERMAN
     return language_of(user).value
 
+
 SLOT_OPENED: Texts = {
     Language.EN: "🗓 A slot opened: <b>{when}</b>\n{service} · {office}\n\n"
     "Book it yourself on the official page: slots go fast. I never book for you.",

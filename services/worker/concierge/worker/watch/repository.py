@@ -143,3 +143,32 @@ class WatchPollRepository:
             (p.slug, p.kind, p.base_url, dict(p.config or {}), p.timezone)
             for p in (await self.session.scalars(query)).all()
         ]
+
+    async def unhealthy_targets(self, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """How many watched targets are failing or paused by a captcha, and the first
+        ``limit`` of them (id, provider, state, last success, failures, last error)."""
+        where = (WatchTarget.state.in_(("failing", "captcha")), _active_watch())
+        total = await self.session.scalar(
+            select(func.count()).select_from(WatchTarget).where(*where)
+        )
+        rows = await self.session.execute(
+            select(WatchTarget, WatchProvider.slug)
+            .join(WatchProvider, WatchProvider.id == WatchTarget.provider_id)
+            .where(*where)
+            .order_by(WatchTarget.failures_in_row.desc(), WatchTarget.id)
+            .limit(limit)
+        )
+        found = [
+            {
+                "id": target.id,
+                "provider": slug,
+                "state": target.state,
+                "last_success_at": target.last_success_at.isoformat()
+                if target.last_success_at
+                else None,
+                "failures_in_row": target.failures_in_row,
+                "last_error": target.last_error,
+            }
+            for target, slug in rows.all()
+        ]
+        return int(total or 0), found
