@@ -208,6 +208,11 @@ TEXTS: dict[Language, dict[str, str]] = {
         "watch_set_captcha": "🧩 Captcha notices: {value}",
         "watch_set_digest": "📋 Daily digest: {value}",
         "watch_seen_done": "👀 Seen: no more reminders of this slot.",
+        "watch_welcome_back": (
+            "🗓 Welcome back! While you had blocked me I paused {n} of your slot watches. "
+            "Shall I resume them?"
+        ),
+        "watch_resume_all": "▶️ Resume my watches",
         "command_unwatch": "Stop watching an office",
         "watch_intro": (
             "🗓 I check the office's official appointment system for you and tell you the "
@@ -446,6 +451,11 @@ TEXTS: dict[Language, dict[str, str]] = {
         "watch_set_captcha": "🧩 О капче: {value}",
         "watch_set_digest": "📋 Сводка: {value}",
         "watch_seen_done": "👀 Видел: больше не напоминаю об этом окне.",
+        "watch_welcome_back": (
+            "🗓 С возвращением! Пока я был заблокирован, я приостановил ваши наблюдения "
+            "за окнами ({n}). Возобновить их?"
+        ),
+        "watch_resume_all": "▶️ Возобновить наблюдения",
         "command_unwatch": "Перестать следить за ведомством",
         "watch_intro": (
             "🗓 Я проверяю официальную систему записи за вас и сообщаю, как только "
@@ -554,6 +564,11 @@ WATCH_DE: dict[str, str] = {
     "watch_set_captcha": "🧩 Captcha-Hinweise: {value}",
     "watch_set_digest": "📋 Tägliche Übersicht: {value}",
     "watch_seen_done": "👀 Gesehen: keine Erinnerungen mehr an diesen Termin.",
+    "watch_welcome_back": (
+        "🗓 Willkommen zurück! Während ich blockiert war, habe ich {n} Ihrer "
+        "Terminbeobachtungen pausiert. Soll ich sie fortsetzen?"
+    ),
+    "watch_resume_all": "▶️ Beobachtungen fortsetzen",
 }
 
 

@@ -13,11 +13,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import func, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
 from concierge.bot.notify.sending import deliver
 from concierge.common.auth import SERVICE_TOKEN_HEADER
 from concierge.contracts.notify import ClaimedNotification
+from concierge.domain.watch.models import Watch
 from tests.services.api.conftest import SERVICE_TOKEN
 from tests.services.api.market.conftest import WebClient
 from tests.services.api.watch.conftest import (  # noqa: F401 (fixtures)
@@ -226,3 +229,33 @@ async def test_a_sent_slot_message_is_edited_when_the_slot_goes(
     assert await relay_once() == []  # nothing else: the 10:00 message was never sent
     again = await service.post(polls, json={"outcome": "ok", "slots": []})
     assert again.json()["edited"] == 0
+
+
+async def test_back_after_blocking_the_bot_offers_to_resume_paused_watches(
+    provider: str,  # noqa: F811
+    web_client: WebClient,  # noqa: F811
+    start_chat: Any,
+    api_url: str,
+    session: AsyncSession,
+) -> None:
+    chat = await start_chat(api_url=api_url)
+    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
+    person = await web_client(chat.user_id)
+    body = {"provider": "muc", "office": "102522", "service": "1063453",
+            "date_from": date.today().isoformat(),
+            "date_to": (date.today() + timedelta(days=30)).isoformat()}  # fmt: skip
+    for _ in range(2):
+        assert (await person.post("/api/v1/watches", json=body)).status_code == 201
+    first = (await person.get("/api/v1/watches")).json()[0]["id"]
+    # The relay found them blocked and a poll paused their watches; one they paused themselves.
+    await session.execute(update(Watch).values(paused_at=func.now(), paused_reason="blocked"))
+    await session.execute(update(Watch).where(Watch.id == first).values(paused_reason="user"))
+    offer = await chat.send("/start")
+    assert "paused 1 of your slot watches" in offer["text"]
+    listed = await _press(chat, offer, "Resume my watches")
+    assert "Your watches" in listed["text"]
+    states = {w["id"]: w["paused"] for w in (await person.get("/api/v1/watches")).json()}
+    assert states[first] is True  # their own pause stays
+    assert list(states.values()).count(False) == 1
+    again = await chat.send("/start")
+    assert "Resume my watches" not in str(again.get("reply_markup"))

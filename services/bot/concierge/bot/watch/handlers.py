@@ -8,6 +8,8 @@
 - ``/unwatch``: the watches with Remove only;
 - ``/watchsettings`` (or the button under ``/watches``): how the person hears of slots,
   each setting a button that steps through its choices;
+- ``/start`` of someone whose watches paused because they had blocked the bot offers
+  one button to resume them;
 - the Seen button under a slot's message (``wt:seen:<target>:<epoch>``, made by the api)
   stops its reminders and leaves the message with its booking link.
 """
@@ -153,6 +155,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await _create(update, context, language, *args)
         elif step in ("pause", "resume", "del") and len(args) == 1 and args[0].isdigit():
             await _change(update, context, language, step, int(args[0]))
+        elif step == "resumeall" and not args:
+            await _resume_blocked(update, context)
         elif step == "set" and len(args) == 1 and args[0] in (*SETTINGS, "show"):
             await _settings(update, context, language, args[0])
         elif step == "seen" and len(args) == 2 and all(a.isdigit() for a in args):
@@ -410,9 +414,47 @@ async def _seen(
     await edit_in_place(query, body, InlineKeyboardMarkup([row for row in keep if row]))
 
 
+BLOCKED = "blocked"
+AFTER_START_GROUP = 2
+
+
+async def _blocked_watches(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[WatchRead]:
+    user = update.effective_user
+    assert user is not None
+    watches = await client(context).watches(user.id)
+    return [w for w in watches if w.paused and w.paused_reason == BLOCKED]
+
+
+async def offer_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After /start: someone who had blocked the bot finds the watches that paused
+    meanwhile, and one button resumes them (nothing resumes by itself)."""
+    chat = update.effective_chat
+    if update.effective_user is None or chat is None or chat.type != "private":
+        return
+    try:
+        blocked = await _blocked_watches(update, context)
+    except ServiceResponseError:  # not signed up yet, say: nothing was paused
+        return
+    if blocked:
+        language = await _speech(update, context)
+        body = watch_text(language, "watch_welcome_back", n=str(len(blocked)))
+        await _send(update, body, _rows([_button(watch_text(language, "watch_resume_all"),
+                                                 "resumeall")]))  # fmt: skip
+
+
+async def _resume_blocked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    assert user is not None
+    for watch in await _blocked_watches(update, context):
+        await client(context).update(user.id, watch.id, WatchUpdate(paused=False))
+    await _list(update, context, remove_only=False)
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("watch", watch_command))
     application.add_handler(CommandHandler("watches", watches_command))
     application.add_handler(CommandHandler("unwatch", unwatch_command))
     application.add_handler(CommandHandler("watchsettings", settings_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))
+    # After the core /start (group 0) has greeted the person (group 1 is taps' own).
+    application.add_handler(CommandHandler("start", offer_resume), group=AFTER_START_GROUP)
