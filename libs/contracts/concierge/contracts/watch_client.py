@@ -34,8 +34,16 @@ class WatchApiClient:
         response = await self.http.request("GET", PROVIDERS, headers=_as(user))
         return [ProviderRead.model_validate(item) for item in response.json()]
 
-    async def offices(self, user: int, provider: str, query: str | None = None) -> list[OfficeRead]:
-        params = {"limit": 10, **({"q": query} if query else {})}
+    async def offices(
+        self,
+        user: int,
+        provider: str,
+        query: str | None = None,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[OfficeRead]:
+        params = {"limit": limit, "offset": offset, **({"q": query} if query else {})}
         response = await self.http.request(
             "GET", f"{PROVIDERS}/{provider}/offices", params=params, headers=_as(user)
         )

@@ -213,6 +213,9 @@ TEXTS: dict[Language, dict[str, str]] = {
             "Shall I resume them?"
         ),
         "watch_resume_all": "▶️ Resume my watches",
+        "watch_edit": "✏️ Edit {n}",
+        "watch_more": "More offices ▶️",
+        "watch_back": "◀️ Back",
         "command_unwatch": "Stop watching an office",
         "watch_intro": (
             "🗓 I check the office's official appointment system for you and tell you the "
@@ -456,6 +459,9 @@ TEXTS: dict[Language, dict[str, str]] = {
             "за окнами ({n}). Возобновить их?"
         ),
         "watch_resume_all": "▶️ Возобновить наблюдения",
+        "watch_edit": "✏️ Изменить {n}",
+        "watch_more": "Ещё ведомства ▶️",
+        "watch_back": "◀️ Назад",
         "command_unwatch": "Перестать следить за ведомством",
         "watch_intro": (
             "🗓 Я проверяю официальную систему записи за вас и сообщаю, как только "
@@ -569,6 +575,9 @@ WATCH_DE: dict[str, str] = {
         "Terminbeobachtungen pausiert. Soll ich sie fortsetzen?"
     ),
     "watch_resume_all": "▶️ Beobachtungen fortsetzen",
+    "watch_edit": "✏️ Ändern {n}",
+    "watch_more": "Weitere Behörden ▶️",
+    "watch_back": "◀️ Zurück",
 }
 
 

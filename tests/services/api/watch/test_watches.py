@@ -131,6 +131,14 @@ async def test_offices_are_searched_and_services_listed(
     missing = await person.get("/api/v1/watch/providers/muc/offices/1/services")
     assert missing.status_code == 404
     assert [p["slug"] for p in (await person.get("/api/v1/watch/providers")).json()] == ["muc"]
+    offices = "/api/v1/watch/providers/muc/offices"
+    pages = [
+        [o["name"] for o in (await person.get(offices, params={"limit": 1, "offset": n})).json()]
+        for n in range(3)
+    ]
+    assert pages == [["Bürgerbüro Orleansplatz"], ["Bürgerbüro Pasing"], []]
+    for bad in (-1, 5001, "x"):
+        assert (await person.get(offices, params={"offset": bad})).status_code == 422
 
 
 async def test_only_admins_see_target_health(provider: str, web_client: WebClient) -> None:

@@ -259,3 +259,58 @@ async def test_back_after_blocking_the_bot_offers_to_resume_paused_watches(
     assert list(states.values()).count(False) == 1
     again = await chat.send("/start")
     assert "Resume my watches" not in str(again.get("reply_markup"))
+
+
+async def test_edit_a_watch_and_page_a_long_office_list(
+    provider: str,  # noqa: F811
+    web_client: WebClient,  # noqa: F811
+    admin: Any,  # noqa: F811
+    service: Any,  # noqa: F811
+    start_chat: Any,
+    api_url: str,
+) -> None:
+    chat = await start_chat(api_url=api_url)
+    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
+    person = await web_client(chat.user_id)
+    many = {
+        "offices": [
+            {"id": f"9{n:03d}", "name": f"Amt {n:02d}", "service_ids": ["1063453"]}
+            for n in range(1, 24)
+        ],
+        "services": [{"id": "1063453", "name": "Reisepass"}],
+    }
+    assert (await service.put("/api/v1/watch/service/providers/muc/catalog", json=many)).is_success
+    first = await chat.send("/watch")
+    assert list(_buttons(first))[:2] == ["Amt 01", "Amt 02"]
+    assert len(_buttons(first)) == 11  # ten offices and More
+    second = await _press(chat, first, "More offices")
+    assert "Amt 11" in _buttons(second)
+    assert "Back" in str(list(_buttons(second)))
+    third = await _press(chat, second, "More offices")
+    assert [b for b in _buttons(third) if b.startswith("Amt")] == ["Amt 21", "Amt 22", "Amt 23"]
+    assert not any("More" in label for label in _buttons(third))
+    # A second provider: /watch words search both.
+    other = {"slug": "ber", "kind": "json", "name": "Berlin", "base_url": "https://x.example/",
+             "booking_url": "https://x.example/{office}/{service}"}  # fmt: skip
+    assert (await admin.post("/api/v1/admin/watch/providers", json=other)).status_code == 201
+    catalog = {"offices": [{"id": "1", "name": "Amt 01 Mitte"}],
+               "services": [{"id": "2", "name": "Pass"}]}  # fmt: skip
+    assert (
+        await service.put("/api/v1/watch/service/providers/ber/catalog", json=catalog)
+    ).is_success
+    found = await chat.send("/watch amt 01")
+    assert set(_buttons(found)) == {"Amt 01 · München", "Amt 01 Mitte · Berlin"}
+
+    body = {"provider": "muc", "office": "9001", "service": "1063453",
+            "date_from": date.today().isoformat(),
+            "date_to": (date.today() + timedelta(days=90)).isoformat()}  # fmt: skip
+    assert (await person.post("/api/v1/watches", json=body)).status_code == 201
+    listed = await chat.send("/watches")
+    ranges = await _press(chat, listed, "Edit 1")
+    hours = await _press(chat, ranges, "14 days")
+    edited = await _press(chat, hours, "afternoons")
+    assert "Your watches" in edited["text"]
+    [watch] = (await person.get("/api/v1/watches")).json()
+    assert watch["date_to"] == (date.today() + timedelta(days=14)).isoformat()
+    assert watch["time_from"] == "12:00:00"
+    assert watch["weekdays"] == [1, 2, 3, 4, 5]

@@ -13,6 +13,7 @@ from concierge.api.watch.schemas import (
     CatalogUpdate,
     DeliverySummary,
     OfficeLimit,
+    OfficeOffset,
     OfficePath,
     OfficeQuery,
     OfficeRead,
@@ -54,9 +55,10 @@ async def offices(
     desk: WatchDeskDep,
     q: OfficeQuery = None,
     limit: OfficeLimit = 20,
+    offset: OfficeOffset = 0,
 ) -> list[OfficeRead]:
-    """The provider's offices, by name (a search over long lists)."""
-    return await desk.offices(provider, q, limit)
+    """The provider's offices, by name (a search over long lists), a page at a time."""
+    return await desk.offices(provider, q, limit, offset)
 
 
 @router.get(

@@ -66,7 +66,7 @@ class WatchRepository:
         return await self.session.scalar(statement)
 
     async def offices(
-        self, provider_id: int, query: str | None, limit: int
+        self, provider_id: int, query: str | None, limit: int, offset: int = 0
     ) -> Sequence[WatchOffice]:
         statement = select(WatchOffice).where(WatchOffice.provider_id == provider_id)
         if query:
@@ -74,7 +74,7 @@ class WatchRepository:
             statement = statement.where(
                 or_(WatchOffice.name.ilike(pattern), WatchOffice.external_id == query)
             )
-        statement = statement.order_by(WatchOffice.name, WatchOffice.id).limit(limit)
+        statement = statement.order_by(WatchOffice.name, WatchOffice.id).limit(limit).offset(offset)
         return (await self.session.scalars(statement)).all()
 
     async def office(self, provider_id: int, external_id: str) -> WatchOffice | None:

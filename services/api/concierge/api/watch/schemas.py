@@ -41,12 +41,14 @@ OfficeQuery = Annotated[
     Query(description="Words of the office's name, or its id"),
 ]
 OfficeLimit = Annotated[int, Query(ge=1, le=50, description="Offices per answer")]
+OfficeOffset = Annotated[int, Query(ge=0, le=5000, description="Offices to skip (paging)")]
 
 __all__ = [
     "CatalogSummary",
     "CatalogUpdate",
     "DeliverySummary",
     "OfficeLimit",
+    "OfficeOffset",
     "OfficePath",
     "OfficeQuery",
     "OfficeRead",

@@ -87,9 +87,11 @@ class WatchDesk:
             raise NotFound(f"There is no provider {slug!r}")
         return provider
 
-    async def offices(self, slug: str, query: str | None, limit: int) -> list[OfficeRead]:
+    async def offices(
+        self, slug: str, query: str | None, limit: int, offset: int = 0
+    ) -> list[OfficeRead]:
         provider = await self._provider(slug)
-        offices = await self.repository.offices(provider.id, query, limit)
+        offices = await self.repository.offices(provider.id, query, limit, offset)
         return [OfficeRead(id=o.external_id, name=o.name) for o in offices]
 
     async def services(self, slug: str, office_id: str) -> list[ServiceRead]:

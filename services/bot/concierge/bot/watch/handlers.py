@@ -40,6 +40,7 @@ from concierge.contracts.watch import (
     WatchCreate,
     WatchRead,
     WatchUpdate,
+    Window,
 )
 from concierge.contracts.watch_client import WatchApiClient
 
@@ -50,6 +51,8 @@ RANGES = (14, 30, 90)
 HOURS = {"any": (time(0, 0), time(23, 59)), "am": (time(7, 0), time(12, 0)),
          "pm": (time(12, 0), time(19, 0))}  # fmt: skip
 WORKDAYS = [1, 2, 3, 4, 5]
+PAGE = 10  # offices per message
+MAX_OFFSET = 5000
 COOLDOWNS = (0, 900, 3600, 6 * 3600)
 QUIET = (None, (time(22, 0), time(7, 0)), (time(23, 0), time(8, 0)))
 SETTINGS = ("mode", "cooldown", "quiet", "repeat", "captcha", "digest")
@@ -105,6 +108,9 @@ async def watch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _send(update, watch_text(language, "watch_no_providers"))
         return
     words = " ".join(context.args or []).strip()[:100] or None
+    if words and len(providers) > 1:
+        await _search_everywhere(update, context, language, [p.slug for p in providers], words)
+        return
     if len(providers) == 1 or words:
         await _offices(update, context, language, providers[0].slug, words)
         return
@@ -122,17 +128,52 @@ async def _offices(
     language: str,
     provider: str,
     words: str | None,
+    offset: int = 0,
 ) -> None:
+    """A page of the provider's offices (a search with words; "More" pages the list)."""
     user = update.effective_user
     assert user is not None
-    offices = await client(context).offices(user.id, provider, words)
+    found = await client(context).offices(user.id, provider, words, limit=PAGE + 1, offset=offset)
+    offices, more = found[:PAGE], len(found) > PAGE
     if not offices:
         await _show(
             update, watch_text(language, "watch_no_offices", words=html.escape(words or "")), None
         )
         return
     body = watch_text(language, "watch_intro") + "\n\n" + watch_text(language, "watch_pick_office")
-    await _show(update, body, _rows([_button(o.name, "o", provider, o.id) for o in offices]))
+    buttons = [_button(o.name, "o", provider, o.id) for o in offices]
+    if offset:
+        back = max(offset - PAGE, 0)
+        buttons.append(_button(watch_text(language, "watch_back"), "pg", provider, back))
+    if more and words is None:  # paging a search is left to better words
+        buttons.append(_button(watch_text(language, "watch_more"), "pg", provider, offset + PAGE))
+    await _show(update, body, _rows(buttons))
+
+
+async def _search_everywhere(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    language: str,
+    providers: list[str],
+    words: str,
+) -> None:
+    """``/watch <words>`` with several appointment systems: offices of all of them."""
+    user = update.effective_user
+    assert user is not None
+    api = client(context)
+    names = {p.slug: p.name for p in await api.providers(user.id)}
+    buttons = []
+    for provider in providers:
+        for office in await api.offices(user.id, provider, words, limit=PAGE):
+            label = f"{office.name} · {names.get(provider, provider)}"
+            buttons.append(_button(label, "o", provider, office.id))
+    if not buttons:
+        await _show(
+            update, watch_text(language, "watch_no_offices", words=html.escape(words)), None
+        )
+        return
+    body = watch_text(language, "watch_intro") + "\n\n" + watch_text(language, "watch_pick_office")
+    await _show(update, body, _rows(buttons[: PAGE * 2]))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -145,6 +186,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if step == "p" and len(args) == 1:
             await _offices(update, context, language, args[0], None)
+        elif step == "pg" and len(args) == 2 and args[1].isdigit():
+            await _offices(update, context, language, args[0], None, min(int(args[1]), MAX_OFFSET))
+        elif step == "edit" and len(args) == 1 and args[0].isdigit():
+            await _edit_ranges(update, language, int(args[0]))
+        elif step == "er" and len(args) == 2 and all(a.isdigit() for a in args):
+            await _edit_hours(update, language, int(args[0]), int(args[1]))
+        elif step == "eh" and len(args) == 3 and args[0].isdigit() and args[1].isdigit():
+            await _edit(update, context, int(args[0]), int(args[1]), args[2])
         elif step == "o" and len(args) == 2:
             await _services(update, context, language, *args)
         elif step == "s" and len(args) == 3:
@@ -221,24 +270,53 @@ async def _create(
     assert user is not None
     if not days.isdigit() or int(days) not in RANGES or hours not in HOURS:
         return
-    today = utcnow().date()
-    time_from, time_to = HOURS[hours]
+    window = _window(int(days), hours).model_dump()
     watch = await client(context).create(
-        user.id,
-        WatchCreate(
-            provider=provider,
-            office=office,
-            service=service,
-            date_from=today,
-            date_to=today + timedelta(days=int(days)),
-            weekdays=ALL_WEEKDAYS if hours == "any" else WORKDAYS,
-            time_from=time_from,
-            time_to=time_to,
-        ),
+        user.id, WatchCreate(provider=provider, office=office, service=service, **window)
     )
     await _show(
         update, watch_text(language, "watch_created", what=_describe(watch, language)), None
     )
+
+
+def _window(days: int, hours: str) -> Window:
+    today = utcnow().date()
+    time_from, time_to = HOURS[hours]
+    return Window(
+        date_from=today,
+        date_to=today + timedelta(days=days),
+        weekdays=ALL_WEEKDAYS if hours == "any" else WORKDAYS,
+        time_from=time_from,
+        time_to=time_to,
+    )
+
+
+async def _edit_ranges(update: Update, language: str, watch_id: int) -> None:
+    buttons = [
+        _button(watch_text(language, "watch_range_days", days=str(days)), "er", watch_id, days)
+        for days in RANGES
+    ]
+    await _show(update, watch_text(language, "watch_pick_range"), _rows(buttons))
+
+
+async def _edit_hours(update: Update, language: str, watch_id: int, days: int) -> None:
+    buttons = [
+        _button(watch_text(language, f"watch_hours_{code}"), "eh", watch_id, days, code)
+        for code in HOURS
+    ]
+    await _show(update, watch_text(language, "watch_pick_hours"), _rows(buttons))
+
+
+async def _edit(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, watch_id: int, days: int, hours: str
+) -> None:
+    """A new window from today: how far ahead and which hours (like /watch's last steps)."""
+    user = update.effective_user
+    assert user is not None
+    if days not in RANGES or hours not in HOURS:
+        return
+    await client(context).update(user.id, watch_id, WatchUpdate(window=_window(days, hours)))
+    await _list(update, context, remove_only=False)
 
 
 def _describe(watch: WatchRead, language: str) -> str:
@@ -275,6 +353,8 @@ async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE, *, remove_on
         if not remove_only:
             label = watch_text(language, f"watch_{toggle}", n=str(n))
             row.insert(0, InlineKeyboardButton(label, callback_data=pack(PREFIX, toggle, watch.id)))
+            edit = watch_text(language, "watch_edit", n=str(n))
+            row.insert(1, InlineKeyboardButton(edit, callback_data=pack(PREFIX, "edit", watch.id)))
         rows.append(row)
     if not remove_only:
         label = watch_text(language, "watch_settings_button")
