@@ -958,7 +958,7 @@ export interface paths {
         };
         /**
          * Offices
-         * @description The provider's offices, by name (a search over long lists).
+         * @description The provider's offices, by name (a search over long lists), a page at a time.
          */
         get: operations["offices_api_v1_watch_providers__provider__offices_get"];
         put?: never;
@@ -1034,6 +1034,51 @@ export interface paths {
          * @description Pause, resume, or change the window of one of the caller's watches.
          */
         patch: operations["update_watch_api_v1_watches__watch_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/watch/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Preferences
+         * @description How the caller hears of slots (the defaults until they change them).
+         */
+        get: operations["my_preferences_api_v1_watch_preferences_get"];
+        /**
+         * Save Preferences
+         * @description Instant or digest, a cooldown per target, quiet hours in the caller's time zone,
+         *     reminders until Seen, captcha notices, the daily digest (all of it at once).
+         */
+        put: operations["save_preferences_api_v1_watch_preferences_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/seen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Slot Seen
+         * @description The caller saw a slot's message: no more reminders of it.
+         */
+        post: operations["slot_seen_api_v1_watch_seen_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/watch/targets": {
@@ -1130,6 +1175,27 @@ export interface paths {
          * @description One poll of a target: health, and the slots that opened are announced.
          */
         post: operations["record_poll_api_v1_watch_service_targets__target_id__polls_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/service/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver
+         * @description Held messages whose time came (quiet hours over, cooldown passed, reminders),
+         *     and the daily digests that are due.
+         */
+        post: operations["deliver_api_v1_watch_service_deliveries_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1421,8 +1487,31 @@ export interface components {
             outcome: components["schemas"]["DeliveryOutcome"];
             /** Retry After S */
             retry_after_s?: number | null;
+            /**
+             * Message Id
+             * @description The sent message's id in its chat (sent only)
+             */
+            message_id?: number | null;
             /** Error */
             error?: string | null;
+        };
+        /** DeliverySummary */
+        DeliverySummary: {
+            /**
+             * Released
+             * @description Held messages sent now (quiet hours, cooldowns, repeats)
+             */
+            released: number;
+            /**
+             * Dropped
+             * @description Held messages whose slot went meanwhile
+             */
+            dropped: number;
+            /**
+             * Digests
+             * @description Daily digests queued
+             */
+            digests: number;
         };
         /**
          * DocumentKind
@@ -1694,6 +1783,11 @@ export interface components {
             /** Parse Mode */
             parse_mode?: ("HTML" | "MarkdownV2" | "Markdown") | null;
             reply_markup?: components["schemas"]["InlineKeyboard"] | null;
+            /**
+             * Edit Message Id
+             * @description Edit this earlier message of the chat (editMessageText) instead of sending a new one
+             */
+            edit_message_id?: number | null;
         };
         /**
          * ModerationApproval
@@ -1737,6 +1831,11 @@ export interface components {
              */
             reported: number;
         };
+        /**
+         * NoticeMode
+         * @enum {string}
+         */
+        NoticeMode: "instant" | "digest";
         /** NotificationCreate */
         NotificationCreate: {
             /**
@@ -1860,8 +1959,64 @@ export interface components {
              * @default 0
              */
             withdrawn: number;
+            /**
+             * Edited
+             * @description Sent messages of slots that went, edited to say so
+             * @default 0
+             */
+            edited: number;
             /** Paused Watches */
             paused_watches: number;
+        };
+        /**
+         * Preferences
+         * @description A person's notification preferences for every watch they have.
+         */
+        Preferences: {
+            /** @default instant */
+            mode: components["schemas"]["NoticeMode"];
+            /**
+             * Cooldown S
+             * @description At most one message per target per this long
+             * @default 0
+             */
+            cooldown_s: number;
+            /**
+             * Quiet From
+             * @description Quiet hours start (the person's time zone); messages wait, not lost
+             */
+            quiet_from?: string | null;
+            /** Quiet To */
+            quiet_to?: string | null;
+            /**
+             * Timezone
+             * @default Europe/Berlin
+             */
+            timezone: string;
+            /**
+             * Repeat Until Seen
+             * @description Remind up to 3 times until the person taps Seen
+             * @default false
+             */
+            repeat_until_seen: boolean;
+            /**
+             * Captcha Notices
+             * @description Tell the person when a target they watch demands a captcha
+             * @default true
+             */
+            captcha_notices: boolean;
+            /**
+             * Daily Digest
+             * @description A daily message of what opened and closed
+             * @default false
+             */
+            daily_digest: boolean;
+            /**
+             * Digest Hour
+             * @description When the digest comes (local hour)
+             * @default 8
+             */
+            digest_hour: number;
         };
         /** ProviderCreate */
         ProviderCreate: {
@@ -2097,6 +2252,19 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /**
+         * SlotSeen
+         * @description The person tapped Seen on a slot's message: no more reminders of it.
+         */
+        SlotSeen: {
+            /** Target Id */
+            target_id: number;
+            /**
+             * Slot
+             * Format: date-time
+             */
+            slot: string;
         };
         /**
          * SourceCreate
@@ -6456,6 +6624,8 @@ export interface operations {
                 q?: string | null;
                 /** @description Offices per answer */
                 limit?: number;
+                /** @description Offices to skip (paging) */
+                offset?: number;
             };
             header?: {
                 authorization?: string | null;
@@ -6849,6 +7019,219 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["WatchRead"];
                 };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_preferences_api_v1_watch_preferences_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_preferences_api_v1_watch_preferences_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Preferences"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    slot_seen_api_v1_watch_seen_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlotSeen"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request: a NUL byte in the URL, or a malformed form */
             400: {
@@ -7311,6 +7694,64 @@ export interface operations {
             };
         };
     };
+    deliver_api_v1_watch_service_deliveries_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Service-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliverySummary"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -7333,6 +7774,7 @@ export const inquiryStatusValues: ReadonlyArray<FlattenedDeepRequired<components
 export const languageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Language"]> = ["ru", "en"];
 export const listingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ListingStatus"]> = ["draft", "pending", "approved", "rejected", "expired", "archived"];
 export const messagePayloadParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessagePayload"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
+export const noticeModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NoticeMode"]> = ["instant", "digest"];
 export const outboxStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OutboxStatus"]> = ["pending", "leased", "sent", "dead", "skipped"];
 export const photoFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PhotoFormat"]> = ["JPEG", "PNG", "WebP", "GIF"];
 export const pollOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PollOutcome"]> = ["ok", "failed", "rate_limited", "captcha"];
