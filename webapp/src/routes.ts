@@ -5,6 +5,7 @@ import { editPage } from "./pages/edit";
 import { minePage } from "./pages/mine";
 import { moderationPage } from "./pages/moderation";
 import { searchPage } from "./pages/search";
+import { watchesPage } from "./pages/watches";
 
 export const ROUTES: readonly Route[] = [
   { pattern: "/", redirect: "/search" },
@@ -12,6 +13,7 @@ export const ROUTES: readonly Route[] = [
   { pattern: "/mine", tab: "mine", page: minePage },
   { pattern: "/new", tab: "new", page: createPage },
   { pattern: "/moderation", tab: "moderation", page: moderationPage },
+  { pattern: "/watches", tab: "watches", page: watchesPage },
   { pattern: "/listings/:id", page: detailPage, parent: () => "/search" },
   { pattern: "/listings/:id/edit", page: editPage, parent: (params) => `/listings/${params.id}` },
 ];

@@ -32,6 +32,7 @@ export type ReportReason = Schemas["ReportReason"];
 export type ReportRead = Schemas["ReportRead"];
 export type ReportedPage = Schemas["ReportedPage"];
 export type ReportedListing = Schemas["ReportedListing"];
+export type WatchRead = Schemas["WatchRead"];
 /** One entry of a 422's ``detail`` list. */
 export type ValidationIssue = Schemas["ValidationIssue"];
 /** Every error body of the api. */

@@ -840,3 +840,57 @@ describe("fits the phone", () => {
     expect(root.textContent).not.toContain("Page not found");
   });
 });
+
+describe("my slot watches", () => {
+  const watch = (overrides: Record<string, unknown>) => ({
+    id: 1,
+    provider: { slug: "muc", name: "München", kind: "zms", timezone: "Europe/Berlin" },
+    office: { id: "102522", name: "Bürgerbüro Orleansplatz" },
+    service: { id: "1063453", name: "Reisepass" },
+    date_from: "2026-12-07",
+    date_to: "2027-01-06",
+    weekdays: [1, 2, 3, 4, 5],
+    time_from: "07:00:00",
+    time_to: "12:00:00",
+    paused: false,
+    paused_reason: null,
+    booking_url:
+      "https://stadt.muenchen.de/buergerservice/terminvereinbarung.html#/services/1063453/locations/102522",
+    target_state: "healthy",
+    open_slots: ["2026-12-08T08:00:00Z", "2026-12-08T08:30:00Z"],
+    created_at: "2026-12-06T04:00:00Z",
+    ...overrides,
+  });
+
+  it("lists each watch with the last slots seen, in the office's time, and the booking link", async () => {
+    const market = new FakeMarket();
+    const hostile = watch({ id: 2, office: { id: "1", name: SCRIPT }, paused: true, open_slots: [],
+      target_state: "captcha" }); // prettier-ignore
+    market.overrides.push((call, path) =>
+      call.method === "GET" && path === "/watches" ? json(200, [watch({}), hostile]) : null,
+    );
+    const { root } = await boot(market, "/watches");
+    const cards = [...root.querySelectorAll(".watch-card")];
+    expect(cards.map((c) => text(c, ".card-title"))).toEqual(["Bürgerbüro Orleansplatz", SCRIPT]);
+    const slots = [...cards[0]!.querySelectorAll(".watch-slots li")].map((li) => li.textContent);
+    expect(slots).toHaveLength(2);
+    expect(slots[0]).toContain("09:00"); // 08:00 UTC is 09:00 in Munich
+    const book = cards[0]!.querySelector<HTMLAnchorElement>("a.watch-book")!;
+    expect(book.href).toContain("#/services/1063453/locations/102522");
+    expect(book.rel).toContain("noopener");
+    expect(text(cards[1]!, ".watch-none")).toBe("None open right now.");
+    expect([...cards[1]!.querySelectorAll(".badge")].map((b) => b.textContent)).toEqual([
+      "Paused",
+      "Asks for a captcha: continue by hand",
+    ]);
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    expect(root.querySelector(".tab[aria-current='page']")?.textContent).toBe("Slots");
+  });
+
+  it("says how to start when there is none", async () => {
+    const market = new FakeMarket();
+    market.overrides.push((_call, path) => (path === "/watches" ? json(200, []) : null));
+    const { root } = await boot(market, "/watches");
+    expect(root.querySelector(".empty")?.textContent).toContain("/watch");
+  });
+});

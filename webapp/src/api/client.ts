@@ -24,6 +24,7 @@ import type {
   UploadTicket,
   UserRead,
   ValidationIssue,
+  WatchRead,
 } from "../types";
 import type { paths } from "./schema";
 
@@ -252,6 +253,12 @@ export class ApiClient {
       throw new ApiError(status, message, "auth", fieldErrors, null, code, params);
     }
     throw new ApiError(status, message, "http", fieldErrors, null, code, params);
+  }
+
+  // --- the watch desk -----------------------------------------------------
+
+  myWatches(): Promise<WatchRead[]> {
+    return this.result(this.http.GET("/api/v1/watches"));
   }
 
   // --- the market desk ----------------------------------------------------

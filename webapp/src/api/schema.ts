@@ -2062,6 +2062,12 @@ export interface components {
             /** Name */
             name: string;
             kind: components["schemas"]["ProviderKind"];
+            /**
+             * Timezone
+             * @description The offices' time zone (slots, hours)
+             * @default Europe/Berlin
+             */
+            timezone: string;
         };
         /**
          * RelayMessage

@@ -96,6 +96,7 @@ class ProviderRead(BaseModel):
     slug: str
     name: str
     kind: ProviderKind
+    timezone: str = Field("Europe/Berlin", description="The offices' time zone (slots, hours)")
 
 
 class ProviderCreate(Strict):

@@ -58,7 +58,12 @@ def weekdays_of(mask: int) -> list[int]:
 
 
 def provider_read(provider: WatchProvider) -> ProviderRead:
-    return ProviderRead(slug=provider.slug, name=provider.name, kind=ProviderKind(provider.kind))
+    return ProviderRead(
+        slug=provider.slug,
+        name=provider.name,
+        kind=ProviderKind(provider.kind),
+        timezone=provider.timezone,
+    )
 
 
 def fits(watch: Watch, provider: WatchProvider, slot: datetime) -> bool:
