@@ -114,6 +114,7 @@ LEFT_TO_DEFAULTS = {
         "watch_breaker_max_s",
         "watch_timeout_s",
         "watch_catalog_every_s",
+        "watch_deliver_every_s",
         "storage_local_dir",
         "stream",
         "group",
