@@ -62,6 +62,25 @@ async def _deliver(service: httpx.AsyncClient) -> dict[str, int]:
     return summary
 
 
+async def _quiet_now(session: AsyncSession, hours_left: int) -> dict[str, str]:
+    """Quiet hours (UTC) that began an hour ago and end ``hours_left`` hours from now."""
+    now = await _now(session)
+    start, end = (now - timedelta(hours=1)).time(), (now + timedelta(hours=hours_left)).time()
+    return {"timezone": "UTC", "quiet_from": start.isoformat(), "quiet_to": end.isoformat()}
+
+
+async def _watched(
+    web_client: WebClient, admin: httpx.AsyncClient, service: httpx.AsyncClient, **prefer: object
+) -> int:
+    """PERSON with these preferences watches the target, polled once with nothing open."""
+    person = await web_client(PERSON)
+    await _prefer(person, **prefer)
+    await _watch(person)
+    target = await _target_id(admin)
+    await _poll(service, target, outcome="ok", slots=[])
+    return target
+
+
 async def _held(session: AsyncSession) -> list[WatchHeld]:
     return list((await session.scalars(select(WatchHeld).order_by(WatchHeld.id))).all())
 
@@ -101,13 +120,8 @@ async def test_quiet_hours_hold_the_message_until_they_end(
     service: httpx.AsyncClient,
     session: AsyncSession,
 ) -> None:
-    person = await web_client(PERSON)
     now = await _now(session)
-    start, end = (now - timedelta(hours=1)).time(), (now + timedelta(hours=2)).time()
-    await _prefer(person, timezone="UTC", quiet_from=start.isoformat(), quiet_to=end.isoformat())
-    await _watch(person)
-    target = await _target_id(admin)
-    await _poll(service, target, outcome="ok", slots=[])
+    target = await _watched(web_client, admin, service, **await _quiet_now(session, 2))
     summary = await _poll(service, target, outcome="ok", slots=[_slot(9), _slot(10)])
     assert summary["notified"] == 0
     assert await _messages(session, "watch.slot_opened") == []
@@ -133,13 +147,7 @@ async def test_a_held_slot_that_went_is_dropped_not_sent(
     service: httpx.AsyncClient,
     session: AsyncSession,
 ) -> None:
-    person = await web_client(PERSON)
-    now = await _now(session)
-    start, end = (now - timedelta(hours=1)).time(), (now + timedelta(hours=1)).time()
-    await _prefer(person, timezone="UTC", quiet_from=start.isoformat(), quiet_to=end.isoformat())
-    await _watch(person)
-    target = await _target_id(admin)
-    await _poll(service, target, outcome="ok", slots=[])
+    target = await _watched(web_client, admin, service, **await _quiet_now(session, 1))
     await _poll(service, target, outcome="ok", slots=[_slot(9), _slot(10)])
     gone = await _poll(service, target, outcome="ok", slots=[_slot(10)])
     assert gone["withdrawn"] == 1  # the held message of 09:00
@@ -223,11 +231,8 @@ async def test_reminders_until_seen(
     service: httpx.AsyncClient,
     session: AsyncSession,
 ) -> None:
+    target = await _watched(web_client, admin, service, repeat_until_seen=True)
     person = await web_client(PERSON)
-    await _prefer(person, repeat_until_seen=True)
-    await _watch(person)
-    target = await _target_id(admin)
-    await _poll(service, target, outcome="ok", slots=[])
     await _poll(service, target, outcome="ok", slots=[_slot(9), _slot(10)])
     messages = await _messages(session, "watch.slot_opened")
     assert len(messages) == 2

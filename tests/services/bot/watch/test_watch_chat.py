@@ -40,6 +40,23 @@ async def api_url(market_app: FastAPI) -> AsyncIterator[str]:  # noqa: F811
     await running.stop()
 
 
+async def _signed_up(start_chat: Any, api_url: str, sign_in: WebClient) -> tuple[Any, Any]:
+    """A chat whose bot talks to the api, and the same person signed in to the api."""
+    chat = await start_chat(api_url=api_url)
+    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
+    return chat, await sign_in(chat.user_id)
+
+
+def _watch_body(office: str = "102522", days: int = 30) -> dict[str, str]:
+    return {
+        "provider": "muc",
+        "office": office,
+        "service": "1063453",
+        "date_from": date.today().isoformat(),
+        "date_to": (date.today() + timedelta(days=days)).isoformat(),
+    }
+
+
 def _buttons(message: dict[str, Any]) -> dict[str, str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
     return {button["text"]: button.get("callback_data", "") for row in rows for button in row}
@@ -62,9 +79,7 @@ async def test_a_person_sets_up_a_watch_in_the_chat(
     start_chat: Any,
     api_url: str,
 ) -> None:
-    chat = await start_chat(api_url=api_url)
-    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
-    person = await web_client(chat.user_id)  # signs the person up with the api
+    chat, person = await _signed_up(start_chat, api_url, web_client)
 
     offices = await chat.send("/watch orleans")
     assert "never book" in offices["text"]
@@ -114,9 +129,7 @@ async def test_settings_step_through_and_are_saved(
     start_chat: Any,
     api_url: str,
 ) -> None:
-    chat = await start_chat(api_url=api_url)
-    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
-    person = await web_client(chat.user_id)
+    chat, person = await _signed_up(start_chat, api_url, web_client)
     shown = await chat.send("/watchsettings")
     assert "Quiet hours (Europe/Berlin): off" in shown["text"]
     quiet = await _press(chat, shown, "Quiet hours")
@@ -142,13 +155,9 @@ async def test_seen_stops_reminders_and_keeps_the_booking_link(
     start_chat: Any,
     api_url: str,
 ) -> None:
-    chat = await start_chat(api_url=api_url)
-    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
-    person = await web_client(chat.user_id)
+    chat, person = await _signed_up(start_chat, api_url, web_client)
     await person.put("/api/v1/watch/preferences", json={"repeat_until_seen": True})
-    body = {"provider": "muc", "office": "102522", "service": "1063453",
-            "date_from": date.today().isoformat(),
-            "date_to": (date.today() + timedelta(days=30)).isoformat()}  # fmt: skip
+    body = _watch_body()
     assert (await person.post("/api/v1/watches", json=body)).status_code == 201
     target = (await admin.get("/api/v1/admin/watch/targets")).json()[0]["id"]
     slot = datetime.combine(date.today() + timedelta(days=3), time(9), ZoneInfo("Europe/Berlin"))
@@ -186,12 +195,8 @@ async def test_a_sent_slot_message_is_edited_when_the_slot_goes(
 ) -> None:
     """The relay's send keeps the message id; the slot going queues an edit of it,
     which the relay applies with editMessageText."""
-    chat = await start_chat(api_url=api_url)
-    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
-    person = await web_client(chat.user_id)
-    body = {"provider": "muc", "office": "102522", "service": "1063453",
-            "date_from": date.today().isoformat(),
-            "date_to": (date.today() + timedelta(days=30)).isoformat()}  # fmt: skip
+    chat, person = await _signed_up(start_chat, api_url, web_client)
+    body = _watch_body()
     assert (await person.post("/api/v1/watches", json=body)).status_code == 201
     target = (await admin.get("/api/v1/admin/watch/targets")).json()[0]["id"]
     polls = f"/api/v1/watch/service/targets/{target}/polls"
@@ -238,12 +243,8 @@ async def test_back_after_blocking_the_bot_offers_to_resume_paused_watches(
     api_url: str,
     session: AsyncSession,
 ) -> None:
-    chat = await start_chat(api_url=api_url)
-    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
-    person = await web_client(chat.user_id)
-    body = {"provider": "muc", "office": "102522", "service": "1063453",
-            "date_from": date.today().isoformat(),
-            "date_to": (date.today() + timedelta(days=30)).isoformat()}  # fmt: skip
+    chat, person = await _signed_up(start_chat, api_url, web_client)
+    body = _watch_body()
     for _ in range(2):
         assert (await person.post("/api/v1/watches", json=body)).status_code == 201
     first = (await person.get("/api/v1/watches")).json()[0]["id"]
@@ -269,9 +270,7 @@ async def test_edit_a_watch_and_page_a_long_office_list(
     start_chat: Any,
     api_url: str,
 ) -> None:
-    chat = await start_chat(api_url=api_url)
-    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
-    person = await web_client(chat.user_id)
+    chat, person = await _signed_up(start_chat, api_url, web_client)
     many = {
         "offices": [
             {"id": f"9{n:03d}", "name": f"Amt {n:02d}", "service_ids": ["1063453"]}
@@ -301,9 +300,7 @@ async def test_edit_a_watch_and_page_a_long_office_list(
     found = await chat.send("/watch amt 01")
     assert set(_buttons(found)) == {"Amt 01 · München", "Amt 01 Mitte · Berlin"}
 
-    body = {"provider": "muc", "office": "9001", "service": "1063453",
-            "date_from": date.today().isoformat(),
-            "date_to": (date.today() + timedelta(days=90)).isoformat()}  # fmt: skip
+    body = _watch_body("9001", 90)
     assert (await person.post("/api/v1/watches", json=body)).status_code == 201
     listed = await chat.send("/watches")
     ranges = await _press(chat, listed, "Edit 1")
