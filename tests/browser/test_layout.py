@@ -82,9 +82,9 @@ async def test_every_screen_fits_the_phone(
     failures: list[str] = []
     shot = f"{width}-{theme}"
 
-    # The admin: four tabs and the language switch in the header, the queue.
+    # The admin: five tabs and the language switch in the header, the queue.
     page = await phone.open(admin, "/moderation")
-    await expect(page.locator(".tab")).to_have_count(4)
+    await expect(page.locator(".tab")).to_have_count(5)
     await expect(page.locator("article.moderation-card").first).to_be_visible()
     await expect(page.locator(".reported-card").first).to_be_visible()
     await check_layout(page, f"{shot}-admin-moderation", failures)
@@ -101,6 +101,11 @@ async def test_every_screen_fits_the_phone(
     await page.goto(page.url.split("#")[0] + f"#/listings/{published}")
     await expect(page.locator(".listing-stats")).to_be_visible()
     await check_layout(page, f"{shot}-seller-listing", failures)
+
+    # The seller's slot watches (none yet: how to start).
+    page = await phone.open(seller, "/watches")
+    await expect(page.locator("p.empty")).to_be_visible()
+    await check_layout(page, f"{shot}-seller-watches", failures)
 
     # The buyer: the listing with "reserved", the seller's link and the report form.
     page = await phone.open(buyer, f"/listings/{published}")
