@@ -157,6 +157,10 @@ class TestCommands:
             "search",
             "ask",
             "sell",
+            "watch",
+            "watches",
+            "unwatch",
+            "watchsettings",
             "help",
             "language",
         ]
