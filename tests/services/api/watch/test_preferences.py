@@ -138,6 +138,10 @@ async def test_quiet_hours_hold_the_message_until_they_end(
     assert "10:00" in message.payload["text"]
     assert await _held(session) == []
     assert (await _deliver(service))["released"] == 0
+    # One of the two goes: the message about both stays (the other is still open).
+    gone = await _poll(service, target, outcome="ok", slots=[_slot(10)])
+    assert gone["withdrawn"] == 0
+    assert (await _messages(session, "watch.slot_opened"))[0].status == "pending"
 
 
 async def test_a_held_slot_that_went_is_dropped_not_sent(

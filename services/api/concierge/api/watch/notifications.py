@@ -197,13 +197,15 @@ def slot_opened(
 def slots_opened(
     user: User, place: Place, slots: Sequence[datetime], *, seen: bool = False
 ) -> NotificationCreate:
-    """Slots held back (quiet hours, a cooldown) told together, keyed by the first."""
+    """Slots held back (quiet hours, a cooldown) told together, keyed by the first with
+    ``:all`` (such a message is neither withdrawn nor marked gone when one of its slots
+    goes: the others may still be open)."""
     if len(slots) == 1:
         return slot_opened(user, place, slots[0], seen=seen)
     language = speech_of(user)
     lines = "\n".join(f"• <b>{html.escape(_when(place[1], s, language))}</b>" for s in slots)
     return _to_watcher(
-        user, place, SLOT_KIND, SLOTS_OPENED, slots[0], seen=seen,
+        user, place, SLOT_KIND, SLOTS_OPENED, slots[0], seen=seen, suffix=":all",
         count=str(len(slots)), slots=lines,
     )  # fmt: skip
 
@@ -258,9 +260,10 @@ def _times(provider: WatchProvider, slots: Sequence[datetime], language: str) ->
     return ", ".join(shown) + (f" (+{more})" if more else "")
 
 
-def slot_key_pattern(target: WatchTarget, slot: datetime) -> str:
-    """A LIKE pattern of every person's message about this slot."""
-    return f"{SLOT_KIND}:%:{target.id}:{int(slot.timestamp())}%"
+def slot_key_patterns(target: WatchTarget, slot: datetime) -> list[str]:
+    """LIKE patterns of every person's message about this one slot and its reminders."""
+    key = f"{SLOT_KIND}:%:{target.id}:{int(slot.timestamp())}"
+    return [key, f"{key}:r%"]
 
 
 def captcha_demanded(user: User, place: Place, episode: datetime) -> NotificationCreate:

@@ -389,7 +389,7 @@ class TargetDesk:
         summary.opened, summary.gone = len(opened), len(gone)
         summary.withdrawn = await self.notify.withdraw(
             notifications.SLOT_KIND,
-            [notifications.slot_key_pattern(target, slot) for slot in gone],
+            [p for slot in gone for p in notifications.slot_key_patterns(target, slot)],
             notifications.SLOT_GONE,
         )
         summary.withdrawn += await self.repository.drop_held(target.id, gone)
@@ -409,7 +409,7 @@ class TargetDesk:
 
     async def _mark_gone_in_chats(self, target: WatchTarget, gone: Sequence[datetime]) -> int:
         """Messages already sent about slots that went are edited to say so."""
-        patterns = [notifications.slot_key_pattern(target, slot) for slot in gone]
+        patterns = [p for slot in gone for p in notifications.slot_key_patterns(target, slot)]
         sent = await self.notify.sent(notifications.SLOT_KIND, patterns)
         people = await self.repository.users_by_telegram_id({row.chat_id for row in sent})
         edited = 0
