@@ -9,9 +9,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from telegram.error import RetryAfter
-
 from prometheus_client import REGISTRY
+from telegram.error import RetryAfter
 
 from concierge.bot.notify.pacing import (
     PACED,
