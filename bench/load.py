@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, wait_for_http
-from concierge.embedded.demo import load_demo_data
+from concierge.embedded.demo import SandboxSignIn, load_demo_data
 from concierge.embedded.processes import spawn
 from concierge.embedded.stack import SERVICE_TOKEN, WEBHOOK_SECRET, Stack
 
@@ -115,6 +115,7 @@ def run(levels: list[int], seconds: float, root: Path) -> None:
                        env={**os.environ, **stack.env()}, check=True)  # fmt: skip
         stack.start()
         load_demo_data(stack.url("api"), SERVICE_TOKEN, stack.url("sandbox"))
+        check_listings(stack)
         httpx.post(
             f"{stack.url('sandbox')}/sandbox/users", json={"ids": WEBHOOK_USERS}, timeout=10
         ).raise_for_status()
@@ -145,6 +146,15 @@ def run(levels: list[int], seconds: float, root: Path) -> None:
         redis.stop()
         postgres.stop()
     report(results, memory, seconds)
+
+
+def check_listings(stack: Stack) -> None:
+    """The listings scenario browses the demo listings: they must be published."""
+    with httpx.Client(base_url=stack.url("api"), timeout=10) as api:
+        headers = SandboxSignIn(api, stack.url("sandbox")).headers(2)
+        page = api.get("/api/v1/listings", headers=headers).json()
+    if not page["items"]:
+        raise RuntimeError("the demo listings were not published: the bench would browse none")
 
 
 def warm_up(stack: Stack) -> None:
