@@ -9,7 +9,7 @@
 #                           any S3: credentials in BACKUP_S3_ACCESS_KEY/_SECRET_KEY,
 #                           endpoint in STORAGE_S3_ENDPOINT_URL)
 #
-# Restore: pg_restore --clean --if-exists --no-owner -d <url> FILE (docs/operations.md).
+# Restore: infra/k8s/README.md "Backups and restoring".
 set -eu
 
 dump() {
