@@ -157,8 +157,10 @@ def scaling_problems(objects: list[Obj]) -> list[str]:
     }
     if metrics.get("api") != ["cpu"]:
         problems.append(f"api autoscaler: not on CPU ({metrics.get('api')})")
-    if metrics.get("worker") != ["concierge_jobs_backlog"]:
-        problems.append(f"worker autoscaler: not on the job backlog ({metrics.get('worker')})")
+    if metrics.get("worker") != ["concierge_jobs_backlog", "concierge_jobs_lag_seconds"]:
+        problems.append(
+            f"worker autoscaler: not on the job backlog and lag ({metrics.get('worker')})"
+        )
     for name, hpa in autoscalers.items():
         target = hpa["spec"]["scaleTargetRef"]["name"]
         if target not in deployments:

@@ -130,7 +130,7 @@ BREAKAGES: dict[str, tuple[Callable[[list[Obj]], None], str]] = {
         lambda o: named(o, "HorizontalPodAutoscaler")["worker"]["spec"].update(
             metrics=named(o, "HorizontalPodAutoscaler")["api"]["spec"]["metrics"]
         ),
-        "worker autoscaler: not on the job backlog (['cpu'])",
+        "worker autoscaler: not on the job backlog and lag (['cpu'])",
     ),
     "a token in the manifest": (
         lambda o: _env(o, "bot", "TELEGRAM_BOT_TOKEN").update(value="123:abc"),

@@ -60,6 +60,12 @@ def test_exported_series_include_every_form_of_a_family() -> None:
     }  # fmt: skip
 
 
+def test_the_autoscaler_metrics_are_checked_too() -> None:
+    used = used_metrics()
+    assert "prometheus-adapter.yaml: concierge_jobs_backlog" in used["jobs_queue_length"]
+    assert "prometheus-adapter.yaml: concierge_jobs_lag_seconds" in used["jobs_oldest_age_seconds"]
+
+
 def test_the_dashboards_cover_what_operators_need() -> None:
     used = used_metrics()
     needed = {

@@ -1,6 +1,7 @@
-"""The metrics the Grafana dashboards and the Prometheus alert rules use
-(infra/prometheus), read out of their PromQL, and the metrics a service's /metrics
-exports: tests/e2e/test_observability.py compares the two."""
+"""The metrics the Grafana dashboards, the Prometheus alert rules (infra/prometheus) and
+the worker autoscaler's adapter rules (infra/k8s/prometheus-adapter.yaml) use, read out
+of their PromQL, and the metrics a service's /metrics exports:
+tests/e2e/test_observability.py compares the two."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "infra" / "prometheus"
 DASHBOARDS = sorted((PROMETHEUS / "dashboards").glob("*.json"))
 ALERTS = PROMETHEUS / "alerts.yml"
+# The worker autoscaler's external metrics (prometheus-adapter's rules).
+ADAPTER = ROOT / "infra" / "k8s" / "prometheus-adapter.yaml"
 # Series Prometheus makes itself, not a service.
 PROMETHEUS_OWN = frozenset({"up", "scrape_duration_seconds"})
 
@@ -66,6 +69,9 @@ def used_metrics() -> dict[str, set[str]]:
     for rule in alert_rules():
         for name in metric_names(rule["expr"]):
             used.setdefault(name, set()).add(f"alerts.yml: {rule['alert']}")
+    for external in yaml.safe_load(ADAPTER.read_text())["rules"]["external"]:
+        for name in metric_names(external["metricsQuery"]):
+            used.setdefault(name, set()).add(f"{ADAPTER.name}: {external['name']['as']}")
     return used
 
 
