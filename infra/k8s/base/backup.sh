@@ -7,7 +7,8 @@
 #   backup.sh upload FILE   FILE to s3://BACKUP_S3_BUCKET/BACKUP_S3_PREFIX/, then delete
 #                           what is older than BACKUP_RETENTION_DAYS there (MinIO's mc,
 #                           any S3: credentials in BACKUP_S3_ACCESS_KEY/_SECRET_KEY,
-#                           endpoint in STORAGE_S3_ENDPOINT_URL)
+#                           endpoint in BACKUP_S3_ENDPOINT_URL, by default the media
+#                           storage's STORAGE_S3_ENDPOINT_URL)
 #
 # Restore: infra/k8s/README.md "Backups and restoring".
 set -eu
@@ -24,7 +25,7 @@ dump() {
 
 upload() {
   local endpoint scheme host target
-  endpoint=${STORAGE_S3_ENDPOINT_URL:?STORAGE_S3_ENDPOINT_URL is not set}
+  endpoint=${BACKUP_S3_ENDPOINT_URL:-${STORAGE_S3_ENDPOINT_URL:?no BACKUP_S3_ENDPOINT_URL}}
   scheme=${endpoint%%://*}
   host=${endpoint#*://}
   export MC_HOST_backup="$scheme://${BACKUP_S3_ACCESS_KEY:?}:${BACKUP_S3_SECRET_KEY:?}@$host"
