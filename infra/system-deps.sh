@@ -8,6 +8,8 @@
 #                               on Redis 6.2, embedded, and on 7, the version compose runs)
 #                               and Chromium (tests/browser drive Debian's build with
 #                               Playwright; Playwright's own browser download is not used)
+#                               and kubectl with kustomize v5 (tests/infra render and
+#                               validate the Kubernetes overlays, infra/k8s)
 #   infra/system-deps.sh        both
 #
 # Uses apt as root, or sudo; otherwise, or when the distribution's Node.js is too old
@@ -51,7 +53,28 @@ node_needed() {
   exit 1
 }
 
+# kubectl with kustomize v5 (kubectl 1.27+): from the system's packages when they offer
+# such a kubectl (the Kubernetes or Google Cloud apt repository); Debian's own
+# kubernetes-client is 1.20, too old. Otherwise says what to install and fails.
+kubectl_needed() {
+  kubectl version --client 2>/dev/null | grep -q 'Kustomize Version: v[5-9]' && return 0
+  local candidate
+  candidate=$(apt-cache policy kubectl 2>/dev/null | awk '/Candidate:/ {print $2}' || true)
+  if [[ -n $candidate && $candidate != "(none)" ]]; then
+    needed+=(kubectl)
+    return 0
+  fi
+  {
+    echo "kubectl 1.27 or newer (kustomize v5 built in) is needed to render the Kubernetes"
+    echo "manifests (infra/k8s) in the tests; this system's packages offer none."
+    echo "Install it from the Kubernetes apt repository (https://pkgs.k8s.io, see"
+    echo "https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/) and run make again."
+  } >&2
+  exit 1
+}
+
 test_needed() {
+  kubectl_needed
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || needed+=(nginx)
   redis-server --version 2>/dev/null | grep -q 'v=[7-9]' || needed+=(redis-server)
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || needed+=(chromium)
