@@ -28,22 +28,30 @@ CREDENTIALS_IN_URL = re.compile(r"://[^/@\s$]+:[^/@\s$]+@")  # not ${VARIABLES}
 Obj = dict[str, Any]
 
 
-def kubectl() -> str:
-    found = shutil.which("kubectl")
-    if found is None:
-        raise RuntimeError(
-            "kubectl is not installed: run `bash infra/system-deps.sh test` "
-            "(the Kubernetes tests render infra/k8s with kubectl's kustomize)"
+def kustomize() -> list[str]:
+    """The command that renders an overlay: kubectl's kustomize (v5), or the standalone
+    kustomize infra/system-deps.sh installs from npm when the system offers no kubectl."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is not None:
+        version = subprocess.run(
+            [kubectl, "version", "--client"], capture_output=True, text=True, check=False
         )
-    return found
+        if re.search(r"Kustomize Version: v[5-9]", version.stdout):
+            return [kubectl, "kustomize"]
+    standalone = shutil.which("kustomize")
+    if standalone is not None:
+        return [standalone, "build"]
+    raise RuntimeError(
+        "neither kubectl (with kustomize v5) nor kustomize is installed: run "
+        "`bash infra/system-deps.sh test` (the Kubernetes tests render infra/k8s with it)"
+    )
 
 
 def render(overlay: Path) -> list[Obj]:
-    done = subprocess.run(
-        [kubectl(), "kustomize", str(overlay)], capture_output=True, text=True, check=False
-    )
+    command = [*kustomize(), str(overlay)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"kubectl kustomize {overlay} failed: {done.stderr.strip()}")
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}")
     return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
 
 

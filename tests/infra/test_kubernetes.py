@@ -1,4 +1,5 @@
-"""infra/k8s: each overlay renders with kubectl's kustomize, every object it makes is
+"""infra/k8s: each overlay renders with kustomize (kubectl's, or the standalone one),
+every object it makes is
 valid against the Kubernetes 1.32 schema (kubernetes-validate, strict: unknown fields
 fail), and the rules of tests/infra/kubernetes_rules.py hold; each rule is also shown
 catching its fault in an overlay broken on purpose."""

