@@ -73,6 +73,8 @@ def test_the_dashboards_cover_what_operators_need() -> None:
         "jobs_oldest_age_seconds", "jobs_dead", "bot_telegram_messages_total",
         "bot_telegram_send_budget_per_second", "bot_telegram_retry_after_total",
         "ingest_checks_total", "ingest_documents_total", "bot_updates_received_total",
+        "notify_outbox_waiting", "notify_outbox_oldest_waiting_seconds",
+        "ingest_sources_failing_for_a_day",
     }  # fmt: skip
     in_dashboards = {
         name for name, where in used.items() if any(w.endswith(".json") for w in where)
