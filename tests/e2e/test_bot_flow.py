@@ -157,6 +157,9 @@ class TestCommands:
             "search",
             "ask",
             "sell",
+            "watch",
+            "watches",
+            "unwatch",
             "help",
             "language",
         ]
