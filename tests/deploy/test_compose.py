@@ -132,6 +132,7 @@ LEFT_TO_DEFAULTS = {
         "scheduler_enabled",
         "scheduler_poll_s",
         "scheduler_batch",
+        "state_gauges_every_s",
         "embedding_backend",
         "embedding_model",
         "embedding_query_prefix",

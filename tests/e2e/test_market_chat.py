@@ -328,14 +328,25 @@ class TestBuyerAndSeller:
             assert tag in (await found_listing(buyer, words, tag))["text"]
             assert len(await seller.bot_messages()) == before
 
-            # The buyer writes again; the seller blocks them; the buyer is told politely,
-            # and nothing they write reaches the seller.
+            # The buyer writes again; the seller blocks them: the buyer is told it ended,
+            # what they write next is a search, nothing reaches the seller, and writing to
+            # the seller again is refused politely.
             await start_conversation(buyer, words, tag, listing_id)
+
+            def endings(messages: list[Message]) -> int:  # "⏹ The seller ended …"
+                return sum(m["text"].startswith("⏹") for m in messages)
+
+            ended_before = endings(await buyer.bot_messages())
             await seller.press(introduced["message_id"], data_starting(introduced, "inq:block:"))
             await seller.wait_for(lambda ms: "🚫" in ms[-1]["text"])
+            await buyer.wait_for(lambda ms: endings(ms) > ended_before)
             seller_saw = len(await seller.bot_messages())
-            await answer_to(buyer, words.second_message, words.blocked_you)
+            results = await found_listing(buyer, words, tag)
+            assert tag in results["text"]
             assert len(await seller.bot_messages()) == seller_saw  # nothing reached the seller
+            await buyer.press(results["message_id"], f"lst:write:{listing_id}")
+            await buyer.wait_for(lambda ms: words.blocked_you in ms[-1]["text"])
+            assert len(await seller.bot_messages()) == seller_saw
             assert title
 
 

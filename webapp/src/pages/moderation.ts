@@ -7,7 +7,7 @@ import { h, mount } from "../dom";
 import { formatDate } from "../format";
 import { loadPages } from "../paging";
 import { LIMITS } from "../limits";
-import type { ListingRead, ReportedListing, ReportedPage } from "../types";
+import type { ListingRead, ReportedListing } from "../types";
 import { emptyState, field, photoImage, priceText } from "../ui";
 import { validateReason } from "../validation";
 
@@ -93,27 +93,28 @@ export function moderationCard(app: App, listing: ListingRead, onDone: () => voi
 }
 
 /** Published listings buyers reported, with their reasons: keep one (the reports are
- * dismissed) or take it down (a rejection with a reason the author reads). */
+ * dismissed) or take it down (a rejection with a reason the author reads). A page at a
+ * time; the section hides when none is left. */
 async function showReported(ctx: PageContext, section: HTMLElement): Promise<void> {
   const { app, t } = ctx;
-  let page: ReportedPage;
-  try {
-    page = await app.api.reportedListings();
-  } catch (error) {
-    if (!ctx.signal.aborted) app.toast(app.errorText(error));
-    return;
-  }
-  if (ctx.signal.aborted || !page.items.length) return;
   const heading = h("h2", { class: "section-title" });
   const cards = h("div", { class: "results" });
   const count = () => {
     const left = cards.querySelectorAll(".reported-card").length;
     heading.textContent = t("moderation.reported", { n: left });
-    section.hidden = left === 0;
+    section.hidden = left === 0 && !cards.querySelector(".load-more");
   };
-  for (const item of page.items) cards.appendChild(reportedCard(app, item, count));
   mount(section, heading, cards);
   count();
+  await loadPages(ctx, cards, {
+    fetch: (cursor) =>
+      app.api.reportedListings(cursor).catch((error: unknown) => {
+        section.hidden = false; // why it failed, with a retry
+        throw error;
+      }),
+    render: (item: ReportedListing) => reportedCard(app, item, count),
+    afterPage: count,
+  });
 }
 
 function reportedCard(app: App, item: ReportedListing, onDone: () => void): HTMLElement {

@@ -26,6 +26,7 @@ from concierge.worker.ingest.jobs import save_poll_schedule
 from concierge.worker.ingest.vectors import VectorKeeper
 from concierge.worker.jobs import WorkerContext, load_jobs
 from concierge.worker.market.jobs import save_expiry_schedule, save_reindex_schedule
+from concierge.worker.observability.gauges import StateGauges
 from concierge.worker.scheduling.scheduler import Scheduler
 from concierge.worker.settings import WorkerSettings
 from concierge.worker.watch.health import unhealthy_targets
@@ -71,15 +72,19 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
         preloading = asyncio.create_task(embedding.preload()) if preload else None
         keeper = VectorKeeper(database, redis, embedding, settings)
         keeping = asyncio.create_task(keeper.run()) if settings.vectors_enabled else None
+        gauges = StateGauges(database, settings.state_gauges_every_s)
+        gauging = asyncio.create_task(gauges.run())
         try:
             yield
         finally:
             scheduler.stop()
             keeper.stop()
+            gauges.stop()
             await asyncio.gather(
                 worker.shutdown(settings.stop_grace_s),
                 _finish(scheduling, settings.stop_grace_s),
                 _finish(keeping, settings.stop_grace_s),
+                _finish(gauging, settings.stop_grace_s),
                 _finish(desk_schedules, 0),
                 _finish(preloading, 0),
             )

@@ -61,6 +61,9 @@ class WorkerSettings(
     dead_max_len: int = Field(10_000, gt=0, description="Dead jobs kept (oldest dropped)")
     scheduler_enabled: bool = True
     scheduler_poll_s: float = Field(1.0, gt=0, description="How often due schedules are looked for")
+    state_gauges_every_s: float = Field(
+        60.0, gt=0, description="How often the outbox backlog and failing-source gauges are read"
+    )
     scheduler_batch: int = Field(100, ge=1, description="Schedules claimed per transaction")
     embedding_backend: Backend = Field(
         DEFAULT_BACKEND,

@@ -283,8 +283,10 @@ class TestEndAndBlock:
         await say(buyer, "Hello", "tg:1")
         blocked = await seller.post(f"{INQUIRIES}/{inquiry['id']}/block")
         assert blocked.status_code == 200, blocked.text
-        refused = await say(buyer, "Why?", "tg:2")
-        assert (refused.status_code, refused.json()["code"]) == (409, "seller_blocked_you")
+        (told,) = await sent_to(session, BUYER_ID, "market.inquiry_closed")
+        assert "seller ended" in told.payload["text"]
+        # The buyer's chat is theirs again: their text is a search, not a message.
+        assert (await say(buyer, "Why?", "tg:2")).json()["relayed"] is False
         again = await write(buyer, listing["id"])
         assert (again.status_code, again.json()["code"]) == (409, "seller_blocked_you")
         assert len(await sent_to(session, SELLER_ID, RELAYED)) == 1

@@ -247,3 +247,25 @@ class TestFilteredVectorSearch:
             Filters(kind="article")
         )
         assert 1.0 <= expected <= total
+
+
+class TestNearIdenticalTitles:
+    async def test_the_listing_with_the_typed_word_comes_first(
+        self, session: AsyncSession, worker_client: WorkerClient, start_api: StartApi
+    ) -> None:
+        # Titles a letter apart embed almost alike: the full-text arm (the word itself) and
+        # the typed-form bonus put the one named first, whatever the vectors say.
+        source = await add_source(session, "Market")
+        tags = ["zqidaabh", "zqidaaaj", "zqidaaah", "zqidaabj", "zqidabah"]
+        found = await add_documents(
+            session,
+            worker_client,
+            *[
+                {"source_id": source, "title": f"Stels Navigator bike {tag}", "kind": "listing",
+                 "text": f"Stels Navigator bike {tag}. A mountain bike, size M.", "days": n + 1}
+                for n, tag in enumerate(tags)
+            ],
+        )  # fmt: skip
+        api = await start_api()
+        for tag, document_id in zip(tags, found, strict=True):
+            assert ids(await search(api, f"bike {tag}"))[0] == document_id, tag

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from telegram.error import RetryAfter
 
 from concierge.bot.notify.pacing import (
@@ -195,6 +196,38 @@ class TestPacedRateLimiter:
             )
         assert limiter.pacing.chats.held_for(42) == pytest.approx(20, abs=0.1)
         assert limiter.pacing.chats.held_for(43) == 0
+
+
+def sample(name: str) -> float:
+    value = REGISTRY.get_sample_value(name)
+    assert value is not None, name
+    return value
+
+
+class TestMetrics:
+    async def test_messages_429s_and_the_budget_are_counted(self) -> None:
+        sent, refused_before = (
+            sample("bot_telegram_messages_total"),
+            sample("bot_telegram_retry_after_total"),
+        )
+        limiter = PacedRateLimiter(DeliveryPacing.create(27, 0, 0))
+        assert sample("bot_telegram_send_budget_per_second") == 27
+
+        async def ok() -> bool:
+            return True
+
+        async def refused() -> bool:
+            raise RetryAfter(timedelta(seconds=3))
+
+        await limiter.process_request(ok, (), {}, "sendMessage", {"chat_id": 1}, None)
+        await limiter.process_request(ok, (), {}, "editMessageText", {"chat_id": 2}, PACED)
+        await limiter.process_request(ok, (), {}, "answerCallbackQuery", {}, None)  # no message
+        with pytest.raises(RetryAfter):
+            await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 3}, None)
+        with pytest.raises(RetryAfter):  # held by us: Telegram was not asked, no 429 counted
+            await limiter.process_request(ok, (), {}, "sendMessage", {"chat_id": 3}, None)
+        assert sample("bot_telegram_messages_total") - sent == 2
+        assert sample("bot_telegram_retry_after_total") - refused_before == 1
 
 
 class TestCountsAsMessage:

@@ -150,15 +150,17 @@ def load_demo_listings(api_url: str, sandbox_url: str) -> None:
         with httpx.Client(base_url=api_url, timeout=10) as api:
             sandbox = SandboxSignIn(api, sandbox_url)
             submitted = [
-                listing_id
+                submission
                 for seller, listings in DEMO_LISTINGS.items()
-                for listing_id in _submit_listings(api, sandbox.headers(seller), listings)
+                for submission in _submit_listings(api, sandbox.headers(seller), listings)
             ]
             if submitted:
                 admin = sandbox.headers(DEMO_ADMIN)
-                for listing_id in submitted:
+                for listing_id, revision in submitted:
                     api.post(
-                        f"/api/v1/admin/listings/{listing_id}/approve", headers=admin
+                        f"/api/v1/admin/listings/{listing_id}/approve",
+                        json={"revision": revision},
+                        headers=admin,
                     ).raise_for_status()
             log.info("demo listings: %d published (sellers with listings are left alone)",
                      len(submitted))  # fmt: skip
@@ -195,8 +197,9 @@ class SandboxSignIn:
 
 def _submit_listings(
     api: httpx.Client, headers: dict[str, str], listings: list[dict[str, str]]
-) -> list[int]:
-    """Create and submit the seller's demo listings, unless they have listings already."""
+) -> list[tuple[int, int]]:
+    """Create and submit the seller's demo listings, unless they have listings already;
+    each submitted listing's id and the revision the admin approves."""
     mine = api.get(f"{LISTINGS}/mine", headers=headers, params={"limit": 1})
     mine.raise_for_status()
     if mine.json()["items"]:
@@ -206,6 +209,7 @@ def _submit_listings(
         created = api.post(LISTINGS, json=body, headers=headers)
         created.raise_for_status()
         listing_id = int(created.json()["id"])
-        api.post(f"{LISTINGS}/{listing_id}/submit", headers=headers).raise_for_status()
-        ids.append(listing_id)
+        submitted = api.post(f"{LISTINGS}/{listing_id}/submit", headers=headers)
+        submitted.raise_for_status()
+        ids.append((listing_id, int(submitted.json()["revision"])))
     return ids

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from prometheus_client import Counter, Gauge
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
@@ -32,6 +33,18 @@ PACED = "paced"  # rate_limit_args of a call whose caller already took its slots
 _MESSAGE_METHODS = ("send", "editMessage", "copyMessage", "forwardMessage")
 _NOT_MESSAGES = frozenset({"sendChatAction", "sendMessageDraft"})
 _PRUNE_AT = 10_000  # chats remembered before the ones free to send again are forgotten
+
+
+# The broadcast rate against Telegram's limit, and the 429s it answers (dashboards, alerts).
+MESSAGES_SENT = Counter(
+    "bot_telegram_messages_total", "Messages Telegram accepted (sends and edits, every path)"
+)
+TOO_MANY_REQUESTS = Counter(
+    "bot_telegram_retry_after_total", "Calls Telegram answered with 429 (retry_after)"
+)
+SEND_BUDGET = Gauge(
+    "bot_telegram_send_budget_per_second", "The global message rate the bot keeps under"
+)
 
 
 def counts_as_message(endpoint: str) -> bool:
@@ -134,6 +147,7 @@ class DeliveryPacing:
     def create(
         cls, messages_per_second: float, private_interval_s: float, group_interval_s: float
     ) -> DeliveryPacing:
+        SEND_BUDGET.set(messages_per_second)
         return cls(SendBudget(messages_per_second), ChatPacer(private_interval_s, group_interval_s))
 
 
@@ -171,8 +185,12 @@ class PacedRateLimiter(BaseRateLimiter[str]):
             if chat is not None:
                 self.pacing.chats.note_sent(chat)
         try:
-            return await callback(*args, **kwargs)
+            answer = await callback(*args, **kwargs)
         except RetryAfter as exc:
+            TOO_MANY_REQUESTS.inc()
             if chat is not None:
                 self.pacing.chats.hold(chat, seconds_to_wait(exc))
             raise
+        if counts_as_message(endpoint):
+            MESSAGES_SENT.inc()
+        return answer

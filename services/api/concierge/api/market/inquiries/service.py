@@ -12,8 +12,9 @@ sees the other's account.
   block, end); later messages come plain. A chat stops belonging to a conversation
   ``API_CONVERSATION_IDLE_S`` after its last message there: plain text is a search again.
   At most RELAY_LIMIT messages per side in RELAY_WINDOW_MIN minutes.
-- ``close``: either side ends it; the other is told. ``block``: the seller ends it and
-  takes no more messages from the buyer, who is told politely when they write again.
+- ``close``: either side ends it; the other is told. ``block``: the seller ends it (the
+  buyer is told it ended; their next text is a search) and takes no more messages from
+  the buyer, who is told politely if they write to the seller again.
 """
 
 from __future__ import annotations
@@ -162,8 +163,9 @@ class InquiryService:
 
     async def block(self, seller: User, inquiry_id: int) -> InquiryRead:
         """The seller ends the conversation and takes no more messages from the buyer.
-        The buyer's chat keeps pointing at it, so their next message is refused
-        politely rather than taken for a search."""
+        The buyer is told it ended, as when the seller ends it, and both chats are
+        theirs again (the buyer's next text is a search); writing to the seller again
+        is refused politely."""
         inquiry = await self._participant(seller, inquiry_id)
         if role_of(inquiry, seller) != InquiryRole.SELLER:
             raise Conflict("Only the seller can block a buyer", code=ErrorCode.ONLY_THE_SELLER)
@@ -171,7 +173,10 @@ class InquiryService:
         await self.inquiries.block(seller.id, inquiry.buyer_id)
         if inquiry.status == InquiryStatus.OPEN:
             self._end(inquiry, seller)
-        await self.inquiries.clear_focus(seller.id, inquiry.id)
+            buyer = await self.listings.user(inquiry.buyer_id)
+            await self.notify.enqueue(inquiry_closed(inquiry, listing, buyer, InquiryRole.SELLER))
+        for side in (inquiry.buyer_id, inquiry.seller_id):
+            await self.inquiries.clear_focus(side, inquiry.id)
         return await self._read(inquiry, listing, seller)
 
     # --- pieces ---------------------------------------------------------------------
