@@ -285,6 +285,8 @@ class TestService:
             ready = await http.get("/ready")
             assert ready.status_code == 200
             assert ready.json()["checks"] == {"redis": "ok", "postgres": "ok"}
+            # Watch targets' health is shown beside the checks (none failing here).
+            assert ready.json()["degraded"] == {"watch_targets": {"unhealthy": 0, "targets": []}}
             metrics = (await http.get("/metrics")).text
         for name in ("jobs_queue_length", "jobs_pending", "jobs_oldest_age_seconds", "jobs_dead"):
             assert f'{name}{{stream="jobs"}}' in metrics, name
