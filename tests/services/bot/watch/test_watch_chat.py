@@ -136,12 +136,15 @@ async def test_settings_step_through_and_are_saved(
     assert "22:00–07:00" in quiet["text"]
     digest = await _press(chat, quiet, "Mode")
     assert "daily digest only" in digest["text"]
-    captcha = await _press(chat, digest, "Captcha notices")
+    zone = await _press(chat, digest, "Time zone")
+    assert "Quiet hours (Europe/Moscow): 22:00–07:00" in zone["text"]
+    captcha = await _press(chat, zone, "Captcha notices")
     saved = (await person.get("/api/v1/watch/preferences")).json()
     assert saved["quiet_from"] == "22:00:00"
     assert saved["quiet_to"] == "07:00:00"
     assert saved["mode"] == "digest"
     assert saved["captcha_notices"] is False
+    assert saved["timezone"] == "Europe/Moscow"
     assert "Captcha notices: off" in captcha["text"]
     listed = await chat.send("/watches")
     assert listed["text"]  # no watches: the list says so, settings via /watchsettings

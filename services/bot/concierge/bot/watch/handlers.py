@@ -55,7 +55,8 @@ PAGE = 10  # offices per message
 MAX_OFFSET = 5000
 COOLDOWNS = (0, 900, 3600, 6 * 3600)
 QUIET = (None, (time(22, 0), time(7, 0)), (time(23, 0), time(8, 0)))
-SETTINGS = ("mode", "cooldown", "quiet", "repeat", "captcha", "digest")
+ZONES = ("Europe/Berlin", "Europe/Moscow", "Europe/London", "Asia/Tbilisi", "UTC")
+SETTINGS = ("mode", "cooldown", "quiet", "zone", "repeat", "captcha", "digest")
 
 
 async def _speech(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
@@ -414,6 +415,8 @@ def _changed(preferences: Preferences, setting: str) -> Preferences:
         )
         quiet = _next(QUIET, current)
         now["quiet_from"], now["quiet_to"] = quiet if quiet else (None, None)
+    elif setting == "zone":
+        now["timezone"] = _next(ZONES, preferences.timezone)
     elif setting == "repeat":
         now["repeat_until_seen"] = not preferences.repeat_until_seen
     elif setting == "captcha":
@@ -439,11 +442,12 @@ def _settings_view(preferences: Preferences, language: str) -> tuple[str, Inline
         if cooldown_s
         else on(False),
         "quiet": quiet,
+        "zone": html.escape(preferences.timezone),
         "repeat": on(preferences.repeat_until_seen),
         "captcha": on(preferences.captcha_notices),
         "digest": on(preferences.daily_digest),
     }
-    body = watch_text(language, "watch_settings", zone=html.escape(preferences.timezone), **values)
+    body = watch_text(language, "watch_settings", **values)
     buttons = [_button(watch_text(language, f"watch_set_{name}", value=values[name]), "set", name)
                for name in SETTINGS]  # fmt: skip
     return body, _rows(buttons)
