@@ -31,13 +31,13 @@ CONFIDENCE_PERIOD = 0.3
 ARRIVAL = (
     r"приед\w*|приезд\w*|прибуд\w*|прибыт\w*|подъед\w*|подъезд\w*|доед\w*|добер\w*|"
     r"заед\w*|заезд\w*|засел\w*|заселит\w*|будем|буду|будут|будет у|буду у|появ\w*|"
-    r"прийти|придем|приду|зайд\w*|прилож|"
+    r"прийти|придем|приду|зайд\w*|у вас|к вам|"
     r"arriv\w*|check[- ]?in\w*|checking in|get there|get to|getting (?:there|to|in)|"
-    r"be there|be at|be with|be in|be at yours|reach\w*|come|coming|show up|"
+    r"be there|be at|be with|be in|at yours|reach\w*|come|coming|show up|eta|"
     r"we'?ll be|will be|i'?ll be|should be|expect\w* to be|pull up|drop by|arrival"
 )
 DEPARTURE = (
-    r"выезд\w*|выед\w*|высел\w*|уед\w*|уезжа\w*|освобод\w*|съед\w*|"
+    r"выезд\w*|выед\w*|высел\w*|уед\w*|уех\w*|уезжа\w*|освобод\w*|съед\w*|"
     r"check[- ]?out\w*|leav\w*|depart\w*|head(?:ing)? (?:off|home|out)"
 )
 TRANSPORT = (
@@ -133,9 +133,12 @@ TIME_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("word_hour", re.compile(
         rf"(?:\b{_PREP}\s+)?(?:{_APPROX}\s+)?\b(?P<hw>{_RU_HOUR}|{_EN_HOUR})\b"
         rf"(?P<unit>\s*(?:часа|часов|часу|o'?clock))?{_SUFFIX}")),
+    # 8ish, 5ish
+    ("ish", re.compile(rf"(?<![\d.:/-])(?P<h>{_H})\s?-?ish\b")),
     # в 15, к 18, at 3, by 4
     ("bare_hour", re.compile(rf"(?:\b|(?<=@))(?P<prep>{_PREP})\s*(?:{_APPROX}\s+)?(?P<h>{_H})(?!\d)(?![:.,]\d|\s*(?:человек|дет|реб|взросл|собак|кош|adult|kid|child|чел|гост|ноч|сут|дн|руб|р\b|₽|\$|евро|people|guest|night|day|min|мин|%|th\b|st\b|nd\b|rd\b|-?го\b|числ|мая|июн|июл|авг|сент|окт|нояб|дек|янв|фев|мар|апр))")),
 ]  # fmt: skip
+_EVENING = re.compile(r"\b(?:вечер\w*|поздно|поздн\w*|evening|tonight|late|night)\b")
 _RANGE_TAIL = re.compile(r"^\s*(?:-|–|—|или|or|to|до|and|и)\s*(?:\d{1,2}|[а-яa-z]+)")
 _APPROX_BEFORE = re.compile(rf"{_APPROX}\s*(?:в\s+|к\s+|at\s+)?$")
 
@@ -246,7 +249,7 @@ def _read_time(name: str, match: re.Match[str]) -> tuple[int, int] | None:
         if not (groups.get("unit") or suffix or re.match(rf"{_PREP}\s", match[0])):
             return None
         return _with_part_of_day(_hour_word(groups["hw"]), suffix) % 24, 0
-    if name == "bare_hour":
+    if name in ("bare_hour", "ish"):
         return _with_part_of_day(int(groups["h"]), None), 0
     if name == "range":
         hour, last = int(groups["h"]), int(groups["h2"])
@@ -259,11 +262,15 @@ def _read_time(name: str, match: re.Match[str]) -> tuple[int, int] | None:
     return None  # pragma: no cover
 
 
+_SENTENCE_END = re.compile(r"[!?;\n]|\.(?!\d)")
+
+
 def _kind_at(keywords: list[tuple[int, int, Kind]], start: int, end: int, text: str) -> Kind:
     """The nearest keyword in the mention's sentence: before it first, else after it."""
-    sentence_start = max(text.rfind(c, 0, start) for c in ".!?;\n") + 1
-    ends = [i for i in (text.find(c, end) for c in ".!?;\n") if i >= 0]
-    sentence_end = min(ends) if ends else len(text)
+    starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
+    sentence_start = starts[-1] if starts else 0
+    following = _SENTENCE_END.search(text, end)
+    sentence_end = following.start() if following else len(text)
     before = [k for k in keywords if sentence_start <= k[0] and k[1] <= start]
     if before:
         return before[-1][2]
@@ -280,7 +287,7 @@ def _keywords(text: str) -> list[tuple[int, int, Kind]]:
             kind == "arrival"
             and found
             and found[-1][2] == "transport"
-            and re.fullmatch(r"[^\d.!?;\n]{0,20}", text[found[-1][1] : match.start()])
+            and re.fullmatch(r"[^\d.,!?;\n]{0,20}", text[found[-1][1] : match.start()])
         ):
             kind = "transport"  # "the train arrives": the train's, not the guest's
         found.append((match.start(), match.end(), kind))  # type: ignore[arg-type]
@@ -311,6 +318,10 @@ def find_times(text: str, keywords: list[tuple[int, int, Kind]]) -> list[TimeMen
                 or re.match(_APPROX, match[0])
                 or _RANGE_TAIL.match(text[end : end + 12])
             )
+            if 8 <= hour <= 11 and not match.groupdict().get("suffix") and _EVENING.search(
+                text[max(0, start - 40) : end + 40]
+            ):
+                hour += 12  # "поздно вечером, часов в 11", "running late… at 9:15"
             kind = _kind_at(keywords, start, end, text)
             mentions.append(TimeMention(start, end, kind, hour, minute, approx))
     # the second hour of a range ("между 15 и 16", "3-4pm") is not a time of its own
@@ -420,8 +431,8 @@ def _choose_date(dates: list[DateMention], chosen: TimeMention | None, text: str
     usable = [d for d in dates if d.kind in ("arrival", "neutral")]
     if chosen is not None:
         # a date in the chosen time's sentence, nearest to it
-        same = [d for d in dates if d.kind != "departure" and not re.search(
-            r"[.!?;\n]", text[min(d.end, chosen.end) : max(d.start, chosen.start)])]  # fmt: skip
+        same = [d for d in dates if d.kind != "departure" and not _SENTENCE_END.search(
+            text[min(d.end, chosen.end) : max(d.start, chosen.start)])]  # fmt: skip
         if same:
             return min(same, key=lambda d: abs(d.start - chosen.start)).value
     arrivals = [d for d in usable if d.kind == "arrival"]
