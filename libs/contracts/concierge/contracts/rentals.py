@@ -41,4 +41,3 @@ class CheckInExtraction(BaseModel):
     date: IsoDate | None = Field(description="Arrival date YYYY-MM-DD when stated, else null")
     confidence: float = Field(ge=0, le=1)
     method: ExtractionMethod
-

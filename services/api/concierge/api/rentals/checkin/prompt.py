@@ -49,7 +49,9 @@ class LlmExtraction(BaseModel):
 def build_prompt(text: str, received_at: datetime) -> Prompt:
     received = received_at.strftime("%Y-%m-%d (%A) %H:%M %Z").strip()
     message = json.dumps(text[:PROMPT_TEXT_LIMIT], ensure_ascii=False)
-    return Prompt(system=SYSTEM, user=f"Received: {received}\nGuest message (JSON string): {message}")
+    return Prompt(
+        system=SYSTEM, user=f"Received: {received}\nGuest message (JSON string): {message}"
+    )
 
 
 def read_answer(reply: str) -> LlmExtraction:
@@ -65,4 +67,5 @@ def read_answer(reply: str) -> LlmExtraction:
     try:
         return LlmExtraction.model_validate(value)
     except ValidationError as exc:
-        raise LlmError(f"the model's answer does not fit the schema ({exc.error_count()} errors)")
+        reason = f"the model's answer does not fit the schema ({exc.error_count()} errors)"
+        raise LlmError(reason) from None

@@ -104,6 +104,12 @@ _PREP = (
     r"till|until|between|from|make it|~|@)"
 )
 
+# what follows a number that is not an hour: people, nights, money, days of a month
+_NOT_AN_HOUR = (
+    r"человек|дет|реб|взросл|собак|кош|adult|kid|child|чел|гост|ноч|сут|дн|руб|р\b|₽|\$|"
+    r"евро|people|guest|night|day|min|мин|%|th\b|st\b|nd\b|rd\b|-?го\b|числ|мая|июн|июл|"
+    r"авг|сент|окт|нояб|дек|янв|фев|мар|апр"
+)
 TIME_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("noon", re.compile(r"\b(?:полдень|полудню|noon|midday)\b")),
     ("midnight", re.compile(r"\b(?:полночь|полуночи|midnight)\b")),
@@ -136,7 +142,9 @@ TIME_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # 8ish, 5ish
     ("ish", re.compile(rf"(?<![\d.:/-])(?P<h>{_H})\s?-?ish\b")),
     # в 15, к 18, at 3, by 4
-    ("bare_hour", re.compile(rf"(?:\b|(?<=@))(?P<prep>{_PREP})\s*(?:{_APPROX}\s+)?(?P<h>{_H})(?!\d)(?![:.,]\d|\s*(?:человек|дет|реб|взросл|собак|кош|adult|kid|child|чел|гост|ноч|сут|дн|руб|р\b|₽|\$|евро|people|guest|night|day|min|мин|%|th\b|st\b|nd\b|rd\b|-?го\b|числ|мая|июн|июл|авг|сент|окт|нояб|дек|янв|фев|мар|апр))")),
+    ("bare_hour", re.compile(
+        rf"(?:\b|(?<=@))(?P<prep>{_PREP})\s*(?:{_APPROX}\s+)?(?P<h>{_H})(?!\d)"
+        rf"(?![:.,]\d|\s*(?:{_NOT_AN_HOUR}))")),
 ]  # fmt: skip
 _EVENING = re.compile(r"\b(?:вечер\w*|поздно|поздн\w*|evening|tonight|late|night)\b")
 _RANGE_TAIL = re.compile(r"^\s*(?:-|–|—|или|or|to|до|and|и)\s*(?:\d{1,2}|[а-яa-z]+)")
@@ -236,7 +244,9 @@ def _read_time(name: str, match: re.Match[str]) -> tuple[int, int] | None:
         return _with_part_of_day(hour, suffix, default_pm=False), minute
     if name == "hour_unit":
         hour = int(groups["h"])
-        if re.search(r"\b(?:на|за|for)\s*$", match.string[max(0, match.start() - 5) : match.start()]):
+        if re.search(
+            r"\b(?:на|за|for)\s*$", match.string[max(0, match.start() - 5) : match.start()]
+        ):
             return None  # "на 2 ночи": a length of stay
         unit = groups["unit"].strip()
         part = unit if not re.fullmatch(r"o'?clock|часа|часов|час|ч\.?|h|hrs?", unit) else suffix
@@ -294,8 +304,15 @@ def _keywords(text: str) -> list[tuple[int, int, Kind]]:
     return found
 
 
-def mention_text(text: str, mention: Mention) -> str:
-    return text[mention.start : mention.end]
+def _second_of_range(text: str, first: TimeMention, mention: TimeMention) -> bool:
+    """ "15 и 16", "3-4", "с 14 до 15": the second hour of a range the first one opens."""
+    if first.kind != "neutral" and mention.kind != first.kind:
+        return False
+    gap = text[first.end : mention.start]
+    if re.fullmatch(r"\s*(?:-|–|—|или|or|to|до|and|и)\s*(?:в\s+|at\s+)?", gap):
+        return True
+    joined = re.match(r"(?:до|to|and|и|или|or|till|until)\s", text[mention.start : mention.end])
+    return not gap.strip() and joined is not None
 
 
 def find_times(text: str, keywords: list[tuple[int, int, Kind]]) -> list[TimeMention]:
@@ -318,8 +335,10 @@ def find_times(text: str, keywords: list[tuple[int, int, Kind]]) -> list[TimeMen
                 or re.match(_APPROX, match[0])
                 or _RANGE_TAIL.match(text[end : end + 12])
             )
-            if 8 <= hour <= 11 and not match.groupdict().get("suffix") and _EVENING.search(
-                text[max(0, start - 40) : end + 40]
+            if (
+                8 <= hour <= 11
+                and not match.groupdict().get("suffix")
+                and _EVENING.search(text[max(0, start - 40) : end + 40])
             ):
                 hour += 12  # "поздно вечером, часов в 11", "running late… at 9:15"
             kind = _kind_at(keywords, start, end, text)
@@ -328,13 +347,8 @@ def find_times(text: str, keywords: list[tuple[int, int, Kind]]) -> list[TimeMen
     mentions.sort(key=lambda m: m.start)
     kept: list[TimeMention] = []
     for mention in mentions:
-        gap = text[kept[-1].end : mention.start] if kept else ""
-        if kept and (
-            re.fullmatch(r"\s*(?:-|–|—|или|or|to|до|and|и)\s*(?:в\s+|at\s+)?", gap)
-            or (not gap.strip() and re.match(r"(?:до|to|and|и|или|or|till|until)\s", mention_text(text, mention)))
-        ):
-            if kept[-1].kind == "neutral" or mention.kind == kept[-1].kind:
-                continue
+        if kept and _second_of_range(text, kept[-1], mention):
+            continue
         kept.append(mention)
     return kept
 

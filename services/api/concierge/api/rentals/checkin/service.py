@@ -43,11 +43,13 @@ class CheckInService:
         )
 
     async def by_llm(self, text: str, received_at: datetime) -> CheckInExtraction:
-        assert self.runtime is not None and self.runtime.llm is not None
-        if self.runtime.slots.locked():
+        runtime = self.runtime
+        if runtime is None or runtime.llm is None:
+            raise LlmError("no model is configured")
+        if runtime.slots.locked():
             raise LlmError("the model is busy")
-        async with self.runtime.slots:
-            reply = await self.runtime.llm.complete(build_prompt(text, received_at))
+        async with runtime.slots:
+            reply = await runtime.llm.complete(build_prompt(text, received_at))
         found = read_answer(reply)
         return CheckInExtraction(
             check_in_time=found.check_in_time,
