@@ -16,6 +16,7 @@ time, with a low confidence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -146,6 +147,17 @@ TIME_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"(?:\b|(?<=@))(?P<prep>{_PREP})\s*(?:{_APPROX}\s+)?(?P<h>{_H})(?!\d)"
         rf"(?![:.,]\d|\s*(?:{_NOT_AN_HOUR}))")),
 ]  # fmt: skip
+# "через 2 часа", "через полчаса", "in an hour", "in 40 minutes": from received_at
+_WHILE_UNIT = r"(?P<unit>час\w*|hours?|hrs?|минут\w*|мин\b|minutes?|mins?)"
+_IN_A_WHILE = re.compile(
+    rf"\b(?:(?:через|in)\s+(?:(?:about|around|примерно|где-?то)\s+)?"
+    r"(?:(?P<n>\d{1,3}|пару|a couple of|an?|one|two|three|half an?)\s+)?"
+    rf"(?:(?P<half>полчаса|полтора часа)|{_WHILE_UNIT})"
+    r"|(?P<n2>\d{1,3})\s+(?P<unit2>minutes?|mins?|hours?)\s+away"
+    r"|(?P<unit3>минут|часа|часов)\s+через\s+(?P<n3>\d{1,3}|пару))"
+    r"(?!\s+(?:после|after)\b)"
+)
+_COUNTS = {"пару": 2, "a couple of": 2, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
 _EVENING = re.compile(r"\b(?:вечер\w*|поздно|поздн\w*|evening|tonight|late|night)\b")
 _RANGE_TAIL = re.compile(r"^\s*(?:-|–|—|или|or|to|до|and|и)\s*(?:\d{1,2}|[а-яa-z]+)")
 _APPROX_BEFORE = re.compile(rf"{_APPROX}\s*(?:в\s+|к\s+|at\s+)?$")
@@ -244,10 +256,9 @@ def _read_time(name: str, match: re.Match[str]) -> tuple[int, int] | None:
         return _with_part_of_day(hour, suffix, default_pm=False), minute
     if name == "hour_unit":
         hour = int(groups["h"])
-        if re.search(
-            r"\b(?:на|за|for)\s*$", match.string[max(0, match.start() - 5) : match.start()]
-        ):
-            return None  # "на 2 ночи": a length of stay
+        before = match.string[max(0, match.start() - 6) : match.start()]
+        if re.search(r"\b(?:на|за|for|через|in)\s*$", before):
+            return None  # "на 2 ночи": a length of stay; "через 2 часа": a while
         unit = groups["unit"].strip()
         part = unit if not re.fullmatch(r"o'?clock|часа|часов|час|ч\.?|h|hrs?", unit) else suffix
         if part is None and unit in ("часа", "часов", "час") and hour > 12:
@@ -275,17 +286,29 @@ def _read_time(name: str, match: re.Match[str]) -> tuple[int, int] | None:
 _SENTENCE_END = re.compile(r"[!?;\n]|\.(?!\d)")
 
 
-def _kind_at(keywords: list[tuple[int, int, Kind]], start: int, end: int, text: str) -> Kind:
-    """The nearest keyword in the mention's sentence: before it first, else after it."""
-    starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
-    sentence_start = starts[-1] if starts else 0
-    following = _SENTENCE_END.search(text, end)
-    sentence_end = following.start() if following else len(text)
-    before = [k for k in keywords if sentence_start <= k[0] and k[1] <= start]
-    if before:
-        return before[-1][2]
-    after = [k for k in keywords if end <= k[0] and k[1] <= sentence_end]
-    return after[0][2] if after else "neutral"
+class Context:
+    """The keywords of a message and its sentences, to label a mention by the nearest
+    keyword in its sentence: the one before it first, else the one after it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.keywords = _keywords(text)
+        self.keyword_starts = [k[0] for k in self.keywords]
+        self.keyword_ends = [k[1] for k in self.keywords]
+        self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+
+    def kind_at(self, start: int, end: int) -> Kind:
+        i = bisect_right(self.sentence_ends, start - 1)
+        sentence_start = self.sentence_ends[i - 1] + 1 if i else 0
+        j = bisect_left(self.sentence_ends, end)
+        sentence_end = self.sentence_ends[j] if j < len(self.sentence_ends) else len(self.text)
+        before = bisect_right(self.keyword_ends, start) - 1
+        if before >= 0 and self.keywords[before][0] >= sentence_start:
+            return self.keywords[before][2]
+        after = bisect_left(self.keyword_starts, end)
+        if after < len(self.keywords) and self.keywords[after][1] <= sentence_end:
+            return self.keywords[after][2]
+        return "neutral"
 
 
 def _keywords(text: str) -> list[tuple[int, int, Kind]]:
@@ -304,6 +327,28 @@ def _keywords(text: str) -> list[tuple[int, int, Kind]]:
     return found
 
 
+def _in_a_while(context: Context, received_at: datetime) -> tuple[TimeMention, date] | None:
+    """The last "через 2 часа" / "in an hour" of an arrival: a time from received_at."""
+    found: tuple[TimeMention, date] | None = None
+    for match in _IN_A_WHILE.finditer(context.text):
+        n = match["n"] or match["n2"] or match["n3"]
+        half, unit = match["half"], match["unit"] or match["unit2"] or match["unit3"]
+        hours = bool(unit) and unit.startswith(("час", "hour", "hr"))
+        if half:
+            minutes = 30 if half == "полчаса" else 90
+        elif n and n.startswith("half"):
+            minutes = 30 if hours else 0
+        else:
+            count = int(n) if n and n.isdigit() else _COUNTS.get(n or "", 1)
+            minutes = count * 60 if hours else count
+        kind = context.kind_at(match.start(), match.end())
+        if 0 < minutes <= 24 * 60 and kind in ("arrival", "neutral"):
+            at = received_at + timedelta(minutes=minutes)
+            mention = TimeMention(match.start(), match.end(), kind, at.hour, at.minute, True)
+            found = (mention, at.date())
+    return found
+
+
 def _second_of_range(text: str, first: TimeMention, mention: TimeMention) -> bool:
     """ "15 и 16", "3-4", "с 14 до 15": the second hour of a range the first one opens."""
     if first.kind != "neutral" and mention.kind != first.kind:
@@ -315,7 +360,8 @@ def _second_of_range(text: str, first: TimeMention, mention: TimeMention) -> boo
     return not gap.strip() and joined is not None
 
 
-def find_times(text: str, keywords: list[tuple[int, int, Kind]]) -> list[TimeMention]:
+def find_times(context: Context) -> list[TimeMention]:
+    text = context.text
     taken: list[tuple[int, int]] = []
     mentions: list[TimeMention] = []
     for name, pattern in TIME_PATTERNS:
@@ -341,7 +387,7 @@ def find_times(text: str, keywords: list[tuple[int, int, Kind]]) -> list[TimeMen
                 and _EVENING.search(text[max(0, start - 40) : end + 40])
             ):
                 hour += 12  # "поздно вечером, часов в 11", "running late… at 9:15"
-            kind = _kind_at(keywords, start, end, text)
+            kind = context.kind_at(start, end)
             mentions.append(TimeMention(start, end, kind, hour, minute, approx))
     # the second hour of a range ("между 15 и 16", "3-4pm") is not a time of its own
     mentions.sort(key=lambda m: m.start)
@@ -419,9 +465,8 @@ def _read_date(match: re.Match[str], today: date) -> date | None:
     return None  # pragma: no cover
 
 
-def find_dates(
-    text: str, keywords: list[tuple[int, int, Kind]], today: date, times: list[TimeMention]
-) -> list[DateMention]:
+def find_dates(context: Context, today: date, times: list[TimeMention]) -> list[DateMention]:
+    text = context.text
     found: list[DateMention] = []
     for match in _DATE_WORDS.finditer(text):
         start, end = match.span()
@@ -429,7 +474,7 @@ def find_dates(
             continue
         value = _read_date(match, today)
         if value is not None:
-            found.append(DateMention(start, end, _kind_at(keywords, start, end, text), value))
+            found.append(DateMention(start, end, context.kind_at(start, end), value))
     return found
 
 
@@ -458,11 +503,14 @@ def _choose_date(dates: list[DateMention], chosen: TimeMention | None, text: str
 def extract(text: str, received_at: datetime) -> RulesResult:
     """The arrival time and date ``text`` states, resolved against ``received_at``."""
     text = normalize(text)
-    keywords = _keywords(text)
-    times = find_times(text, keywords)
-    dates = find_dates(text, keywords, received_at.date(), times)
+    context = Context(text)
+    times = find_times(context)
+    dates = find_dates(context, received_at.date(), times)
     chosen = _choose_time(times)
     day = _choose_date(dates, chosen, text)
+    relative = _in_a_while(context, received_at)
+    if relative and (chosen is None or (chosen.kind, relative[0].kind) == ("neutral", "arrival")):
+        chosen, day = relative[0], day or relative[1]
     date_text = day.isoformat() if day else None
     if chosen is not None:
         confidence = CONFIDENCE_EXACT if chosen.kind == "arrival" else CONFIDENCE_NEUTRAL
