@@ -17,8 +17,7 @@ from concierge.api.assistant.service import AssistantRuntime
 from concierge.api.main import create_app
 from concierge.api.settings import ApiSettings
 from concierge.common.auth import SERVICE_TOKEN_HEADER
-from concierge.sandbox.main import create_app as create_sandbox
-from tests.services.sandbox.conftest import sandbox_settings, serve
+from tests.services.api.assistant.test_answers import anthropic, fault, openai
 
 SERVICE_TOKEN = "test-service-token-0123456789"
 EXTRACT = "/api/v1/rentals/check-in/extract"
@@ -62,30 +61,6 @@ async def start_api() -> AsyncIterator[StartApi]:
 @pytest.fixture
 async def api(start_api: StartApi) -> httpx.AsyncClient:
     return await start_api()
-
-
-@pytest.fixture
-async def llm_sandbox() -> AsyncIterator[httpx.AsyncClient]:
-    running = await serve(create_sandbox(sandbox_settings()))
-    async with httpx.AsyncClient(base_url=running.url, timeout=10, trust_env=False) as http:
-        yield http
-    await running.stop()
-
-
-def openai(sandbox: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
-    base = f"{str(sandbox.base_url).rstrip('/')}/llm/openai/v1"
-    return {"llm_provider": "openai", "llm_base_url": base, "llm_model": "llama3.2", **extra}
-
-
-def anthropic(sandbox: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
-    base = f"{str(sandbox.base_url).rstrip('/')}/llm/anthropic"
-    return {"llm_provider": "anthropic", "llm_base_url": base, "llm_model": "claude-test",
-            "llm_api_key": "sk-ant-test-0123456789", **extra}  # fmt: skip
-
-
-async def fault(sandbox: httpx.AsyncClient, **details: Any) -> None:
-    response = await sandbox.post("/sandbox/llm/faults", json=details)
-    assert response.status_code == 200, response.text
 
 
 async def extract(api: httpx.AsyncClient, text: str, **extra: Any) -> dict[str, Any]:
