@@ -9,13 +9,15 @@ when the message states one (relative dates are resolved against ``received_at``
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from concierge.contracts.text import MULTI_LINE
 
 MAX_GUEST_TEXT = 10_000
+RECEIVED_YEARS = (2000, 2999)  # a message's date, with room for "next year" either side
 
 GuestText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_GUEST_TEXT), MULTI_LINE]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -32,6 +34,14 @@ class CheckInExtractRequest(BaseModel):
         description="When the message was received (timezone-aware ISO-8601); relative "
         "dates (tomorrow, on Friday) count from its date. Default: now (UTC).",
     )
+
+    @field_validator("received_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        first, last = RECEIVED_YEARS
+        if value is not None and not first <= value.year <= last:
+            raise ValueError(f"the year must be from {first} to {last}")
+        return value
 
 
 class CheckInExtraction(BaseModel):

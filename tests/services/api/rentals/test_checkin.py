@@ -125,6 +125,8 @@ class TestBadInput:
             ({"text": "в 15", "received_at": "2026-05-12T09:15:00"}, "received_at"),
             ({"text": "в 15", "received_at": "yesterday"}, "received_at"),
             ({"text": "в 15", "received_at": "2026-02-30T09:15:00Z"}, "received_at"),
+            ({"text": "послезавтра", "received_at": "9999-12-31T23:59:00+00:00"}, "received_at"),
+            ({"text": "31.12", "received_at": "0001-01-01T00:00:00+00:00"}, "received_at"),
             ({"text": "в 15", "lang": "ru"}, "lang"),
         ],
     )
