@@ -10,14 +10,13 @@ when the message states one (relative dates are resolved against ``received_at``
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from concierge.contracts.text import MULTI_LINE
 
 MAX_GUEST_TEXT = 10_000
-RECEIVED_YEARS = (2000, 2999)  # a message's date, with room for "next year" either side
 
 GuestText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_GUEST_TEXT), MULTI_LINE]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -25,23 +24,25 @@ IsoDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}
 ExtractionMethod = Literal["rules", "llm"]
 
 
+def _iso_string(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError("an ISO-8601 date and time with its offset is expected")  # not 0
+    return value
+
+
+# An ISO-8601 string with a timezone, never a number taken for a Unix time.
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_string)]
+
+
 class CheckInExtractRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: GuestText = Field(description="The guest's message (line breaks and tabs allowed)")
-    received_at: AwareDatetime | None = Field(
+    received_at: IsoDatetime | None = Field(
         None,
         description="When the message was received (timezone-aware ISO-8601); relative "
         "dates (tomorrow, on Friday) count from its date. Default: now (UTC).",
     )
-
-    @field_validator("received_at")
-    @classmethod
-    def _plausible(cls, value: datetime | None) -> datetime | None:
-        first, last = RECEIVED_YEARS
-        if value is not None and not first <= value.year <= last:
-            raise ValueError(f"the year must be from {first} to {last}")
-        return value
 
 
 class CheckInExtraction(BaseModel):

@@ -343,7 +343,10 @@ def _in_a_while(context: Context, received_at: datetime) -> tuple[TimeMention, d
             minutes = count * 60 if hours else count
         kind = context.kind_at(match.start(), match.end())
         if 0 < minutes <= 24 * 60 and kind in ("arrival", "neutral"):
-            at = received_at + timedelta(minutes=minutes)
+            try:
+                at = received_at + timedelta(minutes=minutes)
+            except OverflowError:
+                continue
             mention = TimeMention(match.start(), match.end(), kind, at.hour, at.minute, True)
             found = (mention, at.date())
     return found
@@ -472,7 +475,10 @@ def find_dates(context: Context, today: date, times: list[TimeMention]) -> list[
         start, end = match.span()
         if any(t.start <= start < t.end for t in times):
             continue
-        value = _read_date(match, today)
+        try:
+            value = _read_date(match, today)
+        except OverflowError:  # "tomorrow" of 9999-12-31
+            continue
         if value is not None:
             found.append(DateMention(start, end, context.kind_at(start, end), value))
     return found
