@@ -9,8 +9,9 @@ departure ("выезд", "we leave", "check out") or transport ("самолёт 
 lands"). The last arrival time wins (guests correct themselves), else the last time
 with no keyword; departure and transport times are never the check-in. A time without
 "am/pm", "утра/вечера" of 1–7 is taken as afternoon (13–19): nobody checks in at 3 am
-unless they say so ("в 3 ночи"). A period alone ("вечером", "after lunch") gives no
-time, with a low confidence.
+unless they say so ("в 3 ночи"); 8–11 is the morning unless the message speaks of the
+evening or being late. "через 2 часа" / "in an hour" count from ``received_at``. A period
+alone ("вечером", "after lunch") gives no time, with a low confidence.
 """
 
 from __future__ import annotations
