@@ -171,6 +171,23 @@ class TestFaults:
         assert "Bus 135" not in str(empty)
         assert (await call(sandbox.http, provider)).status_code == 200  # all used up
 
+    @pytest.mark.parametrize("provider", ["openai", "anthropic"])
+    async def test_a_scripted_reply_answers_once(
+        self, start_sandbox: StartSandbox, provider: str
+    ) -> None:
+        sandbox = await start_sandbox()
+        scripted = '{"check_in_time": "15:30", "date": null, "confidence": 0.9}'
+        fault = {"kind": "reply", "text": scripted}
+        assert (await sandbox.http.post("/sandbox/llm/faults", json=fault)).status_code == 200
+        first = (await call(sandbox.http, provider)).json()
+        second = (await call(sandbox.http, provider)).json()
+        if provider == "openai":
+            texts = [reply["choices"][0]["message"]["content"] for reply in (first, second)]
+        else:
+            texts = [reply["content"][0]["text"] for reply in (first, second)]
+        assert texts[0] == scripted
+        assert texts[1] != scripted  # used up: the passages' answer again
+
     async def test_delay_and_provider_filter(self, start_sandbox: StartSandbox) -> None:
         sandbox = await start_sandbox()
         fault = {"kind": "delay", "delay_s": 0.3, "provider": "anthropic"}

@@ -1202,6 +1202,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rentals/check-in/extract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extract Check In
+         * @description The arrival time (``HH:MM``) and date (``YYYY-MM-DD``) a guest's message states.
+         *
+         *     Either is null when not stated; a part of the day alone ("вечером", "after lunch")
+         *     gives a null time with a low confidence. Relative dates count from ``received_at``
+         *     (default now, UTC). With an LLM configured it reads the message (``method="llm"``);
+         *     without one, or when it fails, is slow, busy or answers outside the schema, the
+         *     rules do (``method="rules"``).
+         */
+        post: operations["extract_check_in_api_v1_rentals_check_in_extract_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1400,6 +1426,39 @@ export interface components {
         ChatBlocked: {
             /** Blocked */
             blocked: boolean;
+        };
+        /** CheckInExtractRequest */
+        CheckInExtractRequest: {
+            /**
+             * Text
+             * @description The guest's message (line breaks and tabs allowed)
+             */
+            text: string;
+            /**
+             * Received At
+             * @description When the message was received (timezone-aware ISO-8601); relative dates (tomorrow, on Friday) count from its date. Default: now (UTC).
+             */
+            received_at?: string | null;
+        };
+        /** CheckInExtraction */
+        CheckInExtraction: {
+            /**
+             * Check In Time
+             * @description Arrival time HH:MM (24 h), or null when no clock time is stated
+             */
+            check_in_time: string | null;
+            /**
+             * Date
+             * @description Arrival date YYYY-MM-DD when stated, else null
+             */
+            date: string | null;
+            /** Confidence */
+            confidence: number;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "rules" | "llm";
         };
         /** Citation */
         Citation: {
@@ -7758,6 +7817,77 @@ export interface operations {
             };
         };
     };
+    extract_check_in_api_v1_rentals_check_in_extract_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Service-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInExtractRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInExtraction"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -7771,6 +7901,7 @@ export const answerModeValues: ReadonlyArray<FlattenedDeepRequired<components>["
 export const availabilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Availability"]> = ["available", "reserved", "sold"];
 export const broadcastCreateParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BroadcastCreate"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["electronics", "vehicles", "home", "clothing", "kids", "hobby", "services", "realty", "other"];
+export const checkInExtractionMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckInExtraction"]["method"]> = ["rules", "llm"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["RUB", "USD", "EUR"];
 export const deliveryOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryOutcome"]> = ["sent", "rate_limited", "failed", "unavailable", "rejected", "blocked", "released"];
 export const documentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentKind"]> = ["post", "article", "listing"];

@@ -1,4 +1,5 @@
-"""Faults a test asks for: the next LLM call(s) are slow, fail, or reply with garbage."""
+"""Faults a test asks for: the next LLM call(s) are slow, fail, reply with garbage, or
+reply with a text the test scripts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-FaultKind = Literal["delay", "error", "garbage", "empty"]
+FaultKind = Literal["delay", "error", "garbage", "empty", "reply"]
 
 
 @dataclass
@@ -17,6 +18,7 @@ class LlmFault:
     delay_s: float = 0.0  # delay: wait this long, then answer normally
     status: int = 500  # error: answer with this status
     provider: str | None = None  # "openai" | "anthropic"; None: both
+    text: str = ""  # reply: answer with exactly this text (a scripted answer)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -89,7 +89,7 @@ async def chat_completions(
     llm.record(LlmCall("openai", model, bool(authorization), body))
     if (fault := llm.take("openai")) and (failed := await _apply(fault, "openai")):
         return failed
-    text = answer(prompt)
+    text = fault.text if fault and fault.kind == "reply" else answer(prompt)
     usage_in, usage_out = count_tokens(prompt), count_tokens(text)
     return JSONResponse(
         {
@@ -150,7 +150,7 @@ async def messages(
     llm.record(LlmCall("anthropic", model, True, body))
     if (fault := llm.take("anthropic")) and (failed := await _apply(fault, "anthropic")):
         return failed
-    text = answer(prompt)
+    text = fault.text if fault and fault.kind == "reply" else answer(prompt)
     return JSONResponse(
         {
             "id": f"msg_sandbox_{next(_ids)}",
@@ -169,7 +169,10 @@ async def messages(
 
 
 async def _apply(fault: LlmFault, provider: str) -> Response | None:
-    """What the fault makes of this call; None: answer normally (after a delay)."""
+    """What the fault makes of this call; None: answer normally (after a delay, or with
+    the scripted text)."""
+    if fault.kind == "reply":
+        return None
     if fault.kind == "delay":
         await asyncio.sleep(fault.delay_s)
         return None
@@ -199,17 +202,20 @@ class FaultIn(BaseModel):
     delay_s: float = Field(0.0, ge=0, le=600)
     status: int = Field(500, ge=400, le=599)
     provider: Literal["openai", "anthropic"] | None = None
+    text: str = Field("", max_length=100_000)
 
 
 @router.post("/sandbox/llm/faults", tags=["controls"])
 async def add_fault(body: FaultIn, llm: LlmDep) -> dict[str, Any]:
-    """The next ``times`` LLM calls (of one provider, or any) are slow, fail or garbled."""
+    """The next ``times`` LLM calls (of one provider, or any) are slow, fail or garbled, or
+    (``kind="reply"``) answer with ``text``."""
     fault = llm.add(
         body.kind,
         times_left=body.times,
         delay_s=body.delay_s,
         status=body.status,
         provider=body.provider,
+        text=body.text,
     )
     return fault.to_json()
 

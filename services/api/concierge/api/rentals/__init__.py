@@ -1,0 +1,1 @@
+"""The rentals desk (short-term rentals on Avito): check-in extraction so far."""

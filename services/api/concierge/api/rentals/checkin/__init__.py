@@ -1,0 +1,1 @@
+"""Check-in time and date from a guest's message: rules, and the LLM when configured."""
