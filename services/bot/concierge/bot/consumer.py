@@ -99,6 +99,10 @@ class RetryBook:
     def give_up(self, update_id: int) -> None:
         self.failed.add(update_id)
 
+    def failing(self, update_id: int) -> bool:
+        """Whether a handler failed this try of the update (a retry asked or given up)."""
+        return update_id in self.retry_after or update_id in self.failed
+
     def forget(self, update_id: int) -> None:
         self.expires_at.pop(update_id, None)
         self.retry_after.pop(update_id, None)

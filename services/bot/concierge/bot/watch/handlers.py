@@ -30,7 +30,7 @@ from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place
 from concierge.bot.texts import GERMAN, watch_text
 from concierge.common.clock import utcnow
-from concierge.common.http_client import ServiceResponseError
+from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
 from concierge.contracts.identity import Language
 from concierge.contracts.watch import (
     ALL_WEEKDAYS,
@@ -515,9 +515,13 @@ async def offer_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     chat = update.effective_chat
     if update.effective_user is None or chat is None or chat.type != "private":
         return
+    if deps_of(context).retries.failing(update.update_id):
+        return  # /start itself failed this try (api away): it is retried, then we ask
     try:
         blocked = await _blocked_watches(update, context)
-    except ServiceResponseError:  # not signed up yet, say: nothing was paused
+    except (ServiceResponseError, ServiceUnavailable) as exc:
+        # Optional: an error here must not make /start (the greeting) run again.
+        log.info("no resume offer after /start: %r", exc)
         return
     if blocked:
         language = await _speech(update, context)
