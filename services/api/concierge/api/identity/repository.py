@@ -14,6 +14,15 @@ from concierge.domain.identity.models import User, UserLog
 class UserRepository(Repository[User]):
     model = User
 
+    async def reachable_admins(self) -> Sequence[User]:
+        """Admins who have not blocked the bot: who the desks tell what needs an admin."""
+        rows = await self.session.scalars(
+            select(User)
+            .where(User.role == UserRole.ADMIN, User.blocked_at.is_(None))
+            .order_by(User.id)
+        )
+        return rows.all()
+
     async def get_by_telegram_id(self, telegram_id: int) -> User | None:
         return await self.session.scalar(select(User).where(User.telegram_id == telegram_id))
 

@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.contracts.identity import UserRole
+from concierge.api.identity.repository import UserRepository
 from concierge.contracts.watch import CatalogUpdate
 from concierge.domain.identity.models import User
 from concierge.domain.watch.models import (
@@ -298,12 +298,7 @@ class WatchRepository:
         return {user.telegram_id: user for user in rows.all()}
 
     async def admins(self) -> Sequence[User]:
-        rows = await self.session.scalars(
-            select(User)
-            .where(User.role == UserRole.ADMIN, User.blocked_at.is_(None))
-            .order_by(User.id)
-        )
-        return rows.all()
+        return await UserRepository(self.session).reachable_admins()
 
     # --- preferences, held messages, digests -------------------------------------------
 

@@ -11,10 +11,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
+from concierge.api.identity.repository import UserRepository
 from concierge.api.paging import Keyset
 from concierge.api.search.schemas import ListingFilterParams
 from concierge.common.clock import utcnow
-from concierge.contracts.identity import UserRole
 from concierge.contracts.market import InquiryStatus, ListingStatus
 from concierge.db.repository import Repository
 from concierge.domain.identity.models import User
@@ -96,12 +96,7 @@ class ListingRepository(Repository[Listing]):
 
     async def admins(self) -> Sequence[User]:
         """Who hears about new pending listings: admins who have not blocked the bot."""
-        rows = await self.session.scalars(
-            select(User)
-            .where(User.role == UserRole.ADMIN, User.blocked_at.is_(None))
-            .order_by(User.id)
-        )
-        return rows.all()
+        return await UserRepository(self.session).reachable_admins()
 
     async def user(self, user_id: int) -> User:
         user = await self.session.get(User, user_id)
