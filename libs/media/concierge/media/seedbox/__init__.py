@@ -1,0 +1,11 @@
+"""The person's seedbox: Transmission, qBittorrent, Deluge behind one interface."""
+
+from concierge.media.seedbox.base import Seedbox
+from concierge.media.seedbox.models import (
+    SeedboxConfig,
+    SeedboxKind,
+    Torrent,
+    TorrentState,
+)
+
+__all__ = ["Seedbox", "SeedboxConfig", "SeedboxKind", "Torrent", "TorrentState"]
