@@ -87,6 +87,7 @@ class Release(BaseModel):
     infohash: str | None = None  # lower-case hex
     magnet: str | None = None  # magnet URI (the indexer's or built from the infohash)
     link: str | None = None  # the .torrent download link, apikey stripped
+    link_key_param: str | None = None  # the query parameter the key was stripped from
     details_url: str | None = None  # the tracker's page (comments), apikey stripped
     description: str = ""
     imdb_id: str | None = None

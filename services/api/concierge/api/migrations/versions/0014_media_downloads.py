@@ -17,7 +17,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _now(name: str) -> sa.Column[object]:
-    return sa.Column(name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False)
+    return sa.Column(
+        name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+    )
 
 
 def upgrade() -> None:
@@ -47,9 +49,7 @@ def upgrade() -> None:
             "status IN ('active', 'done', 'removed', 'cancelled')",
             name="status_allowed",
         ),
-        sa.CheckConstraint(
-            "progress >= 0 AND progress <= 1", name="progress_range"
-        ),
+        sa.CheckConstraint("progress >= 0 AND progress <= 1", name="progress_range"),
         sa.CheckConstraint("infohash ~ '^[0-9a-f]{40}$'", name="infohash_hex"),
         sa.UniqueConstraint("user_id", "seedbox_id", "infohash"),
     )
