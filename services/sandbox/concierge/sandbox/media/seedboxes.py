@@ -173,11 +173,13 @@ def _snake(name: str) -> str:
     return _T_FIELDS.get(name, name.replace("-", "_"))
 
 
+_PARAMS = {"download_dir": "download-dir", "delete_local_data": "delete-local-data"}
+
+
 def _camel(name: str) -> str:
+    """A 4.1 torrent field name in the legacy spelling."""
     back = {v: k for k, v in _T_FIELDS.items()}
-    if name in back:
-        return back[name]
-    return name.replace("_", "-") if name in ("delete_local_data", "download_dir") else name
+    return back.get(name, name)
 
 
 @router.post("/media/transmission/{version}/transmission/rpc", include_in_schema=False)
@@ -217,7 +219,7 @@ async def transmission_rpc(request: Request, version: str) -> Response:
     if payload.get("jsonrpc") == "2.0" and TRANSMISSION[version] >= 18:
         method = str(payload.get("method", "")).replace("_", "-")
         params = payload.get("params") or {}
-        args = {_camel(k): v for k, v in params.items()} if isinstance(params, dict) else {}
+        args = {_PARAMS.get(k, k): v for k, v in params.items()} if isinstance(params, dict) else {}
         if isinstance(args.get("fields"), list):
             args["fields"] = [_camel(f) for f in args["fields"]]
         result, out = _transmission_call(state, instance, version, method, args)
@@ -476,6 +478,8 @@ async def deluge_json(request: Request, version: str) -> Response:
             instance, infohash, name, paused=bool(options.get("add_paused")), size=size
         ):
             return error(f"Torrent already in session ({infohash}).", 4)
+        if options.get("download_location"):
+            box[infohash].save_path = str(options["download_location"])
         return ok(infohash)
     if method == "core.get_torrents_status":
         filter_ = params[0] if params and isinstance(params[0], dict) else {}
