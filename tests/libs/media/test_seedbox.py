@@ -5,6 +5,7 @@ connection), add/list/progress/pause/resume/remove, and the failures a person me
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 
 import httpx
@@ -70,7 +71,8 @@ class TestEachSeedbox:
             assert 0.0 <= first.progress < 1.0
             await asyncio.sleep(TORRENT_SECONDS + 0.3)
             done = await box.get(HASH)
-            assert done.done and done.progress == 1.0
+            assert done.done
+            assert done.progress == 1.0
             assert done.state is TorrentState.SEEDING
             assert [t.hash for t in await box.list()] == [HASH]
 
@@ -119,8 +121,6 @@ class TestEachSeedbox:
             b"d6:lengthi1024e4:name8:film.mkv12:piece lengthi262144e6:pieces20:" + b"x" * 20 + b"e"
         )
         data = b"d8:announce3:abc4:info" + info + b"e"
-        import hashlib
-
         expected = hashlib.sha1(info).hexdigest()  # noqa: S324
         async with open_seedbox(config(sandbox_url, kind, instance), allowed=allowed) as box:
             assert await box.add_file(data) == expected
@@ -176,7 +176,8 @@ class TestTransmissionHandshake:
         cfg = config(sandbox_url, SeedboxKind.TRANSMISSION, "transmission/4.1.0")
         async with TransmissionClient(cfg, allowed=allowed) as box:
             await box.test()
-            assert box.rpc_version == 18 and box.jsonrpc
+            assert box.rpc_version == 18
+            assert box.jsonrpc
             calls = (await control.get("/calls")).json()["transmission"]
             await box.list()
             # one more call, no new handshake
