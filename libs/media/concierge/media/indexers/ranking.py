@@ -4,9 +4,9 @@ The order, most important first:
 
 1. can be added (a magnet or a .torrent link);
 2. alive: at least ``min_seeders`` seeders (unknown counts as alive);
-3. audio: the first preferred language heard (a release in none of them after);
-4. quality: the preferred one, then the nearest below, then above, unknown last;
-5. within the size cap (over it: after);
+3. within the size cap (over it: after; the cap is the person's disk);
+4. audio: the first preferred language heard (a release in none of them after);
+5. quality: the preferred one, then the nearest below, then above, unknown last;
 6. more seeders;
 7. smaller.
 """
@@ -45,9 +45,9 @@ def sort_key(release: Release, prefs: ReleasePreferences) -> tuple[int, ...]:
     return (
         0 if release.addable else 1,
         0 if seeders >= prefs.min_seeders else 1,
+        1 if oversize else 0,
         audio_rank(release.audio, prefs.audio),
         quality_rank(release.quality, prefs.quality),
-        1 if oversize else 0,
         -seeders,
         release.size if release.size is not None else 2**62,
     )
