@@ -5,33 +5,21 @@ for the session (on 127.0.0.1, which the clients reach only because the tests al
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from concierge.common.safe_http import host_port
-from concierge.embedded import ServiceProcess, free_port
+from concierge.embedded import ServiceProcess
+from tests.support.media import TORRENT_SECONDS, media_sandbox_process
 
-ROOT = Path(__file__).resolve().parents[3]
-TORRENT_SECONDS = 2.0
+__all__ = ["TORRENT_SECONDS", "fault"]
 
 
 @pytest.fixture(scope="session")
 def media_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    port = free_port()
-    logs = tmp_path_factory.mktemp("media-sandbox")
-    env = {
-        "CONCIERGE_ENV": "test",
-        "PYTHONPATH": str(ROOT),
-        "LOG_LEVEL": "WARNING",
-        "SANDBOX_PORT": str(port),
-        "SANDBOX_HOST": "127.0.0.1",
-        "SANDBOX_MEDIA_TORRENT_SECONDS": str(TORRENT_SECONDS),
-    }
-    process = ServiceProcess("sandbox", port, env, logs / "sandbox.log").start()
-    yield process
-    process.stop()
+    with media_sandbox_process(tmp_path_factory.mktemp("media-sandbox")) as process:
+        yield process
 
 
 @pytest.fixture

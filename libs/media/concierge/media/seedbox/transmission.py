@@ -177,8 +177,8 @@ class TransmissionClient(SeedboxClient):
     # --- the interface ----------------------------------------------------------------
 
     async def test(self) -> str:
-        session = await self.call("session-get", {"fields": ["version", "rpc-version"]})
-        version = session.get("version")
+        answer = await self.call("session-get", {"fields": ["version", "rpc-version"]})
+        version = answer.get("version")
         return f"Transmission {version}" if isinstance(version, str) else "Transmission"
 
     async def add(self, uri: str, *, paused: bool = False, save_path: str | None = None) -> str:

@@ -219,7 +219,9 @@ async def transmission_rpc(request: Request, version: str) -> Response:
     if payload.get("jsonrpc") == "2.0" and TRANSMISSION[version] >= 18:
         method = str(payload.get("method", "")).replace("_", "-")
         params = payload.get("params") or {}
-        args = {_PARAMS.get(k, k): v for k, v in params.items()} if isinstance(params, dict) else {}
+        args: dict[str, Any] = {}
+        if isinstance(params, dict):
+            args = {_PARAMS.get(str(k), str(k)): v for k, v in params.items()}
         if isinstance(args.get("fields"), list):
             args["fields"] = [_camel(f) for f in args["fields"]]
         result, out = _transmission_call(state, instance, version, method, args)

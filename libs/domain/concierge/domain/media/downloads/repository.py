@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from concierge.db.repository import Repository
-from concierge.domain.media.downloads import DownloadStatus, MediaDownload
+from concierge.domain.media.downloads.models import DownloadStatus, MediaDownload
 
 MAX_NAME_CHARS = 500
 
@@ -72,11 +72,13 @@ class DownloadRepository(Repository[MediaDownload]):
         row = await self.session.scalar(statement)
         if row is None:  # it was done already: the row as it is
             row = await self.session.scalar(
-                select(MediaDownload).where(
+                select(MediaDownload)
+                .where(
                     MediaDownload.user_id == user_id,
                     MediaDownload.seedbox_id == seedbox_id,
                     MediaDownload.infohash == infohash,
                 )
+                .execution_options(populate_existing=True)
             )
         assert row is not None
         return row
