@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+import orjson
 import pytest
 from sqlalchemy import text
 
+from concierge.contracts.jobs import MEDIA_CHECK, MEDIA_WATCH
 from concierge.domain.media.downloads.repository import DownloadRepository
 from concierge.media.seedbox import open_seedbox
+from concierge.streams import Job, JobQueue
+from concierge.worker.jobs import WorkerContext
+from concierge.worker.media.jobs import watch_due
 from tests.services.worker.media.conftest import World
 from tests.support.media import TORRENT_SECONDS
 
@@ -172,3 +177,27 @@ class TestRecording:
         await world.watcher().check(user, 1)
         [sent] = await world.outbox()
         assert "&lt;b&gt;Arrival&lt;/b&gt; &amp; &lt;a href='x'&gt;" in sent["payload"]["text"]
+
+
+class TestJobs:
+    async def test_the_schedule_enqueues_one_check_per_persons_seedbox(
+        self, world: World, redis
+    ) -> None:
+        stream = "media-test-jobs"
+        await redis.delete(stream)
+        users = [await world.person(8000 + n) for n in range(2)]
+        for n, user in enumerate(users):
+            world.seedbox(user, 1, "transmission/4.1.0")
+            await world.add(user, 1, f"magnet:?xt=urn:btih:{n + 9:040x}&dn=f{n}", f"film {n}")
+            await world.add(user, 1, f"magnet:?xt=urn:btih:{n + 19:040x}&dn=g{n}", f"film {n}")
+        ctx = WorkerContext(world.database, redis, JobQueue(redis, stream), None, world.settings())  # type: ignore[arg-type]
+        await watch_due(Job(id="1-0", type=MEDIA_WATCH.name, payload={}, delivery=1), ctx)
+        entries = await redis.xrange(stream)
+        payloads = sorted(orjson.loads(fields["payload"])["user_id"] for _, fields in entries)
+        assert payloads == sorted(users)  # two downloads each, one check each
+        assert {fields["type"] for _, fields in entries} == {MEDIA_CHECK.name}
+        # the same tick delivered twice enqueues nothing more (dedup'd by the job's id)
+        async with world.database.transaction() as session:
+            await session.execute(text("UPDATE media_downloads SET next_check_at = now()"))
+        await watch_due(Job(id="1-0", type=MEDIA_WATCH.name, payload={}, delivery=2), ctx)
+        assert len(await redis.xrange(stream)) == len(entries)
