@@ -16,8 +16,11 @@ from concierge.embedded import free_port
 from concierge.media.errors import (
     AddressRefused,
     AuthFailed,
+    InvalidInput,
+    MediaError,
     NotFound,
     ProtocolUnsupported,
+    TooLarge,
     Unreachable,
 )
 from concierge.media.seedbox import SeedboxConfig, SeedboxKind, TorrentState, open_seedbox
@@ -272,3 +275,40 @@ class TestDelugeDaemon:
         async with open_seedbox(cfg, allowed=allowed) as box:
             with pytest.raises(ProtocolUnsupported):
                 await box.test()
+
+
+class TestHostileAnswersAndInput:
+    @pytest.mark.parametrize(("kind", "instance"), [BOXES[0], BOXES[2], BOXES[5]])
+    @pytest.mark.parametrize(
+        ("fault_kind", "error"), [("malformed", MediaError), ("huge", TooLarge)]
+    )
+    async def test_a_garbled_or_huge_answer_is_a_clear_error(
+        self, kind, instance, fault_kind, error, sandbox_url, allowed, control
+    ) -> None:
+        async with open_seedbox(config(sandbox_url, kind, instance), allowed=allowed) as box:
+            await box.test()
+            await fault(control, kind.value, fault_kind, times=3)
+            with pytest.raises(error):
+                await box.list()
+
+    @pytest.mark.parametrize(
+        "uri",
+        [
+            "file:///etc/passwd",
+            "magnet:?xt=urn:btih:" + "a" * 40 + "\x00",
+            "x" * 9000,
+            "javascript:1",
+        ],
+    )
+    async def test_what_is_not_a_link_is_refused_before_sending(
+        self, uri, sandbox_url, allowed, control
+    ) -> None:
+        cfg = config(sandbox_url, SeedboxKind.TRANSMISSION, "transmission/4.1.0")
+        async with open_seedbox(cfg, allowed=allowed) as box:
+            with pytest.raises(InvalidInput):
+                await box.add(uri)
+            with pytest.raises(InvalidInput):
+                await box.add_file(b"<html>not a torrent</html>")
+            with pytest.raises(NotFound):
+                await box.get("not-a-hash")
+        assert (await control.get("/calls")).json().get("transmission", 0) == 0

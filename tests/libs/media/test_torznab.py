@@ -199,3 +199,26 @@ class TestRanking:
             found = await idx.search(SearchRequest(query="interstellar"))
         prefs = ReleasePreferences(quality=Quality.UHD2160, audio=["en"], max_size=20 * 1024**3)
         assert rank(found, prefs)[0].quality is Quality.HD1080
+
+
+class TestBadInput:
+    async def test_control_characters_never_reach_the_indexer(
+        self, sandbox_url, allowed, control
+    ) -> None:
+        async with indexer(sandbox_url, allowed) as idx:
+            found = await idx.search(SearchRequest(query="arrival\x00\x1b 1080p"))
+        assert found
+
+    @pytest.mark.parametrize(
+        "values",
+        [
+            {"imdb_id": "tt1; drop"},
+            {"limit": 0},
+            {"season": -1},
+            {"query": "x" * 501},
+            {"tmdb_id": "abc"},
+        ],
+    )
+    def test_a_bad_request_is_refused_by_its_model(self, values) -> None:
+        with pytest.raises(ValueError):
+            SearchRequest(**values)

@@ -39,3 +39,8 @@ class NotFound(MediaError):
 
 class RateLimited(MediaError):
     """The service refused for quota (429; Kinopoisk's small daily quota)."""
+
+
+class InvalidInput(MediaError):
+    """What we were asked to send is not acceptable (not a magnet or http(s) link, control
+    characters, too long): refused before anything is sent."""

@@ -61,14 +61,14 @@ class IndexerCaps(BaseModel):
 class SearchRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    query: str = ""
+    query: str = Field("", max_length=500)  # control characters are dropped when sent
     type: SearchType = SearchType.SEARCH
-    categories: list[int] = Field(default_factory=list)
-    imdb_id: str | None = None  # "tt1234567"; sent only when the caps allow it
-    tmdb_id: int | None = None
-    season: int | None = None
-    episode: int | None = None
-    limit: int = 50
+    categories: list[int] = Field(default_factory=list, max_length=20)
+    imdb_id: str | None = Field(None, pattern=r"^tt\d{5,10}$")  # sent when the caps allow
+    tmdb_id: int | None = Field(None, ge=1, le=2**31)
+    season: int | None = Field(None, ge=0, le=10_000)
+    episode: int | None = Field(None, ge=0, le=100_000)
+    limit: int = Field(50, ge=1, le=500)
 
 
 class Release(BaseModel):

@@ -43,6 +43,7 @@ MAX_BYTES = 5 * 1024 * 1024
 CAPS_TTL_S = 24 * 3600
 _KEY_PARAMS = re.compile(r"(api_?key|passkey|jackett_apikey|apitoken|token)$", re.I)
 _HEX40 = re.compile(r"^[0-9a-fA-F]{40}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _api_url(url: str) -> str:
@@ -148,8 +149,9 @@ class TorznabIndexer:
         if not supported:  # no t=movie here: a plain search with the title
             kind, supported = SearchType.SEARCH, caps.search_params
         params: dict[str, str] = {"t": kind.value, "limit": str(min(search.limit, caps.limit_max))}
-        if search.query:
-            params["q"] = search.query[:200]
+        query = " ".join(_CONTROL.sub(" ", search.query).split())[:200]
+        if query:
+            params["q"] = query
         if search.categories:
             params["cat"] = ",".join(str(c) for c in search.categories)
         ids = {

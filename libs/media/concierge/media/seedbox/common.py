@@ -13,12 +13,33 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from concierge.media.errors import BadResponse, NotFound
+from concierge.media.errors import BadResponse, InvalidInput, NotFound
 from concierge.media.http import media_client
 from concierge.media.seedbox.models import SeedboxConfig
 
 _HEX40 = re.compile(r"^[0-9a-fA-F]{40}$")
 _BASE32 = re.compile(r"^[A-Za-z2-7]{32}$")
+
+
+MAX_URI = 8192
+MAX_TORRENT_FILE = 10 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def checked_uri(uri: str) -> str:
+    """A magnet or http(s) link fit to hand to a seedbox, or ``InvalidInput``."""
+    uri = uri.strip()
+    if len(uri) > MAX_URI or _CONTROL.search(uri):
+        raise InvalidInput("the link is too long or holds control characters")
+    if not uri.startswith(("magnet:?", "http://", "https://")):
+        raise InvalidInput("only magnet links and http(s) links to .torrent files are added")
+    return uri
+
+
+def checked_file(data: bytes) -> bytes:
+    if not data or len(data) > MAX_TORRENT_FILE or not data.startswith(b"d"):
+        raise InvalidInput("that is not a .torrent file")
+    return data
 
 
 def magnet_hash(uri: str) -> str | None:

@@ -24,6 +24,8 @@ from concierge.media.errors import (
 from concierge.media.http import request
 from concierge.media.seedbox.common import (
     SeedboxClient,
+    checked_file,
+    checked_uri,
     b64,
     decode_json,
     magnet_hash,
@@ -138,6 +140,7 @@ class DelugeClient(SeedboxClient):
         return options
 
     async def add(self, uri: str, *, paused: bool = False, save_path: str | None = None) -> str:
+        uri = checked_uri(uri)
         options = self._options(paused, save_path)
         method = "core.add_torrent_magnet" if uri.startswith("magnet:") else "core.add_torrent_url"
         return await self._add(method, [uri, options], magnet_hash(uri))
@@ -145,6 +148,7 @@ class DelugeClient(SeedboxClient):
     async def add_file(
         self, data: bytes, *, paused: bool = False, save_path: str | None = None
     ) -> str:
+        data = checked_file(data)
         params = ["release.torrent", b64(data), self._options(paused, save_path)]
         return await self._add("core.add_torrent_file", params, torrent_file_hash(data))
 

@@ -32,6 +32,8 @@ from concierge.media.errors import (
 from concierge.media.http import request
 from concierge.media.seedbox.common import (
     SeedboxClient,
+    checked_file,
+    checked_uri,
     decode_json,
     magnet_hash,
     normalise_hash,
@@ -148,6 +150,7 @@ class QBittorrentClient(SeedboxClient):
         return f"qBittorrent {self.version[0]}.{self.version[1]}"
 
     async def add(self, uri: str, *, paused: bool = False, save_path: str | None = None) -> str:
+        uri = checked_uri(uri)
         known = magnet_hash(uri)
         await self._add({"urls": (None, uri)}, paused, save_path)
         return known or await self._newest_hash()
@@ -155,6 +158,7 @@ class QBittorrentClient(SeedboxClient):
     async def add_file(
         self, data: bytes, *, paused: bool = False, save_path: str | None = None
     ) -> str:
+        data = checked_file(data)
         known = torrent_file_hash(data)
         await self._add(
             {"torrents": ("release.torrent", data, "application/x-bittorrent")}, paused, save_path

@@ -33,6 +33,8 @@ from concierge.media.errors import (
 from concierge.media.http import request
 from concierge.media.seedbox.common import (
     SeedboxClient,
+    checked_file,
+    checked_uri,
     b64,
     decode_json,
     magnet_hash,
@@ -182,11 +184,13 @@ class TransmissionClient(SeedboxClient):
         return f"Transmission {version}" if isinstance(version, str) else "Transmission"
 
     async def add(self, uri: str, *, paused: bool = False, save_path: str | None = None) -> str:
+        uri = checked_uri(uri)
         return await self._add({"filename": uri}, paused, save_path, magnet_hash(uri))
 
     async def add_file(
         self, data: bytes, *, paused: bool = False, save_path: str | None = None
     ) -> str:
+        data = checked_file(data)
         return await self._add({"metainfo": b64(data)}, paused, save_path, torrent_file_hash(data))
 
     async def _add(
