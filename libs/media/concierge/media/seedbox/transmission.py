@@ -33,9 +33,9 @@ from concierge.media.errors import (
 from concierge.media.http import request
 from concierge.media.seedbox.common import (
     SeedboxClient,
+    b64,
     checked_file,
     checked_uri,
-    b64,
     decode_json,
     magnet_hash,
     normalise_hash,
