@@ -8,6 +8,7 @@ import logging
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from concierge.media.errors import AddressRefused, AuthFailed, BadResponse, TooLarge, Unreachable
@@ -220,5 +221,5 @@ class TestBadInput:
         ],
     )
     def test_a_bad_request_is_refused_by_its_model(self, values) -> None:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValidationError):
             SearchRequest(**values)
