@@ -312,3 +312,14 @@ class TestHostileAnswersAndInput:
             with pytest.raises(NotFound):
                 await box.get("not-a-hash")
         assert (await control.get("/calls")).json().get("transmission", 0) == 0
+
+
+@pytest.mark.parametrize(("kind", "instance"), [BOXES[0], BOXES[1], BOXES[2], BOXES[5]])
+async def test_listing_only_some_hashes(kind, instance, sandbox_url, allowed, control) -> None:
+    others = [f"magnet:?xt=urn:btih:{n:040x}&dn=other{n}" for n in range(1, 4)]
+    async with open_seedbox(config(sandbox_url, kind, instance), allowed=allowed) as box:
+        for magnet in [MAGNET, *others]:
+            await box.add(magnet)
+        assert len(await box.list()) == 4
+        assert [t.hash for t in await box.list([HASH.upper(), "f" * 40])] == [HASH]
+        assert await box.list([]) == []

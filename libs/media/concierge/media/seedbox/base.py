@@ -12,6 +12,7 @@ Clients are async context managers (they hold an HTTP client and a session):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -45,7 +46,10 @@ class Seedbox(Protocol):
         """Add a .torrent file's bytes; return its info-hash."""
         ...
 
-    async def list(self) -> list[Torrent]: ...
+    async def list(self, hashes: Sequence[str] | None = None) -> list[Torrent]:
+        """Every torrent, or only those of ``hashes`` (what the seedbox has of them: the
+        watcher asks for the ones it follows, so a seedbox of thousands answers little)."""
+        ...
 
     async def get(self, hash: str) -> Torrent:
         """One torrent by info-hash; ``NotFound`` when the seedbox has none."""

@@ -12,6 +12,7 @@ and opens its own connections, so the SSRF guard could not make them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from concierge.media.errors import (
@@ -171,8 +172,10 @@ class DelugeClient(SeedboxClient):
             raise BadResponse(f"{self.what} listed torrents oddly")
         return [_torrent(h, t) for h, t in result.items() if isinstance(t, dict)]
 
-    async def list(self) -> list[Torrent]:
-        return await self._status({})
+    async def list(self, hashes: Sequence[str] | None = None) -> list[Torrent]:
+        if hashes is not None and not hashes:
+            return []
+        return await self._status({"id": [normalise_hash(h) for h in hashes]} if hashes else {})
 
     async def get(self, hash: str) -> Torrent:
         found = await self._status({"id": [normalise_hash(hash)]})

@@ -17,6 +17,7 @@ opens its own connections, so the SSRF guard could not make them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -188,8 +189,12 @@ class QBittorrentClient(SeedboxClient):
             raise BadResponse(f"{self.what} listed torrents oddly")
         return [_torrent(t) for t in raw if isinstance(t, dict)]
 
-    async def list(self) -> list[Torrent]:
-        return await self._info()
+    async def list(self, hashes: Sequence[str] | None = None) -> list[Torrent]:
+        if hashes is None:
+            return await self._info()
+        if not hashes:
+            return []
+        return await self._info(hashes="|".join(normalise_hash(h) for h in hashes))
 
     async def get(self, hash: str) -> Torrent:
         found = await self._info(hashes=normalise_hash(hash))

@@ -18,6 +18,7 @@ and speaks only the legacy dialect.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -207,8 +208,13 @@ class TransmissionClient(SeedboxClient):
             return known
         raise BadResponse(f"{self.what} did not say which torrent it added")
 
-    async def list(self) -> list[Torrent]:
-        result = await self.call("torrent-get", {"fields": list(_FIELDS)})
+    async def list(self, hashes: Sequence[str] | None = None) -> list[Torrent]:
+        arguments: dict[str, Any] = {"fields": list(_FIELDS)}
+        if hashes is not None:
+            if not hashes:
+                return []
+            arguments["ids"] = [normalise_hash(h) for h in hashes]
+        result = await self.call("torrent-get", arguments)
         return [_torrent(t) for t in result.get("torrents") or [] if isinstance(t, dict)]
 
     async def get(self, hash: str) -> Torrent:

@@ -49,6 +49,16 @@ class WatcherRepository:
         )
         return sorted({(r.user_id, r.seedbox_id) for r in rows})
 
+    async def followed_hashes(self, user_id: int, seedbox_id: int) -> list[str]:
+        rows = await self.session.scalars(
+            select(MediaDownload.infohash).where(
+                MediaDownload.user_id == user_id,
+                MediaDownload.seedbox_id == seedbox_id,
+                MediaDownload.status == ACTIVE,
+            )
+        )
+        return list(rows.all())
+
     async def active_for(self, user_id: int, seedbox_id: int) -> Sequence[MediaDownload]:
         """The person's active downloads on that seedbox, locked for this check (another
         check of the same seedbox skips them)."""

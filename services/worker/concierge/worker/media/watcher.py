@@ -96,27 +96,38 @@ class DownloadWatcher:
     async def claim_due(self) -> list[tuple[int, int]]:
         async with self.database.transaction() as session:
             return await WatcherRepository(session).claim_due(
-                limit=CLAIM_BATCH, lease_s=self.settings.media_check_every_s * 5
+                limit=CLAIM_BATCH, lease_s=self.lease_s
             )
+
+    @property
+    def lease_s(self) -> float:
+        """How long a claimed download waits before another claim may take it: longer than
+        a check can take (its seedbox calls time out), so checks rarely overlap."""
+        settings = self.settings
+        return max(settings.media_check_every_s * 5, settings.media_seedbox_timeout_s * 4)
 
     async def check(self, user_id: int, seedbox_id: int) -> CheckOutcome:
         config = await self.directory.config(user_id, seedbox_id)
         if config is None:
             return await self._seedbox_gone(user_id, seedbox_id)
+        async with self.database.transaction() as session:
+            hashes = await WatcherRepository(session).followed_hashes(user_id, seedbox_id)
+        if not hashes:
+            return CheckOutcome()
         try:
-            torrents = await self._torrents(config)
+            torrents = await self._torrents(config, hashes)
         except MediaError as exc:
             log.info("seedbox %d of user %d: %s", seedbox_id, user_id, exc)
             return await self._failed(user_id, seedbox_id, str(exc))
         return await self._record(user_id, seedbox_id, torrents)
 
-    async def _torrents(self, config: SeedboxConfig) -> dict[str, Torrent]:
+    async def _torrents(self, config: SeedboxConfig, hashes: list[str]) -> dict[str, Torrent]:
         async with open_seedbox(
             config,
             allowed=self.settings.media_allowed_private_hosts,
             timeout=self.settings.media_seedbox_timeout_s,
         ) as box:
-            return {t.hash: t for t in await box.list()}
+            return {t.hash: t for t in await box.list(hashes)}
 
     async def _seedbox_gone(self, user_id: int, seedbox_id: int) -> CheckOutcome:
         async with self.database.transaction() as session:
