@@ -8,14 +8,22 @@ import logging
 
 import httpx
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
 
-from concierge.media.errors import AddressRefused, AuthFailed, BadResponse, TooLarge, Unreachable
+from concierge.media.errors import (
+    AddressRefused,
+    AuthFailed,
+    BadResponse,
+    NotFound,
+    TooLarge,
+    Unreachable,
+)
 from concierge.media.indexers import Quality, ReleasePreferences, SearchRequest, SearchType
 from concierge.media.indexers.parsing import audio_of, parse_xml, quality_of
 from concierge.media.indexers.ranking import rank
 from concierge.media.indexers.torznab import TorznabIndexer
+from concierge.media.seedbox import SeedboxConfig, SeedboxKind, open_seedbox
 from tests.libs.media.conftest import fault
 
 KEY = "sandbox-torznab-key"
@@ -223,3 +231,35 @@ class TestBadInput:
     def test_a_bad_request_is_refused_by_its_model(self, values) -> None:
         with pytest.raises(ValidationError):
             SearchRequest(**values)
+
+
+class TestTorrentFiles:
+    async def test_the_file_is_fetched_here_and_added_without_the_key(
+        self, sandbox_url, allowed, control
+    ) -> None:
+        async with indexer(sandbox_url, allowed) as idx:
+            found = await idx.search(SearchRequest(query="прибытие"))
+            [dub] = [r for r in found if "Дубляж" in r.title]
+            data = await idx.fetch_torrent(dub)
+        assert data.startswith(b"d8:announce")
+        box_config = SeedboxConfig(
+            kind=SeedboxKind.QBITTORRENT,
+            url=f"{sandbox_url}/media/qbittorrent/5.0.0",
+            username="admin",
+            password=SecretStr("sandbox"),
+        )
+        async with open_seedbox(box_config, allowed=allowed) as box:
+            infohash = await box.add_file(data)
+            assert (await box.get(infohash)).name == dub.title
+        assert KEY not in (await control.get("/torrents")).text
+
+    async def test_a_release_without_a_link_or_gone(self, sandbox_url, allowed, control) -> None:
+        async with indexer(sandbox_url, allowed) as idx:
+            [release] = await idx.search(SearchRequest(query="chernobyl"))
+            with pytest.raises(NotFound):
+                await idx.fetch_torrent(release.model_copy(update={"link": None}))
+            gone = release.model_copy(
+                update={"link": release.link.replace("/dl/14", "/dl/999") if release.link else None}
+            )
+            with pytest.raises(NotFound):
+                await idx.fetch_torrent(gone)

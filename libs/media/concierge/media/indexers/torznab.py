@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import httpx
 from redis.asyncio import Redis
 
-from concierge.media.errors import AuthFailed, BadResponse, RateLimited, Unreachable
+from concierge.media.errors import AuthFailed, BadResponse, NotFound, RateLimited, Unreachable
 from concierge.media.http import media_client, request
 from concierge.media.indexers.models import IndexerCaps, Release, SearchRequest, SearchType
 from concierge.media.indexers.parsing import (
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 CAPS_TTL_S = 24 * 3600
+TORRENT_MAX_BYTES = 10 * 1024 * 1024
 _KEY_PARAMS = re.compile(r"(api_?key|passkey|jackett_apikey|apitoken|token)$", re.I)
 _HEX40 = re.compile(r"^[0-9a-fA-F]{40}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -202,6 +203,26 @@ class TorznabIndexer:
             return release.link
         separator = "&" if urlsplit(release.link).query else "?"
         return f"{release.link}{separator}{urlencode({release.link_key_param: self.__apikey})}"
+
+    async def fetch_torrent(self, release: Release) -> bytes:
+        """The release's .torrent file, fetched here with the key (guarded, at most 10 MB),
+        so the person's seedbox gets the file and never the indexer's key. Prefer the
+        release's magnet when it has one."""
+        url = self.torrent_url(release)
+        if url is None:
+            raise NotFound(f"{self.what} gave no .torrent link for this release")
+        response, body = await request(
+            self._http, "GET", url, limit=TORRENT_MAX_BYTES, what=self.what
+        )
+        if response.status_code in (401, 403):
+            raise AuthFailed(f"{self.what} refused the API key")
+        if response.status_code == 404:
+            raise NotFound(f"{self.what} no longer has this release")
+        if response.status_code >= 500:
+            raise Unreachable(f"{self.what} answered {response.status_code}")
+        if response.status_code != 200 or not body.startswith(b"d"):
+            raise BadResponse(f"{self.what} did not send a .torrent file")
+        return body
 
     def _release(self, item: RawItem) -> Release | None:
         title = self._clean((item.get("title") or "").strip())[:300]
