@@ -141,10 +141,12 @@ class TestEachSeedbox:
     async def test_a_seedbox_answering_500_or_down_is_unreachable(
         self, kind, instance, sandbox_url, allowed, control
     ) -> None:
-        await fault(control, kind.value, "500", times=5)
-        async with open_seedbox(config(sandbox_url, kind, instance), allowed=allowed) as box:
-            with pytest.raises(Unreachable):
-                await box.test()
+        for kind_of_fault in ("500", "down"):
+            await fault(control, kind.value, kind_of_fault, times=5)
+            async with open_seedbox(config(sandbox_url, kind, instance), allowed=allowed) as box:
+                with pytest.raises(Unreachable):
+                    await box.test()
+            (await control.post("/reset")).raise_for_status()
         port = free_port()
         down = config(f"http://127.0.0.1:{port}", kind, instance)
         async with open_seedbox(down, allowed=allowed | {f"127.0.0.1:{port}"}) as box:

@@ -1,8 +1,8 @@
 """Controls of the media stand-ins (``/sandbox/media``), for tests and demos:
 
 - ``POST /faults`` ``{"service", "kind", "times"}``: what the next requests to a stand-in
-  get (``500``, ``503``, ``401``, ``403``, ``429``, ``malformed``, ``huge`` (11 MB),
-  ``slow`` (3 s late));
+  get: ``down`` (502, from a proxy whose upstream is gone), ``500``, ``503``, ``401``,
+  ``403``, ``429``, ``malformed``, ``huge`` (11 MB), ``slow`` (3 s late);
 - ``POST /config`` ``{"torrent_seconds"}``: how long a torrent added from now on takes;
 - ``GET /torrents``: every instance's torrents with their progress;
 - ``POST /torrents/{hash}/stall``: that torrent stops progressing;
@@ -22,7 +22,7 @@ from concierge.sandbox.media.faults import media_state
 router = APIRouter(prefix="/sandbox/media", tags=["sandbox media"])
 
 Service = Literal["tmdb", "kinopoisk", "torznab", "transmission", "qbittorrent", "deluge"]
-Kind = Literal["500", "503", "401", "403", "429", "malformed", "huge", "slow"]
+Kind = Literal["down", "500", "503", "401", "403", "429", "malformed", "huge", "slow"]
 
 
 class FaultRequest(BaseModel):

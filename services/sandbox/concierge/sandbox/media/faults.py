@@ -38,6 +38,10 @@ async def fault_response(request: Request, service: str, fmt: str = "json") -> R
     if kind == "slow":
         await asyncio.sleep(SLOW_S)
         return None
+    if kind == "down":  # what the proxy in front of a stopped service answers
+        return Response(
+            "<html><body>502 Bad Gateway</body></html>", status_code=502, media_type="text/html"
+        )
     if kind in ("500", "503", "401", "429", "403"):
         return Response(f"sandbox fault {kind}", status_code=int(kind), media_type="text/plain")
     if kind == "malformed":

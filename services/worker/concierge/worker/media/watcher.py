@@ -24,6 +24,8 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from prometheus_client import Counter
+
 from concierge.common.http_client import ServiceClient, ServiceResponseError
 from concierge.contracts.notify import NotificationCreate
 from concierge.db import Database
@@ -35,6 +37,15 @@ from concierge.worker.media.texts import message
 from concierge.worker.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
+
+CHECKS = Counter(
+    "media_seedbox_checks",
+    "Checks of a person's seedbox by the download watcher, by outcome",
+    ["outcome"],  # ok | failed | gone
+)
+TOLD = Counter(
+    "media_downloads_told", "Downloads the watcher told people about", ["event"]
+)  # done | stalled
 
 NOTIFICATIONS = "/api/v1/notifications"
 SEEDBOX_PATH = "/api/v1/media/service/seedboxes/{seedbox_id}"
@@ -109,6 +120,7 @@ class DownloadWatcher:
     async def check(self, user_id: int, seedbox_id: int) -> CheckOutcome:
         config = await self.directory.config(user_id, seedbox_id)
         if config is None:
+            CHECKS.labels("gone").inc()
             return await self._seedbox_gone(user_id, seedbox_id)
         async with self.database.transaction() as session:
             hashes = await WatcherRepository(session).followed_hashes(user_id, seedbox_id)
@@ -118,8 +130,13 @@ class DownloadWatcher:
             torrents = await self._torrents(config, hashes)
         except MediaError as exc:
             log.info("seedbox %d of user %d: %s", seedbox_id, user_id, exc)
+            CHECKS.labels("failed").inc()
             return await self._failed(user_id, seedbox_id, str(exc))
-        return await self._record(user_id, seedbox_id, torrents)
+        outcome = await self._record(user_id, seedbox_id, torrents)
+        CHECKS.labels("ok").inc()
+        TOLD.labels("done").inc(outcome.done)
+        TOLD.labels("stalled").inc(outcome.stalled)
+        return outcome
 
     async def _torrents(self, config: SeedboxConfig, hashes: list[str]) -> dict[str, Torrent]:
         async with open_seedbox(
