@@ -325,3 +325,18 @@ async def test_listing_only_some_hashes(kind, instance, sandbox_url, allowed, co
         assert len(await box.list()) == 4
         assert [t.hash for t in await box.list([HASH.upper(), "f" * 40])] == [HASH]
         assert await box.list([]) == []
+
+
+def test_the_service_payload_carries_the_password_and_nothing_else_does() -> None:
+    cfg = SeedboxConfig(
+        kind=SeedboxKind.QBITTORRENT,
+        url="http://192.168.1.20:8080",
+        username="me",
+        password=SecretStr("hunter2"),
+        allow_private=True,
+    )
+    assert "hunter2" not in cfg.model_dump_json()
+    assert "hunter2" not in repr(cfg)
+    payload = cfg.service_payload()
+    assert payload["password"] == "hunter2"
+    assert SeedboxConfig.model_validate(payload) == cfg

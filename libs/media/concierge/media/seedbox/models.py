@@ -30,6 +30,14 @@ class SeedboxConfig(BaseModel):
     allow_private: bool = False
     deluge_host_id: str | None = None  # Deluge: the daemon to connect to (default: the first)
 
+    def service_payload(self) -> dict[str, object]:
+        """The config as JSON with the password in clear, for the one service-to-service
+        answer that hands it to the worker's watcher (``GET /api/v1/media/service/
+        seedboxes/{id}``). ``model_dump`` masks it; never log or show this."""
+        data = self.model_dump(mode="json")
+        data["password"] = self.password.get_secret_value() if self.password else None
+        return data
+
 
 class TorrentState(StrEnum):
     QUEUED = "queued"  # waiting to check/download
