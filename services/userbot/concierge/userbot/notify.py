@@ -1,0 +1,28 @@
+"""Telling the admins the account is logged out, through the api's outbox."""
+
+from __future__ import annotations
+
+from concierge.contracts.api_client import ApiClient
+from concierge.contracts.notify import AdminAlertCreate, MessagePayload
+
+KIND = "userbot.logged_out"
+
+TEXT = (
+    "⚠️ Юзербот вышел из аккаунта Telegram ({reason}). Каналы не читаются, пока "
+    "оператор не войдёт снова: python -m concierge.userbot login.\n\n"
+    "⚠️ The userbot's Telegram account is logged out ({reason}). Channels are not read "
+    "until an operator logs in again: python -m concierge.userbot login."
+)
+
+
+def admin_notifier(api: ApiClient, session_name: str):  # type: ignore[no-untyped-def]
+    async def tell(reason: str) -> None:
+        await api.tell_admins(
+            AdminAlertCreate(
+                dedup_key=f"{KIND}:{session_name}:{reason}",
+                kind=KIND,
+                payload=MessagePayload(text=TEXT.format(reason=reason)),
+            )
+        )
+
+    return tell
