@@ -26,7 +26,8 @@ async def test_resolve_every_form_of_a_name(userbot: Userbot) -> None:
     first = await userbot.client.resolve("@byte_digest")
     assert first.username == "byte_digest"
     assert first.title == "Byte Digest"
-    assert first.participants and first.participants > 0
+    assert first.participants is not None
+    assert first.participants > 0
     for ref in ("byte_digest", "BYTE_DIGEST", "https://t.me/byte_digest", "t.me/byte_digest/12",
                 "http://telegram.me/byte_digest"):  # fmt: skip
         assert (await userbot.client.resolve(ref)).channel_id == first.channel_id
