@@ -25,7 +25,7 @@ async def login(settings: UserbotSettings) -> None:
     client = make_client(
         settings.session_path,
         settings.api_id,
-        settings.api_hash.get_secret_value(),
+        settings.api_hash.get_secret_value() if settings.api_hash else "",
         settings.flood_sleep_threshold_s,
     )
     # Telethon's start() prompts for the phone, the code and (when set) the 2FA password.

@@ -36,7 +36,7 @@ def make_gateway(settings: UserbotSettings) -> Gateway:
         make_client(
             settings.session_path,
             settings.api_id,
-            settings.api_hash.get_secret_value(),
+            settings.api_hash.get_secret_value() if settings.api_hash else "",
             settings.flood_sleep_threshold_s,
         )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from concierge.common.settings import ServiceSettings, shared
@@ -27,7 +27,7 @@ class UserbotSettings(ServiceSettings):
     api_url: str = Field("http://127.0.0.1:8000", validation_alias=shared("API_URL"))
     # Telegram's application credentials (my.telegram.org) for the Telethon backend.
     api_id: int = 0
-    api_hash: SecretStr = SecretStr("")
+    api_hash: SecretStr | None = None
     # The session: a SQLite file on a volume (Telethon's SQLiteSession), never only a
     # string. The channel cache and the process lock live beside it.
     session_path: Path = Path(".dev/userbot/concierge.session")
@@ -42,10 +42,15 @@ class UserbotSettings(ServiceSettings):
     @model_validator(mode="after")
     def _telethon_needs_credentials(self) -> UserbotSettings:
         if self.backend == Backend.TELETHON and not (
-            self.api_id and self.api_hash.get_secret_value()
+            self.api_id and self.api_hash and self.api_hash.get_secret_value()
         ):
             raise ValueError("USERBOT_BACKEND=telethon needs USERBOT_API_ID and USERBOT_API_HASH")
         return self
+
+    @field_validator("api_hash", mode="before")
+    @classmethod
+    def _no_empty_hash(cls, value: object) -> object:
+        return None if value == "" else value
 
     @property
     def cache_path(self) -> Path:
