@@ -17,6 +17,8 @@ from pathlib import Path
 from prometheus_client import Gauge
 from telethon import errors
 
+from concierge.common.clock import utcnow
+
 log = logging.getLogger(__name__)
 
 LOGGED_OUT_ERRORS: tuple[type[Exception], ...] = (
@@ -31,7 +33,8 @@ LOGGED_OUT_ERRORS: tuple[type[Exception], ...] = (
 
 LOGGED_IN = Gauge("userbot_logged_in", "1 while the user account's session works, else 0")
 
-Notify = Callable[[str], Awaitable[None]]
+# (reason, when the session was lost: the alert's identity, so a later loss is told again)
+Notify = Callable[[str, str], Awaitable[None]]
 
 
 class Account:
@@ -39,6 +42,7 @@ class Account:
         self.state_path = state_path
         self.notify = notify
         self.logged_out: str | None = None
+        self.lost_at: str | None = None
         self.admins_told = False
         self._load()
         LOGGED_IN.set(0 if self.logged_out else 1)
@@ -50,12 +54,17 @@ class Account:
             return
         if isinstance(state, dict):
             self.logged_out = state.get("logged_out")
+            self.lost_at = state.get("lost_at")
             self.admins_told = bool(state.get("admins_told"))
 
     def _save(self) -> None:
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.state_path.with_name(self.state_path.name + ".tmp")
-        body = {"logged_out": self.logged_out, "admins_told": self.admins_told}
+        body = {
+            "logged_out": self.logged_out,
+            "lost_at": self.lost_at,
+            "admins_told": self.admins_told,
+        }
         temporary.write_text(json.dumps(body), "utf-8")
         os.replace(temporary, self.state_path)
 
@@ -63,6 +72,7 @@ class Account:
         if self.logged_out is not None or self.admins_told:
             log.info("the user account's session works again")
         self.logged_out = None
+        self.lost_at = None
         self.admins_told = False
         LOGGED_IN.set(1)
         self._save()
@@ -71,12 +81,14 @@ class Account:
         """The session stopped working: remember why and tell the admins, once."""
         if self.logged_out is None:
             log.error("the user account is logged out: %s", reason)
+            self.lost_at = utcnow().isoformat(timespec="seconds")
         self.logged_out = reason
+        lost_at = self.lost_at or utcnow().isoformat(timespec="seconds")
         LOGGED_IN.set(0)
         self._save()
         if not self.admins_told:
             try:
-                await self.notify(reason)
+                await self.notify(reason, lost_at)
             except Exception as exc:  # the api away: told at the next command that fails
                 log.warning("could not tell the admins the userbot is logged out: %r", exc)
                 return

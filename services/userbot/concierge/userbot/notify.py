@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concierge.contracts.api_client import ApiClient
 from concierge.contracts.notify import AdminAlertCreate, MessagePayload
+from concierge.userbot.account import Notify
 
 KIND = "userbot.logged_out"
 
@@ -15,11 +16,11 @@ TEXT = (
 )
 
 
-def admin_notifier(api: ApiClient, session_name: str):  # type: ignore[no-untyped-def]
-    async def tell(reason: str) -> None:
+def admin_notifier(api: ApiClient, session_name: str) -> Notify:
+    async def tell(reason: str, lost_at: str) -> None:
         await api.tell_admins(
             AdminAlertCreate(
-                dedup_key=f"{KIND}:{session_name}:{reason}",
+                dedup_key=f"{KIND}:{session_name}:{lost_at}",
                 kind=KIND,
                 payload=MessagePayload(text=TEXT.format(reason=reason)),
             )
