@@ -397,9 +397,7 @@ class TestBadSources:
         assert (await ingest.source(bad)).error_count == 1
         assert len(await ingest.documents(good)) == 1
 
-    async def test_paused_and_deleted_sources_are_not_fetched(
-        self, ingest: Ingest, feeds: Feeds
-    ):
+    async def test_paused_and_deleted_sources_are_not_fetched(self, ingest: Ingest, feeds: Feeds):
         paused = await ingest.add(await feeds.new({"text": EN_TEXT}), enabled=False)
         # a channel is read through the user-bot (tests/services/worker/ingest/
         # test_channels.py); with none reachable the check fails like an unreachable feed
