@@ -292,3 +292,15 @@ async def test_a_damaged_cache_is_set_aside_and_names_resolved_again(userbot: Us
         assert (await client.resolve("@pitch_side")).username == "pitch_side"
     assert userbot.calls("resolve") == 2
     assert (userbot.session_dir / "test.session.channels.damaged").exists()
+
+
+async def test_the_newest_posts_of_a_channel(userbot: Userbot) -> None:
+    channel = await userbot.client.resolve("@kitchen_notes")
+    everything = await userbot.client.read(channel.channel_id, 0, 500)
+    newest = await userbot.client.read(channel.channel_id, limit=3, newest=True)
+    assert [p.message_id for p in newest.posts] == [
+        p.message_id for p in everything.posts[-len(newest.posts) :]
+    ]
+    assert 1 <= len(newest.posts) <= 3
+    assert newest.last_id == everything.last_id
+    assert not newest.more

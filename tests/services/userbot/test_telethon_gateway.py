@@ -22,6 +22,7 @@ async def test_the_session_is_a_sqlite_file_at_the_configured_path(tmp_path: Pat
     assert client.flood_sleep_threshold == 5
     client.session.close()
     assert path.exists()
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def test_telethon_needs_its_credentials() -> None:

@@ -13,8 +13,9 @@ It serves:
   an operator logs in again).
 - ``POST /cmd/join {"ref"}`` → :class:`JoinResult` (the same errors, plus 409
   ``too_many_channels``). Joins are spread out: a join may wait a few seconds.
-- ``POST /cmd/read {"channel_id", "min_id", "limit", "recheck_ids"}`` → :class:`ReadResult`:
-  posts newer than ``min_id`` oldest first (an album is one post), and for
+- ``POST /cmd/read {"channel_id", "min_id", "limit", "recheck_ids", "newest"}`` →
+  :class:`ReadResult`: posts newer than ``min_id`` oldest first (an album is one post; with
+  ``newest``: the channel's newest ``limit`` messages, oldest first), and for
   ``recheck_ids`` (posts read before) their current version or that they were deleted.
   404 ``channel_not_found`` when the channel was never resolved here (resolve or join it
   first), 403 ``channel_private`` when the account lost access.
@@ -30,7 +31,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from concierge.common.http_client import ServiceClient, ServiceResponseError
 from concierge.contracts.text import SINGLE_LINE
@@ -95,6 +96,9 @@ class ReadRequest(BaseModel):
     min_id: MessageId = 0
     limit: Annotated[StrictInt, Field(ge=1, le=MAX_READ_LIMIT)] = 100
     recheck_ids: Annotated[list[MessageId], Field(max_length=MAX_RECHECK)] = []
+    # The newest ``limit`` messages instead of those after ``min_id`` (still oldest first):
+    # what a channel looks like now (onboarding, training), without reading its history.
+    newest: StrictBool = False
 
 
 # --- responses --------------------------------------------------------------------------
@@ -234,9 +238,15 @@ class UserbotClient:
         min_id: int = 0,
         limit: int = 100,
         recheck_ids: list[int] | None = None,
+        *,
+        newest: bool = False,
     ) -> ReadResult:
         body = ReadRequest(
-            channel_id=channel_id, min_id=min_id, limit=limit, recheck_ids=recheck_ids or []
+            channel_id=channel_id,
+            min_id=min_id,
+            limit=limit,
+            recheck_ids=recheck_ids or [],
+            newest=newest,
         ).model_dump(mode="json")
         return ReadResult.model_validate(await self._call("POST", READ, json=body, idempotent=True))
 

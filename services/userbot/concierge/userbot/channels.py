@@ -318,7 +318,17 @@ class ChannelService:
 
     async def read(self, request: ReadRequest) -> ReadResult:
         channel = self._known(request.channel_id)
-        messages, more = await self._history(channel, request.min_id, request.limit)
+        if request.newest:
+            messages = list(
+                await self._guard(
+                    Kind.READ,
+                    lambda: self.gateway.history(_input(channel), 0, request.limit, newest=True),
+                )
+            )
+            messages.sort(key=lambda m: m.id)
+            more = False
+        else:
+            messages, more = await self._history(channel, request.min_id, request.limit)
         posts = to_posts(messages)
         last_id = max((m.id for m in messages), default=request.min_id)
         rechecked, deleted = await self._recheck(channel, request.recheck_ids)

@@ -71,6 +71,7 @@ class ChannelBody(Strict):
 class HistoryBody(ChannelBody):
     min_id: int = Field(0, ge=0)
     limit: int = Field(100, ge=1, le=1000)
+    newest: bool = False
 
 
 class MessagesBody(ChannelBody):
@@ -120,7 +121,9 @@ async def full(body: ChannelBody, channels: WorldDep) -> Any:
 @router.post("/mtproto/history", response_model=None)
 async def history(body: HistoryBody, channels: WorldDep) -> Any:
     try:
-        return channels.history(body.channel_id, body.access_hash, body.min_id, body.limit)
+        return channels.history(
+            body.channel_id, body.access_hash, body.min_id, body.limit, body.newest
+        )
     except RpcError as error:
         return _rpc(error)
 

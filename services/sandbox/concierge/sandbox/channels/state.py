@@ -318,13 +318,17 @@ class ChannelWorld:
         return channel.wire()
 
     def history(
-        self, channel_id: int, access_hash: int, min_id: int, limit: int
+        self, channel_id: int, access_hash: int, min_id: int, limit: int, newest: bool = False
     ) -> list[dict[str, Any]]:
-        """Messages newer than ``min_id``, oldest first, at most ``limit``."""
+        """Messages newer than ``min_id``, oldest first, at most ``limit`` (``newest``: the
+        newest ``limit``, oldest first)."""
         self.call("history")
         channel = self.channel(channel_id, access_hash)
         self._readable(channel)
-        newer = sorted(i for i in channel.messages if i > min_id)[:limit]
+        if newest:
+            newer = sorted(channel.messages)[-limit:]
+        else:
+            newer = sorted(i for i in channel.messages if i > min_id)[:limit]
         return [channel.messages[i].wire(channel.id) for i in newer]
 
     def messages(

@@ -37,9 +37,10 @@ class Gateway(Protocol):
         """channels.getFullChannel's participants_count."""
 
     async def history(
-        self, channel: types.InputChannel, min_id: int, limit: int
+        self, channel: types.InputChannel, min_id: int, limit: int, *, newest: bool = False
     ) -> Sequence[types.TypeMessage]:
-        """Messages with ids above ``min_id``, oldest first, at most ``limit``."""
+        """Messages with ids above ``min_id``, oldest first, at most ``limit`` (``newest``:
+        the newest ``limit`` messages, oldest first)."""
 
     async def messages(
         self, channel: types.InputChannel, ids: Sequence[int]

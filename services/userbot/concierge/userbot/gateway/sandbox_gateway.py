@@ -173,7 +173,7 @@ class SandboxGateway:
         return int(found["participants"]) if found.get("participants") is not None else None
 
     async def history(
-        self, input_channel: types.InputChannel, min_id: int, limit: int
+        self, input_channel: types.InputChannel, min_id: int, limit: int, *, newest: bool = False
     ) -> Sequence[types.TypeMessage]:
         request = functions.messages.GetHistoryRequest(
             peer=types.InputPeerChannel(input_channel.channel_id, input_channel.access_hash),
@@ -185,6 +185,7 @@ class SandboxGateway:
             "access_hash": input_channel.access_hash,
             "min_id": min_id,
             "limit": limit,
+            "newest": newest,
         }
         return [message(m) for m in await self._call("history", body, request)]
 

@@ -82,9 +82,11 @@ class TelethonGateway:
         return int(count) if count is not None else None
 
     async def history(
-        self, channel: types.InputChannel, min_id: int, limit: int
+        self, channel: types.InputChannel, min_id: int, limit: int, *, newest: bool = False
     ) -> Sequence[types.TypeMessage]:
         peer = types.InputPeerChannel(channel.channel_id, channel.access_hash)
+        if newest:  # newest first from Telegram
+            return list(reversed(list(await self.client.get_messages(peer, limit=limit) or [])))
         found = await self.client.get_messages(peer, min_id=min_id, limit=limit, reverse=True)
         return list(found or [])
 
