@@ -27,8 +27,11 @@ def make_client(
         if session_path.suffix == ".session"
         else str(session_path)
     )
+    session = SQLiteSession(name)
+    # The session is the account's key: readable by this user only.
+    Path(session.filename).chmod(0o600)
     return TelegramClient(
-        SQLiteSession(name),
+        session,
         api_id,
         api_hash,
         device_model=DEVICE,
