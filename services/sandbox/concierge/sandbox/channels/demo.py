@@ -365,9 +365,10 @@ def demo_posts(topic: str, language: str, count: int = POSTS_PER_CHANNEL) -> lis
     while len(posts) < count:
         moment += timedelta(hours=rng.randint(3, 30))
         post = _post(rng, topic, language, moment)
-        if post.text in seen:
+        headline = post.text.split("\n", 1)[0]
+        if headline in seen:  # one post per subject and happening: no near copies
             continue
-        seen.add(post.text)
+        seen.add(headline)
         if rng.random() < 0.25:
             post.media = ["photo"]
         if rng.random() < 0.08:
