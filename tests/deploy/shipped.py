@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings
 from concierge.api.settings import ApiSettings
 from concierge.bot.settings import BotSettings
 from concierge.sandbox.settings import SandboxSettings
+from concierge.userbot.settings import UserbotSettings
 from concierge.worker.settings import WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +33,7 @@ SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
     "bot": BotSettings,
     "sandbox": SandboxSettings,
     "worker": WorkerSettings,
+    "userbot": UserbotSettings,
 }
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message}

@@ -168,6 +168,17 @@ LEFT_TO_DEFAULTS = {
         "ingest_per_host_limit",
         "ingest_semantic_threshold",
         "ingest_semantic_window_h",
+        "ingest_telegram_enabled",
+        "ingest_telegram_read_limit",
+        "ingest_telegram_recheck",
+        "ingest_telegram_recheck_window_h",
+        "ingest_telegram_logged_out_pause_s",
+    },
+    "userbot": {
+        "max_body_bytes",
+        "flood_sleep_threshold_s",
+        "join_interval_s",
+        "read_chunk",
     },
 }
 # Secrets that must be set, with no usable default.
@@ -218,6 +229,7 @@ class TestComposeFile:
 
     def test_has_the_whole_product(self, services):
         expected = {"postgres", "redis", "minio", "migrate", "api", "bot", "worker", "sandbox"}
+        expected |= {"userbot"}
         expected |= {"nginx", "minio-setup"}
         assert expected <= set(services)
 

@@ -21,6 +21,12 @@ class FlakyService:
 
     async def handle(self, request: Request, path: str) -> Response:
         self.calls.append(request)
+        if path == "coded":
+            body = (
+                '{"detail": "wait", "status_code": 503, "code": "flood_wait", '
+                '"params": {"retry_after": 7}}'
+            )
+            return Response(body, status_code=503)
         if path == "missing":
             return Response('{"detail": "nope", "status_code": 404}', status_code=404)
         if len(self.calls) <= self.failures:
@@ -73,6 +79,24 @@ class TestRetries:
         assert error.value.status_code == 404
         assert error.value.detail == "nope"
         assert len(service.calls) == 1
+
+    async def test_a_coded_503_the_caller_expects_is_its_answer_not_an_outage(self) -> None:
+        service = FlakyService(failures=0)
+        async with client_for(service) as client:
+            with pytest.raises(ServiceResponseError) as error:
+                await client.request("GET", "/coded", coded_statuses=frozenset({503}))
+        assert (error.value.status_code, error.value.code) == (503, "flood_wait")
+        assert error.value.params == {"retry_after": 7}
+        assert len(service.calls) == 1  # never retried
+
+    async def test_a_503_without_a_code_stays_an_outage(self) -> None:
+        service = FlakyService(failures=100)
+        async with client_for(service) as client:
+            with pytest.raises(ServiceUnavailable):
+                await client.request("GET", "/thing", coded_statuses=frozenset({503}))
+            with pytest.raises(ServiceUnavailable):  # not asked for: as before
+                await client.request("GET", "/coded")
+        assert len(service.calls) == 8
 
     async def test_unreachable_service(self) -> None:
         async with ServiceClient("http://127.0.0.1:9", "t", max_backoff=0.01) as client:

@@ -126,6 +126,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/admins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tell Admins
+         * @description Queue a message to every admin who has not blocked the bot (another service's
+         *     alert: the user-bot logged out). The same key again queues nothing new.
+         */
+        post: operations["tell_admins_api_v1_notifications_admins_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/claims": {
         parameters: {
             query?: never;
@@ -1232,6 +1253,31 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AdminAlertCreate
+         * @description One message to every admin who can be reached: each gets a notification keyed
+         *     ``<dedup_key>:<admin's telegram id>``, so the same alert twice reaches nobody twice.
+         */
+        AdminAlertCreate: {
+            /** Dedup Key */
+            dedup_key: string;
+            /** Kind */
+            kind: string;
+            payload: components["schemas"]["MessagePayload"];
+        };
+        /** AdminAlertQueued */
+        AdminAlertQueued: {
+            /**
+             * Admins
+             * @description Admins the alert is for
+             */
+            admins: number;
+            /**
+             * Queued
+             * @description Notifications queued now (the rest had the key already)
+             */
+            queued: number;
+        };
         /** Answer */
         Answer: {
             /** Question */
@@ -3218,6 +3264,77 @@ export interface operations {
             };
             /** @description No such resource (or not one the caller may see) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tell_admins_api_v1_notifications_admins_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Service-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdminAlertCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminAlertQueued"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

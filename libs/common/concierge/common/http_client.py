@@ -91,9 +91,19 @@ class ServiceClient:
         await self.aclose()
 
     async def request(
-        self, method: str, path: str, *, idempotent: bool | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool | None = None,
+        coded_statuses: frozenset[int] = frozenset(),
+        **kwargs: Any,
     ) -> httpx.Response:
-        """Send a request; raise ServiceResponseError on 4xx, ServiceUnavailable otherwise."""
+        """Send a request; raise ServiceResponseError on 4xx, ServiceUnavailable otherwise.
+
+        ``coded_statuses``: 5xx/429 statuses that are the other service's answer, not an
+        outage, when their body has a ``code`` (the user-bot's 503 ``flood_wait``): raised
+        as ServiceResponseError at once, never retried."""
         method = method.upper()
         retry = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
         try:
@@ -105,25 +115,45 @@ class ServiceClient:
                 reraise=True,
             ):
                 with attempt:
-                    response = await self._send(method, path, **kwargs)
+                    response = await self._send(method, path, coded_statuses, **kwargs)
+        except _CodedAnswer as exc:
+            raise _as_service_error(exc.response, coded=True) from None
         except httpx.HTTPStatusError as exc:
             raise _as_service_error(exc.response) from exc
         except httpx.TransportError as exc:
             raise ServiceUnavailable(f"{method} {path}: {exc!r}") from exc
         return response
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _send(
+        self, method: str, path: str, coded_statuses: frozenset[int], **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", None) or {})
         request_id = current_request_id()
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         response = await self._http.request(method, path, headers=headers, **kwargs)
+        if response.status_code in coded_statuses and _has_code(response):
+            raise _CodedAnswer(response)
         response.raise_for_status()
         return response
 
 
-def _as_service_error(response: httpx.Response) -> Exception:
-    if response.status_code >= 500 or response.status_code == 429:
+class _CodedAnswer(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _has_code(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("code"), str)
+
+
+def _as_service_error(response: httpx.Response, *, coded: bool = False) -> Exception:
+    if not coded and (response.status_code >= 500 or response.status_code == 429):
         return ServiceUnavailable(f"{response.request.url.path}: HTTP {response.status_code}")
     try:
         body = response.json()

@@ -15,6 +15,8 @@ from concierge.contracts.identity import (
     UserUpdate,
 )
 from concierge.contracts.notify import (
+    AdminAlertCreate,
+    AdminAlertQueued,
     BroadcastCreate,
     BroadcastRead,
     ChatBlocked,
@@ -118,6 +120,13 @@ class ApiClient:
             "POST", NOTIFICATIONS, json=notification.model_dump(mode="json"), idempotent=True
         )
         return NotificationRead.model_validate(response.json()), response.status_code == 201
+
+    async def tell_admins(self, alert: AdminAlertCreate) -> AdminAlertQueued:
+        """Queue a message to every reachable admin; the key makes a retry harmless."""
+        response = await self.http.request(
+            "POST", f"{NOTIFICATIONS}/admins", json=alert.model_dump(mode="json"), idempotent=True
+        )
+        return AdminAlertQueued.model_validate(response.json())
 
     async def claim_notifications(self, limit: int, lease_s: float) -> list[ClaimedNotification]:
         """Lease due notifications (at most one per chat). Not retried here: a lost answer

@@ -183,6 +183,22 @@ class NotificationCreate(BaseModel):
     payload: MessagePayload
 
 
+class AdminAlertCreate(BaseModel):
+    """One message to every admin who can be reached: each gets a notification keyed
+    ``<dedup_key>:<admin's telegram id>``, so the same alert twice reaches nobody twice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dedup_key: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
+    kind: Kind
+    payload: MessagePayload
+
+
+class AdminAlertQueued(BaseModel):
+    admins: int = Field(description="Admins the alert is for")
+    queued: int = Field(description="Notifications queued now (the rest had the key already)")
+
+
 class NotificationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

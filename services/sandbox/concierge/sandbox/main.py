@@ -1,5 +1,6 @@
 """The sandbox application: the Telegram Bot API emulator with its user side, and the
-demo feeds (RSS and article pages) that ingestion reads."""
+demo feeds (RSS and article pages) that ingestion reads, and the MTProto stand-in the
+user-bot reads channels from."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from fastapi import FastAPI
 from concierge.common.service_app import create_service_app
 from concierge.sandbox.appointments import routes as appointments
 from concierge.sandbox.appointments.state import Appointments
+from concierge.sandbox.channels import routes as channels
+from concierge.sandbox.channels.state import ChannelWorld
 from concierge.sandbox.feeds import routes as feeds
 from concierge.sandbox.feeds.store import FeedStore
 from concierge.sandbox.llm import routes as llm
@@ -47,6 +50,8 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     app.state.feeds = FeedStore.from_corpus()
     app.state.appointments = Appointments()
     app.state.media = MediaSandbox(torrent_seconds=settings.media_torrent_seconds)
+    app.state.channels = ChannelWorld()
+    app.state.channels.seed_demo()
     routers = (botapi.router, userside.router, controls.router, chatpage.router, feeds.router)
     media = (
         media_controls.router,
@@ -54,6 +59,6 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         media_torznab.router,
         media_seedboxes.router,
     )
-    for router in (*routers, llm.router, appointments.router, *media):
+    for router in (*routers, llm.router, appointments.router, channels.router, *media):
         app.include_router(router)
     return app

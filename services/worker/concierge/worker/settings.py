@@ -210,6 +210,26 @@ class WorkerSettings(
     ingest_semantic_window_h: float = Field(
         72.0, gt=0, description="Semantic duplicates are looked for this many hours around"
     )
+    userbot_url: str = Field(
+        "http://127.0.0.1:8003",
+        validation_alias=shared("USERBOT_URL"),
+        description="The user-bot, which reads telegram sources' channels",
+    )
+    ingest_telegram_enabled: bool = Field(
+        True, description="Poll telegram sources through the user-bot"
+    )
+    ingest_telegram_read_limit: int = Field(
+        200, ge=1, le=500, description="Messages one check of a channel reads at most"
+    )
+    ingest_telegram_recheck: int = Field(
+        50, ge=0, le=200, description="Recent posts a check looks at again for edits and deletions"
+    )
+    ingest_telegram_recheck_window_h: float = Field(
+        48.0, gt=0, description="Posts younger than this are looked at again"
+    )
+    ingest_telegram_logged_out_pause_s: float = Field(
+        1800.0, gt=0, description="How long telegram sources wait while the user-bot is logged out"
+    )
     ingest_allowed_private_hosts: AllowedHosts = Field(
         frozenset(),
         validation_alias=shared("INGEST_ALLOWED_PRIVATE_HOSTS"),

@@ -397,14 +397,17 @@ class TestBadSources:
         assert (await ingest.source(bad)).error_count == 1
         assert len(await ingest.documents(good)) == 1
 
-    async def test_paused_deleted_and_channel_sources_are_not_fetched(
-        self, ingest: Ingest, feeds: Feeds
-    ):
+    async def test_paused_and_deleted_sources_are_not_fetched(self, ingest: Ingest, feeds: Feeds):
         paused = await ingest.add(await feeds.new({"text": EN_TEXT}), enabled=False)
+        # a channel is read through the user-bot (tests/services/worker/ingest/
+        # test_channels.py); with none reachable the check fails like an unreachable feed
         channel = await ingest.add(None, kind="telegram", handle="somechannel")
         await ingest.check(paused)
         await ingest.check(channel)
         await ingest.service.check(999_999_999, ingest.store)
         assert (await ingest.source(paused)).last_checked_at is None
-        assert (await ingest.source(channel)).last_checked_at is None
+        unreachable = await ingest.source(channel)
+        assert unreachable.error_count == 1
+        assert unreachable.last_error is not None
+        assert "/cmd/resolve" in unreachable.last_error
         assert await ingest.documents() == []

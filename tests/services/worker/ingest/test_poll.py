@@ -34,13 +34,14 @@ class TestPoll:
     async def test_enqueues_one_fetch_per_due_source(self, ingest: Ingest, feeds: Feeds):
         due = [await ingest.add(f"{feeds.url}/feeds/a{n}.rss") for n in range(3)]
         await ingest.add(f"{feeds.url}/feeds/paused.rss", enabled=False)
-        await ingest.add(None, kind="telegram", handle="channel_one")
+        # a channel is polled too (read through the user-bot)
+        due.append(await ingest.add(None, kind="telegram", handle="channel_one"))
         later = await ingest.add(f"{feeds.url}/feeds/later.rss")
         async with ingest.database.transaction() as session:
             source = await session.get(Source, later)
             assert source is not None
             source.next_check_at = await ingest.now() + timedelta(hours=1)
-        assert await ingest.service.poll() == 3
+        assert await ingest.service.poll() == 4
         jobs = await queued(ingest)
         assert sorted(orjson.loads(job["payload"])["source_id"] for job in jobs) == due
         assert {job["type"] for job in jobs} == {FETCH_SOURCE.name}

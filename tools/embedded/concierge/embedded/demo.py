@@ -65,6 +65,7 @@ def load_demo_data(
         load_demo_listings(api_url, sandbox_url)
         register_demo_watch_provider(api, sandbox_url, acting_admin)
         feeds = register_demo_feeds(api, sandbox_url, acting_admin)
+        register_demo_channels(api, sandbox_url, acting_admin)
     if feeds:
         threading.Thread(
             target=report_ingest,
@@ -95,6 +96,32 @@ def register_demo_watch_provider(api: httpx.Client, sandbox_url: str, acting_adm
     response = api.post(WATCH_PROVIDERS, json=body, headers={"X-Acting-User": str(acting_admin)})
     if response.status_code not in (201, 409):  # 409: registered by an earlier start
         log.warning("could not add the demo watch provider: %s", response.text[:200])
+
+
+def register_demo_channels(api: httpx.Client, sandbox_url: str, acting_admin: int) -> int:
+    """The sandbox's public demo channels (its MTProto stand-in) as telegram sources: the
+    worker reads them through the user-bot. Returns how many are registered."""
+    try:
+        channels = httpx.get(f"{sandbox_url}/sandbox/channels", timeout=10).json()
+    except httpx.HTTPError as exc:
+        log.warning("the sandbox's channels are not available: %r", exc)
+        return 0
+    headers = {"X-Acting-User": str(acting_admin)}
+    registered = added = 0
+    for channel in channels:
+        if not channel.get("username"):
+            continue  # a private channel: joined by its invite link, not a source here
+        body = {"kind": "telegram", "handle": f"@{channel['username']}"}
+        response = api.post(SOURCES, json=body, headers=headers)
+        if response.status_code not in (201, 409):
+            log.warning(
+                "could not add the demo channel %s: %s", body["handle"], response.text[:200]
+            )
+            continue
+        registered += 1
+        added += response.status_code == 201
+    log.info("demo channels: %d registered (%d new); the worker reads them", registered, added)
+    return registered
 
 
 def register_demo_feeds(api: httpx.Client, sandbox_url: str, acting_admin: int) -> set[str]:

@@ -36,7 +36,7 @@ log = logging.getLogger("devstack")
 
 DEV_DATABASE = "concierge"
 DEV_ADMIN_ID = 1  # the sandbox user who is an admin in make dev
-DEFAULT_PORTS = {"api": 8000, "bot": 8001, "worker": 8002, "sandbox": 8010}
+DEFAULT_PORTS = {"api": 8000, "bot": 8001, "worker": 8002, "userbot": 8003, "sandbox": 8010}
 CHECK_EVERY_S = 0.5  # how often the supervisor looks at its processes
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, kill, terminal gone
 
@@ -103,7 +103,15 @@ def start_redis(stack: ExitStack, folder: Path, supervised: list[Supervised]) ->
 
 
 def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int], folder: Path) -> Stack:
-    passthrough = ("TELEGRAM_BOT_TOKEN", "BOT_PUBLIC_URL", "SERVICE_TOKEN", "BOT_WEBHOOK_SECRET")
+    passthrough = (
+        "TELEGRAM_BOT_TOKEN",
+        "BOT_PUBLIC_URL",
+        "SERVICE_TOKEN",
+        "BOT_WEBHOOK_SECRET",
+        "USERBOT_BACKEND",
+        "USERBOT_API_ID",
+        "USERBOT_API_HASH",
+    )
     return Stack(
         database_url,
         redis_url,
@@ -120,6 +128,10 @@ def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int], folder:
             "WORKER_INGEST_MAX_INTERVAL_S": os.environ.get("WORKER_INGEST_MAX_INTERVAL_S", "300"),
             # Listing photos live with the rest of make dev's data.
             "STORAGE_LOCAL_DIR": os.environ.get("STORAGE_LOCAL_DIR", str(folder / "uploads")),
+            # The user-bot's session (and its channel cache) survive restarts with the rest.
+            "USERBOT_SESSION_PATH": os.environ.get(
+                "USERBOT_SESSION_PATH", str(folder / "userbot" / "concierge.session")
+            ),
             **{name: os.environ.get(name, "") for name in passthrough if name in os.environ},
         },
     )
@@ -147,6 +159,7 @@ def print_banner(wanted: dict[str, int], uses_sandbox: bool) -> None:
         f"  API docs                     http://127.0.0.1:{wanted['api']}/api/docs",
         f"  bot health                   http://127.0.0.1:{wanted['bot']}/health",
         f"  worker metrics (jobs)        http://127.0.0.1:{wanted['worker']}/metrics",
+        f"  userbot (channels) ready     http://127.0.0.1:{wanted['userbot']}/ready",
         f"Telegram user {DEV_ADMIN_ID} is an admin. Ctrl-C stops everything; data stays in .dev/",
     ]
     print("\n".join(lines) + "\n", flush=True)  # noqa: T201 (the banner is the point)
@@ -156,7 +169,11 @@ def run() -> None:
     folder = dev_dir()
     wanted = ports()
     uses_sandbox = not os.environ.get("TELEGRAM_BOT_TOKEN")
-    services = [s for s in SERVICES if s != "sandbox" or uses_sandbox]
+    # The user-bot reads the sandbox's channels, or Telegram with USERBOT_BACKEND=telethon.
+    userbot = uses_sandbox or os.environ.get("USERBOT_BACKEND") == "telethon"
+    services = [
+        s for s in SERVICES if (s != "sandbox" or uses_sandbox) and (s != "userbot" or userbot)
+    ]
     for sig in STOP_SIGNALS:
         signal.signal(sig, _interrupt)
     with single_instance(folder), ExitStack() as stack:

@@ -107,7 +107,13 @@ def describe_exit(code: int) -> str:
     return f"code {code}"
 
 
-COLORS = {"sandbox": "\033[35m", "api": "\033[36m", "bot": "\033[33m", "worker": "\033[32m"}
+COLORS = {
+    "sandbox": "\033[35m",
+    "api": "\033[36m",
+    "bot": "\033[33m",
+    "worker": "\033[32m",
+    "userbot": "\033[34m",
+}
 RESET = "\033[0m"
 
 

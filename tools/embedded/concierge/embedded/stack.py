@@ -19,12 +19,12 @@ ADMIN_ID = 700_001
 STOP_TIMEOUT_S = 5.5
 
 
-SERVICES = ("sandbox", "api", "bot", "worker")
+SERVICES = ("sandbox", "api", "bot", "worker", "userbot")
 
 
 @dataclass
 class Stack:
-    """api, bot, worker and sandbox wired to each other, to one database and one Redis.
+    """api, bot, worker, userbot and sandbox wired to each other, to one database and one Redis.
 
     Ports default to free ones; logs go to one file per service under ``logs``,
     or to stdout when ``logs`` is None.
@@ -65,6 +65,12 @@ class Stack:
             "BOT_WEBHOOK_SECRET": self.webhook_secret,
             "SANDBOX_PORT": str(self.ports["sandbox"]),
             "WORKER_PORT": str(self.ports["worker"]),
+            "USERBOT_PORT": str(self.ports["userbot"]),
+            "USERBOT_URL": self.url("userbot"),
+            # The user-bot's session, channel cache and lock (its backend: the sandbox).
+            "USERBOT_SESSION_PATH": str(
+                (self.logs or Path(".dev")) / "userbot" / "concierge.session"
+            ),
             # The sandbox's feeds are on 127.0.0.1: the one private address ingest may fetch.
             "INGEST_ALLOWED_PRIVATE_HOSTS": f"127.0.0.1:{self.ports['sandbox']}",
             # ... and the media desk's stand-in seedboxes and indexer.

@@ -70,6 +70,10 @@ class Source(TimestampMixin, Base):
     error_count: Mapped[int] = mapped_column(Integer, default=0, server_default=sql("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(default=True, server_default=sql("true"))
+    # A telegram source: its channel's id (resolved once by the user-bot) and the highest
+    # message id read, where the next read starts.
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Document(Base):

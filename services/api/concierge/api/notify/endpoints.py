@@ -7,6 +7,8 @@ from fastapi import APIRouter, Depends, Path, Response, status
 from concierge.api.identity.deps import CurrentAdmin
 from concierge.api.notify.deps import NotifyServiceDep
 from concierge.api.notify.schemas import (
+    AdminAlertCreate,
+    AdminAlertQueued,
     BroadcastCreate,
     BroadcastRead,
     ChatBlocked,
@@ -41,6 +43,13 @@ async def create_notification(
     if not created:
         response.status_code = status.HTTP_200_OK
     return NotificationRead.model_validate(row)
+
+
+@router.post("/notifications/admins", response_model=AdminAlertQueued)
+async def tell_admins(alert: AdminAlertCreate, notify: NotifyServiceDep) -> AdminAlertQueued:
+    """Queue a message to every admin who has not blocked the bot (another service's
+    alert: the user-bot logged out). The same key again queues nothing new."""
+    return await notify.tell_admins(alert)
 
 
 @router.post("/notifications/claims", response_model=ClaimedBatch)

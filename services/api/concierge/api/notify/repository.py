@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from concierge.api.identity.repository import UserRepository
 from concierge.contracts.notify import Audience, MessagePayload, NotificationCreate
 from concierge.db.repository import Repository
 from concierge.domain.identity.models import User
@@ -246,6 +247,10 @@ class RecipientRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def admins(self) -> Sequence[User]:
+        """Admins who have not blocked the bot."""
+        return await UserRepository(self.session).reachable_admins()
 
     async def set_blocked(self, telegram_id: int, blocked: bool) -> int:
         """Mark (or clear) the user's block; the first block time is kept."""

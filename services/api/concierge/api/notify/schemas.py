@@ -1,6 +1,8 @@
 """Notify's API models live in the shared contracts lib; this module names them for api."""
 
 from concierge.contracts.notify import (
+    AdminAlertCreate,
+    AdminAlertQueued,
     BroadcastCreate,
     BroadcastRead,
     ChatBlocked,
@@ -14,6 +16,8 @@ from concierge.contracts.notify import (
 )
 
 __all__ = [
+    "AdminAlertCreate",
+    "AdminAlertQueued",
     "BroadcastCreate",
     "BroadcastRead",
     "ChatBlocked",

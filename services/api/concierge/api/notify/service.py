@@ -22,6 +22,8 @@ from concierge.api.notify.repository import (
 )
 from concierge.common.errors import NotFound
 from concierge.contracts.notify import (
+    AdminAlertCreate,
+    AdminAlertQueued,
     BroadcastCreate,
     BroadcastProgress,
     BroadcastRead,
@@ -85,6 +87,22 @@ class NotifyService:
         if existing is None:  # inserted and deleted between our two statements: never
             raise NotFound(f"Notification {notification.dedup_key!r} vanished")
         return existing, False
+
+    async def tell_admins(self, alert: AdminAlertCreate) -> AdminAlertQueued:
+        """One notification per reachable admin, keyed by the alert's key and the admin."""
+        admins = await self.recipients.admins()
+        queued = 0
+        for admin in admins:
+            row = await self.outbox.insert(
+                NotificationCreate(
+                    dedup_key=f"{alert.dedup_key}:{admin.telegram_id}",
+                    chat_id=admin.telegram_id,
+                    kind=alert.kind,
+                    payload=alert.payload,
+                )
+            )
+            queued += row is not None
+        return AdminAlertQueued(admins=len(admins), queued=queued)
 
     async def withdraw(self, kind: str, key_patterns: Sequence[str], reason: str) -> int:
         """Skip queued notifications of ``kind`` whose dedup keys match (LIKE patterns) and

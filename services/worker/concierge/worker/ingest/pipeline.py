@@ -103,6 +103,37 @@ class DocumentStore:
             result.updated += 1
         return result
 
+    async def update_changed(self, source_id: int, documents: Sequence[Draft]) -> int:
+        """Documents stored before whose text changed (an edited channel post) get the new
+        text in place; returns how many."""
+        if not documents:
+            return 0
+        async with self.database.transaction() as session:
+            known = await IngestDocumentRepository(session).known(
+                source_id, [d.external_id for d in documents]
+            )
+        changed = [
+            (d, known[d.external_id].id)
+            for d in documents
+            if d.external_id in known and known[d.external_id].content_hash != content_hash(d.text)
+        ]
+        for document, document_id in changed:
+            await self._replace(document_id, document)
+        return len(changed)
+
+    async def delete(self, source_id: int, external_ids: Sequence[str]) -> int:
+        """The source's documents of these external ids are deleted (a copy of one
+        elsewhere becomes the original); returns how many."""
+        if not external_ids:
+            return 0
+        async with self.database.transaction() as session:
+            documents = IngestDocumentRepository(session)
+            known = await documents.known(source_id, list(external_ids))
+            await documents.delete_documents([stored.id for stored in known.values()])
+        if known:
+            STORED.labels("deleted").inc(len(known))
+        return len(known)
+
     async def _insert(self, source_id: int, drafts: Sequence[Draft]) -> StoreResult:
         if not drafts:
             return StoreResult()

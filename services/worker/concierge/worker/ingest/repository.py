@@ -19,6 +19,7 @@ from concierge.domain.ingest.repository import DocumentRepository
 from concierge.worker.ingest.documents import NewDocument
 
 FETCHED_KINDS = (SourceKind.RSS.value, SourceKind.WEB.value)
+ALL_KINDS = (*FETCHED_KINDS, SourceKind.TELEGRAM.value)
 
 Vectors = npt.NDArray[np.float32]
 
@@ -107,14 +108,16 @@ class SemanticCandidate:
 class SourceRepository(Repository[Source]):
     model = Source
 
-    async def claim_due(self, limit: int, lease_s: float) -> list[DueSource]:
-        """Due sources no other poller holds, moved ``lease_s`` ahead: if their fetch job
-        is lost, they come due again then."""
+    async def claim_due(
+        self, limit: int, lease_s: float, kinds: Sequence[str] = FETCHED_KINDS
+    ) -> list[DueSource]:
+        """Due sources (of ``kinds``) no other poller holds, moved ``lease_s`` ahead: if
+        their fetch job is lost, they come due again then."""
         due = (
             select(Source.id, Source.next_check_at)
             .where(
                 Source.enabled,
-                Source.kind.in_(FETCHED_KINDS),
+                Source.kind.in_(list(kinds)),
                 Source.next_check_at <= func.now(),
             )
             .order_by(Source.next_check_at)
@@ -153,6 +156,16 @@ class SourceRepository(Repository[Source]):
 class IngestDocumentRepository(DocumentRepository):
     """The shared document queries, and the ones only ingest makes: known items and
     near and semantic duplicates."""
+
+    async def recent_external_ids(self, source_id: int, since: datetime, limit: int) -> list[str]:
+        """The source's newest documents' external ids, published after ``since``."""
+        rows = await self.session.scalars(
+            select(Document.external_id)
+            .where(Document.source_id == source_id, Document.published_at > since)
+            .order_by(Document.published_at.desc(), Document.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
 
     async def known(self, source_id: int, external_ids: Sequence[str]) -> dict[str, StoredDocument]:
         rows = await self.session.execute(

@@ -21,10 +21,12 @@ from concierge.common.clock import utcnow
 from concierge.common.safe_http import UnsafeUrl, host_port, split_url
 from concierge.contracts.jobs import FETCH_SOURCE, SourcePayload
 from concierge.contracts.search import DocumentKind, SourceKind
+from concierge.contracts.userbot import UserbotClient
 from concierge.db import Database
 from concierge.domain.ingest.models import Source
 from concierge.streams import JobQueue
 from concierge.text.normalize import clean_text
+from concierge.worker.ingest.channels import ChannelIngest
 from concierge.worker.ingest.documents import Draft, drafts
 from concierge.worker.ingest.fetching import Fetched, FetchError, FetchLimits, fetch
 from concierge.worker.ingest.hosts import HostBusy, HostSlots
@@ -38,7 +40,7 @@ from concierge.worker.ingest.polling import (
     after_success,
     publishing_interval,
 )
-from concierge.worker.ingest.repository import SourceRepository
+from concierge.worker.ingest.repository import ALL_KINDS, FETCHED_KINDS, SourceRepository
 from concierge.worker.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,8 @@ MAX_TITLE = 200
 
 CHECKS = Counter(
     "ingest_checks_total",
-    "Source checks, by outcome: new (documents stored), unchanged, not_modified, failed, busy",
+    "Source checks, by outcome: new (documents stored), unchanged, not_modified, failed, busy; "
+    "telegram sources also flood_wait and logged_out",
     ["outcome"],
 )
 
@@ -76,7 +79,9 @@ class IngestService:
         queue: JobQueue,
         settings: WorkerSettings,
         slots: HostSlots,
+        userbot: UserbotClient | None = None,
     ) -> None:
+        self.userbot = userbot  # None: a client per check, to settings.userbot_url
         self.database = database
         self.queue = queue
         self.settings = settings
@@ -98,9 +103,10 @@ class IngestService:
     async def poll(self, batch: int = 100) -> int:
         """Enqueue a fetch job for every due source; returns how many."""
         total = 0
+        kinds = ALL_KINDS if self.settings.ingest_telegram_enabled else FETCHED_KINDS
         while True:
             async with self.database.transaction() as session:
-                due = await SourceRepository(session).claim_due(batch, self.lease_s)
+                due = await SourceRepository(session).claim_due(batch, self.lease_s, kinds)
                 for source in due:
                     await self.queue.enqueue(
                         FETCH_SOURCE.name,
@@ -116,14 +122,19 @@ class IngestService:
     async def check(self, source_id: int, store: DocumentStore) -> None:
         async with self.database.transaction() as session:
             source = await SourceRepository(session).get(source_id)
-        if (
-            source is None
-            or not source.enabled
-            or source.kind not in (SourceKind.RSS, SourceKind.WEB)
-        ):
-            return  # deleted, paused or not ours since the poll
-        assert source.url is not None
+        if source is None or not source.enabled:
+            return  # deleted or paused since the poll
         now = utcnow()
+        if source.kind == SourceKind.TELEGRAM:
+            if self.settings.ingest_telegram_enabled:
+                checked = await ChannelIngest(
+                    self.database, self.settings, self.bounds, self.userbot
+                ).check(source, store, now)
+                CHECKS.labels(checked).inc()
+            return
+        if source.kind not in (SourceKind.RSS, SourceKind.WEB):
+            return
+        assert source.url is not None
         try:
             outcome = await self._run(source, store, now)
         except HostBusy:
