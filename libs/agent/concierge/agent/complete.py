@@ -12,7 +12,7 @@ from pydantic_ai.messages import ModelRequest, SystemPromptPart, TextPart, UserP
 from pydantic_ai.models import Model
 
 from concierge.agent.errors import LlmError, reason_of
-from concierge.agent.providers import LlmConfig, build_model
+from concierge.agent.providers import LlmConfig, build_model, close_model
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,4 @@ class TextModel:
         return text.strip()
 
     async def aclose(self) -> None:
-        client = getattr(self._model, "client", None)
-        close = getattr(client, "close", None)
-        if close is not None:
-            await close()
+        await close_model(self._model)

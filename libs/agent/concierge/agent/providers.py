@@ -47,6 +47,14 @@ def build_model(config: LlmConfig) -> Model:
     return _anthropic(config)
 
 
+async def close_model(model: Model) -> None:
+    """Close the SDK client (its connection pool) of a model :func:`build_model` made."""
+    client = getattr(model, "client", None)
+    close = getattr(client, "close", None)
+    if close is not None:
+        await close()
+
+
 def _openai(config: LlmConfig) -> Model:
     # Local servers need no key, and a made-up one must not reach them: no header then.
     client = AsyncOpenAI(
