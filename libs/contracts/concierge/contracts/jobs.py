@@ -52,6 +52,11 @@ class TargetPayload(BaseModel):
     target_id: RowId
 
 
+class SeedboxPayload(BaseModel):
+    user_id: RowId
+    seedbox_id: RowId
+
+
 PING = JobSpec("platform.ping", NoPayload)
 
 # ingest: the poll (a schedule) enqueues one check per due source.
@@ -72,3 +77,8 @@ WATCH_POLL_TARGET = JobSpec("watch.poll_target", TargetPayload)
 WATCH_CATALOGS = JobSpec("watch.refresh_catalogs", NoPayload)
 # watch: held messages whose time came (quiet hours, cooldowns, reminders) and digests.
 WATCH_DELIVER = JobSpec("watch.deliver", NoPayload)
+
+# media: the watcher (a schedule) claims downloads due for a check and enqueues one check
+# per person's seedbox, which tells the person once when a download is done or stalls.
+MEDIA_WATCH = JobSpec("media.downloads.watch", NoPayload)
+MEDIA_CHECK = JobSpec("media.downloads.check", SeedboxPayload)

@@ -16,6 +16,11 @@ from concierge.sandbox.feeds import routes as feeds
 from concierge.sandbox.feeds.store import FeedStore
 from concierge.sandbox.llm import routes as llm
 from concierge.sandbox.logs import redact_tokens_in_access_log
+from concierge.sandbox.media import controls as media_controls
+from concierge.sandbox.media import metadata as media_metadata
+from concierge.sandbox.media import seedboxes as media_seedboxes
+from concierge.sandbox.media import torznab as media_torznab
+from concierge.sandbox.media.state import MediaSandbox
 from concierge.sandbox.settings import SandboxSettings
 from concierge.sandbox.telegram import botapi, chatpage, controls, userside
 from concierge.sandbox.telegram.state import SandboxState
@@ -41,7 +46,14 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.feeds = FeedStore.from_corpus()
     app.state.appointments = Appointments()
+    app.state.media = MediaSandbox(torrent_seconds=settings.media_torrent_seconds)
     routers = (botapi.router, userside.router, controls.router, chatpage.router, feeds.router)
-    for router in (*routers, llm.router, appointments.router):
+    media = (
+        media_controls.router,
+        media_metadata.router,
+        media_torznab.router,
+        media_seedboxes.router,
+    )
+    for router in (*routers, llm.router, appointments.router, *media):
         app.include_router(router)
     return app

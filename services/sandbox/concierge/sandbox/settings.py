@@ -43,6 +43,9 @@ class SandboxSettings(ServiceSettings):
 
     callback_answer_window_s: float = 15.0
 
+    # The media stand-ins: how long a torrent added to a stand-in seedbox takes to finish.
+    media_torrent_seconds: float = 60.0
+
     @property
     def base_url(self) -> str:
         """Where people and other processes reach the sandbox."""

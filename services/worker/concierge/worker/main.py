@@ -26,6 +26,7 @@ from concierge.worker.ingest.jobs import save_poll_schedule
 from concierge.worker.ingest.vectors import VectorKeeper
 from concierge.worker.jobs import WorkerContext, load_jobs
 from concierge.worker.market.jobs import save_expiry_schedule, save_reindex_schedule
+from concierge.worker.media.jobs import save_media_schedules
 from concierge.worker.observability.gauges import StateGauges
 from concierge.worker.scheduling.scheduler import Scheduler
 from concierge.worker.settings import WorkerSettings
@@ -126,6 +127,10 @@ async def _save_desk_schedules(database: Database, settings: WorkerSettings) -> 
         await save_watch_schedules(database, settings)
     except Exception as exc:  # as above
         log.warning("could not save the watch schedules: %r", exc)
+    try:
+        await save_media_schedules(database, settings)
+    except Exception as exc:  # as above
+        log.warning("could not save the media download schedule: %r", exc)
 
 
 async def _finish(task: asyncio.Task[None] | None, timeout_s: float) -> None:

@@ -159,6 +159,29 @@ class WorkerSettings(
     watch_catalog_every_s: float = Field(
         6 * 3600.0, gt=0, description="How often providers' offices and services are re-read"
     )
+    media_watch_enabled: bool = Field(
+        True, description="Follow torrents people added to their seedbox until they finish"
+    )
+    media_watch_every_s: float = Field(
+        30.0, gt=0, description="How often downloads due for a check are looked for"
+    )
+    media_check_every_s: float = Field(
+        60.0, gt=0, description="How often one download's seedbox is asked about it"
+    )
+    media_stall_after_s: float = Field(
+        6 * 3600.0,
+        gt=0,
+        description="A download whose progress has not moved this long is told as stalled",
+    )
+    media_seedbox_timeout_s: float = Field(
+        15.0, gt=0, le=120, description="One call to a person's seedbox"
+    )
+    media_allowed_private_hosts: AllowedHosts = Field(
+        frozenset(),
+        validation_alias=shared("MEDIA_ALLOWED_PRIVATE_HOSTS"),
+        description="host:port pairs of seedboxes and indexers reached even though private "
+        "(the sandbox in dev; a person's own LAN seedbox needs no entry: they mark it)",
+    )
     ingest_poll_every_s: float = Field(
         10.0, gt=0, description="How often sources that are due are looked for"
     )

@@ -67,6 +67,8 @@ class Stack:
             "WORKER_PORT": str(self.ports["worker"]),
             # The sandbox's feeds are on 127.0.0.1: the one private address ingest may fetch.
             "INGEST_ALLOWED_PRIVATE_HOSTS": f"127.0.0.1:{self.ports['sandbox']}",
+            # ... and the media desk's stand-in seedboxes and indexer.
+            "MEDIA_ALLOWED_PRIVATE_HOSTS": f"127.0.0.1:{self.ports['sandbox']}",
             "TELEGRAM_BOT_TOKEN": "",
             **self.extra_env,
         }

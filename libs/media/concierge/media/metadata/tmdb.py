@@ -1,0 +1,229 @@
+"""TMDB v3 (``https://api.themoviedb.org/3``).
+
+The key is a v3 API key (sent as ``api_key``) or a v4 read token (a JWT, sent as a
+Bearer header). Image URLs are built from ``/configuration`` (asked once per client).
+Titles come in the language asked for (``ru-RU``/``en-US``); TMDB falls back to the
+original title where it has no translation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from concierge.media.errors import BadResponse
+from concierge.media.http import media_client
+from concierge.media.metadata.common import get_json, number, text, year_of
+from concierge.media.metadata.models import (
+    Credit,
+    ImageSet,
+    Language,
+    MediaKind,
+    SearchKind,
+    SearchPage,
+    Title,
+    TitleDetails,
+)
+
+BASE_URL = "https://api.themoviedb.org/3"
+LOCALES = {Language.RU: "ru-RU", Language.EN: "en-US"}
+POSTER_SIZE = "w500"
+CREW_ROLES = {"Director": "director", "Screenplay": "writer", "Writer": "writer"}
+MAX_CAST = 10
+
+
+class TmdbClient:
+    source = "tmdb"
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = BASE_URL,
+        allowed: frozenset[str] = frozenset(),
+        timeout: float = 10.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.__key = api_key
+        self._http = http or media_client(self.base_url, allowed=allowed, timeout=timeout)
+        self._image_base: str | None = None
+        self.what = "TMDB"
+
+    def __repr__(self) -> str:
+        return f"TmdbClient(base_url={self.base_url!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _get(self, path: str, **params: Any) -> Any:
+        headers: dict[str, str] = {}
+        if self.__key.startswith("eyJ"):
+            headers["Authorization"] = f"Bearer {self.__key}"
+        else:
+            params["api_key"] = self.__key
+        return await get_json(
+            self._http,
+            f"{self.base_url}{path}",
+            what=self.what,
+            params={k: v for k, v in params.items() if v is not None},
+            headers=headers,
+        )
+
+    async def image_base(self) -> str:
+        if self._image_base is None:
+            config = await self._get("/configuration")
+            images = _dict(config.get("images"))
+            base = images.get("secure_base_url") or images.get("base_url")
+            if not isinstance(base, str) or not base.startswith(("http://", "https://")):
+                raise BadResponse("TMDB's configuration names no image address")
+            self._image_base = base.rstrip("/") + "/"
+        return self._image_base
+
+    async def _poster(self, path: Any, size: str = POSTER_SIZE) -> str | None:
+        if not isinstance(path, str) or not path.startswith("/"):
+            return None
+        return f"{await self.image_base()}{size}{path}"
+
+    async def _title(self, raw: dict[str, Any], kind: MediaKind | None = None) -> Title | None:
+        kind = kind or _kind(raw.get("media_type"))
+        if kind is None or not isinstance(raw.get("id"), int):
+            return None
+        return Title(**await self._fields(raw, kind))
+
+    async def _fields(self, raw: dict[str, Any], kind: MediaKind) -> dict[str, Any]:
+        movie = kind is MediaKind.MOVIE
+        external = _dict(raw.get("external_ids"))
+        imdb = raw.get("imdb_id") or external.get("imdb_id")
+        return {
+            "source": self.source,
+            "id": raw["id"],
+            "kind": kind,
+            "title": text(raw.get("title" if movie else "name"), 300) or "?",
+            "original_title": text(raw.get("original_title" if movie else "original_name"), 300)
+            or None,
+            "year": year_of(raw.get("release_date" if movie else "first_air_date")),
+            "overview": text(raw.get("overview")),
+            "rating": number(raw.get("vote_average")),
+            "votes": raw.get("vote_count") if isinstance(raw.get("vote_count"), int) else None,
+            "poster_url": await self._poster(raw.get("poster_path")),
+            "imdb_id": imdb if isinstance(imdb, str) and imdb.startswith("tt") else None,
+            "tmdb_id": raw["id"],
+        }
+
+    async def search(
+        self,
+        query: str,
+        *,
+        kind: SearchKind = SearchKind.MULTI,
+        language: Language = Language.RU,
+        year: int | None = None,
+        page: int = 1,
+    ) -> SearchPage:
+        year_param = None
+        if year is not None:
+            year_param = {"movie": "year", "tv": "first_air_date_year"}.get(kind.value)
+        params: dict[str, Any] = {"query": query[:200], "language": LOCALES[language], "page": page}
+        if year_param:
+            params[year_param] = year
+        data = await self._get(f"/search/{kind.value}", **params)
+        fixed = None if kind is SearchKind.MULTI else MediaKind(kind.value)
+        results = [
+            t
+            for raw in data.get("results") or []
+            if isinstance(raw, dict)
+            for t in [await self._title(raw, fixed)]
+            if t is not None
+        ]
+        return SearchPage(
+            results=results,
+            page=data.get("page") if isinstance(data.get("page"), int) else page,
+            total_pages=data.get("total_pages") if isinstance(data.get("total_pages"), int) else 1,
+            total_results=data.get("total_results")
+            if isinstance(data.get("total_results"), int)
+            else len(results),
+        )
+
+    async def details(
+        self, id: int, *, kind: MediaKind, language: Language = Language.RU
+    ) -> TitleDetails:
+        raw = await self._get(
+            f"/{kind.value}/{id}",
+            language=LOCALES[language],
+            append_to_response="credits,external_ids",
+        )
+        if not isinstance(raw.get("id"), int):
+            raise BadResponse("TMDB described the title oddly")
+        credits = _dict(raw.get("credits"))
+        people = [
+            Credit(
+                name=text(c.get("name"), 200),
+                role="actor",
+                character=text(c.get("character"), 200) or None,
+            )
+            for c in (credits.get("cast") or [])[:MAX_CAST]
+            if isinstance(c, dict) and c.get("name")
+        ] + [
+            Credit(name=text(c.get("name"), 200), role=CREW_ROLES[c["job"]])
+            for c in credits.get("crew") or []
+            if isinstance(c, dict) and c.get("job") in CREW_ROLES and c.get("name")
+        ]
+        runtime = raw.get("runtime")
+        if kind is MediaKind.TV:
+            runtimes = raw.get("episode_run_time") or []
+            runtime = runtimes[0] if runtimes else None
+        return TitleDetails(
+            **await self._fields(raw, kind),
+            genres=[
+                text(g.get("name"), 100) for g in raw.get("genres") or [] if isinstance(g, dict)
+            ],
+            runtime_min=runtime if isinstance(runtime, int) else None,
+            countries=[
+                text(c.get("iso_3166_1"), 8)
+                for c in raw.get("production_countries") or []
+                if isinstance(c, dict)
+            ]
+            or [text(c, 8) for c in raw.get("origin_country") or []],
+            credits=people,
+            seasons=raw.get("number_of_seasons")
+            if isinstance(raw.get("number_of_seasons"), int)
+            else None,
+        )
+
+    async def recommendations(
+        self, id: int, *, kind: MediaKind, language: Language = Language.RU
+    ) -> list[Title]:
+        data = await self._get(f"/{kind.value}/{id}/recommendations", language=LOCALES[language])
+        return [
+            t
+            for raw in data.get("results") or []
+            if isinstance(raw, dict)
+            for t in [await self._title(raw, _kind(raw.get("media_type")) or kind)]
+            if t is not None
+        ]
+
+    async def images(self, id: int, *, kind: MediaKind) -> ImageSet:
+        data = await self._get(f"/{kind.value}/{id}/images")
+        base = await self.image_base()
+
+        def urls(key: str, size: str) -> list[str]:
+            return [
+                f"{base}{size}{i['file_path']}"
+                for i in data.get(key) or []
+                if isinstance(i, dict) and isinstance(i.get("file_path"), str)
+            ][:20]
+
+        return ImageSet(posters=urls("posters", POSTER_SIZE), backdrops=urls("backdrops", "w1280"))
+
+
+def _kind(value: Any) -> MediaKind | None:
+    return (
+        {"movie": MediaKind.MOVIE, "tv": MediaKind.TV}.get(value)
+        if isinstance(value, str)
+        else None
+    )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,1 @@
+"""The media desk's download watcher ("your download is done")."""
