@@ -137,9 +137,13 @@ async def bare_turn(config: LlmConfig, http: httpx.AsyncClient) -> tuple[float, 
         for _ in range(3):
             async with direct.model_request_stream(model, request) as stream:
                 async for event in stream:
-                    text = (isinstance(event, PartStartEvent) and isinstance(event.part, TextPart)
-                            and event.part.content) or (isinstance(event, PartDeltaEvent)
-                            and isinstance(event.delta, TextPartDelta))  # fmt: skip
+                    text = (
+                        isinstance(event, PartStartEvent)
+                        and isinstance(event.part, TextPart)
+                        and event.part.content
+                    ) or (
+                        isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta)
+                    )
                     if text and first is None:
                         first = time.perf_counter() - started
     finally:
@@ -176,11 +180,16 @@ async def measure(redis_url: str, turns: int) -> None:
             config = LlmConfig(provider, base, "bench", api_key="sk-bench", timeout_s=30)
             await redis.flushdb()
             tmdb = TmdbClient("sandbox-tmdb-key", base_url=f"{url}/media/tmdb/3", allowed=allowed)
-            indexer = TorznabIndexer("bench", f"{url}/media/torznab", "sandbox-torznab-key",
-                                     redis=redis, allowed=allowed)  # fmt: skip
+            indexer = TorznabIndexer(
+                "bench", f"{url}/media/torznab", "sandbox-torznab-key", redis=redis, allowed=allowed
+            )
             tools = Tools(CachedMetadata(tmdb, redis), indexer, ReleasePreferences())
-            agent = ChatAgent(build_model(config), instructions="You find films.",
-                              tools=[search_titles, search_releases], deps_type=Tools)  # fmt: skip
+            agent = ChatAgent(
+                build_model(config),
+                instructions="You find films.",
+                tools=[search_titles, search_releases],
+                deps_type=Tools,
+            )
             ours = [await one_turn(agent, tools, http) for _ in range(turns)]
             bare = [await bare_turn(config, http) for _ in range(turns)]
             await agent.aclose()
@@ -189,14 +198,18 @@ async def measure(redis_url: str, turns: int) -> None:
             bare_first = [b[0] for b in bare]
             bare_final = [b[1] for b in bare]
             print(f"{provider}: {turns} turns, 3 model calls and 2 tool calls each")
-            print(f"  first text   p50 {statistics.median(first) * 1000:6.1f} ms  "
-                  f"p95 {p(first, 0.95) * 1000:6.1f} ms   bare p95 "
-                  f"{p(bare_first, 0.95) * 1000:6.1f} ms   ratio "
-                  f"{p(first, 0.95) / p(bare_first, 0.95):.2f}")  # fmt: skip
-            print(f"  final        p50 {statistics.median(final) * 1000:6.1f} ms  "
-                  f"p95 {p(final, 0.95) * 1000:6.1f} ms   bare p95 "
-                  f"{p(bare_final, 0.95) * 1000:6.1f} ms   ratio "
-                  f"{p(final, 0.95) / p(bare_final, 0.95):.2f}")  # fmt: skip
+            print(
+                f"  first text   p50 {statistics.median(first) * 1000:6.1f} ms  "
+                f"p95 {p(first, 0.95) * 1000:6.1f} ms   bare p95 "
+                f"{p(bare_first, 0.95) * 1000:6.1f} ms   ratio "
+                f"{p(first, 0.95) / p(bare_first, 0.95):.2f}"
+            )
+            print(
+                f"  final        p50 {statistics.median(final) * 1000:6.1f} ms  "
+                f"p95 {p(final, 0.95) * 1000:6.1f} ms   bare p95 "
+                f"{p(bare_final, 0.95) * 1000:6.1f} ms   ratio "
+                f"{p(final, 0.95) / p(bare_final, 0.95):.2f}"
+            )
             await tmdb.aclose()
             await indexer.__aexit__(None, None, None)
         await redis.flushdb()

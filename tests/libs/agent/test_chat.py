@@ -169,8 +169,9 @@ class TestATurn:
     async def test_a_token_cap(self, llm_sandbox: httpx.AsyncClient, provider: str) -> None:
         loop = [{"name": "search_titles", "arguments": {"query": "x" * 400}}]
         await script(llm_sandbox, kind="tool_calls", calls=loop, times=1000)
-        chat = agent(llm_sandbox, provider, limits=Limits(requests=50, tool_calls=50,
-                                                         total_tokens=300))  # fmt: skip
+        chat = agent(
+            llm_sandbox, provider, limits=Limits(requests=50, tool_calls=50, total_tokens=300)
+        )
         events = await turn(chat, "loop", Deps(1))
         assert isinstance(events[-1], TurnFailed)
         assert "cap" in events[-1].reason

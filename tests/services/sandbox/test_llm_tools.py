@@ -31,8 +31,13 @@ def openai_body(messages: list[dict[str, Any]] | None = None, **extra: Any) -> d
 
 def anthropic_body(messages: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
     messages = messages or [{"role": "user", "content": "find Arrival in 1080p"}]
-    return {"model": "claude-test", "max_tokens": 300, "messages": messages,
-            "tools": ANTHROPIC_TOOLS, **extra}  # fmt: skip
+    return {
+        "model": "claude-test",
+        "max_tokens": 300,
+        "messages": messages,
+        "tools": ANTHROPIC_TOOLS,
+        **extra,
+    }
 
 
 async def script(http: httpx.AsyncClient, **fault: Any) -> None:
@@ -118,10 +123,13 @@ class TestOpenAi:
         self, start_sandbox: StartSandbox
     ) -> None:
         sandbox = await start_sandbox()
-        await script(sandbox.http, calls=[{"name": "search_titles", "arguments": {"query": "x"}}],
-                     times=1000)  # fmt: skip
-        messages = [{"role": "user", "content": "x"}, {"role": "tool", "tool_call_id": "1",
-                                                        "content": "done"}]  # fmt: skip
+        await script(
+            sandbox.http, calls=[{"name": "search_titles", "arguments": {"query": "x"}}], times=1000
+        )
+        messages = [
+            {"role": "user", "content": "x"},
+            {"role": "tool", "tool_call_id": "1", "content": "done"},
+        ]
         for _ in range(3):
             reply = (await sandbox.http.post(OPENAI, json=openai_body(messages))).json()
             assert reply["choices"][0]["finish_reason"] == "tool_calls"

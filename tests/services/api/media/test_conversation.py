@@ -70,8 +70,9 @@ async def sources(
     sandbox_url: str, allowed: frozenset[str], redis: Redis, control: httpx.AsyncClient
 ) -> AsyncIterator[MediaSources]:
     tmdb = TmdbClient("sandbox-tmdb-key", base_url=f"{sandbox_url}/media/tmdb/3", allowed=allowed)
-    indexer = TorznabIndexer("home", f"{sandbox_url}/media/torznab", "sandbox-torznab-key",
-                             redis=redis, allowed=allowed)  # fmt: skip
+    indexer = TorznabIndexer(
+        "home", f"{sandbox_url}/media/torznab", "sandbox-torznab-key", redis=redis, allowed=allowed
+    )
     async with open_seedbox(seedbox_config(sandbox_url), allowed=allowed) as box:
         yield MediaSources(
             user_id=1,
@@ -105,9 +106,13 @@ async def torrents(control: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 async def test_find_arrival_proposes_and_only_the_button_adds(
-    provider: str, sandbox_url: str, redis: Redis, llm: httpx.AsyncClient,
-    sources: MediaSources, control: httpx.AsyncClient,
-) -> None:  # fmt: skip
+    provider: str,
+    sandbox_url: str,
+    redis: Redis,
+    llm: httpx.AsyncClient,
+    sources: MediaSources,
+    control: httpx.AsyncClient,
+) -> None:
     await script(llm, FIND)
     events = await turn(
         conversation(sandbox_url, redis, provider), sources, "find Arrival in 1080p"
@@ -138,9 +143,12 @@ async def test_find_arrival_proposes_and_only_the_button_adds(
 
 
 async def test_an_add_tool_does_not_exist_and_the_loop_is_capped(
-    sandbox_url: str, redis: Redis, llm: httpx.AsyncClient, sources: MediaSources,
+    sandbox_url: str,
+    redis: Redis,
+    llm: httpx.AsyncClient,
+    sources: MediaSources,
     control: httpx.AsyncClient,
-) -> None:  # fmt: skip
+) -> None:
     add = [{"name": "add_torrent", "arguments": {"magnet": "magnet:?xt=urn:btih:" + "6" * 40}}]
     await script(llm, [{"kind": "tool_calls", "calls": add, "times": 100}])
     events = await turn(conversation(sandbox_url, redis, "openai"), sources, "add everything")
@@ -149,9 +157,12 @@ async def test_an_add_tool_does_not_exist_and_the_loop_is_capped(
 
 
 async def test_injection_in_release_titles_stays_data(
-    sandbox_url: str, redis: Redis, llm: httpx.AsyncClient, sources: MediaSources,
+    sandbox_url: str,
+    redis: Redis,
+    llm: httpx.AsyncClient,
+    sources: MediaSources,
     control: httpx.AsyncClient,
-) -> None:  # fmt: skip
+) -> None:
     search = [{"name": "search_releases", "arguments": {"title": "Arrival", "tmdb_id": ARRIVAL}}]
     await script(llm, [{"kind": "tool_calls", "calls": search}])
     await turn(conversation(sandbox_url, redis, "openai"), sources, "releases of Arrival")
@@ -168,10 +179,16 @@ async def test_injection_in_release_titles_stays_data(
 async def test_a_made_up_ref_is_sent_back(
     sandbox_url: str, redis: Redis, llm: httpx.AsyncClient, sources: MediaSources
 ) -> None:
-    await script(llm, [
-        {"kind": "tool_calls", "calls": [{"name": "propose_release", "arguments": {"ref": 99}}]},
-        {"kind": "reply", "text": "Let me search first."},
-    ])  # fmt: skip
+    await script(
+        llm,
+        [
+            {
+                "kind": "tool_calls",
+                "calls": [{"name": "propose_release", "arguments": {"ref": 99}}],
+            },
+            {"kind": "reply", "text": "Let me search first."},
+        ],
+    )
     events = await turn(conversation(sandbox_url, redis, "openai"), sources, "propose 99")
     assert [e for e in events if e["type"] == "proposal"] == []
     assert events[-1]["type"] == "done"

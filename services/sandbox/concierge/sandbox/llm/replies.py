@@ -110,15 +110,25 @@ def openai_stream(reply: Reply, model: str, reply_id: str, *, usage: bool) -> It
         for piece in pieces(reply.text):
             yield chunk({"content": piece})
     for index, call in enumerate(reply.tool_calls):
-        first = {"index": index, "id": call.id, "type": "function",
-                 "function": {"name": call.name, "arguments": ""}}  # fmt: skip
+        first = {
+            "index": index,
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": ""},
+        }
         yield chunk({"tool_calls": [first]})
         for piece in pieces(call.arguments):
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
     yield chunk({}, openai_finish(reply))
     if usage:
-        body = {"id": reply_id, "object": "chat.completion.chunk", "created": created,
-                "model": model, "choices": [], "usage": openai_usage(reply)}  # fmt: skip
+        body = {
+            "id": reply_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [],
+            "usage": openai_usage(reply),
+        }
         yield sse(body)
     yield "data: [DONE]\n\n"
 
@@ -158,28 +168,41 @@ def anthropic_stream(reply: Reply, model: str, reply_id: str) -> Iterator[str]:
     yield sse({"type": "message_start", "message": start}, "message_start")
     index = 0
     if reply.text:
-        block = {"type": "content_block_start", "index": index,
-                 "content_block": {"type": "text", "text": ""}}  # fmt: skip
+        block = {
+            "type": "content_block_start",
+            "index": index,
+            "content_block": {"type": "text", "text": ""},
+        }
         yield sse(block, "content_block_start")
         for piece in pieces(reply.text):
-            delta = {"type": "content_block_delta", "index": index,
-                     "delta": {"type": "text_delta", "text": piece}}  # fmt: skip
+            delta = {
+                "type": "content_block_delta",
+                "index": index,
+                "delta": {"type": "text_delta", "text": piece},
+            }
             yield sse(delta, "content_block_delta")
         yield sse({"type": "content_block_stop", "index": index}, "content_block_stop")
         index += 1
     for call in reply.tool_calls:
         use = {"type": "tool_use", "id": call.id, "name": call.name, "input": {}}
-        yield sse({"type": "content_block_start", "index": index, "content_block": use},
-                  "content_block_start")  # fmt: skip
+        yield sse(
+            {"type": "content_block_start", "index": index, "content_block": use},
+            "content_block_start",
+        )
         arguments = json.dumps(call.input())
         for piece in pieces(arguments):
-            delta = {"type": "content_block_delta", "index": index,
-                     "delta": {"type": "input_json_delta", "partial_json": piece}}  # fmt: skip
+            delta = {
+                "type": "content_block_delta",
+                "index": index,
+                "delta": {"type": "input_json_delta", "partial_json": piece},
+            }
             yield sse(delta, "content_block_delta")
         yield sse({"type": "content_block_stop", "index": index}, "content_block_stop")
         index += 1
-    end = {"type": "message_delta",
-           "delta": {"stop_reason": anthropic_stop(reply), "stop_sequence": None},
-           "usage": {"output_tokens": reply.output_tokens}}  # fmt: skip
+    end = {
+        "type": "message_delta",
+        "delta": {"stop_reason": anthropic_stop(reply), "stop_sequence": None},
+        "usage": {"output_tokens": reply.output_tokens},
+    }
     yield sse(end, "message_delta")
     yield sse({"type": "message_stop"}, "message_stop")
