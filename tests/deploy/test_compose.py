@@ -44,6 +44,12 @@ LEFT_TO_DEFAULTS = {
         "conversation_idle_s",
         "watch_failing_after",
         "watch_captcha_pause_s",
+        "feed_training_per_channel",
+        "feed_explore",
+        "feed_ratings_per_minute",
+        "feed_nudge_after_days",
+        "feed_nudge_max_ignored",
+        "userbot_url",
         "jwt_lifetime_s",
         "jobs_stream",  # the worker's stream name, also left at its default there
         "upload_signing_key",  # derived from API_JWT_SECRET
@@ -115,6 +121,9 @@ LEFT_TO_DEFAULTS = {
         "watch_timeout_s",
         "watch_catalog_every_s",
         "watch_deliver_every_s",
+        "feed_enabled",
+        "feed_nudge_every_s",
+        "feed_min_ratings",
         "storage_local_dir",
         "stream",
         "group",

@@ -72,3 +72,13 @@ WATCH_POLL_TARGET = JobSpec("watch.poll_target", TargetPayload)
 WATCH_CATALOGS = JobSpec("watch.refresh_catalogs", NoPayload)
 # watch: held messages whose time came (quiet hours, cooldowns, reminders) and digests.
 WATCH_DELIVER = JobSpec("watch.deliver", NoPayload)
+
+
+class ReaderPayload(BaseModel):
+    user_id: RowId
+
+
+# feed: a reader's relevance model retrained after new ratings (the api enqueues it);
+# idle readers nudged (a schedule asks the api).
+FEED_TRAIN = JobSpec("feed.train", ReaderPayload)
+FEED_NUDGE = JobSpec("feed.nudge", NoPayload)
