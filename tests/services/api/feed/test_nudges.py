@@ -78,8 +78,8 @@ async def _reader(
 ) -> int:
     user_id = await session.scalar(
         text(
-            "INSERT INTO users (telegram_id, first_name, language_code, status) "
-            "VALUES (:t, 'Reader', 'en', :status) RETURNING id"
+            "INSERT INTO users (telegram_id, first_name, language_code, status, role) "
+            "VALUES (:t, 'Reader', 'en', :status, 'user') RETURNING id"
         ),
         {"t": telegram_id, "status": status},
     )
@@ -105,9 +105,6 @@ async def _age(session: AsyncSession, user_id: int, days: float) -> None:
             " last_nudged_at = last_nudged_at - make_interval(secs => :s) WHERE user_id = :u"
         ),
         {"s": days * 86400, "u": user_id},
-    )
-    await session.execute(
-        text("UPDATE feed_nudges SET period = period || '-old' WHERE user_id = :u"), {"u": user_id}
     )
     await session.commit()
 

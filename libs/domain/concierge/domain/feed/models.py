@@ -50,7 +50,6 @@ class FeedReader(Base):
     )
 
     user_id: Mapped[int] = mapped_column(_users(), primary_key=True)
-    per_channel: Mapped[int] = mapped_column(SmallInteger, default=5, server_default=sql("5"))
     last_active_at: Mapped[datetime] = mapped_column(server_default=sql("now()"), index=True)
     ignored_nudges: Mapped[int] = mapped_column(Integer, default=0, server_default=sql("0"))
     last_nudged_at: Mapped[datetime | None]

@@ -366,7 +366,7 @@ class FeedRepository:
             .limit(limit)
             .with_for_update(of=FeedReader, skip_locked=True)
         )
-        return [(reader, user) for reader, user in rows.tuples().all()]
+        return [(reader, user) for reader, user in rows.all()]
 
     async def record_nudge(self, user_id: int, period: str, document_id: int) -> bool:
         """True if this is the reader's first nudge of the period."""

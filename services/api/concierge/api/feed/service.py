@@ -210,8 +210,8 @@ class FeedDesk:
         """The next post to rate; when none is left the round is over (trained)."""
         if UserStatus(user.status) != UserStatus.TRAINING:
             raise Conflict(f"The training round is not running (status {user.status})")
-        reader = await self.repository.reader(user.id)
-        per_channel = min(reader.per_channel, self.per_channel)
+        await self.repository.reader(user.id)
+        per_channel = self.per_channel
         progress = await self.repository.training_progress(user.id, per_channel)
         post = await self.repository.next_training_post(user.id, per_channel)
         if post is None:
@@ -345,12 +345,12 @@ class FeedDesk:
     # --- nudges ---------------------------------------------------------------------------------
 
     async def nudge(self, *, after_days: float, max_ignored: int) -> NudgeSummary:
-        """Readers idle for ``after_days`` get their best unseen post, once per period
-        (``feed_nudges`` unique on reader and period, the outbox's dedup key too), never in
+        """Readers idle for ``after_days`` get their best unseen post, once per period of
+        their idleness (``feed_nudges`` unique on reader and period, the outbox's dedup key
+        too), never in
         their quiet hours; after ``max_ignored`` unanswered nudges they are churned."""
         now = await self.repository.now()
         period_s = after_days * 86400
-        period = f"{int(now.timestamp() // period_s)}x{int(period_s)}"
         nudged = churned = held = 0
         for reader, user in await self.repository.readers_to_nudge(
             now - timedelta(seconds=period_s), NUDGE_BATCH
@@ -362,6 +362,9 @@ class FeedDesk:
             if in_quiet_hours(now, reader.quiet_from, reader.quiet_to, reader.timezone):
                 held += 1
                 continue
+            # The period: which stretch of ``after_days`` since their last activity.
+            idle = int((now - reader.last_active_at).total_seconds() // period_s)
+            period = f"{int(reader.last_active_at.timestamp())}:{idle}"
             post, _, _ = await self.best(user, explore=False)
             if post is None or not await self.repository.record_nudge(
                 user.id, period, post.document_id

@@ -11,8 +11,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.domain.feed.models import FeedModel
-from concierge.domain.ingest.models import EmbeddingModel, ModelState
+from concierge.domain.feed.models import FeedModel, FeedRating
+from concierge.domain.ingest.models import Document, DocumentVector, EmbeddingModel, ModelState
 from concierge.worker.feed.relevance import LinearModel
 
 
@@ -41,29 +41,23 @@ class FeedTrainingRepository:
     async def rated(self, user_id: int, model_id: int) -> list[RatedPost]:
         """The reader's likes and dislikes of posts that have a vector of the model (a
         post not embedded yet counts at the next retraining)."""
+        age = (
+            func.greatest(func.extract("epoch", FeedRating.created_at - Document.published_at), 0)
+            / 86400.0
+        )
         rows = await self.session.execute(
-            text(
-                """
-                SELECT v.embedding, d.source_id, r.value,
-                       greatest(extract(epoch FROM (r.created_at - d.published_at)), 0)
-                         / 86400.0 AS age_days
-                FROM feed_ratings r
-                JOIN documents d ON d.id = r.document_id
-                JOIN document_vectors v ON v.document_id = d.id AND v.model_id = :model
-                WHERE r.user_id = :user_id AND r.value <> 0
-                ORDER BY r.id
-                """
-            ),
-            {"user_id": user_id, "model": model_id},
+            select(DocumentVector.embedding, Document.source_id, FeedRating.value, age)
+            .join(Document, Document.id == FeedRating.document_id)
+            .join(
+                DocumentVector,
+                (DocumentVector.document_id == Document.id) & (DocumentVector.model_id == model_id),
+            )
+            .where(FeedRating.user_id == user_id, FeedRating.value != 0)
+            .order_by(FeedRating.id)
         )
         return [
-            RatedPost(
-                np.asarray(row.embedding, dtype=np.float32),
-                int(row.source_id),
-                float(row.age_days),
-                int(row.value),
-            )
-            for row in rows.all()
+            RatedPost(np.asarray(embedding, dtype=np.float32), int(source), float(days), int(value))
+            for embedding, source, value, days in rows.all()
         ]
 
     async def lock_reader(self, user_id: int) -> None:

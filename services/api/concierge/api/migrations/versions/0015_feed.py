@@ -36,7 +36,6 @@ def upgrade() -> None:
     op.create_table(
         "feed_readers",
         _user(),
-        sa.Column("per_channel", sa.SmallInteger(), server_default=sa.text("5"), nullable=False),
         _now("last_active_at"),
         sa.Column("ignored_nudges", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("last_nudged_at", sa.DateTime(timezone=True), nullable=True),
