@@ -56,7 +56,9 @@ class FeedTrainingRepository:
             .order_by(FeedRating.id)
         )
         return [
-            RatedPost(np.asarray(embedding, dtype=np.float32), int(source), float(days), int(value))
+            RatedPost(
+                np.asarray(embedding, dtype=np.float32), int(source or 0), float(days), int(value)
+            )
             for embedding, source, value, days in rows.all()
         ]
 
