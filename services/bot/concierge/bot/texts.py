@@ -257,13 +257,13 @@ TEXTS: dict[Language, dict[str, str]] = {
             "<code>/feed @channel</code>.\n\nFollowing: {channels}"
         ),
         "feed_none_yet": "none yet",
-        "feed_add": "➕ {title}",
+        "feed_add": "➕ Add: {title}",
         "feed_start_training": "▶️ Start training",
         "feed_training": (
             "🎓 <b>Training</b>: {done} of {total} rated.\n"
             "Tell me what you like: 👍, 👎 or skip. One post at a time."
         ),
-        "feed_training_post": "🎓 {done}/{total} · <b>{channel}</b>\n\n{post}",
+        "feed_training_post": "🎓 Training {done}/{total} · <b>{channel}</b>\n\n{post}",
         "feed_trained": (
             "✅ <b>Training done.</b> I learn from every rating: your feed gets better as "
             "you go. Next post: /feed"
@@ -274,7 +274,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "feed_model_none": "newest first, until you rate posts",
         "feed_model_content": "by the posts you rated",
         "feed_model_logistic": "by a model trained on your ratings",
-        "feed_post": "<b>{channel}</b>\n\n{post}",
+        "feed_post": "📰 From <b>{channel}</b>\n\n{post}",
         "feed_media_only": "🖼 (a post without text)",
         "feed_empty": "That's all for now: no unseen posts in your channels. Come back later!",
         "feed_next": "➡️ Next post",
@@ -542,13 +542,13 @@ TEXTS: dict[Language, dict[str, str]] = {
             "свой: <code>/feed @канал</code>.\n\nВы читаете: {channels}"
         ),
         "feed_none_yet": "пока ничего",
-        "feed_add": "➕ {title}",
+        "feed_add": "➕ Добавить: {title}",
         "feed_start_training": "▶️ Начать обучение",
         "feed_training": (
             "🎓 <b>Обучение</b>: оценено {done} из {total}.\n"
             "Скажите, что вам нравится: 👍, 👎 или «Пропустить». По одному посту."
         ),
-        "feed_training_post": "🎓 {done}/{total} · <b>{channel}</b>\n\n{post}",
+        "feed_training_post": "🎓 Обучение {done}/{total} · <b>{channel}</b>\n\n{post}",
         "feed_trained": (
             "✅ <b>Обучение завершено.</b> Я учусь на каждой оценке: лента становится "
             "точнее. Следующий пост: /feed"
@@ -559,7 +559,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "feed_model_none": "сначала новые, пока вы не оценили посты",
         "feed_model_content": "по постам, которые вы оценили",
         "feed_model_logistic": "модель, обученная на ваших оценках",
-        "feed_post": "<b>{channel}</b>\n\n{post}",
+        "feed_post": "📰 Из канала <b>{channel}</b>\n\n{post}",
         "feed_media_only": "🖼 (пост без текста)",
         "feed_empty": "Пока всё: в ваших каналах нет непрочитанных постов. Загляните позже!",
         "feed_next": "➡️ Следующий пост",

@@ -22,7 +22,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from concierge.bot.callback_data import CallbackDataTooLong, pack, pattern, unpack
 from concierge.bot.deps import deps_of, language_of
-from concierge.bot.feed.messages import MessageManager
+from concierge.bot.feed.messages import MessageManager, paced
 from concierge.bot.texts import text
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
 from concierge.contracts.feed import (
@@ -267,7 +267,7 @@ async def _rated(
         await _training(update, context, language, await api.training_next(user.id))
         return
     try:  # a feed post (or a nudge) stays; its buttons go
-        await query.edit_message_reply_markup(reply_markup=None)
+        await paced(lambda: query.edit_message_reply_markup(reply_markup=None))
     except BadRequest as exc:
         log.info("rating buttons of %s kept: %s", document_id, exc.message)
     await _next_post(update, context, language)

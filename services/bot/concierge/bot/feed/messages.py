@@ -14,15 +14,18 @@ edits and deletes the same messages.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from enum import StrEnum
-from typing import cast
+from typing import TypeVar, cast
 
 from redis.asyncio import Redis
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 
 from concierge.bot.edits import is_not_modified
 
@@ -31,6 +34,24 @@ log = logging.getLogger(__name__)
 EDITABLE_S = 48 * 3600  # Telegram: bots edit and delete their messages for 48 hours
 MARGIN_S = 600  # replace a little before, so an edit never races the deadline
 TTL_S = 7 * 86400  # a chat's registry outlives any message it can still act on
+SHORT_WAIT_S = 5.0  # a flood wait the handler sits out itself
+
+T = TypeVar("T")
+
+
+async def paced(call: Callable[[], Awaitable[T]]) -> T:
+    """One call, and once more after Telegram's per-chat flood wait when it is short (a
+    menu edit, a prompt deleted and the next one sent come within a second); a long
+    wait is the consumer's to honour (it retries the update after ``retry_after``)."""
+    try:
+        return await call()
+    except RetryAfter as exc:
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        if seconds > SHORT_WAIT_S:
+            raise
+        await asyncio.sleep(seconds)
+        return await call()
 
 
 class Role(StrEnum):
@@ -58,12 +79,14 @@ class MessageManager:
     async def _send(
         self, bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> Message:
-        return await bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            disable_web_page_preview=True,
+        return await paced(
+            lambda: bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            )
         )
 
     async def system(
@@ -77,13 +100,15 @@ class MessageManager:
         sent_at = float(stored.get("at", 0))
         if message_id is not None and self.now() - sent_at < EDITABLE_S - MARGIN_S:
             try:
-                await bot.edit_message_text(
-                    text,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    disable_web_page_preview=True,
+                await paced(
+                    lambda: bot.edit_message_text(
+                        text,
+                        chat_id=chat_id,
+                        message_id=message_id,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                        disable_web_page_preview=True,
+                    )
                 )
                 return message_id
             except BadRequest as exc:
@@ -130,7 +155,7 @@ class MessageManager:
         if self.now() - sent_at >= EDITABLE_S:
             return False  # too old to delete: it stays, forgotten
         try:
-            return bool(await bot.delete_message(chat_id, message_id))
+            return bool(await paced(lambda: bot.delete_message(chat_id, message_id)))
         except BadRequest as exc:
             log.info("message %s in chat %s not deleted: %s", message_id, chat_id, exc.message)
             return False
