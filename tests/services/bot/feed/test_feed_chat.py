@@ -109,7 +109,8 @@ async def test_a_reader_goes_from_channels_through_training_to_their_feed(
     messages = await _press(chat, first, "Skip")
     [kept] = [m for m in messages if m["message_id"] == first["message_id"]]
     assert _buttons(kept) == {}  # the post stays, its buttons go
-    assert "by the posts you rated" in [m for m in messages if "Your feed" in m["text"]][0]["text"]
+    [menu] = [m for m in messages if "Your feed" in m["text"]]
+    assert "by the posts you rated" in menu["text"]
     assert messages[-1]["message_id"] != first["message_id"]
 
 
