@@ -1,7 +1,8 @@
 """/feed in a chat: the onboarding menu adds channels, the training round shows one post
 at a time (each prompt deleted once rated, progress edited into the one menu), then the
-feed shows the best unseen posts with rating buttons. The real Application against the
-sandbox's Bot API and the real api (served on a port, on the test's rolled-back session).
+feed shows the best unseen posts with rating buttons, and days later a nudge comes. The
+real Application against the sandbox's Bot API and the real api (served on a port, on the
+test's rolled-back session).
 
 And the MessageManager on its own: the menu edited in place across a bot restart (the
 registry is in Redis), replaced when Telegram no longer lets us edit it (deleted, or
@@ -13,6 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -20,7 +22,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.bot.feed.messages import EDITABLE_S, MessageManager
+from concierge.bot.notify.sending import deliver
 from concierge.common.auth import SERVICE_TOKEN_HEADER
+from concierge.contracts.notify import ClaimedNotification
 from concierge.worker.feed.jobs import train_reader_in
 from tests.services.api.conftest import SERVICE_TOKEN
 from tests.services.api.feed.conftest import (  # noqa: F401 (fixtures)
@@ -60,6 +64,7 @@ async def test_a_reader_goes_from_channels_through_training_to_their_feed(
     start_chat: Any,
     api_url: str,
     session: AsyncSession,
+    service: httpx.AsyncClient,  # noqa: F811
 ) -> None:
     chat = await start_chat(api_url=api_url)
     chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
@@ -112,6 +117,29 @@ async def test_a_reader_goes_from_channels_through_training_to_their_feed(
     [menu] = [m for m in messages if "Your feed" in m["text"]]
     assert "by the posts you rated" in menu["text"]
     assert messages[-1]["message_id"] != first["message_id"]
+
+    # Days pass without the reader: the worker's schedule asks for nudges, the relay
+    # sends the best unseen post, and its 👍 works like the feed's.
+    await session.execute(
+        text(
+            "UPDATE feed_readers SET last_active_at = now() - interval '4 days' WHERE user_id = :u"
+        ),
+        {"u": user_id},
+    )
+    nudged = await service.post("/api/v1/feed/service/nudges")
+    assert nudged.json()["nudged"] == 1, nudged.text
+    claimed = (await service.post("/api/v1/notifications/claims", json={})).json()["items"]
+    [item] = [i for i in claimed if i["kind"] == "feed.nudge"]
+    await asyncio.sleep(1.1)
+    report = await deliver(chat.application.bot, ClaimedNotification.model_validate(item))
+    assert report.outcome == "sent"
+    nudge = (await chat.bot_messages())[-1]
+    assert "While you were away" in nudge["text"]
+    messages = await _press(chat, nudge, "👍")
+    [kept] = [m for m in messages if m["message_id"] == nudge["message_id"]]
+    assert _buttons(kept) == {}
+    assert "From <b>" not in messages[-1]["text"]  # HTML is rendered, not shown
+    assert (await service.post("/api/v1/feed/service/nudges")).json()["nudged"] == 0
 
 
 async def test_a_channel_the_reader_names_needs_the_user_bot(
