@@ -98,7 +98,9 @@ async def test_the_nudge_schedule_is_declared(database: Database) -> None:
     async with database.transaction() as session:
         row = (
             await session.execute(
-                text("SELECT job_type, interval_s, enabled FROM schedules WHERE name = 'feed.nudge'")
+                text(
+                    "SELECT job_type, interval_s, enabled FROM schedules WHERE name = 'feed.nudge'"
+                )
             )
         ).one()
     assert tuple(row) == ("feed.nudge", 123.0, True)
