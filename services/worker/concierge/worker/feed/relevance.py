@@ -12,7 +12,7 @@ statement (pgvector's inner product plus the channel's weight and the recency te
   mean of everything rated (e5's vectors share a large common direction, which says
   nothing of taste); channels get a small smoothed like-rate weight.
 - **logistic** (once there are ``min_ratings`` ratings with ``min_class`` of each label):
-  scikit-learn's L2 logistic regression over the embedding, a one-hot channel and the
+  scikit-learn's L2 logistic regression (liblinear) over the embedding, a one-hot channel and the
   recency, with balanced class weights; its coefficients are the model.
 
 Embeddings are L2-normalised by the keeper (e5), so the content score is a cosine.
@@ -147,7 +147,10 @@ def _logistic(examples: Sequence[Example]) -> LinearModel:
     recencies = np.array([[example.recency] for example in examples])
     features = np.hstack([matrix, onehot, recencies])
     labels = np.array([1 if example.label == 1 else 0 for example in examples])
-    classifier = LogisticRegression(C=L2_C, class_weight="balanced", max_iter=500)
+    # liblinear: 5 ms for 40 ratings × 393 features where lbfgs took 100 ms (measured).
+    classifier = LogisticRegression(
+        C=L2_C, class_weight="balanced", max_iter=500, solver="liblinear"
+    )
     classifier.fit(features, labels)
     coef = classifier.coef_[0]
     dims = matrix.shape[1]
