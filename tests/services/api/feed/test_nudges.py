@@ -25,6 +25,7 @@ from concierge.api.settings import ApiSettings
 from concierge.common.auth import SERVICE_TOKEN_HEADER
 from concierge.contracts.api_client import ACTING_USER_HEADER
 from concierge.db import Database
+from concierge.domain.ingest.vectors import vector_index_name
 from concierge.streams import JobQueue
 from tests.services.api.conftest import SERVICE_TOKEN
 from tests.services.api.feed.conftest import TOPICS, add_posts
@@ -69,7 +70,18 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         )
         await session.execute(text("DELETE FROM outbox WHERE kind = 'feed.nudge'"))
         await session.execute(text("DELETE FROM sources WHERE title LIKE 'Nudge channel%'"))
+        model_ids = (
+            (
+                await session.execute(
+                    text("SELECT id FROM embedding_models WHERE name = 'feed-test-8d'")
+                )
+            )
+            .scalars()
+            .all()
+        )
         await session.execute(text("DELETE FROM embedding_models WHERE name = 'feed-test-8d'"))
+        for model_id in model_ids:  # its index too: the schema stays the models' schema
+            await session.execute(text(f"DROP INDEX IF EXISTS {vector_index_name(model_id)}"))
         await session.commit()
 
 
