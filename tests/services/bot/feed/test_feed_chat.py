@@ -199,3 +199,26 @@ async def test_the_menu_survives_a_restart_and_is_replaced_when_too_old(
     stays = await first.onetime(bot, chat.user_id, "content")
     await first.clear(bot, chat.user_id)
     assert stays in [m["message_id"] for m in await chat.bot_messages()]
+
+
+async def test_a_flood_of_ratings_is_told_not_retried(
+    corpus: Corpus,  # noqa: F811
+    start_chat: Any,
+    api_url: str,
+    market_app: FastAPI,  # noqa: F811
+) -> None:
+    chat = await start_chat(api_url=api_url)
+    chat.deps.market.http._http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
+    await chat.send("/start")
+    await asyncio.sleep(1.1)
+    menu = await chat.send("/feed")
+    messages = await _press(chat, menu, "Channel 1")
+    [menu] = [m for m in messages if m["message_id"] == menu["message_id"]]
+    messages = await _press(chat, menu, "Start training")
+    market_app.state.settings.feed_ratings_per_minute = 1
+    prompt = messages[-1]
+    messages = await _press(chat, prompt, "👎")  # the first of the minute: counted
+    prompt = messages[-1]
+    messages = await _press(chat, prompt, "👍")  # over the limit: said, nothing stored
+    assert "Too many ratings" in messages[-1]["text"]
+    assert prompt["message_id"] in [m["message_id"] for m in messages]  # still to rate
