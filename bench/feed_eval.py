@@ -20,8 +20,9 @@ relevant when its topic is one they like), for
   would not know the future's ratings);
 - random.
 
-Also the time to retrain one reader (p95 over readers) and to score 1,000 candidates
-(p95; the same linear score as the api's SQL, here in numpy).
+Also the time to retrain one reader (p95 over readers) and to rank 1,000 candidates
+(p95): the linear score in numpy, and the api's own statement (``FeedRepository.ranked``)
+in an embedded Postgres (``--no-sql`` skips it).
 
 Target (the issue): AUC ≥ 0.8 and ≥ 0.1 above popularity.
 
@@ -45,7 +46,7 @@ import numpy as np
 from concierge.embedding import EmbeddingSpec, load_embedder, passage_text
 from concierge.sandbox.feeds import load_documents
 from concierge.sandbox.feeds.corpus import Document
-from concierge.worker.feed.relevance import Example, fit, recency
+from concierge.worker.feed.relevance import Example, LinearModel, fit, recency
 
 TOPIC_OF_PREFIX = {
     "tech": "tech",
@@ -134,12 +135,128 @@ def corpus_vectors(documents: Sequence[Document], cache: Path | None) -> np.ndar
     return vectors
 
 
+async def _sql_rank_times(
+    vectors: np.ndarray, model: LinearModel, database_url: str
+) -> list[float]:
+    """The api's own ranking statement (``FeedRepository.ranked``) over 1,000 candidates of
+    one reader (the corpus's vectors, repeated over 1,000 posts of 8 channels)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    from concierge.api.feed.repository import FeedRepository
+    from concierge.domain.ingest.vectors import create_vector_index
+    from concierge.worker.feed.repository import FeedTrainingRepository
+
+    engine = create_async_engine(database_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            dims = vectors.shape[1]
+            model_id = await session.scalar(
+                text(
+                    "INSERT INTO embedding_models (name, dimensions, state) "
+                    "VALUES ('bench', :d, 'active') RETURNING id"
+                ),
+                {"d": dims},
+            )
+            await session.execute(text(create_vector_index(model_id, dims, concurrently=False)))
+            user_id = await session.scalar(
+                text(
+                    "INSERT INTO users (telegram_id, role, status) "
+                    "VALUES (1, 'user', 'active') RETURNING id"
+                )
+            )
+            sources = []
+            for number in range(8):
+                source_id = await session.scalar(
+                    text(
+                        "INSERT INTO sources (kind, handle, title, poll_interval_s) "
+                        "VALUES ('telegram', :h, :title, 900) RETURNING id"
+                    ),
+                    {"h": f"bench_{number}", "title": f"Bench {number}"},
+                )
+                sources.append(source_id)
+                await session.execute(
+                    text("INSERT INTO feed_channels (user_id, source_id) VALUES (:u, :s)"),
+                    {"u": user_id, "s": source_id},
+                )
+            for number in range(1000):
+                document_id = await session.scalar(
+                    text(
+                        "INSERT INTO documents (source_id, kind, external_id, text, language, "
+                        "published_at, content_hash, simhash, band0, band1, band2, band3) "
+                        "VALUES (:s, 'post', :e, :t, 'en', now() - make_interval(hours => :n), :h, "
+                        "0, 0, 0, 0, 0) RETURNING id"
+                    ),
+                    {
+                        "s": sources[number % 8],
+                        "e": f"b{number}",
+                        "t": f"post {number}",
+                        "n": number,
+                        "h": f"{number:064x}",
+                    },
+                )
+                await session.execute(
+                    text(
+                        "INSERT INTO document_vectors (model_id, document_id, embedding) "
+                        "VALUES (:m, :d, CAST(:v AS vector))"
+                    ),
+                    {
+                        "m": model_id,
+                        "d": document_id,
+                        "v": "["
+                        + ",".join(f"{x:.6g}" for x in vectors[number % len(vectors)])
+                        + "]",
+                    },
+                )
+            model.channel_weights = {
+                source: weight
+                for source, weight in zip(sources, model.channel_weights.values(), strict=False)
+            }
+            repository = FeedRepository(session)
+            await FeedTrainingRepository(session).save(
+                user_id, model_id, model, await repository.now()
+            )
+            await session.commit()
+            stored = await repository.model(user_id)
+            now = await repository.now()
+            times = []
+            for _ in range(100):
+                t0 = time.perf_counter()
+                ranked = await repository.ranked(user_id, stored, model_id, now, limit=10)
+                times.append(time.perf_counter() - t0)
+            assert len(ranked) == 10
+            return times
+    finally:
+        await engine.dispose()
+
+
+def sql_rank_times(vectors: np.ndarray, model: LinearModel) -> list[float]:
+    import asyncio
+    import tempfile
+
+    from concierge.api.migrate import upgrade_database
+    from concierge.embedded import EmbeddedPostgres
+
+    with tempfile.TemporaryDirectory(prefix="cfe-", dir="/tmp") as root:
+        postgres = EmbeddedPostgres(Path(root) / "pg").start()
+        try:
+            postgres.create_database("bench", recreate=True)
+            url = postgres.url("bench")
+            upgrade_database(url)
+            return asyncio.run(_sql_rank_times(vectors, model, url))
+        finally:
+            postgres.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="50 readers")
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--per-channel", type=int, default=5, help="training posts per channel")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-sql", action="store_true", help="skip the api's ranking statement in Postgres"
+    )
     parser.add_argument(
         "--cache",
         type=Path,
@@ -234,6 +351,7 @@ def main() -> None:
         np.argsort(-scores)[:10]
         rank_times.append(time.perf_counter() - t0)
 
+    sql_times = [] if args.no_sql else sql_rank_times(vectors, some)
     mean = {
         name: (statistics.fmean(a for a, _ in rows), statistics.fmean(n for _, n in rows))
         for name, rows in results.items()
@@ -249,7 +367,9 @@ def main() -> None:
         f"auc_popularity={mean['popularity'][0]:.3f} ndcg10_popularity={mean['popularity'][1]:.3f} "
         f"auc_random={mean['random'][0]:.3f} ndcg10_random={mean['random'][1]:.3f} "
         f"lift={lift:.3f} retrain_p95_ms={p95(train_times) * 1000:.1f} "
-        f"rank1000_p95_ms={p95(rank_times) * 1000:.2f} readers={len(readers)} "
+        f"rank1000_p95_ms={p95(rank_times) * 1000:.2f} "
+        f"rank1000_sql_p95_ms={p95(sql_times) * 1000 if sql_times else float('nan'):.1f} "
+        f"readers={len(readers)} "
         f"per_channel={args.per_channel} target_met={ok}"
     )
 
