@@ -45,6 +45,12 @@ LEFT_TO_DEFAULTS = {
         "conversation_idle_s",
         "watch_failing_after",
         "watch_captcha_pause_s",
+        "feed_training_per_channel",
+        "feed_explore",
+        "feed_ratings_per_minute",
+        "feed_nudge_after_days",
+        "feed_nudge_max_ignored",
+        "userbot_url",
         "jwt_lifetime_s",
         "jobs_stream",  # the worker's stream name, also left at its default there
         "upload_signing_key",  # derived from API_JWT_SECRET
@@ -123,6 +129,9 @@ LEFT_TO_DEFAULTS = {
         "media_stall_after_s",
         "media_seedbox_timeout_s",
         "media_allowed_private_hosts",
+        "feed_enabled",
+        "feed_nudge_every_s",
+        "feed_min_ratings",
         "storage_local_dir",
         "stream",
         "group",

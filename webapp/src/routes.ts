@@ -2,6 +2,7 @@ import type { Route } from "./app";
 import { createPage } from "./pages/create";
 import { detailPage } from "./pages/detail";
 import { editPage } from "./pages/edit";
+import { feedPage } from "./pages/feed";
 import { minePage } from "./pages/mine";
 import { moderationPage } from "./pages/moderation";
 import { searchPage } from "./pages/search";
@@ -14,6 +15,7 @@ export const ROUTES: readonly Route[] = [
   { pattern: "/new", tab: "new", page: createPage },
   { pattern: "/moderation", tab: "moderation", page: moderationPage },
   { pattern: "/watches", tab: "watches", page: watchesPage },
+  { pattern: "/feed", tab: "feed", page: feedPage },
   { pattern: "/listings/:id", page: detailPage, parent: () => "/search" },
   { pattern: "/listings/:id/edit", page: editPage, parent: (params) => `/listings/${params.id}` },
 ];

@@ -33,6 +33,8 @@ export type ReportRead = Schemas["ReportRead"];
 export type ReportedPage = Schemas["ReportedPage"];
 export type ReportedListing = Schemas["ReportedListing"];
 export type WatchRead = Schemas["WatchRead"];
+export type FeedPost = Schemas["FeedPost"];
+export type Verdict = Schemas["RatingCreate"]["verdict"];
 /** One entry of a 422's ``detail`` list. */
 export type ValidationIssue = Schemas["ValidationIssue"];
 /** Every error body of the api. */

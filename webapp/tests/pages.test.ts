@@ -931,3 +931,51 @@ describe("my slot watches", () => {
     expect(root.querySelector(".empty")?.textContent).toContain("/watch");
   });
 });
+
+describe("my feed", () => {
+  const post = (overrides: Record<string, unknown>) => ({
+    document_id: 11,
+    source_id: 3,
+    channel: "Байты и гайки",
+    title: "",
+    text: "A phone review",
+    url: "https://example.test/post/11",
+    published_at: "2026-12-05T10:00:00Z",
+    score: 0.8,
+    explored: false,
+    ...overrides,
+  });
+
+  it("shows the best posts in order; a rated one leaves the page", async () => {
+    const market = new FakeMarket();
+    const rated: unknown[] = [];
+    const hostile = post({ document_id: 12, channel: SCRIPT, text: SCRIPT, url: "javascript:alert(1)" });
+    market.overrides.push((call, path) => {
+      if (call.method === "GET" && path.startsWith("/feed/posts")) return json(200, [post({}), hostile]);
+      if (call.method === "POST" && path === "/feed/ratings") {
+        rated.push(call.body);
+        return json(200, { document_id: 11, verdict: "like", status: "active", ratings: 1 });
+      }
+      return null;
+    });
+    const { root } = await boot(market, "/feed");
+    let cards = [...root.querySelectorAll(".feed-card")];
+    expect(cards.map((c) => text(c, ".card-title"))).toEqual(["Байты и гайки", SCRIPT]);
+    expect(cards[1]!.querySelector("a")).toBeNull(); // a javascript: link is dropped
+    const like = [...cards[0]!.querySelectorAll("button")].find((b) => b.textContent === "👍")!;
+    like.click();
+    await flush();
+    expect(rated).toEqual([{ document_id: 11, verdict: "like" }]);
+    cards = [...root.querySelectorAll(".feed-card")];
+    expect(cards).toHaveLength(1);
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    expect(root.querySelector(".tab[aria-current='page']")?.textContent).toBe("Feed");
+  });
+
+  it("says how to start when there is nothing", async () => {
+    const market = new FakeMarket();
+    market.overrides.push((_call, path) => (path.startsWith("/feed/posts") ? json(200, []) : null));
+    const { root } = await boot(market, "/feed");
+    expect(root.querySelector(".empty")?.textContent).toContain("/feed");
+  });
+});

@@ -15,6 +15,7 @@ from telegram import Update
 
 from concierge.bot.consumer import RetryBook
 from concierge.bot.deps import BotDeps, install
+from concierge.bot.feed.messages import MessageManager
 from concierge.bot.flood import FloodGuard
 from concierge.bot.notify.pacing import DeliveryPacing
 from concierge.bot.search.sessions import SearchSessions
@@ -117,7 +118,8 @@ async def start_chat(redis: Redis) -> AsyncIterator[Any]:
         api = ApiClient(clients[-1])
         deps = BotDeps(UserDirectory(api, redis), RetryBook(), FloodGuard(redis, 100, 60), api,
                        SearchSessions(redis), TapCollapser(redis, tap_window_s),
-                       MarketApiClient(clients[-1]), webapp_url=webapp_url)  # fmt: skip
+                       MarketApiClient(clients[-1]), webapp_url=webapp_url,
+                       messages=MessageManager(redis))  # fmt: skip
         install(application, deps)
         user_id = next(_users)
         await deps.users._remember(user_id, language)  # no api in these tests

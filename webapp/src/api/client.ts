@@ -10,6 +10,7 @@ import type {
   Availability,
   CategoryId,
   Currency,
+  FeedPost,
   InquiryRead,
   ListingCreate,
   ListingPage,
@@ -24,6 +25,7 @@ import type {
   UploadTicket,
   UserRead,
   ValidationIssue,
+  Verdict,
   WatchRead,
 } from "../types";
 import type { paths } from "./schema";
@@ -259,6 +261,18 @@ export class ApiClient {
 
   myWatches(): Promise<WatchRead[]> {
     return this.result(this.http.GET("/api/v1/watches"));
+  }
+
+  // --- the feed desk ------------------------------------------------------
+
+  feedPosts(limit = 20): Promise<FeedPost[]> {
+    return this.result(this.http.GET("/api/v1/feed/posts", { params: { query: { limit } } }));
+  }
+
+  rate(documentId: number, verdict: Verdict): Promise<unknown> {
+    return this.result(
+      this.http.POST("/api/v1/feed/ratings", { body: { document_id: documentId, verdict } }),
+    );
   }
 
   // --- the market desk ----------------------------------------------------

@@ -82,3 +82,13 @@ WATCH_DELIVER = JobSpec("watch.deliver", NoPayload)
 # per person's seedbox, which tells the person once when a download is done or stalls.
 MEDIA_WATCH = JobSpec("media.downloads.watch", NoPayload)
 MEDIA_CHECK = JobSpec("media.downloads.check", SeedboxPayload)
+
+
+class ReaderPayload(BaseModel):
+    user_id: RowId
+
+
+# feed: a reader's relevance model retrained after new ratings (the api enqueues it);
+# idle readers nudged (a schedule asks the api).
+FEED_TRAIN = JobSpec("feed.train", ReaderPayload)
+FEED_NUDGE = JobSpec("feed.nudge", NoPayload)

@@ -1,6 +1,14 @@
 """Every table, imported in one place so alembic sees the whole schema."""
 
 from concierge.db import Base
+from concierge.domain.feed.models import (
+    FeedChannel,
+    FeedModel,
+    FeedNudge,
+    FeedRating,
+    FeedReader,
+    FeedSeen,
+)
 from concierge.domain.identity.models import User, UserLog
 from concierge.domain.ingest.models import Document, DocumentVector, EmbeddingModel, Source
 from concierge.domain.market.models import (
@@ -40,6 +48,12 @@ __all__ = [
     "Document",
     "DocumentVector",
     "EmbeddingModel",
+    "FeedChannel",
+    "FeedModel",
+    "FeedNudge",
+    "FeedRating",
+    "FeedReader",
+    "FeedSeen",
     "Inquiry",
     "InquiryMessage",
     "Listing",

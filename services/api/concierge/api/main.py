@@ -11,6 +11,8 @@ from redis.asyncio import Redis
 
 from concierge.api.assistant.deps import open_assistant
 from concierge.api.assistant.endpoints import router as assistant_router
+from concierge.api.feed.endpoints import router as feed_router
+from concierge.api.feed.endpoints import service_router as feed_service_router
 from concierge.api.identity.endpoints import router as identity_router
 from concierge.api.identity.endpoints import webapp_router as webapp_auth_router
 from concierge.api.ingest.endpoints import router as ingest_router
@@ -103,6 +105,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     v1.include_router(watch_router)
     v1.include_router(watch_service_router)
     v1.include_router(rentals_checkin_router)
+    v1.include_router(feed_router)
+    v1.include_router(feed_service_router)
     app.include_router(v1)
     mount_webapp(app, settings)
     document_errors(app, rate_limited_prefix=v1.prefix, error_codes=ErrorCode)

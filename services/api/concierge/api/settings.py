@@ -78,6 +78,26 @@ class ApiSettings(
         None, description="The built Mini App served at /app/; unset: webapp/dist; empty: off"
     )
 
+    # --- the feed desk (concierge.api.feed) ---------------------------------------------
+    feed_training_per_channel: int = Field(
+        5, ge=1, le=50, description="Posts of each channel rated in the training round"
+    )
+    feed_explore: float = Field(
+        0.07, ge=0.0, le=0.5, description="Share of feed posts picked at random (exploration)"
+    )
+    feed_ratings_per_minute: int = Field(
+        60, ge=1, le=100_000, description="Ratings one reader may give in a minute"
+    )
+    feed_nudge_after_days: float = Field(
+        3.0, gt=0, le=365, description="Days of inactivity after which a reader is nudged"
+    )
+    feed_nudge_max_ignored: int = Field(
+        3, ge=1, le=100, description="Nudges left unanswered in a row before a reader churns"
+    )
+    userbot_url: str | None = Field(
+        None, description="The user-bot service (resolves channels); unset: own refs refused"
+    )
+
     # --- the market desk ---------------------------------------------------------------
     watch_failing_after: int = Field(
         3, ge=1, le=1000, description="Failed polls in a row after which admins hear of a target"

@@ -16,6 +16,7 @@ from concierge.contracts.market_client import MarketApiClient
 
 if TYPE_CHECKING:  # these import deps themselves
     from concierge.bot.consumer import RetryBook
+    from concierge.bot.feed.messages import MessageManager
     from concierge.bot.flood import FloodGuard
     from concierge.bot.taps import TapCollapser
 
@@ -32,6 +33,7 @@ class BotDeps:
     taps: TapCollapser
     market: MarketApiClient  # the market's routes, called on a user's behalf
     webapp_url: str | None = None  # the Mini App for web_app buttons; None: no buttons
+    messages: MessageManager | None = None  # the feed's self-cleaning messages (Redis)
 
 
 def install(application: Application[Any, Any, Any, Any, Any, Any], deps: BotDeps) -> None:

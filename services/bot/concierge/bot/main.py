@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from concierge.bot import deps
 from concierge.bot.consumer import RetryBook, RetryPolicy, UpdateConsumer
+from concierge.bot.feed.messages import MessageManager
 from concierge.bot.flood import FloodGuard
 from concierge.bot.inbox import InvalidUpdate, UpdateInbox, parse_update
 from concierge.bot.instance import InstanceLock, bot_id_of
@@ -88,6 +89,7 @@ def create_app(settings: BotSettings | None = None) -> FastAPI:
                     TapCollapser(redis, settings.tap_window_s),
                     MarketApiClient(http),
                     webapp_url=settings.webapp_buttons_url,
+                    messages=MessageManager(redis),
                 ),
             )
             await stack.enter_async_context(application)  # initialize: getMe

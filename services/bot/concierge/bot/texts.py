@@ -250,6 +250,42 @@ TEXTS: dict[Language, dict[str, str]] = {
         "watch_resume": "▶️ Resume {n}",
         "watch_remove": "🗑 Remove {n}",
         "watch_refused": "That did not work: the office or service may be gone. Try /watch again.",
+        # --- feed desk: channels, training, the personal feed -------------------------
+        "command_feed": "My feed: channels, training and the best new posts",
+        "feed_onboarding": (
+            "📰 <b>Your feed</b>\nPick channels to follow (tap to add), or add your own: "
+            "<code>/feed @channel</code>.\n\nFollowing: {channels}"
+        ),
+        "feed_none_yet": "none yet",
+        "feed_add": "➕ Add: {title}",
+        "feed_start_training": "▶️ Start training",
+        "feed_training": (
+            "🎓 <b>Training</b>: {done} of {total} rated.\n"
+            "Tell me what you like: 👍, 👎 or skip. One post at a time."
+        ),
+        "feed_training_post": "🎓 Training {done}/{total} · <b>{channel}</b>\n\n{post}",
+        "feed_trained": (
+            "✅ <b>Training done.</b> I learn from every rating: your feed gets better as "
+            "you go. Next post: /feed"
+        ),
+        "feed_menu": (
+            "📰 <b>Your feed</b> · channels: {channels} · ratings: {ratings}\nRanking: {model}."
+        ),
+        "feed_model_none": "newest first, until you rate posts",
+        "feed_model_content": "by the posts you rated",
+        "feed_model_logistic": "by a model trained on your ratings",
+        "feed_post": "📰 From <b>{channel}</b>\n\n{post}",
+        "feed_media_only": "🖼 (a post without text)",
+        "feed_empty": "That's all for now: no unseen posts in your channels. Come back later!",
+        "feed_next": "➡️ Next post",
+        "feed_skip": "Skip",
+        "feed_channel_not_found": "I could not find the channel {ref}.",
+        "feed_channel_refused": "I can't follow {ref}: it is private or not a channel.",
+        "feed_userbot_away": (
+            "I can't check channels right now. Try again later, or pick a suggested one."
+        ),
+        "feed_no_channels": "Pick at least one channel first.",
+        "feed_too_many": "⏳ Too many ratings at once. Wait a minute, then go on.",
     },
     Language.RU: {
         "welcome": (
@@ -499,6 +535,42 @@ TEXTS: dict[Language, dict[str, str]] = {
         "watch_refused": (
             "Не получилось: ведомства или услуги, возможно, больше нет. Попробуйте /watch снова."
         ),
+        # --- feed desk: channels, training, the personal feed -------------------------
+        "command_feed": "Моя лента: каналы, обучение и лучшие новые посты",
+        "feed_onboarding": (
+            "📰 <b>Ваша лента</b>\nВыберите каналы (нажмите, чтобы добавить) или добавьте "
+            "свой: <code>/feed @канал</code>.\n\nВы читаете: {channels}"
+        ),
+        "feed_none_yet": "пока ничего",
+        "feed_add": "➕ Добавить: {title}",
+        "feed_start_training": "▶️ Начать обучение",
+        "feed_training": (
+            "🎓 <b>Обучение</b>: оценено {done} из {total}.\n"
+            "Скажите, что вам нравится: 👍, 👎 или «Пропустить». По одному посту."
+        ),
+        "feed_training_post": "🎓 Обучение {done}/{total} · <b>{channel}</b>\n\n{post}",
+        "feed_trained": (
+            "✅ <b>Обучение завершено.</b> Я учусь на каждой оценке: лента становится "
+            "точнее. Следующий пост: /feed"
+        ),
+        "feed_menu": (
+            "📰 <b>Ваша лента</b> · каналов: {channels} · оценок: {ratings}\nПорядок: {model}."
+        ),
+        "feed_model_none": "сначала новые, пока вы не оценили посты",
+        "feed_model_content": "по постам, которые вы оценили",
+        "feed_model_logistic": "модель, обученная на ваших оценках",
+        "feed_post": "📰 Из канала <b>{channel}</b>\n\n{post}",
+        "feed_media_only": "🖼 (пост без текста)",
+        "feed_empty": "Пока всё: в ваших каналах нет непрочитанных постов. Загляните позже!",
+        "feed_next": "➡️ Следующий пост",
+        "feed_skip": "Пропустить",
+        "feed_channel_not_found": "Не нашёл канал {ref}.",
+        "feed_channel_refused": "Не могу читать {ref}: он закрытый или это не канал.",
+        "feed_userbot_away": (
+            "Сейчас не могу проверить каналы. Попробуйте позже или выберите из предложенных."
+        ),
+        "feed_no_channels": "Сначала выберите хотя бы один канал.",
+        "feed_too_many": "⏳ Слишком много оценок сразу. Подождите минуту и продолжайте.",
     },
 }
 

@@ -22,6 +22,7 @@ from concierge.db import Database
 from concierge.streams import JobQueue, JobWorker, StreamGroup
 from concierge.worker.embedding import EmbeddingModels
 from concierge.worker.embedding import router as embedding_router
+from concierge.worker.feed.jobs import save_feed_schedules
 from concierge.worker.ingest.jobs import save_poll_schedule
 from concierge.worker.ingest.vectors import VectorKeeper
 from concierge.worker.jobs import WorkerContext, load_jobs
@@ -131,6 +132,10 @@ async def _save_desk_schedules(database: Database, settings: WorkerSettings) -> 
         await save_media_schedules(database, settings)
     except Exception as exc:  # as above
         log.warning("could not save the media download schedule: %r", exc)
+    try:
+        await save_feed_schedules(database, settings)
+    except Exception as exc:  # as above
+        log.warning("could not save the feed schedules: %r", exc)
 
 
 async def _finish(task: asyncio.Task[None] | None, timeout_s: float) -> None:

@@ -156,6 +156,18 @@ class WorkerSettings(
         gt=0,
         description="How often the api is asked to send held watch messages and digests",
     )
+
+    # --- the feed desk ----------------------------------------------------------------
+    feed_enabled: bool = Field(True, description="Run the feed's nudge schedule")
+    feed_nudge_every_s: float = Field(
+        600.0, gt=0, description="How often the api is asked to nudge idle readers"
+    )
+    feed_min_ratings: int = Field(
+        20,
+        ge=2,
+        le=10_000,
+        description="Likes and dislikes (5 of each at least) before the logistic regression",
+    )
     watch_catalog_every_s: float = Field(
         6 * 3600.0, gt=0, description="How often providers' offices and services are re-read"
     )

@@ -45,6 +45,7 @@ COMMANDS = (
     "watches",
     "unwatch",
     "watchsettings",
+    "feed",
     "help",
     "language",
 )

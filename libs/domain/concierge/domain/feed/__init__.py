@@ -1,0 +1,1 @@
+"""Feed tables: readers, their channels, ratings, posts seen, models, nudges."""

@@ -1,0 +1,1 @@
+"""The feed desk: channels, the training round, ratings, the personal feed, nudges."""

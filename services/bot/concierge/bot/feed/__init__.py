@@ -1,0 +1,1 @@
+"""The feed in the chat: onboarding, the training round, the personal feed."""
