@@ -1,4 +1,4 @@
-"""The rentals desk's models, shared by the api and (to come) the Avito gateway and bot.
+"""The rentals desk's models, shared by the api, the bot and the Avito gateway.
 
 Check-in extraction: a guest's message in, the arrival time and date it states out.
 ``check_in_time`` is ``HH:MM`` (24-hour, the apartment's local time as the guest wrote it)
@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from concierge.contracts.text import MULTI_LINE
+from concierge.contracts.ids import JsonInt
+from concierge.contracts.text import MULTI_LINE, SINGLE_LINE
 
 MAX_GUEST_TEXT = 10_000
 
@@ -52,3 +53,56 @@ class CheckInExtraction(BaseModel):
     date: IsoDate | None = Field(description="Arrival date YYYY-MM-DD when stated, else null")
     confidence: float = Field(ge=0, le=1)
     method: ExtractionMethod
+
+
+# --- landlords' Avito accounts --------------------------------------------------------
+
+AccountAccess = Literal["owner", "full", "read"]
+
+
+class AccountConnect(BaseModel):
+    """Connect an Avito account with its API client id and secret (checked with Avito
+    through the gateway before anything is stored; the secret is stored encrypted)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
+    client_secret: Annotated[str, StringConstraints(min_length=1, max_length=500), SINGLE_LINE]
+
+
+class AccountRead(BaseModel):
+    id: int
+    avito_user_id: int
+    name: str
+    access: AccountAccess = Field(description="The caller's rights: owner, full or read")
+    revoked: bool = Field(description="Avito refused the credentials: connect again")
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    account_id: int
+    avito_item_id: int
+    title: str
+    address: str
+    status: str
+    url: str
+
+
+class SyncResult(BaseModel):
+    items: int = Field(description="Items imported (new or updated)")
+    webhook: str | None = Field(description="The messenger webhook subscribed, or null")
+    revoked: bool = Field(description="Avito refused the credentials (the landlord is told once)")
+
+
+class CohostInvite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    telegram_id: JsonInt = Field(ge=1, le=2**52)
+    access: Literal["full", "read"]
+
+
+class CohostRead(BaseModel):
+    telegram_id: int
+    access: Literal["full", "read"]

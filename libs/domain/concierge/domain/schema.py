@@ -15,6 +15,13 @@ from concierge.domain.market.models import (
     SellerBlock,
 )
 from concierge.domain.notify.models import Broadcast, Outbox
+from concierge.domain.rentals.models import (
+    RentalsAccount,
+    RentalsChat,
+    RentalsCohost,
+    RentalsItem,
+    RentalsMessage,
+)
 from concierge.domain.scheduling.models import Schedule
 from concierge.domain.watch.models import (
     Watch,
@@ -41,6 +48,11 @@ __all__ = [
     "ListingReport",
     "ListingView",
     "Outbox",
+    "RentalsAccount",
+    "RentalsChat",
+    "RentalsCohost",
+    "RentalsItem",
+    "RentalsMessage",
     "Schedule",
     "SellerBlock",
     "Source",
