@@ -9,7 +9,7 @@ when the message states one (relative dates are resolved against ``received_at``
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -106,3 +106,72 @@ class CohostInvite(BaseModel):
 class CohostRead(BaseModel):
     telegram_id: int
     access: Literal["full", "read"]
+
+
+# --- the calendar ------------------------------------------------------------------------
+
+DayState = Literal["free", "closed", "booked"]
+MAX_RANGES = 20
+
+
+class CalendarDay(BaseModel):
+    date: date
+    state: DayState
+    booking_id: int | None = Field(None, description="Avito's booking id on a booked day")
+
+
+class CalendarMonth(BaseModel):
+    item_id: int
+    month: str = Field(description="YYYY-MM")
+    days: list[CalendarDay]
+
+
+class DayRange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date_start: date
+    date_end: date = Field(description="Exclusive: the first day after the range")
+
+
+class CalendarChange(BaseModel):
+    """Close or open day ranges: from today, within a year, not overlapping."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["close", "open"]
+    ranges: list[DayRange] = Field(min_length=1, max_length=MAX_RANGES)
+
+
+class CalendarPreview(BaseModel):
+    closes: list[date] = Field(description="Days this change closes")
+    opens: list[date] = Field(description="Days this change opens")
+    token: str = Field(description="Send it back with the same change to confirm it")
+
+
+class CalendarConfirm(CalendarChange):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=128), SINGLE_LINE]
+
+
+class CalendarWritten(BaseModel):
+    closed: int = Field(description="Days closed by the change")
+    opened: int = Field(description="Days opened by the change")
+
+
+class BookingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    item_id: int
+    avito_booking_id: int
+    status: str
+    check_in: date
+    check_out: date
+    guest_name: str
+    guest_count: int | None
+
+
+class BookingsPollResult(BaseModel):
+    items: int
+    new: int
+    cancelled: int
+    changed: int
+    failed: int

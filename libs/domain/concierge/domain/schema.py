@@ -17,6 +17,7 @@ from concierge.domain.market.models import (
 from concierge.domain.notify.models import Broadcast, Outbox
 from concierge.domain.rentals.models import (
     RentalsAccount,
+    RentalsBooking,
     RentalsChat,
     RentalsCohost,
     RentalsItem,
@@ -49,6 +50,7 @@ __all__ = [
     "ListingView",
     "Outbox",
     "RentalsAccount",
+    "RentalsBooking",
     "RentalsChat",
     "RentalsCohost",
     "RentalsItem",

@@ -7,25 +7,35 @@ may forward a batch again without doubling anything.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
+    Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concierge.db import Base, TimestampMixin
 
-__all__ = ["RentalsAccount", "RentalsChat", "RentalsCohost", "RentalsItem", "RentalsMessage"]
+__all__ = [
+    "RentalsAccount",
+    "RentalsBooking",
+    "RentalsChat",
+    "RentalsCohost",
+    "RentalsItem",
+    "RentalsMessage",
+]
 
 
 class RentalsAccount(TimestampMixin, Base):
@@ -77,6 +87,27 @@ class RentalsItem(TimestampMixin, Base):
     address: Mapped[str] = mapped_column(String(500), server_default=sql("''"))
     status: Mapped[str] = mapped_column(String(32), server_default=sql("'active'"))
     url: Mapped[str] = mapped_column(String(2048), server_default=sql("''"))
+    # The days the landlord closed (ISO dates): with Avito's rule (a date left out of an
+    # availability write is closed) every write sends the horizon minus these.
+    closed_days: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
+
+
+class RentalsBooking(TimestampMixin, Base):
+    """A booking as last polled from Avito (no booking webhook exists: poll and diff)."""
+
+    __tablename__ = "rentals_bookings"
+    __table_args__ = (UniqueConstraint("item_id", "avito_booking_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("rentals_items.id", ondelete="CASCADE"), index=True
+    )
+    avito_booking_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    check_in: Mapped[date] = mapped_column(Date)
+    check_out: Mapped[date] = mapped_column(Date)
+    guest_name: Mapped[str] = mapped_column(String(200), server_default=sql("''"))
+    guest_count: Mapped[int | None] = mapped_column(Integer)
 
 
 class RentalsChat(TimestampMixin, Base):

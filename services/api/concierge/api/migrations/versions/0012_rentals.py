@@ -1,5 +1,5 @@
-"""rentals: landlords' Avito accounts (credentials encrypted), co-hosts, items, guests'
-chats and messages
+"""rentals: landlords' Avito accounts (credentials encrypted), co-hosts, items with the
+days closed, bookings polled, guests' chats and messages
 
 Revision ID: 0012
 Revises: 0011
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -64,12 +65,34 @@ def upgrade() -> None:
         sa.Column("address", sa.String(500), server_default=sa.text("''"), nullable=False),
         sa.Column("status", sa.String(32), server_default=sa.text("'active'"), nullable=False),
         sa.Column("url", sa.String(2048), server_default=sa.text("''"), nullable=False),
+        sa.Column(
+            "closed_days",
+            postgresql.JSONB(),
+            server_default=sa.text("'[]'::jsonb"),
+            nullable=False,
+        ),
         _created(),
         sa.ForeignKeyConstraint(["account_id"], ["rentals_accounts.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("account_id", "avito_item_id"),
     )
     op.create_index("ix_rentals_items_account_id", "rentals_items", ["account_id"])
+    op.create_table(
+        "rentals_bookings",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("item_id", sa.BigInteger(), nullable=False),
+        sa.Column("avito_booking_id", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("check_in", sa.Date(), nullable=False),
+        sa.Column("check_out", sa.Date(), nullable=False),
+        sa.Column("guest_name", sa.String(200), server_default=sa.text("''"), nullable=False),
+        sa.Column("guest_count", sa.Integer(), nullable=True),
+        _created(),
+        sa.ForeignKeyConstraint(["item_id"], ["rentals_items.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("item_id", "avito_booking_id"),
+    )
+    op.create_index("ix_rentals_bookings_item_id", "rentals_bookings", ["item_id"])
     op.create_table(
         "rentals_chats",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -110,6 +133,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("rentals_messages")
     op.drop_table("rentals_chats")
+    op.drop_table("rentals_bookings")
     op.drop_table("rentals_items")
     op.drop_table("rentals_cohosts")
     op.drop_table("rentals_accounts")

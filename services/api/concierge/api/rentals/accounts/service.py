@@ -5,8 +5,8 @@ gets 404), importing items, and revoked credentials told once."""
 from __future__ import annotations
 
 import logging
-from functools import partial
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 from concierge.api.identity.repository import UserRepository
@@ -97,14 +97,16 @@ class AccountDesk:
         try:
             count = 0
             for page in range(1, MAX_ITEM_PAGES + 1):
-                found = await self._avito(
+                found = await self.call_avito(
                     account, partial(self.gateway.items, account.id, page=page)
                 )
                 count += await self.accounts.save_items(account.id, found.items)
                 if len(found.items) < found.per_page:
                     break
-            hook = await self._avito(account, lambda: self.gateway.subscribe_webhook(account.id))
-        except _Revoked:
+            hook = await self.call_avito(
+                account, lambda: self.gateway.subscribe_webhook(account.id)
+            )
+        except Revoked:
             return SyncResult(items=0, webhook=None, revoked=True)
         return SyncResult(items=count, webhook=hook.url, revoked=False)
 
@@ -149,14 +151,14 @@ class AccountDesk:
             avito_user_id=account.avito_user_id,
         )
 
-    async def _avito(self, account: RentalsAccount, call: Callable[[], Awaitable[T]]) -> T:
+    async def call_avito(self, account: RentalsAccount, call: Callable[[], Awaitable[T]]) -> T:
         """A gateway call; revoked credentials are recorded and told once."""
         try:
             return await call()
         except ServiceResponseError as exc:
             if exc.code == AvitoErrorCode.CREDENTIALS_REVOKED:
                 await self.revoked(account)
-                raise _Revoked() from exc
+                raise Revoked() from exc
             if exc.status_code == 404:
                 raise NotFound("Avito does not know it") from exc
             raise Invalid(str(exc.detail)) from exc
@@ -171,8 +173,8 @@ class AccountDesk:
                 await self.notify.enqueue(credentials_revoked(owner, account, now))
 
 
-class _Revoked(Exception):
-    pass
+class Revoked(Exception):
+    """Avito refused the account's keys (recorded, and the owner told once)."""
 
 
 def _read(account: RentalsAccount, access: str) -> AccountRead:
