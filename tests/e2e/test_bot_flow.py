@@ -162,6 +162,10 @@ class TestCommands:
             "unwatch",
             "watchsettings",
             "feed",
+            "avito_connect",
+            "calendar",
+            "close_dates",
+            "open_dates",
             "help",
             "language",
         ]

@@ -126,27 +126,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/notifications/admins": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Tell Admins
-         * @description Queue a message to every admin who has not blocked the bot (another service's
-         *     alert: the user-bot logged out). The same key again queues nothing new.
-         */
-        post: operations["tell_admins_api_v1_notifications_admins_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/notifications/claims": {
         parameters: {
             query?: never;
@@ -1249,7 +1228,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/feed": {
+    "/api/v1/rentals/accounts": {
         parameters: {
             query?: never;
             header?: never;
@@ -1257,19 +1236,25 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Feed State
-         * @description The reader's status, channels, training progress and model.
+         * My Accounts
+         * @description The caller's accounts and those they co-host, with their rights.
          */
-        get: operations["feed_state_api_v1_feed_get"];
+        get: operations["my_accounts_api_v1_rentals_accounts_get"];
         put?: never;
-        post?: never;
+        /**
+         * Connect
+         * @description Connect an Avito account: the client id and secret are checked with Avito (through
+         *     the gateway) before anything is stored; the secret is stored encrypted. Connecting the
+         *     same Avito account again replaces its keys (and clears a revocation).
+         */
+        post: operations["connect_api_v1_rentals_accounts_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/feed/start": {
+    "/api/v1/rentals/accounts/{account_id}/sync": {
         parameters: {
             query?: never;
             header?: never;
@@ -1279,28 +1264,26 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Start
-         * @description Open the feed: a new reader starts onboarding; a churned one is active again.
+         * Sync
+         * @description Import the account's items from Avito and subscribe its messenger webhook (owner and
+         *     full co-hosts). Revoked credentials answer ``revoked: true`` and tell the owner once.
          */
-        post: operations["start_api_v1_feed_start_post"];
+        post: operations["sync_api_v1_rentals_accounts__account_id__sync_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/feed/suggestions": {
+    "/api/v1/rentals/accounts/{account_id}/items": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * Suggestions
-         * @description Channels and feeds to pick from (those the reader does not follow yet).
-         */
-        get: operations["suggestions_api_v1_feed_suggestions_get"];
+        /** Items */
+        get: operations["items_api_v1_rentals_accounts__account_id__items_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1309,30 +1292,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/feed/channels": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Channels */
-        get: operations["channels_api_v1_feed_channels_get"];
-        put?: never;
-        /**
-         * Add Channel
-         * @description Follow a known source (``source_id``) or a Telegram channel by ``ref`` (@name or a
-         *     t.me link), checked through the user-bot: a channel that does not exist is a 404; a
-         *     private one or a user rather than a channel a 422; nothing is stored then.
-         */
-        post: operations["add_channel_api_v1_feed_channels_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/channels/{source_id}": {
+    "/api/v1/rentals/accounts/{account_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1342,14 +1302,59 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove Channel */
-        delete: operations["remove_channel_api_v1_feed_channels__source_id__delete"];
+        /**
+         * Disconnect
+         * @description Forget the account, its keys, items and chats (owner only).
+         */
+        delete: operations["disconnect_api_v1_rentals_accounts__account_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/feed/training": {
+    "/api/v1/rentals/accounts/{account_id}/cohosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cohosts */
+        get: operations["cohosts_api_v1_rentals_accounts__account_id__cohosts_get"];
+        put?: never;
+        /**
+         * Invite
+         * @description Let another user of the bot see (``read``) or also change (``full``) the account.
+         */
+        post: operations["invite_api_v1_rentals_accounts__account_id__cohosts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/internal/rentals/accounts/{account_id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Credentials
+         * @description The account's client id and secret, for the Avito gateway only (service token);
+         *     404 for an unknown or revoked account.
+         */
+        get: operations["credentials_api_v1_internal_rentals_accounts__account_id__credentials_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/internal/rentals/guest-messages": {
         parameters: {
             query?: never;
             header?: never;
@@ -1359,17 +1364,18 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Begin Training
-         * @description Start the training round (onboarding → training; with no channel a 409).
+         * Guest Messages
+         * @description Store a batch of guests' messages (idempotent: a message stored before is not
+         *     stored again, nor handed to the assistant again).
          */
-        post: operations["begin_training_api_v1_feed_training_post"];
+        post: operations["guest_messages_api_v1_internal_rentals_guest_messages_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/feed/training/next": {
+    "/api/v1/rentals/items/{item_id}/calendar": {
         parameters: {
             query?: never;
             header?: never;
@@ -1377,10 +1383,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Training Next
-         * @description The next post to rate, with progress; none left ends the round (trained).
+         * Month
+         * @description Each day of the month: free, closed (by the landlord) or booked (with the booking).
          */
-        get: operations["training_next_api_v1_feed_training_next_get"];
+        get: operations["month_api_v1_rentals_items__item_id__calendar_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1389,7 +1395,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/feed/ratings": {
+    "/api/v1/rentals/items/{item_id}/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Bookings
+         * @description The item's bookings of the coming year, as last polled from Avito.
+         */
+        get: operations["bookings_api_v1_rentals_items__item_id__bookings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/items/{item_id}/calendar/preview": {
         parameters: {
             query?: never;
             header?: never;
@@ -1399,79 +1425,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rate
-         * @description Like, dislike or skip a post of the reader's channels (one rating per post; again
-         *     changes it). Too many in a minute is a 429.
+         * Preview
+         * @description What the change would close and open (nothing is written); its token confirms it.
          */
-        post: operations["rate_api_v1_feed_ratings_post"];
+        post: operations["preview_api_v1_rentals_items__item_id__calendar_preview_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/feed/next": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Next Post
-         * @description The best unseen post (marked seen: it never comes back).
-         */
-        get: operations["next_post_api_v1_feed_next_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/posts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Browse
-         * @description The reader's best unseen posts in order (the Mini App's page; nothing marked seen).
-         */
-        get: operations["browse_api_v1_feed_posts_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Reader Settings */
-        get: operations["reader_settings_api_v1_feed_settings_get"];
-        /**
-         * Save Settings
-         * @description Quiet hours for nudges (local hours, as a pair) and the reader's time zone.
-         */
-        put: operations["save_settings_api_v1_feed_settings_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/service/nudges": {
+    "/api/v1/rentals/items/{item_id}/calendar/confirm": {
         parameters: {
             query?: never;
             header?: never;
@@ -1481,10 +1445,32 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Nudges
-         * @description The worker's schedule: nudge readers idle for ``API_FEED_NUDGE_AFTER_DAYS``.
+         * Confirm
+         * @description Write the previewed change to Avito (the full open set). 409 when the calendar
+         *     changed since the preview, or the days overlap a booking (nothing is changed).
          */
-        post: operations["nudges_api_v1_feed_service_nudges_post"];
+        post: operations["confirm_api_v1_rentals_items__item_id__calendar_confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/internal/rentals/bookings/poll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Poll
+         * @description Poll every item's bookings, tell landlords what is new, cancelled or changed, and
+         *     after 18:00 Moscow time the arrivals of tomorrow (once a day).
+         */
+        post: operations["poll_api_v1_internal_rentals_bookings_poll_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1496,29 +1482,35 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * AdminAlertCreate
-         * @description One message to every admin who can be reached: each gets a notification keyed
-         *     ``<dedup_key>:<admin's telegram id>``, so the same alert twice reaches nobody twice.
+         * AccountConnect
+         * @description Connect an Avito account with its API client id and secret (checked with Avito
+         *     through the gateway before anything is stored; the secret is stored encrypted).
          */
-        AdminAlertCreate: {
-            /** Dedup Key */
-            dedup_key: string;
-            /** Kind */
-            kind: string;
-            payload: components["schemas"]["MessagePayload"];
+        AccountConnect: {
+            /** Client Id */
+            client_id: string;
+            /** Client Secret */
+            client_secret: string;
         };
-        /** AdminAlertQueued */
-        AdminAlertQueued: {
+        /** AccountRead */
+        AccountRead: {
+            /** Id */
+            id: number;
+            /** Avito User Id */
+            avito_user_id: number;
+            /** Name */
+            name: string;
             /**
-             * Admins
-             * @description Admins the alert is for
+             * Access
+             * @description The caller's rights: owner, full or read
+             * @enum {string}
              */
-            admins: number;
+            access: "owner" | "full" | "read";
             /**
-             * Queued
-             * @description Notifications queued now (the rest had the key already)
+             * Revoked
+             * @description Avito refused the credentials: connect again
              */
-            queued: number;
+            revoked: boolean;
         };
         /** Answer */
         Answer: {
@@ -1613,6 +1605,54 @@ export interface components {
         AvailabilityChange: {
             availability: components["schemas"]["Availability"];
         };
+        /**
+         * AvitoCredentials
+         * @description An account's credentials as the api hands them to the gateway (service token only).
+         */
+        AvitoCredentials: {
+            /** Client Id */
+            client_id: string;
+            /** Client Secret */
+            client_secret: string;
+            /** Avito User Id */
+            avito_user_id?: number | null;
+        };
+        /** BookingRead */
+        BookingRead: {
+            /** Item Id */
+            item_id: number;
+            /** Avito Booking Id */
+            avito_booking_id: number;
+            /** Status */
+            status: string;
+            /**
+             * Check In
+             * Format: date
+             */
+            check_in: string;
+            /**
+             * Check Out
+             * Format: date
+             */
+            check_out: string;
+            /** Guest Name */
+            guest_name: string;
+            /** Guest Count */
+            guest_count: number | null;
+        };
+        /** BookingsPollResult */
+        BookingsPollResult: {
+            /** Items */
+            items: number;
+            /** New */
+            new: number;
+            /** Cancelled */
+            cancelled: number;
+            /** Changed */
+            changed: number;
+            /** Failed */
+            failed: number;
+        };
         /** BroadcastCreate */
         BroadcastCreate: {
             /** Text */
@@ -1672,6 +1712,92 @@ export interface components {
              */
             done: boolean;
         };
+        /**
+         * CalendarChange
+         * @description Close or open day ranges: from today, within a year, not overlapping.
+         */
+        CalendarChange: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "close" | "open";
+            /** Ranges */
+            ranges: components["schemas"]["DayRange"][];
+        };
+        /** CalendarConfirm */
+        CalendarConfirm: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "close" | "open";
+            /** Ranges */
+            ranges: components["schemas"]["DayRange"][];
+            /** Token */
+            token: string;
+        };
+        /** CalendarDay */
+        CalendarDay: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "free" | "closed" | "booked";
+            /**
+             * Booking Id
+             * @description Avito's booking id on a booked day
+             */
+            booking_id?: number | null;
+        };
+        /** CalendarMonth */
+        CalendarMonth: {
+            /** Item Id */
+            item_id: number;
+            /**
+             * Month
+             * @description YYYY-MM
+             */
+            month: string;
+            /** Days */
+            days: components["schemas"]["CalendarDay"][];
+        };
+        /** CalendarPreview */
+        CalendarPreview: {
+            /**
+             * Closes
+             * @description Days this change closes
+             */
+            closes: string[];
+            /**
+             * Opens
+             * @description Days this change opens
+             */
+            opens: string[];
+            /**
+             * Token
+             * @description Send it back with the same change to confirm it
+             */
+            token: string;
+        };
+        /** CalendarWritten */
+        CalendarWritten: {
+            /**
+             * Closed
+             * @description Days closed by the change
+             */
+            closed: number;
+            /**
+             * Opened
+             * @description Days opened by the change
+             */
+            opened: number;
+        };
         /** CatalogOffice */
         CatalogOffice: {
             /** Id */
@@ -1710,32 +1836,6 @@ export interface components {
          * @enum {string}
          */
         Category: "electronics" | "vehicles" | "home" | "clothing" | "kids" | "hobby" | "services" | "realty" | "other";
-        /**
-         * ChannelAdd
-         * @description Subscribe to a known source (``source_id``) or to a Telegram channel by ``ref``.
-         */
-        ChannelAdd: {
-            /** Source Id */
-            source_id?: number | null;
-            /** Ref */
-            ref?: string | null;
-        };
-        /** ChannelRead */
-        ChannelRead: {
-            /** Source Id */
-            source_id: number;
-            /** Kind */
-            kind: string;
-            /** Title */
-            title: string;
-            /** Handle */
-            handle: string | null;
-            /**
-             * Posts
-             * @description Posts of the channel a reader may be shown
-             */
-            posts: number;
-        };
         /** ChatBlocked */
         ChatBlocked: {
             /** Blocked */
@@ -1837,6 +1937,26 @@ export interface components {
              */
             lease_until: string;
         };
+        /** CohostInvite */
+        CohostInvite: {
+            /** Telegram Id */
+            telegram_id: number;
+            /**
+             * Access
+             * @enum {string}
+             */
+            access: "full" | "read";
+        };
+        /** CohostRead */
+        CohostRead: {
+            /** Telegram Id */
+            telegram_id: number;
+            /**
+             * Access
+             * @enum {string}
+             */
+            access: "full" | "read";
+        };
         /**
          * Currency
          * @enum {string}
@@ -1846,6 +1966,20 @@ export interface components {
         CurrencySuggestion: {
             /** @description What a new listing of the caller's gets */
             currency: components["schemas"]["Currency"];
+        };
+        /** DayRange */
+        DayRange: {
+            /**
+             * Date Start
+             * Format: date
+             */
+            date_start: string;
+            /**
+             * Date End
+             * Format: date
+             * @description Exclusive: the first day after the range
+             */
+            date_end: string;
         };
         /**
          * DeliveryOutcome
@@ -1947,61 +2081,53 @@ export interface components {
              */
             expired: number;
         };
-        /** FeedNext */
-        FeedNext: {
-            post: components["schemas"]["FeedPost"] | null;
-            model: components["schemas"]["ModelKind"];
-            status: components["schemas"]["UserStatus"];
+        /** GuestMessageBatch */
+        GuestMessageBatch: {
+            /** Events */
+            events: components["schemas"]["GuestMessageEvent"][];
         };
-        /** FeedPost */
-        FeedPost: {
-            /** Document Id */
-            document_id: number;
-            /** Source Id */
-            source_id: number;
-            /** Channel */
-            channel: string;
-            /** Title */
-            title: string;
-            /** Text */
-            text: string;
-            /** Url */
-            url: string | null;
+        /** GuestMessageBatchResult */
+        GuestMessageBatchResult: {
             /**
-             * Published At
+             * Stored
+             * @description Messages new to the api (the rest were already stored)
+             */
+            stored: number;
+        };
+        /**
+         * GuestMessageEvent
+         * @description A guest's message as the webhook received it (own and system messages dropped).
+         */
+        GuestMessageEvent: {
+            /** Event Id */
+            event_id: string;
+            /** Account Id */
+            account_id: number;
+            /** Avito User Id */
+            avito_user_id: number;
+            /** Chat Id */
+            chat_id: string;
+            /** Message Id */
+            message_id: string;
+            /** Author Id */
+            author_id: number;
+            /** Item Id */
+            item_id?: number | null;
+            /**
+             * Created
              * Format: date-time
              */
-            published_at: string;
+            created: string;
             /**
-             * Score
-             * @description The model's score; None when explored or unranked
+             * Type
+             * @default text
              */
-            score: number | null;
+            type: string;
             /**
-             * Explored
-             * @description Picked at random, so the feed does not close in
+             * Text
+             * @default
              */
-            explored: boolean;
-        };
-        /** FeedState */
-        FeedState: {
-            status: components["schemas"]["UserStatus"];
-            /** Channels */
-            channels: number;
-            /** Ratings */
-            ratings: number;
-            /** Training Done */
-            training_done: number;
-            /** Training Total */
-            training_total: number;
-            model: components["schemas"]["ModelKind"];
-            /**
-             * Model Ratings
-             * @description Ratings the stored model was trained on
-             */
-            model_ratings: number;
-            /** Trained At */
-            trained_at: string | null;
+            text: string;
         };
         /**
          * InlineButton
@@ -2064,6 +2190,23 @@ export interface components {
          * @enum {string}
          */
         InquiryStatus: "open" | "closed";
+        /** ItemRead */
+        ItemRead: {
+            /** Id */
+            id: number;
+            /** Account Id */
+            account_id: number;
+            /** Avito Item Id */
+            avito_item_id: number;
+            /** Title */
+            title: string;
+            /** Address */
+            address: string;
+            /** Status */
+            status: string;
+            /** Url */
+            url: string;
+        };
         /**
          * Language
          * @enum {string}
@@ -2219,13 +2362,6 @@ export interface components {
             edit_message_id?: number | null;
         };
         /**
-         * ModelKind
-         * @description How a reader's posts are ranked: newest first (no ratings yet), the content model
-         *     (likes pull, dislikes push over the posts' embeddings), the trained classifier.
-         * @enum {string}
-         */
-        ModelKind: "none" | "content" | "logistic";
-        /**
          * ModerationApproval
          * @description Approve the listing as the admin saw it: if the owner changed it since (another
          *     revision), the answer is 409 and it stays in the queue.
@@ -2321,15 +2457,6 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-        };
-        /** NudgeSummary */
-        NudgeSummary: {
-            /** Nudged */
-            nudged: number;
-            /** Churned */
-            churned: number;
-            /** Held Quiet */
-            held_quiet: number;
         };
         /** OfficeRead */
         OfficeRead: {
@@ -2511,39 +2638,6 @@ export interface components {
              * Timezone
              * @description The offices' time zone (slots, hours)
              * @default Europe/Berlin
-             */
-            timezone: string;
-        };
-        /** RatingCreate */
-        RatingCreate: {
-            /** Document Id */
-            document_id: number;
-            verdict: components["schemas"]["Verdict"];
-        };
-        /** RatingRead */
-        RatingRead: {
-            /** Document Id */
-            document_id: number;
-            verdict: components["schemas"]["Verdict"];
-            status: components["schemas"]["UserStatus"];
-            /**
-             * Ratings
-             * @description The reader's ratings so far (likes and dislikes)
-             */
-            ratings: number;
-        };
-        /**
-         * ReaderSettings
-         * @description Quiet hours (local time, the pair or neither) and time zone for nudges.
-         */
-        ReaderSettings: {
-            /** Quiet From */
-            quiet_from?: number | null;
-            /** Quiet To */
-            quiet_to?: number | null;
-            /**
-             * Timezone
-             * @default UTC
              */
             timezone: string;
         };
@@ -2830,6 +2924,24 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** SyncResult */
+        SyncResult: {
+            /**
+             * Items
+             * @description Items imported (new or updated)
+             */
+            items: number;
+            /**
+             * Webhook
+             * @description The messenger webhook subscribed, or null
+             */
+            webhook: string | null;
+            /**
+             * Revoked
+             * @description Avito refused the credentials (the landlord is told once)
+             */
+            revoked: boolean;
+        };
         /** TargetHealth */
         TargetHealth: {
             /** Id */
@@ -2859,38 +2971,6 @@ export interface components {
          * @enum {string}
          */
         TargetState: "new" | "healthy" | "failing" | "captcha";
-        /** TrainingPost */
-        TrainingPost: {
-            /** Document Id */
-            document_id: number;
-            /** Source Id */
-            source_id: number;
-            /** Channel */
-            channel: string;
-            /** Title */
-            title: string;
-            /** Text */
-            text: string;
-            /** Url */
-            url: string | null;
-            /**
-             * Published At
-             * Format: date-time
-             */
-            published_at: string;
-        };
-        /**
-         * TrainingStep
-         * @description The next post of the training round (None when the round is over), and progress.
-         */
-        TrainingStep: {
-            post: components["schemas"]["TrainingPost"] | null;
-            /** Done */
-            done: number;
-            /** Total */
-            total: number;
-            status: components["schemas"]["UserStatus"];
-        };
         /**
          * UploadTicket
          * @description How to upload one photo: a multipart POST of ``fields`` plus the file as ``file``.
@@ -2999,11 +3079,6 @@ export interface components {
         UserUpdate: {
             language?: components["schemas"]["Language"] | null;
         };
-        /**
-         * Verdict
-         * @enum {string}
-         */
-        Verdict: "like" | "dislike" | "skip";
         /** WatchCreate */
         WatchCreate: {
             /**
@@ -3674,77 +3749,6 @@ export interface operations {
             };
             /** @description No such resource (or not one the caller may see) */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tell_admins_api_v1_notifications_admins_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Service-Token"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AdminAlertCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminAlertQueued"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8415,7 +8419,7 @@ export interface operations {
             };
         };
     };
-    feed_state_api_v1_feed_get: {
+    my_accounts_api_v1_rentals_accounts_get: {
         parameters: {
             query?: never;
             header?: {
@@ -8434,7 +8438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FeedState"];
+                    "application/json": components["schemas"]["AccountRead"][];
                 };
             };
             /** @description Bad request: a NUL byte in the URL, or a malformed form */
@@ -8475,7 +8479,7 @@ export interface operations {
             };
         };
     };
-    start_api_v1_feed_start_post: {
+    connect_api_v1_rentals_accounts_post: {
         parameters: {
             query?: never;
             header?: {
@@ -8486,15 +8490,19 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountConnect"];
+            };
+        };
         responses: {
             /** @description Successful Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FeedState"];
+                    "application/json": components["schemas"]["AccountRead"];
                 };
             };
             /** @description Bad request: a NUL byte in the URL, or a malformed form */
@@ -8524,6 +8532,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Invalid input: the detail names each field and what is wrong with it */
             422: {
                 headers: {
@@ -8542,9 +8559,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    suggestions_api_v1_feed_suggestions_get: {
+    sync_api_v1_rentals_accounts__account_id__sync_post: {
         parameters: {
             query?: never;
             header?: {
@@ -8552,7 +8578,10 @@ export interface operations {
                 "X-Service-Token"?: string | null;
                 "X-Acting-User"?: string | null;
             };
-            path?: never;
+            path: {
+                /** @description The account's id */
+                account_id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -8563,7 +8592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChannelRead"][];
+                    "application/json": components["schemas"]["SyncResult"];
                 };
             };
             /** @description Bad request: a NUL byte in the URL, or a malformed form */
@@ -8584,6 +8613,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Invalid input: the detail names each field and what is wrong with it */
             422: {
                 headers: {
@@ -8602,9 +8640,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
-    channels_api_v1_feed_channels_get: {
+    items_api_v1_rentals_accounts__account_id__items_get: {
         parameters: {
             query?: never;
             header?: {
@@ -8612,7 +8659,10 @@ export interface operations {
                 "X-Service-Token"?: string | null;
                 "X-Acting-User"?: string | null;
             };
-            path?: never;
+            path: {
+                /** @description The account's id */
+                account_id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -8623,7 +8673,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChannelRead"][];
+                    "application/json": components["schemas"]["ItemRead"][];
                 };
             };
             /** @description Bad request: a NUL byte in the URL, or a malformed form */
@@ -8644,6 +8694,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Invalid input: the detail names each field and what is wrong with it */
             422: {
                 headers: {
@@ -8664,7 +8723,7 @@ export interface operations {
             };
         };
     };
-    add_channel_api_v1_feed_channels_post: {
+    disconnect_api_v1_rentals_accounts__account_id__delete: {
         parameters: {
             query?: never;
             header?: {
@@ -8672,12 +8731,157 @@ export interface operations {
                 "X-Service-Token"?: string | null;
                 "X-Acting-User"?: string | null;
             };
-            path?: never;
+            path: {
+                /** @description The account's id */
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cohosts_api_v1_rentals_accounts__account_id__cohosts_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The account's id */
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CohostRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    invite_api_v1_rentals_accounts__account_id__cohosts_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The account's id */
+                account_id: number;
+            };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ChannelAdd"];
+                "application/json": components["schemas"]["CohostInvite"];
             };
         };
         responses: {
@@ -8687,7 +8891,483 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChannelRead"];
+                    "application/json": components["schemas"]["CohostRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    credentials_api_v1_internal_rentals_accounts__account_id__credentials_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Service-Token"?: string | null;
+            };
+            path: {
+                /** @description The account's id */
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvitoCredentials"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    guest_messages_api_v1_internal_rentals_guest_messages_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Service-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestMessageBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestMessageBatchResult"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    month_api_v1_rentals_items__item_id__calendar_get: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+            };
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarMonth"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bookings_api_v1_rentals_items__item_id__bookings_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_api_v1_rentals_items__item_id__calendar_preview_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarPreview"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_api_v1_rentals_items__item_id__calendar_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarWritten"];
                 };
             };
             /** @description Bad request: a NUL byte in the URL, or a malformed form */
@@ -8764,571 +9444,7 @@ export interface operations {
             };
         };
     };
-    remove_channel_api_v1_feed_channels__source_id__delete: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The source's (channel's) id */
-                source_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    begin_training_api_v1_feed_training_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TrainingStep"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    training_next_api_v1_feed_training_next_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TrainingStep"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    rate_api_v1_feed_ratings_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RatingCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RatingRead"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    next_post_api_v1_feed_next_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FeedNext"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    browse_api_v1_feed_posts_get: {
-        parameters: {
-            query?: {
-                /** @description Posts per answer */
-                limit?: number;
-            };
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FeedPost"][];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    reader_settings_api_v1_feed_settings_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReaderSettings"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    save_settings_api_v1_feed_settings_put: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReaderSettings"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReaderSettings"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    nudges_api_v1_feed_service_nudges_post: {
+    poll_api_v1_internal_rentals_bookings_poll_post: {
         parameters: {
             query?: never;
             header?: {
@@ -9345,7 +9461,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NudgeSummary"];
+                    "application/json": components["schemas"]["BookingsPollResult"];
                 };
             };
             /** @description Bad request: a NUL byte in the URL, or a malformed form */
@@ -9395,11 +9511,17 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const accountReadAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccountRead"]["access"]> = ["owner", "full", "read"];
 export const answerModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Answer"]["mode"]> = ["llm", "extractive", "none"];
 export const availabilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Availability"]> = ["available", "reserved", "sold"];
 export const broadcastCreateParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BroadcastCreate"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
+export const calendarChangeActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarChange"]["action"]> = ["close", "open"];
+export const calendarConfirmActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarConfirm"]["action"]> = ["close", "open"];
+export const calendarDayStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarDay"]["state"]> = ["free", "closed", "booked"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["electronics", "vehicles", "home", "clothing", "kids", "hobby", "services", "realty", "other"];
 export const checkInExtractionMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckInExtraction"]["method"]> = ["rules", "llm"];
+export const cohostInviteAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CohostInvite"]["access"]> = ["full", "read"];
+export const cohostReadAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CohostRead"]["access"]> = ["full", "read"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["RUB", "USD", "EUR"];
 export const deliveryOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryOutcome"]> = ["sent", "rate_limited", "failed", "unavailable", "rejected", "blocked", "released"];
 export const documentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentKind"]> = ["post", "article", "listing"];
@@ -9409,7 +9531,6 @@ export const inquiryStatusValues: ReadonlyArray<FlattenedDeepRequired<components
 export const languageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Language"]> = ["ru", "en"];
 export const listingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ListingStatus"]> = ["draft", "pending", "approved", "rejected", "expired", "archived"];
 export const messagePayloadParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessagePayload"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
-export const modelKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelKind"]> = ["none", "content", "logistic"];
 export const noticeModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NoticeMode"]> = ["instant", "digest"];
 export const outboxStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OutboxStatus"]> = ["pending", "leased", "sent", "dead", "skipped"];
 export const photoFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PhotoFormat"]> = ["JPEG", "PNG", "WebP", "GIF"];
@@ -9421,5 +9542,4 @@ export const sourceKindValues: ReadonlyArray<FlattenedDeepRequired<components>["
 export const targetStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TargetState"]> = ["new", "healthy", "failing", "captcha"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRole"]> = ["user", "admin"];
 export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserStatus"]> = ["new", "onboarding", "training", "trained", "active", "churned"];
-export const verdictValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Verdict"]> = ["like", "dislike", "skip"];
 export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["listing_not_found", "too_many_listings", "listing_archived", "listing_not_submittable", "listing_not_published", "listing_not_renewable", "photo_not_found", "too_many_photos", "photo_too_large", "photo_not_image", "photo_damaged", "photo_too_many_pixels", "photo_not_uploaded", "upload_link_invalid", "upload_not_image_type", "upload_no_file", "upload_empty", "files_not_here", "listing_not_pending", "listing_changed", "own_listing", "listing_sold", "seller_blocked_you", "too_many_inquiries", "inquiry_not_found", "inquiry_closed", "only_the_seller", "too_many_messages", "already_reported"];

@@ -57,6 +57,10 @@ class SeedboxPayload(BaseModel):
     seedbox_id: RowId
 
 
+class GuestMessagePayload(BaseModel):
+    message_id: RowId  # rentals_messages.id
+
+
 PING = JobSpec("platform.ping", NoPayload)
 
 # ingest: the poll (a schedule) enqueues one check per due source.
@@ -92,3 +96,9 @@ class ReaderPayload(BaseModel):
 # idle readers nudged (a schedule asks the api).
 FEED_TRAIN = JobSpec("feed.train", ReaderPayload)
 FEED_NUDGE = JobSpec("feed.nudge", NoPayload)
+# rentals: a guest's message stored from the Avito webhook, for the guest assistant to
+# answer (the handler of today only marks it received).
+RENTALS_GUEST_MESSAGE = JobSpec("rentals.guest_message", GuestMessagePayload)
+# rentals: the bookings poll (a schedule): the api polls every item's bookings through the
+# Avito gateway and tells landlords what changed (Avito sends no booking webhook).
+RENTALS_BOOKINGS_POLL = JobSpec("rentals.bookings_poll", NoPayload)

@@ -30,6 +30,14 @@ from concierge.domain.media.people.models import (
     MediaWatched,
 )
 from concierge.domain.notify.models import Broadcast, Outbox
+from concierge.domain.rentals.models import (
+    RentalsAccount,
+    RentalsBooking,
+    RentalsChat,
+    RentalsCohost,
+    RentalsItem,
+    RentalsMessage,
+)
 from concierge.domain.scheduling.models import Schedule
 from concierge.domain.watch.models import (
     Watch,
@@ -67,6 +75,12 @@ __all__ = [
     "MediaSeedbox",
     "MediaWatched",
     "Outbox",
+    "RentalsAccount",
+    "RentalsBooking",
+    "RentalsChat",
+    "RentalsCohost",
+    "RentalsItem",
+    "RentalsMessage",
     "Schedule",
     "SellerBlock",
     "Source",

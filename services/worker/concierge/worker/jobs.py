@@ -50,6 +50,7 @@ DESK_JOB_MODULES: tuple[str, ...] = (
     "concierge.worker.watch.jobs",
     "concierge.worker.media.jobs",
     "concierge.worker.feed.jobs",
+    "concierge.worker.rentals.jobs",
 )
 
 jobs = WorkerJobs()

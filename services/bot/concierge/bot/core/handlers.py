@@ -46,6 +46,10 @@ COMMANDS = (
     "unwatch",
     "watchsettings",
     "feed",
+    "avito_connect",
+    "calendar",
+    "close_dates",
+    "open_dates",
     "help",
     "language",
 )
