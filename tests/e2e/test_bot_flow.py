@@ -161,6 +161,7 @@ class TestCommands:
             "watches",
             "unwatch",
             "watchsettings",
+            "mcp_token",
             "help",
             "language",
         ]

@@ -14,6 +14,7 @@ from concierge.domain.market.models import (
     ListingView,
     SellerBlock,
 )
+from concierge.domain.mcp.models import McpCall, McpToken
 from concierge.domain.notify.models import Broadcast, Outbox
 from concierge.domain.scheduling.models import Schedule
 from concierge.domain.watch.models import (
@@ -40,6 +41,8 @@ __all__ = [
     "ListingPhoto",
     "ListingReport",
     "ListingView",
+    "McpCall",
+    "McpToken",
     "Outbox",
     "Schedule",
     "SellerBlock",

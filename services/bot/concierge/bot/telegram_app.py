@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationBuilder
 from concierge.bot import flood, groups, taps
 from concierge.bot.core import handlers as core_handlers
 from concierge.bot.market import handlers as market_handlers
+from concierge.bot.mcp import handlers as mcp_handlers
 from concierge.bot.notify import handlers as notify_handlers
 from concierge.bot.notify.pacing import DeliveryPacing, PacedRateLimiter
 from concierge.bot.search import handlers as search_handlers
@@ -43,6 +44,7 @@ def build_application(settings: BotSettings, pacing: DeliveryPacing) -> Telegram
     search_handlers.register(application)
     market_handlers.register(application)
     watch_handlers.register(application)
+    mcp_handlers.register(application)
     core_handlers.register(application)
     return application
 

@@ -45,6 +45,7 @@ COMMANDS = (
     "watches",
     "unwatch",
     "watchsettings",
+    "mcp_token",
     "help",
     "language",
 )
