@@ -527,7 +527,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "command_mcp_token": "Токены для ИИ-агентов (MCP): создать, список, отозвать",
         "mcp_none": "🤖 У вас пока нет токенов для ИИ-агентов.",
         "mcp_list_header": "🤖 <b>Ваши токены для ИИ-агентов</b>",
-        "mcp_line": "• <b>{name}</b> ({hint}…): {scopes}",
+        "mcp_line": "• <b>{name}</b> ({hint}…), права: {scopes}",
         "mcp_revoke_button": "🗑 Отозвать {name}",
         "mcp_usage": (
             "ИИ-агент (Claude Desktop или любой MCP-клиент) может искать, отвечать на "

@@ -44,7 +44,9 @@ def _scopes(values: list[str]) -> list[McpScope] | None:
         return None
 
 
-def _listing(language: Language, tokens: list[McpTokenRead]) -> tuple[str, InlineKeyboardMarkup]:
+def _listing(
+    language: Language, tokens: list[McpTokenRead]
+) -> tuple[str, InlineKeyboardMarkup | None]:
     scopes = ", ".join(scope.value for scope in McpScope)
     if not tokens:
         body = text(language, "mcp_none")
@@ -63,7 +65,8 @@ def _listing(language: Language, tokens: list[McpTokenRead]) -> tuple[str, Inlin
             continue
         label = text(language, "mcp_revoke_button", name=token.name[:30])
         rows.append([InlineKeyboardButton(label, callback_data=data)])
-    return body + "\n\n" + text(language, "mcp_usage", scopes=scopes), InlineKeyboardMarkup(rows)
+    markup = InlineKeyboardMarkup(rows) if rows else None  # Telegram refuses an empty one
+    return body + "\n\n" + text(language, "mcp_usage", scopes=scopes), markup
 
 
 async def _reply(update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
