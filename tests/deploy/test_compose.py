@@ -102,6 +102,18 @@ LEFT_TO_DEFAULTS = {
         "webhook_retry_after_cap_s",
         "webhook_timeout_s",
         "callback_answer_window_s",
+        "avito_token_ttl_s",
+    },
+    "avito": {
+        "max_body_bytes",
+        "event_stream",
+        "consumer_name",
+        "dedup_ttl_s",
+        "token_refresh_margin_s",
+        "request_timeout_s",
+        "attempts",
+        "max_backoff_s",
+        "forward_batch",
     },
     "worker": {
         "max_body_bytes",

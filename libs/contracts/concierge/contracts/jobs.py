@@ -52,6 +52,10 @@ class TargetPayload(BaseModel):
     target_id: RowId
 
 
+class GuestMessagePayload(BaseModel):
+    message_id: RowId  # rentals_messages.id
+
+
 PING = JobSpec("platform.ping", NoPayload)
 
 # ingest: the poll (a schedule) enqueues one check per due source.
@@ -72,3 +76,7 @@ WATCH_POLL_TARGET = JobSpec("watch.poll_target", TargetPayload)
 WATCH_CATALOGS = JobSpec("watch.refresh_catalogs", NoPayload)
 # watch: held messages whose time came (quiet hours, cooldowns, reminders) and digests.
 WATCH_DELIVER = JobSpec("watch.deliver", NoPayload)
+
+# rentals: a guest's message stored from the Avito webhook, for the guest assistant to
+# answer (the handler of today only marks it received).
+RENTALS_GUEST_MESSAGE = JobSpec("rentals.guest_message", GuestMessagePayload)

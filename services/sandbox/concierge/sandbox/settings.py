@@ -43,6 +43,9 @@ class SandboxSettings(ServiceSettings):
 
     callback_answer_window_s: float = 15.0
 
+    # The Avito stand-in's access tokens live this long (Avito's own: a day).
+    avito_token_ttl_s: int = 86_400
+
     @property
     def base_url(self) -> str:
         """Where people and other processes reach the sandbox."""

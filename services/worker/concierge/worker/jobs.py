@@ -48,6 +48,7 @@ DESK_JOB_MODULES: tuple[str, ...] = (
     "concierge.worker.ingest.jobs",
     "concierge.worker.market.jobs",
     "concierge.worker.watch.jobs",
+    "concierge.worker.rentals.jobs",
 )
 
 jobs = WorkerJobs()

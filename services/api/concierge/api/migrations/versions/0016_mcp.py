@@ -2,7 +2,7 @@
 of every tool call
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 07:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"  # 0011 in the brief; after 0012_rentals since the merge of avito
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
