@@ -127,6 +127,7 @@ LEFT_TO_DEFAULTS = {
         "watch_timeout_s",
         "watch_catalog_every_s",
         "watch_deliver_every_s",
+        "rentals_poll_every_s",
         "storage_local_dir",
         "stream",
         "group",
@@ -183,6 +184,8 @@ REQUIRED_SECRETS = {
     "API_JWT_SECRET",
     "STORAGE_S3_SECRET_KEY",
     "MINIO_ROOT_PASSWORD",
+    "AVITO_WEBHOOK_SECRET",
+    "API_RENTALS_CREDENTIALS_KEYS",
 }
 # Variables only Compose itself reads.
 COMPOSE_VARIABLES = {"COMPOSE_PROFILES"}
@@ -610,6 +613,8 @@ REAL_SECRETS = {
     "API_JWT_SECRET": "9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b",
     "STORAGE_S3_SECRET_KEY": "7e6d5c4b3a291807f6e5d4c3",
     "MINIO_ROOT_PASSWORD": "1a2b3c4d5e6f7a8b9c0d1e2f",
+    "AVITO_WEBHOOK_SECRET": "3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f",
+    "API_RENTALS_CREDENTIALS_KEYS": "7J7Tt0pQ3m0fK1b5v9hSx1tq3M2m0r1n3XgQxJv2b0U=",
 }
 
 

@@ -28,6 +28,7 @@ from tests.services.api.market.conftest import (  # noqa: F401 (fixtures)
     service,
     web_client,
 )
+from tests.services.bot.conftest import start_chat  # noqa: F401 (a fixture)
 from tests.services.sandbox.conftest import RunningServer, _QuietServer, sandbox_settings
 
 LANDLORD = 810_001

@@ -80,3 +80,6 @@ WATCH_DELIVER = JobSpec("watch.deliver", NoPayload)
 # rentals: a guest's message stored from the Avito webhook, for the guest assistant to
 # answer (the handler of today only marks it received).
 RENTALS_GUEST_MESSAGE = JobSpec("rentals.guest_message", GuestMessagePayload)
+# rentals: the bookings poll (a schedule): the api polls every item's bookings through the
+# Avito gateway and tells landlords what changed (Avito sends no booking webhook).
+RENTALS_BOOKINGS_POLL = JobSpec("rentals.bookings_poll", NoPayload)
