@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.api.mcp.auth import ConciergeTokens
+from concierge.api.mcp.repository import McpTokenRepository
 from concierge.contracts.api_client import ACTING_USER_HEADER
 from concierge.contracts.mcp import MAX_TOKENS_PER_USER
 from concierge.domain.mcp.models import McpToken
@@ -137,3 +138,19 @@ class TestPresentedTokens:
         assert access is not None
         assert access.scopes == ["search:read"]
         assert access.client_id.startswith("user:")
+
+
+class TestRace:
+    async def test_a_name_taken_between_check_and_insert_is_a_conflict(
+        self, session: AsyncSession, api: httpx.AsyncClient, issue: Issue
+    ) -> None:
+        await issue(ALICE, "laptop")
+        (live,) = (await api.get(TOKENS, headers=as_(ALICE))).json()
+        row = await session.get(McpToken, live["id"])
+        assert row is not None
+        twin = McpToken(
+            user_id=row.user_id, name="laptop", token_hash="0" * 64, hint="cmcp_0000",
+            scopes=["search:read"], created_at=row.created_at,
+        )  # fmt: skip
+        assert await McpTokenRepository(session).add_live(twin) is None
+        assert [t["name"] for t in (await api.get(TOKENS, headers=as_(ALICE))).json()] == ["laptop"]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from concierge.db.repository import Repository
 from concierge.domain.identity.models import User
@@ -16,6 +17,17 @@ TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is moved at most this often
 
 class McpTokenRepository(Repository[McpToken]):
     model = McpToken
+
+    async def add_live(self, token: McpToken) -> McpToken | None:
+        """Insert a live token; None when the person has a live one of that name already
+        (another request won the race the check before it lost)."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(token)
+                await self.session.flush()
+        except IntegrityError:
+            return None
+        return token
 
     async def live_of(self, user_id: int) -> Sequence[McpToken]:
         rows = await self.session.scalars(

@@ -63,7 +63,7 @@ class McpTokenService:
         if await self.tokens.count_live(owner.id) >= MAX_TOKENS_PER_USER:
             raise Conflict(f"At most {MAX_TOKENS_PER_USER} tokens: revoke one first")
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = await self.tokens.add(
+        row = await self.tokens.add_live(
             McpToken(
                 user_id=owner.id,
                 name=data.name,
@@ -73,6 +73,8 @@ class McpTokenService:
                 created_at=utcnow(),
             )
         )
+        if row is None:
+            raise Conflict(f"You already have a token named {data.name!r}: revoke it first")
         return McpTokenIssued(**token_read(row).model_dump(), token=secret)
 
     async def mine(self, owner: User) -> Sequence[McpTokenRead]:
