@@ -320,11 +320,21 @@ class TestLimits:
 
 
 class TestUnknownPaths:
-    @pytest.mark.parametrize("path", ["/", "/nope", "/metrics", "/ready", "/docs", "/mcp"])
+    @pytest.mark.parametrize("path", ["/", "/nope", "/metrics", "/ready", "/docs", "/mcp/x"])
     def test_are_404_in_the_services_error_shape(self, client, path):
         response = client.get(path)
         assert response.status_code == 404
         assert response.json() == NGINX_NOT_FOUND
+
+    def test_the_mcp_surface_reaches_the_api(self, client):
+        """/mcp (exactly) goes to the api, which wants a person's bearer token."""
+        response = client.post(
+            "/mcp",
+            json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+            headers={"Accept": "application/json, text/event-stream"},
+        )
+        assert response.status_code == 401
+        assert "Bearer" in response.headers.get("WWW-Authenticate", "")
 
     def test_nginx_answers_its_own_health(self, client):
         response = client.get("/health")

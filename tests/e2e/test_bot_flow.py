@@ -166,6 +166,7 @@ class TestCommands:
             "calendar",
             "close_dates",
             "open_dates",
+            "mcp_token",
             "help",
             "language",
         ]

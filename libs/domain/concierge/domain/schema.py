@@ -29,6 +29,7 @@ from concierge.domain.media.people.models import (
     MediaSeedbox,
     MediaWatched,
 )
+from concierge.domain.mcp.models import McpCall, McpToken
 from concierge.domain.notify.models import Broadcast, Outbox
 from concierge.domain.rentals.models import (
     RentalsAccount,
@@ -74,6 +75,8 @@ __all__ = [
     "MediaPreferences",
     "MediaSeedbox",
     "MediaWatched",
+    "McpCall",
+    "McpToken",
     "Outbox",
     "RentalsAccount",
     "RentalsBooking",

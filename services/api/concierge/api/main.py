@@ -23,6 +23,9 @@ from concierge.api.market.moderation.endpoints import router as market_moderatio
 from concierge.api.market.photos.endpoints import router as market_photos_router
 from concierge.api.market.photos.schemas import UPLOAD_BODY_BYTES, UPLOAD_PATH
 from concierge.api.market.reports.endpoints import router as market_reports_router
+from concierge.api.mcp.endpoints import router as mcp_router
+from concierge.api.mcp.runtime import McpRuntime
+from concierge.api.mcp.server import mount_mcp, running
 from concierge.api.migrate import upgrade_database
 from concierge.api.notify.endpoints import router as notify_router
 from concierge.api.paging import CursorCodec
@@ -69,6 +72,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             async with (
                 open_search(settings, app.state.cursors) as search,
                 open_assistant(settings) as assistant,
+                running(mcp_app),
             ):
                 app.state.search, app.state.assistant = search, assistant
                 yield
@@ -121,7 +125,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     v1.include_router(rentals_guests_router)
     v1.include_router(rentals_calendar_router)
     v1.include_router(rentals_calendar_service_router)
+    v1.include_router(mcp_router)
     app.include_router(v1)
+    # The MCP surface: tools for AI agents, bearer tokens of people (/mcp_token in the bot).
+    app.state.mcp = McpRuntime(app.state)
+    mcp_app = mount_mcp(app, app.state.mcp, sorted(settings.mcp_allowed_hosts))
     mount_webapp(app, settings)
     document_errors(app, rate_limited_prefix=v1.prefix, error_codes=ErrorCode)
     return app

@@ -160,6 +160,20 @@ class ApiSettings(
         jwt_key = self.jwt_secret.get_secret_value().encode()
         return hmac.new(jwt_key, b"concierge.uploads", hashlib.sha256).digest()
 
+    # --- the MCP surface (/mcp) ----------------------------------------------------------
+    mcp_allowed_hosts: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset({"localhost", "127.0.0.1", "::1"}),
+        description="Host names /mcp answers to (comma-separated, no ports; * for any); "
+        "another Host header gets 421 (DNS rebinding)",
+    )
+
+    @field_validator("mcp_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
     # --- search ---------------------------------------------------------------------
     # Measured on the labelled queries (tests/quality): 20 per arm gives the best top
     # results (deep, weak candidates that appear in both lists outscore strong ones); the

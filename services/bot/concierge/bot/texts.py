@@ -290,6 +290,30 @@ TEXTS: dict[Language, dict[str, str]] = {
         ),
         "feed_no_channels": "Pick at least one channel first.",
         "feed_too_many": "⏳ Too many ratings at once. Wait a minute, then go on.",
+        # --- the MCP surface (concierge.bot.mcp): tokens for AI agents ----------------------
+        "command_mcp_token": "Tokens for AI agents (MCP): make, list, revoke",
+        "mcp_none": "🤖 You have no tokens for AI agents yet.",
+        "mcp_list_header": "🤖 <b>Your tokens for AI agents</b>",
+        "mcp_line": "• <b>{name}</b> ({hint}…): {scopes}",
+        "mcp_revoke_button": "🗑 Revoke {name}",
+        "mcp_usage": (
+            "An AI agent (Claude Desktop or any MCP client) can search, answer and look "
+            "through listings for you at this Concierge's <code>/mcp</code> address.\n"
+            "New token: <code>/mcp_token name [scope …]</code>\n"
+            "Revoke: <code>/mcp_token revoke name</code>\n"
+            "Scopes: {scopes} (default: every :read one)."
+        ),
+        "mcp_issued": (
+            "🔑 Token <b>{name}</b> ({scopes}):\n\n<code>{token}</code>\n\n"
+            "Copy it into your agent's settings now: I show it only this once. Send it as "
+            "<code>Authorization: Bearer …</code>; anyone who has it acts as you."
+        ),
+        "mcp_bad_scope": "I don't know that scope. Scopes: {scopes}.",
+        "mcp_bad_name": "A name is up to 40 letters, digits, _ . or -, e.g. /mcp_token laptop",
+        "mcp_refused": "❌ Not made: {reason}",
+        "mcp_not_found": "You have no live token named «{name}». /mcp_token lists them.",
+        "mcp_revoked": "🗑 Token <b>{name}</b> is revoked: agents using it are refused now.",
+        "mcp_private_only": "🤖 Write /mcp_token to me in a private chat: a token is a secret.",
     },
     Language.RU: {
         "welcome": (
@@ -579,6 +603,32 @@ TEXTS: dict[Language, dict[str, str]] = {
         ),
         "feed_no_channels": "Сначала выберите хотя бы один канал.",
         "feed_too_many": "⏳ Слишком много оценок сразу. Подождите минуту и продолжайте.",
+        # --- MCP: токены для ИИ-агентов ------------------------------------------------------
+        "command_mcp_token": "Токены для ИИ-агентов (MCP): создать, список, отозвать",
+        "mcp_none": "🤖 У вас пока нет токенов для ИИ-агентов.",
+        "mcp_list_header": "🤖 <b>Ваши токены для ИИ-агентов</b>",
+        "mcp_line": "• <b>{name}</b> ({hint}…), права: {scopes}",
+        "mcp_revoke_button": "🗑 Отозвать {name}",
+        "mcp_usage": (
+            "ИИ-агент (Claude Desktop или любой MCP-клиент) может искать, отвечать на "
+            "вопросы и смотреть объявления за вас по адресу <code>/mcp</code> этого "
+            "Concierge.\n"
+            "Новый токен: <code>/mcp_token имя [право …]</code>\n"
+            "Отозвать: <code>/mcp_token revoke имя</code>\n"
+            "Права: {scopes} (по умолчанию все :read)."
+        ),
+        "mcp_issued": (
+            "🔑 Токен <b>{name}</b> ({scopes}):\n\n<code>{token}</code>\n\n"
+            "Скопируйте его в настройки агента сейчас: я показываю его только один раз. "
+            "Агент шлёт его как <code>Authorization: Bearer …</code>; у кого он есть, "
+            "действует от вашего имени."
+        ),
+        "mcp_bad_scope": "Такого права нет. Права: {scopes}.",
+        "mcp_bad_name": "Имя: до 40 букв, цифр, _ . или -, например /mcp_token laptop",
+        "mcp_refused": "❌ Не создан: {reason}",
+        "mcp_not_found": "У вас нет действующего токена «{name}». /mcp_token покажет список.",
+        "mcp_revoked": "🗑 Токен <b>{name}</b> отозван: агенты с ним больше не пройдут.",
+        "mcp_private_only": "🤖 Напишите /mcp_token мне в личном чате: токен — это секрет.",
     },
 }
 

@@ -19,8 +19,11 @@ from concierge.contracts.search import (
     SearchPage,
     SourceRef,
 )
+from concierge.contracts.text import SINGLE_LINE
 
-CityFilter = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+CityFilter = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), SINGLE_LINE
+]
 
 
 class ListingFilterParams(BaseModel):

@@ -50,6 +50,7 @@ COMMANDS = (
     "calendar",
     "close_dates",
     "open_dates",
+    "mcp_token",
     "help",
     "language",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import State
 
 from concierge.api.identity.repository import UserRepository
 from concierge.api.notify.deps import NotifyServiceDep
@@ -15,12 +16,16 @@ from concierge.api.rentals.gateway import avito_gateway
 from concierge.db import SessionDep
 
 
-def credential_cipher(request: Request) -> CredentialCipher:
-    cipher: CredentialCipher | None = getattr(request.app.state, "rentals_cipher", None)
+def cipher_for(state: State) -> CredentialCipher:
+    cipher: CredentialCipher | None = getattr(state, "rentals_cipher", None)
     if cipher is None:
-        cipher = cipher_of(request.app.state.settings)
-        request.app.state.rentals_cipher = cipher
+        cipher = cipher_of(state.settings)
+        state.rentals_cipher = cipher
     return cipher
+
+
+def credential_cipher(request: Request) -> CredentialCipher:
+    return cipher_for(request.app.state)
 
 
 def get_account_desk(
