@@ -13,6 +13,7 @@ from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from concierge.api.settings import ApiSettings
+from concierge.avito.settings import AvitoSettings
 from concierge.bot.settings import BotSettings
 from concierge.sandbox.settings import SandboxSettings
 from concierge.worker.settings import WorkerSettings
@@ -29,6 +30,7 @@ PROMETHEUS_CONFIG = ROOT / "infra" / "prometheus" / "prometheus.yml"
 # Our HTTP services: compose service name -> the settings class its process reads.
 SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
     "api": ApiSettings,
+    "avito": AvitoSettings,
     "bot": BotSettings,
     "sandbox": SandboxSettings,
     "worker": WorkerSettings,

@@ -103,6 +103,18 @@ LEFT_TO_DEFAULTS = {
         "webhook_timeout_s",
         "callback_answer_window_s",
         "media_torrent_seconds",
+        "avito_token_ttl_s",
+    },
+    "avito": {
+        "max_body_bytes",
+        "event_stream",
+        "consumer_name",
+        "dedup_ttl_s",
+        "token_refresh_margin_s",
+        "request_timeout_s",
+        "attempts",
+        "max_backoff_s",
+        "forward_batch",
     },
     "worker": {
         "max_body_bytes",
@@ -122,6 +134,7 @@ LEFT_TO_DEFAULTS = {
         "media_stall_after_s",
         "media_seedbox_timeout_s",
         "media_allowed_private_hosts",
+        "rentals_poll_every_s",
         "storage_local_dir",
         "stream",
         "group",
@@ -178,6 +191,8 @@ REQUIRED_SECRETS = {
     "API_JWT_SECRET",
     "STORAGE_S3_SECRET_KEY",
     "MINIO_ROOT_PASSWORD",
+    "AVITO_WEBHOOK_SECRET",
+    "API_RENTALS_CREDENTIALS_KEYS",
 }
 # Variables only Compose itself reads.
 COMPOSE_VARIABLES = {"COMPOSE_PROFILES"}
@@ -605,6 +620,8 @@ REAL_SECRETS = {
     "API_JWT_SECRET": "9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b",
     "STORAGE_S3_SECRET_KEY": "7e6d5c4b3a291807f6e5d4c3",
     "MINIO_ROOT_PASSWORD": "1a2b3c4d5e6f7a8b9c0d1e2f",
+    "AVITO_WEBHOOK_SECRET": "3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f",
+    "API_RENTALS_CREDENTIALS_KEYS": "7J7Tt0pQ3m0fK1b5v9hSx1tq3M2m0r1n3XgQxJv2b0U=",
 }
 
 

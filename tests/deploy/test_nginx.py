@@ -134,6 +134,7 @@ class Nginx:
                 "NGINX_PORT": f"127.0.0.1:{self.port}",
                 "NGINX_API_UPSTREAM": f"127.0.0.1:{stack.ports['api']}",
                 "NGINX_BOT_UPSTREAM": f"127.0.0.1:{stack.ports['bot']}",
+                "NGINX_AVITO_UPSTREAM": f"127.0.0.1:{stack.ports['avito']}",
                 "NGINX_STORAGE_UPSTREAM": f"127.0.0.1:{self.storage_port}",
                 "NGINX_STORAGE_BUCKET": BUCKET,
                 "NGINX_REAL_IP_FROM": NOT_A_PEER,
@@ -285,6 +286,16 @@ class TestWebhook:
             "/tg/webhook", json={"not": "an update"}, headers={SECRET_HEADER: WEBHOOK_SECRET}
         )
         assert response.status_code == 400  # past the secret check, refused as no update
+
+    def test_avito_webhooks_reach_the_gateway_and_nothing_else_of_it(self, client):
+        # a forged token: the gateway's 404 in the services' error shape
+        response = client.post("/avito/webhook/1.forged", json={"id": "e"})
+        assert response.status_code == 404
+        assert response.json()["status_code"] == 404
+        assert response.headers.get("X-Request-ID")
+        # the gateway's own routes are for our services, never published
+        assert client.get("/avito/v1/accounts/1/self").status_code == 404
+        assert client.post("/v1/check", json={}).status_code == 404
 
 
 class TestLimits:

@@ -161,6 +161,10 @@ class TestCommands:
             "watches",
             "unwatch",
             "watchsettings",
+            "avito_connect",
+            "calendar",
+            "close_dates",
+            "open_dates",
             "help",
             "language",
         ]

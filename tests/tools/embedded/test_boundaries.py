@@ -9,7 +9,7 @@ from pathlib import Path
 
 import concierge.embedded
 
-SERVICES = ("api", "bot", "worker", "sandbox")
+SERVICES = ("api", "bot", "worker", "sandbox", "avito")
 PACKAGE = Path(concierge.embedded.__file__).parent
 
 

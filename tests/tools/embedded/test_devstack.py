@@ -19,7 +19,7 @@ import pytest
 from concierge.embedded import free_port
 from tests.support.processes import command_line, descendants, wait_until_gone
 
-SERVICES = ("api", "bot", "sandbox", "worker")
+SERVICES = ("api", "bot", "sandbox", "worker", "avito")
 BANNER = b"Ctrl-C stops everything"  # the last line of the banner
 COMMAND = [sys.executable, "-m", "concierge.embedded.devstack"]
 

@@ -88,12 +88,15 @@ class RequestContextMiddleware:
         method = scope["method"]
         HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
         HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
-        routine = scope["path"] in self.quiet_paths and status < 400
+        quiet = scope["path"] in self.quiet_paths or template in self.quiet_paths
+        routine = quiet and status < 400
+        # A path that carries a credential (a webhook's token) is logged as its template.
+        shown = template if "{token}" in template else scope["path"]
         log.log(
             logging.DEBUG if routine else logging.INFO,
             "%s %s %s %.1fms",
             method,
-            scope["path"],
+            shown,
             status,
             elapsed * 1000,
             extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},

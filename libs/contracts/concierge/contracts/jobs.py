@@ -57,6 +57,10 @@ class SeedboxPayload(BaseModel):
     seedbox_id: RowId
 
 
+class GuestMessagePayload(BaseModel):
+    message_id: RowId  # rentals_messages.id
+
+
 PING = JobSpec("platform.ping", NoPayload)
 
 # ingest: the poll (a schedule) enqueues one check per due source.
@@ -82,3 +86,10 @@ WATCH_DELIVER = JobSpec("watch.deliver", NoPayload)
 # per person's seedbox, which tells the person once when a download is done or stalls.
 MEDIA_WATCH = JobSpec("media.downloads.watch", NoPayload)
 MEDIA_CHECK = JobSpec("media.downloads.check", SeedboxPayload)
+
+# rentals: a guest's message stored from the Avito webhook, for the guest assistant to
+# answer (the handler of today only marks it received).
+RENTALS_GUEST_MESSAGE = JobSpec("rentals.guest_message", GuestMessagePayload)
+# rentals: the bookings poll (a schedule): the api polls every item's bookings through the
+# Avito gateway and tells landlords what changed (Avito sends no booking webhook).
+RENTALS_BOOKINGS_POLL = JobSpec("rentals.bookings_poll", NoPayload)

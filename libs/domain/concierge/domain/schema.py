@@ -16,6 +16,14 @@ from concierge.domain.market.models import (
 )
 from concierge.domain.media.downloads.models import MediaDownload
 from concierge.domain.notify.models import Broadcast, Outbox
+from concierge.domain.rentals.models import (
+    RentalsAccount,
+    RentalsBooking,
+    RentalsChat,
+    RentalsCohost,
+    RentalsItem,
+    RentalsMessage,
+)
 from concierge.domain.scheduling.models import Schedule
 from concierge.domain.watch.models import (
     Watch,
@@ -43,6 +51,12 @@ __all__ = [
     "ListingView",
     "MediaDownload",
     "Outbox",
+    "RentalsAccount",
+    "RentalsBooking",
+    "RentalsChat",
+    "RentalsCohost",
+    "RentalsItem",
+    "RentalsMessage",
     "Schedule",
     "SellerBlock",
     "Source",

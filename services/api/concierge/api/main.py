@@ -25,7 +25,16 @@ from concierge.api.migrate import upgrade_database
 from concierge.api.notify.endpoints import router as notify_router
 from concierge.api.paging import CursorCodec
 from concierge.api.ratelimit import install_rate_limits
+from concierge.api.rentals.accounts.endpoints import router as rentals_accounts_router
+from concierge.api.rentals.accounts.endpoints import (
+    service_router as rentals_accounts_service_router,
+)
+from concierge.api.rentals.calendar.endpoints import router as rentals_calendar_router
+from concierge.api.rentals.calendar.endpoints import (
+    service_router as rentals_calendar_service_router,
+)
 from concierge.api.rentals.checkin.endpoints import router as rentals_checkin_router
+from concierge.api.rentals.guests.endpoints import service_router as rentals_guests_router
 from concierge.api.search.deps import open_search
 from concierge.api.search.endpoints import router as search_router
 from concierge.api.settings import ApiSettings
@@ -103,6 +112,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     v1.include_router(watch_router)
     v1.include_router(watch_service_router)
     v1.include_router(rentals_checkin_router)
+    v1.include_router(rentals_accounts_router)
+    v1.include_router(rentals_accounts_service_router)
+    v1.include_router(rentals_guests_router)
+    v1.include_router(rentals_calendar_router)
+    v1.include_router(rentals_calendar_service_router)
     app.include_router(v1)
     mount_webapp(app, settings)
     document_errors(app, rate_limited_prefix=v1.prefix, error_codes=ErrorCode)

@@ -105,6 +105,19 @@ class ApiSettings(
         "until this long after their last message there; then it is a search again",
     )
 
+    # --- rentals (Avito) ----------------------------------------------------------------
+    avito_url: str = Field(
+        "http://127.0.0.1:8004",
+        validation_alias=shared("AVITO_URL"),
+        description="Where the api finds the Avito gateway",
+    )
+    rentals_credentials_keys: SecretStr = Field(
+        SecretStr(""),
+        description="Fernet keys (comma-separated, newest first) that encrypt landlords' Avito "
+        "secrets; empty: derived from API_JWT_SECRET (dev only). Rotate: put a new key first, "
+        "run `python -m concierge.api.rentals.rotate_keys`, then drop the old one",
+    )
+
     # --- uploads (listing photos; the backend itself: STORAGE_*, shared with the worker) --
     public_url: str = Field(
         "http://127.0.0.1:8000",

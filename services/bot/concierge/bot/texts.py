@@ -189,6 +189,10 @@ TEXTS: dict[Language, dict[str, str]] = {
         "command_watch": "Watch an office for free appointment slots",
         "command_watches": "My slot watches: pause, resume, remove",
         "command_watchsettings": "How I tell you of slots: instant or digest, quiet hours",
+        "command_avito_connect": "Connect an Avito account (landlords)",
+        "command_calendar": "Your apartments' calendars on Avito",
+        "command_close_dates": "Close dates on Avito",
+        "command_open_dates": "Open dates on Avito",
         "watch_settings_button": "⚙️ Notification settings",
         "watch_settings": (
             "⚙️ <b>How I tell you of slots</b>\n\n"
@@ -436,6 +440,10 @@ TEXTS: dict[Language, dict[str, str]] = {
         "command_watch": "Следить за свободными окнами записи в ведомство",
         "command_watches": "Мои наблюдения: пауза, продолжение, удаление",
         "command_watchsettings": "Как я сообщаю об окнах: сразу или сводкой, тихие часы",
+        "command_avito_connect": "Подключить аккаунт Avito (для хозяев жилья)",
+        "command_calendar": "Календари ваших квартир на Avito",
+        "command_close_dates": "Закрыть даты на Avito",
+        "command_open_dates": "Открыть даты на Avito",
         "watch_settings_button": "⚙️ Настройки уведомлений",
         "watch_settings": (
             "⚙️ <b>Как я сообщаю об окнах</b>\n\n"
@@ -591,3 +599,63 @@ def watch_text(speech: str, key: str, **values: str) -> str:
         template = WATCH_DE.get(key, TEXTS[Language.EN][key])
         return template.format(**values) if values else template
     return text(Language(speech), key, **values)
+
+
+# The rentals desk (Avito landlords), Russian and English.
+RENTALS: dict[Language, dict[str, str]] = {
+    Language.EN: {
+        "ask_client_id": "🔑 Connect an Avito account. Send the <b>client_id</b> of your Avito "
+        "API app (avito.ru/professionals/api). /cancel stops.",
+        "ask_secret": "Now send the <b>client_secret</b>. I delete that message at once and "
+        "store the secret encrypted.",
+        "checking": "Checking the keys with Avito…",
+        "connected": "✅ Connected: <b>{name}</b>. Items imported: {items}. /calendar shows them.",
+        "refused": "❌ Avito did not accept these keys. Check them and try /avito_connect again.",
+        "unavailable": "Avito cannot be reached now. Try again in a few minutes.",
+        "cancelled": "Cancelled.",
+        "no_items": "No Avito items yet. Connect an account: /avito_connect",
+        "pick_item": "Which apartment?",
+        "legend": "🟩 free  ⬛ closed  🟥 booked",
+        "pick_start": "{action}: tap the first day.",
+        "pick_end": "{action}: first day {start}. Now tap the last day.",
+        "action_close": "Close dates",
+        "action_open": "Open dates",
+        "preview": "{action} {start} – {end}:\ncloses {closes} dates, opens {opens}. Confirm?",
+        "confirm": "✅ Confirm",
+        "cancel": "✖️ Cancel",
+        "written": "✅ Done: closed {closed}, opened {opened}.",
+        "refused_change": "❌ Not changed: {reason}",
+        "expired": "This choice expired. Start again.",
+    },
+    Language.RU: {
+        "ask_client_id": "🔑 Подключим аккаунт Avito. Пришлите <b>client_id</b> вашего "
+        "приложения Avito API (avito.ru/professionals/api). /cancel — отмена.",
+        "ask_secret": "Теперь пришлите <b>client_secret</b>. Это сообщение я сразу удалю, а "
+        "секрет сохраню в зашифрованном виде.",
+        "checking": "Проверяю ключи в Avito…",
+        "connected": "✅ Подключено: <b>{name}</b>. Объявлений импортировано: {items}. "
+        "Календарь: /calendar",
+        "refused": "❌ Avito не принял эти ключи. Проверьте их и повторите /avito_connect.",
+        "unavailable": "Avito сейчас недоступен. Попробуйте через несколько минут.",
+        "cancelled": "Отменено.",
+        "no_items": "Объявлений Avito пока нет. Подключите аккаунт: /avito_connect",
+        "pick_item": "Какая квартира?",
+        "legend": "🟩 свободно  ⬛ закрыто  🟥 бронь",
+        "pick_start": "{action}: нажмите первый день.",
+        "pick_end": "{action}: первый день {start}. Теперь нажмите последний день.",
+        "action_close": "Закрыть даты",
+        "action_open": "Открыть даты",
+        "preview": "{action} {start} – {end}:\nзакроет дат: {closes}, откроет: {opens}. "
+        "Подтвердить?",
+        "confirm": "✅ Подтвердить",
+        "cancel": "✖️ Отмена",
+        "written": "✅ Готово: закрыто {closed}, открыто {opened}.",
+        "refused_change": "❌ Не изменено: {reason}",
+        "expired": "Этот выбор устарел. Начните заново.",
+    },
+}
+
+
+def rentals_text(language: Language, key: str, **values: str) -> str:
+    template = RENTALS[language][key]
+    return template.format(**values) if values else template

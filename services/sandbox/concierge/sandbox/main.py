@@ -7,11 +7,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from concierge.common.service_app import create_service_app
 from concierge.sandbox.appointments import routes as appointments
 from concierge.sandbox.appointments.state import Appointments
+from concierge.sandbox.avito import routes as avito
+from concierge.sandbox.avito.state import AvitoState
 from concierge.sandbox.feeds import routes as feeds
 from concierge.sandbox.feeds.store import FeedStore
 from concierge.sandbox.llm import routes as llm
@@ -35,11 +38,13 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = SandboxState(settings)
         app.state.sandbox = state
+        app.state.avito_http = httpx.AsyncClient(trust_env=False)
         log.info("sandbox ready; chat page at %s/", settings.base_url)
         try:
             yield
         finally:
             await state.close()
+            await app.state.avito_http.aclose()
 
     redact_tokens_in_access_log()
     app = create_service_app("sandbox", settings, lifespan=lifespan)
@@ -47,6 +52,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     app.state.feeds = FeedStore.from_corpus()
     app.state.appointments = Appointments()
     app.state.media = MediaSandbox(torrent_seconds=settings.media_torrent_seconds)
+    app.state.avito = AvitoState(token_ttl_s=settings.avito_token_ttl_s)
     routers = (botapi.router, userside.router, controls.router, chatpage.router, feeds.router)
     media = (
         media_controls.router,
@@ -54,6 +60,6 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         media_torznab.router,
         media_seedboxes.router,
     )
-    for router in (*routers, llm.router, appointments.router, *media):
+    for router in (*routers, llm.router, appointments.router, avito.router, *media):
         app.include_router(router)
     return app

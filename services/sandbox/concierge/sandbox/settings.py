@@ -46,6 +46,9 @@ class SandboxSettings(ServiceSettings):
     # The media stand-ins: how long a torrent added to a stand-in seedbox takes to finish.
     media_torrent_seconds: float = 60.0
 
+    # The Avito stand-in's access tokens live this long (Avito's own: a day).
+    avito_token_ttl_s: int = 86_400
+
     @property
     def base_url(self) -> str:
         """Where people and other processes reach the sandbox."""

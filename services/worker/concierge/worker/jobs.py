@@ -49,6 +49,7 @@ DESK_JOB_MODULES: tuple[str, ...] = (
     "concierge.worker.market.jobs",
     "concierge.worker.watch.jobs",
     "concierge.worker.media.jobs",
+    "concierge.worker.rentals.jobs",
 )
 
 jobs = WorkerJobs()

@@ -28,6 +28,7 @@ from concierge.worker.jobs import WorkerContext, load_jobs
 from concierge.worker.market.jobs import save_expiry_schedule, save_reindex_schedule
 from concierge.worker.media.jobs import save_media_schedules
 from concierge.worker.observability.gauges import StateGauges
+from concierge.worker.rentals.jobs import save_rentals_schedules
 from concierge.worker.scheduling.scheduler import Scheduler
 from concierge.worker.settings import WorkerSettings
 from concierge.worker.watch.health import unhealthy_targets
@@ -125,6 +126,7 @@ async def _save_desk_schedules(database: Database, settings: WorkerSettings) -> 
         log.warning("could not save the listing expiry schedule: %r", exc)
     try:
         await save_watch_schedules(database, settings)
+        await save_rentals_schedules(database, settings)
     except Exception as exc:  # as above
         log.warning("could not save the watch schedules: %r", exc)
     try:

@@ -151,6 +151,11 @@ class WorkerSettings(
         6 * 3600.0, gt=0, description="Longest backoff (it doubles with each opening in a row)"
     )
     watch_timeout_s: float = Field(20.0, gt=0, le=120, description="One poll of one target")
+    rentals_poll_every_s: float = Field(
+        600.0,
+        ge=0,
+        description="How often the api polls every Avito item's bookings (0: never)",
+    )
     watch_deliver_every_s: float = Field(
         60.0,
         gt=0,

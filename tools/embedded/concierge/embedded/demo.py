@@ -64,6 +64,7 @@ def load_demo_data(
             return  # a real bot token: demo users cannot sign in to the Mini App
         load_demo_listings(api_url, sandbox_url)
         register_demo_watch_provider(api, sandbox_url, acting_admin)
+        load_demo_rentals(api, sandbox_url, acting_admin)
         feeds = register_demo_feeds(api, sandbox_url, acting_admin)
     if feeds:
         threading.Thread(
@@ -213,3 +214,47 @@ def _submit_listings(
         submitted.raise_for_status()
         ids.append((listing_id, int(submitted.json()["revision"])))
     return ids
+
+
+DEMO_AVITO = {"user_id": 9_000_001, "client_id": "demo-avito-client",
+              "client_secret": "demo-avito-secret-0123456789", "name": "Демо-хозяин"}  # fmt: skip
+DEMO_APARTMENTS = [
+    {"id": 3_000_001, "title": "Студия у моря, Сочи", "address": "Сочи, Морская 1"},
+    {"id": 3_000_002, "title": "Двушка в центре, Казань", "address": "Казань, Баумана 5"},
+]
+
+
+def load_demo_rentals(api: httpx.Client, sandbox_url: str, acting_admin: int) -> None:
+    """A demo landlord (the demo admin) on the sandbox's Avito: two apartments, bookings,
+    the account connected and synced through the api and the gateway, and a guest who
+    writes. Anything that fails is a warning: the rest of make dev goes on."""
+    from datetime import UTC, datetime, timedelta
+
+    as_admin = {"X-Acting-User": str(acting_admin)}
+    today = datetime.now(UTC).date()
+    try:
+        with httpx.Client(base_url=sandbox_url, timeout=10) as sandbox:
+            sandbox.post("/sandbox/avito/accounts", json=DEMO_AVITO).raise_for_status()
+            for n, flat in enumerate(DEMO_APARTMENTS):
+                body = {"user_id": DEMO_AVITO["user_id"], "price": 4500, **flat}
+                sandbox.post("/sandbox/avito/items", json=body).raise_for_status()
+                check_in = today + timedelta(days=3 + 7 * n)
+                sandbox.post(
+                    "/sandbox/avito/bookings",
+                    json={"id": 5_000_001 + n, "item_id": flat["id"], "name": "Мария",
+                          "check_in": check_in.isoformat(),
+                          "check_out": (check_in + timedelta(days=4)).isoformat()},
+                ).raise_for_status()  # fmt: skip
+            keys = {k: DEMO_AVITO[k] for k in ("client_id", "client_secret")}
+            connected = api.post("/api/v1/rentals/accounts", json=keys, headers=as_admin)
+            connected.raise_for_status()
+            account = connected.json()["id"]
+            api.post(f"/api/v1/rentals/accounts/{account}/sync", headers=as_admin, timeout=60)
+            sandbox.post(
+                "/sandbox/avito/guests/700100/messages",
+                json={"item_id": DEMO_APARTMENTS[0]["id"], "name": "Мария",
+                      "text": "Здравствуйте! Есть ли парковка? Приедем около 15:00."},
+            ).raise_for_status()  # fmt: skip
+        log.info("demo rentals: an Avito account with %d apartments", len(DEMO_APARTMENTS))
+    except (httpx.HTTPError, KeyError, ValueError) as exc:
+        log.warning("the demo rentals were not loaded: %r", exc)

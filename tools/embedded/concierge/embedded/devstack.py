@@ -36,7 +36,7 @@ log = logging.getLogger("devstack")
 
 DEV_DATABASE = "concierge"
 DEV_ADMIN_ID = 1  # the sandbox user who is an admin in make dev
-DEFAULT_PORTS = {"api": 8000, "bot": 8001, "worker": 8002, "sandbox": 8010}
+DEFAULT_PORTS = {"api": 8000, "bot": 8001, "worker": 8002, "avito": 8004, "sandbox": 8010}
 CHECK_EVERY_S = 0.5  # how often the supervisor looks at its processes
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, kill, terminal gone
 

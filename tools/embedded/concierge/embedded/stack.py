@@ -19,12 +19,12 @@ ADMIN_ID = 700_001
 STOP_TIMEOUT_S = 5.5
 
 
-SERVICES = ("sandbox", "api", "bot", "worker")
+SERVICES = ("sandbox", "api", "bot", "worker", "avito")
 
 
 @dataclass
 class Stack:
-    """api, bot, worker and sandbox wired to each other, to one database and one Redis.
+    """api, bot, worker, avito and sandbox wired to each other, to one database and one Redis.
 
     Ports default to free ones; logs go to one file per service under ``logs``,
     or to stdout when ``logs`` is None.
@@ -65,6 +65,12 @@ class Stack:
             "BOT_WEBHOOK_SECRET": self.webhook_secret,
             "SANDBOX_PORT": str(self.ports["sandbox"]),
             "WORKER_PORT": str(self.ports["worker"]),
+            # The Avito gateway talks to the sandbox's Avito stand-in.
+            "AVITO_PORT": str(self.ports["avito"]),
+            "AVITO_URL": self.url("avito"),
+            "AVITO_BASE_URL": f"{self.url('sandbox')}/avito",
+            "AVITO_PUBLIC_URL": self.url("avito"),
+            "AVITO_WEBHOOK_SECRET": f"{self.webhook_secret}-avito",
             # The sandbox's feeds are on 127.0.0.1: the one private address ingest may fetch.
             "INGEST_ALLOWED_PRIVATE_HOSTS": f"127.0.0.1:{self.ports['sandbox']}",
             # ... and the media desk's stand-in seedboxes and indexer.

@@ -45,6 +45,10 @@ COMMANDS = (
     "watches",
     "unwatch",
     "watchsettings",
+    "avito_connect",
+    "calendar",
+    "close_dates",
+    "open_dates",
     "help",
     "language",
 )

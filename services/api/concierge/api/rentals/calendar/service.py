@@ -1,0 +1,240 @@
+"""The calendar and bookings: a month at a glance, close/open with a preview first (the
+diff, and a token that confirms exactly that change on exactly that calendar), and the
+bookings poll that tells the landlord what changed.
+
+Every write to Avito is the full open set (the coming year minus the closed days), since
+Avito closes every date a write leaves out. A change that closes a booked day is refused
+(409, naming the booking) before Avito is asked; Avito's own 409 is reported the same way
+and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from concierge.api.identity.repository import UserRepository
+from concierge.api.notify.service import NotifyService
+from concierge.api.rentals.accounts.service import AccountDesk, Revoked
+from concierge.api.rentals.calendar import rules
+from concierge.api.rentals.calendar.repository import CalendarRepository
+from concierge.api.rentals.notifications import arrivals_tomorrow, booking_changed
+from concierge.common import clock
+from concierge.common.errors import Conflict, Invalid, NotFound
+from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
+from concierge.contracts.avito import AvitoBooking, AvitoErrorCode, IntervalsWrite
+from concierge.contracts.rentals import (
+    BookingRead,
+    BookingsPollResult,
+    CalendarChange,
+    CalendarConfirm,
+    CalendarDay,
+    CalendarMonth,
+    CalendarPreview,
+    CalendarWritten,
+)
+from concierge.domain.identity.models import User
+from concierge.domain.rentals.models import RentalsAccount, RentalsItem
+
+log = logging.getLogger(__name__)
+ZONE = ZoneInfo("Europe/Moscow")  # Avito's calendar days
+DIGEST_HOUR = 18  # the "arrivals tomorrow" digest goes out from this hour (Moscow)
+LIVE = ("active", "pending")
+
+
+class CalendarDesk:
+    def __init__(
+        self,
+        calendar: CalendarRepository,
+        accounts: AccountDesk,
+        users: UserRepository,
+        notify: NotifyService,
+        signing_key: bytes,
+    ) -> None:
+        self.calendar = calendar
+        self.accounts = accounts
+        self.users = users
+        self.notify = notify
+        self.signing_key = signing_key
+
+    @staticmethod
+    def today() -> date:
+        return clock.utcnow().astimezone(ZONE).date()
+
+    async def _item(
+        self, user: User, item_id: int, *, change: bool
+    ) -> tuple[RentalsItem, RentalsAccount]:
+        item = await self.calendar.item(item_id)
+        if item is None:
+            raise NotFound("No such item")
+        account = await self.accounts.account(user, item.account_id, change=change)
+        return item, account
+
+    async def month(self, user: User, item_id: int, month: str) -> CalendarMonth:
+        item, _ = await self._item(user, item_id, change=False)
+        first = _month_start(month)
+        end = (first + timedelta(days=32)).replace(day=1)
+        booked = {
+            day: booking.avito_booking_id
+            for booking in await self.calendar.bookings(item.id, first, end)
+            if booking.status in LIVE
+            for day in rules.days_of(booking.check_in, booking.check_out)
+        }
+        closed = set(item.closed_days)
+        days = [
+            CalendarDay(
+                date=day,
+                state="booked"
+                if day in booked
+                else "closed"
+                if day.isoformat() in closed
+                else "free",
+                booking_id=booked.get(day),
+            )
+            for day in rules.days_of(first, end)
+        ]
+        return CalendarMonth(item_id=item.id, month=first.strftime("%Y-%m"), days=days)
+
+    async def bookings(self, user: User, item_id: int) -> list[BookingRead]:
+        item, _ = await self._item(user, item_id, change=False)
+        today = self.today()
+        found = await self.calendar.bookings(
+            item.id, today, today + timedelta(days=rules.HORIZON_DAYS)
+        )
+        return [BookingRead.model_validate(b) for b in found]
+
+    async def preview(self, user: User, item_id: int, change: CalendarChange) -> CalendarPreview:
+        item, _ = await self._item(user, item_id, change=True)
+        before, after = await self._plan(item, change)
+        return CalendarPreview(
+            closes=sorted(after - before),
+            opens=sorted(before - after),
+            token=self._token(item, change, before),
+        )
+
+    async def confirm(self, user: User, item_id: int, data: CalendarConfirm) -> CalendarWritten:
+        item, account = await self._item(user, item_id, change=True)
+        item = await self.calendar.lock_item(item.id) or item
+        change = CalendarChange(action=data.action, ranges=data.ranges)
+        before, after = await self._plan(item, change)
+        if not hmac.compare_digest(self._token(item, change, before), data.token):
+            raise Conflict("The calendar changed since the preview: preview again")
+        write = IntervalsWrite(intervals=rules.open_set(after, self.today()))
+        try:
+            await self.accounts.call_avito(
+                account,
+                lambda: self.accounts.gateway.set_intervals(account.id, item.avito_item_id, write),
+            )
+        except Revoked as exc:
+            raise Conflict("Avito refused the account's keys: connect it again") from exc
+        except ServiceResponseError as exc:
+            if exc.code == AvitoErrorCode.PAID_OVERLAP:
+                booking = exc.params.get("booking_id", "?")
+                raise Conflict(
+                    f"Avito refused: the dates overlap the paid booking {booking}; nothing changed"
+                ) from exc
+            raise
+        await self.calendar.save_closed(item, after)
+        return CalendarWritten(closed=len(after - before), opened=len(before - after))
+
+    async def _plan(self, item: RentalsItem, change: CalendarChange) -> tuple[set[date], set[date]]:
+        today = self.today()
+        try:
+            named = rules.check(change, today)
+        except rules.BadChange as exc:
+            raise Invalid(str(exc)) from exc
+        before = {date.fromisoformat(d) for d in item.closed_days if d >= today.isoformat()}
+        after = rules.apply(before, change, named)
+        if change.action == "close":
+            end = today + timedelta(days=rules.HORIZON_DAYS)
+            for booking in await self.calendar.bookings(item.id, today, end):
+                nights = set(rules.days_of(booking.check_in, booking.check_out))
+                if booking.status in LIVE and nights & set(named):
+                    raise Conflict(
+                        f"The dates overlap the booking {booking.avito_booking_id} "
+                        f"({booking.check_in} → {booking.check_out}); nothing changed"
+                    )
+        return before, after
+
+    def _token(self, item: RentalsItem, change: CalendarChange, before: set[date]) -> str:
+        message = "|".join(
+            [
+                str(item.id),
+                change.action,
+                ",".join(
+                    f"{r.date_start}:{r.date_end}"
+                    for r in sorted(change.ranges, key=lambda r: r.date_start)
+                ),
+                ",".join(sorted(d.isoformat() for d in before)),
+            ]
+        )
+        return hmac.new(self.signing_key, message.encode(), hashlib.sha256).hexdigest()[:40]
+
+    # --- the bookings poll (the worker's schedule asks for it) ---
+
+    async def poll(self) -> BookingsPollResult:
+        result = BookingsPollResult(items=0, new=0, cancelled=0, changed=0, failed=0)
+        today = self.today()
+        owners: set[int] = set()
+        for item, account in await self.calendar.polled_items():
+            result.items += 1
+            try:
+                found = await self.accounts.call_avito(
+                    account,
+                    lambda i=item, a=account: self.accounts.gateway.bookings(  # type: ignore[misc]
+                        a.id,
+                        i.avito_item_id,
+                        today - timedelta(days=1),
+                        today + timedelta(days=rules.HORIZON_DAYS),
+                    ),
+                )
+            except (Revoked, ServiceResponseError, ServiceUnavailable, NotFound, Invalid) as exc:
+                log.warning("bookings of item %d not polled: %r", item.id, exc)
+                result.failed += 1
+                continue
+            await self._diff(item, account, found, result)
+            owners.add(account.owner_id)
+        if clock.utcnow().astimezone(ZONE).hour >= DIGEST_HOUR:
+            await self._arrivals(owners, today + timedelta(days=1))
+        return result
+
+    async def _diff(
+        self,
+        item: RentalsItem,
+        account: RentalsAccount,
+        found: list[AvitoBooking],
+        result: BookingsPollResult,
+    ) -> None:
+        known = await self.calendar.all_bookings(item.id)
+        owner = await self.users.get(account.owner_id)
+        for booking in found:
+            before = known.get(booking.avito_booking_id)
+            what: str | None = None
+            if before is None:
+                what = "new" if booking.status in LIVE else None
+            elif booking.status == "canceled" and before.status != "canceled":
+                what = "cancelled"
+            elif (booking.check_in, booking.check_out) != (before.check_in, before.check_out):
+                what = "changed"
+            await self.calendar.save_booking(item.id, booking)
+            if what is not None and owner is not None:
+                await self.notify.enqueue(booking_changed(owner, what, item, booking))
+                setattr(result, what, getattr(result, what) + 1)
+
+    async def _arrivals(self, owners: set[int], day: date) -> None:
+        for owner_id in owners:
+            arrivals = await self.calendar.arrivals_on(owner_id, day)
+            owner = await self.users.get(owner_id)
+            if arrivals and owner is not None:
+                await self.notify.enqueue(arrivals_tomorrow(owner, day, arrivals))
+
+
+def _month_start(month: str) -> date:
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        return date(year, number, 1)
+    except ValueError as exc:
+        raise Invalid("month is YYYY-MM") from exc

@@ -1,0 +1,20 @@
+"""Guests' messages forwarded by the Avito gateway (service token)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from concierge.api.rentals.guests.deps import GuestDeskDep
+from concierge.common.auth import require_service_token
+from concierge.contracts.avito import GuestMessageBatch, GuestMessageBatchResult
+
+service_router = APIRouter(
+    prefix="/internal/rentals", tags=["rentals"], dependencies=[Depends(require_service_token)]
+)
+
+
+@service_router.post("/guest-messages")
+async def guest_messages(batch: GuestMessageBatch, desk: GuestDeskDep) -> GuestMessageBatchResult:
+    """Store a batch of guests' messages (idempotent: a message stored before is not
+    stored again, nor handed to the assistant again)."""
+    return await desk.receive(batch)

@@ -1,0 +1,114 @@
+"""The rentals desk with real processes: a landlord connects an Avito account in the chat
+(the sandbox's Avito stand-in behind the gateway), closes dates with the picker, the
+preview and Confirm (the emulator's calendar changes only then); a booking appears on
+the emulator, the worker's bookings poll finds it and the bot's relay tells the landlord
+once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from concierge.contracts.jobs import RENTALS_BOOKINGS_POLL
+from concierge.streams import JobQueue
+from tests.support.sandbox import Message, SandboxUser
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def _buttons(message: Message) -> dict[str, str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
+
+
+async def _last_with(user: SandboxUser, needle: str, timeout_s: float = 30.0) -> Message:
+    messages = await user.wait_for(lambda ms: any(needle in m["text"] for m in ms), timeout_s)
+    return [m for m in messages if needle in m["text"]][-1]
+
+
+async def _press(user: SandboxUser, message: Message, label: str, expect: str) -> Message:
+    [data] = [d for text, d in _buttons(message).items() if text == label]
+    await asyncio.sleep(1.1)  # Telegram's pace for edits of one chat
+    await user.press(message["message_id"], data)
+
+    def edited(messages: list[Message]) -> bool:
+        return any(m["message_id"] == message["message_id"] and expect in m["text"]
+                   for m in messages)  # fmt: skip
+
+    messages = await user.wait_for(edited, 30)
+    return next(m for m in messages if m["message_id"] == message["message_id"])
+
+
+def _day(message: Message, day: Any) -> str:
+    [label] = [t for t in _buttons(message) if t[:-1] == str(day.day)]
+    return label
+
+
+async def test_a_landlord_connects_closes_dates_and_hears_of_a_booking(
+    stack: Stack, user: SandboxUser, e2e_redis: Redis
+) -> None:
+    avito_user = 4_000_000 + uuid.uuid4().int % 1_000_000
+    keys = {"client_id": f"e2e-{uuid.uuid4().hex[:8]}", "client_secret": uuid.uuid4().hex}
+    async with httpx.AsyncClient(base_url=stack.url("sandbox"), timeout=10) as sandbox:
+        account = {"user_id": avito_user, "name": "E2E", **keys}
+        (await sandbox.post("/sandbox/avito/accounts", json=account)).raise_for_status()
+        item = (
+            await sandbox.post(
+                "/sandbox/avito/items", json={"user_id": avito_user, "title": "Лофт"}
+            )
+        ).json()["id"]
+
+        await user.send("/start")
+        await user.wait_for_reply()
+        await asyncio.sleep(1.1)
+        await user.send("/avito_connect")
+        await _last_with(user, "client_id")
+        await asyncio.sleep(1.1)
+        await user.send(keys["client_id"])
+        await _last_with(user, "client_secret")
+        await asyncio.sleep(1.1)
+        await user.send(keys["client_secret"])
+        await _last_with(user, "✅", 60)
+        history = await user.history()
+        assert all(keys["client_secret"] not in (m.get("text") or "") for m in history)
+
+        await asyncio.sleep(1.1)
+        await user.send("/close_dates")
+        menu = await _last_with(user, "?")  # "Which apartment?"
+        picker = await _press(user, menu, "Лофт", "202")
+        first = datetime.now(UTC).date() + timedelta(days=2)
+        if (first + timedelta(days=2)).month != first.month:
+            picker = await _press(user, picker, "▶", "202")
+            first = (first + timedelta(days=3)).replace(day=1)
+        last = first + timedelta(days=2)
+        picker = await _press(user, picker, _day(picker, first), first.isoformat())
+        preview = await _press(user, picker, _day(picker, last), "3")
+        confirm = next(t for t in _buttons(preview) if t.startswith("✅"))
+        params = {
+            "date_start": first.isoformat(),
+            "date_end": (last + timedelta(days=1)).isoformat(),
+        }
+        calendar = f"/sandbox/avito/items/{item}/calendar"
+        assert set((await sandbox.get(calendar, params=params)).json().values()) == {"free"}
+        await _press(user, preview, confirm, "✅")  # "✅ Done: closed 3, opened 0."
+        assert set((await sandbox.get(calendar, params=params)).json().values()) == {"closed"}
+
+        check_in = last + timedelta(days=10)
+        check_out = check_in + timedelta(days=2)
+        booking = {"item_id": item, "check_in": check_in.isoformat(),
+                   "check_out": check_out.isoformat(), "name": "Пётр"}  # fmt: skip
+        (await sandbox.post("/sandbox/avito/bookings", json=booking)).raise_for_status()
+        queue = JobQueue(e2e_redis, "jobs")
+        await queue.enqueue(RENTALS_BOOKINGS_POLL.name)
+        told = await _last_with(user, "Пётр", 60)
+        assert check_in.isoformat() in told["text"]
+        await queue.enqueue(RENTALS_BOOKINGS_POLL.name)  # polled again: told once
+        await asyncio.sleep(5)
+        assert len([m for m in await user.bot_messages() if "Пётр" in m["text"]]) == 1

@@ -1,0 +1,130 @@
+"""The Avito gateway over real HTTP: the sandbox's Avito emulator, the api (its app on
+the test's rolled-back session, served by uvicorn so the gateway can fetch credentials
+from it) and the gateway with its forwarder, each on a free port; real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from concierge.avito.main import create_app as create_gateway
+from concierge.avito.settings import AvitoSettings
+from concierge.common.http_client import ServiceClient
+from concierge.contracts.avito import AvitoGatewayClient
+from concierge.embedded.redis import EmbeddedRedis
+from concierge.sandbox.main import create_app as create_sandbox
+from tests.services.api.conftest import SERVICE_TOKEN
+from tests.services.api.market.conftest import (  # noqa: F401 (fixtures)
+    market_app,
+    service,
+    web_client,
+)
+from tests.services.bot.conftest import start_chat  # noqa: F401 (a fixture)
+from tests.services.sandbox.conftest import RunningServer, _QuietServer, sandbox_settings
+
+LANDLORD = 810_001
+OTHER_LANDLORD = 810_002
+AVITO_USER = 4_200_001
+CLIENT_ID = "client-landlord-1"
+CLIENT_SECRET = "secret-landlord-1-0123456789"
+WEBHOOK_SECRET = "test-avito-webhook-secret-0123456789"
+
+
+async def serve_on(app_for: Any, lifespan: str = "on") -> tuple[RunningServer, Any]:
+    """Serve the app ``app_for(url)`` builds on a free port (it learns its own URL)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = app_for(url)
+    config = uvicorn.Config(
+        app, log_config=None, lifespan=lifespan, ws="none", timeout_graceful_shutdown=2
+    )
+    server = _QuietServer(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.005)
+    return RunningServer(url, server, task), app
+
+
+@dataclass
+class AvitoStack:
+    sandbox_url: str
+    sandbox: httpx.AsyncClient  # the sandbox's controls and guest side
+    sandbox_app: Any
+    api_url: str
+    gateway_url: str
+    gateway_app: FastAPI
+    client: AvitoGatewayClient
+    redis: Redis
+
+    async def landlord_account(
+        self, user_id: int = AVITO_USER, client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET
+    ) -> None:
+        response = await self.sandbox.post(
+            "/sandbox/avito/accounts",
+            json={"user_id": user_id, "client_id": client_id, "client_secret": secret,
+                  "name": "Анна"},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+
+    async def item(self, user_id: int, title: str) -> int:
+        response = await self.sandbox.post(
+            "/sandbox/avito/items", json={"user_id": user_id, "title": title, "address": "Сочи"}
+        )
+        return int(response.json()["id"])
+
+    async def fault(self, kind: str, times: int = 1) -> None:
+        response = await self.sandbox.post(
+            "/sandbox/avito/faults", json={"kind": kind, "times": times}
+        )
+        assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+async def avito(
+    market_app: FastAPI,  # noqa: F811
+    redis: Redis,
+    redis_server: EmbeddedRedis,
+) -> AsyncIterator[AvitoStack]:
+    sandbox_server, sandbox_app = await serve_on(lambda _: create_sandbox(sandbox_settings()))
+    api_server, _ = await serve_on(lambda _: market_app, lifespan="off")  # set by hand
+    gateway_settings = lambda url: AvitoSettings(  # noqa: E731
+        _env_file=None,  # type: ignore[call-arg]
+        log_json=False,
+        api_url=api_server.url,
+        base_url=f"{sandbox_server.url}/avito",
+        public_url=url,
+        redis_url=redis_server.url,
+        service_token=SERVICE_TOKEN,
+        webhook_secret=WEBHOOK_SECRET,
+        attempts=3,
+        max_backoff_s=2.0,
+    )
+    gateway_server, gateway_app = await serve_on(lambda url: create_gateway(gateway_settings(url)))
+    market_app.state.settings.avito_url = gateway_server.url  # type: ignore[misc]
+    http = ServiceClient(gateway_server.url, SERVICE_TOKEN, timeout=30.0)
+    async with httpx.AsyncClient(base_url=sandbox_server.url, timeout=10) as sandbox:
+        yield AvitoStack(
+            sandbox_server.url,
+            sandbox,
+            sandbox_app,
+            api_server.url,
+            gateway_server.url,
+            gateway_app,
+            AvitoGatewayClient(http),
+            redis,
+        )
+    await http.aclose()
+    for server in (gateway_server, api_server, sandbox_server):
+        await server.stop()

@@ -1,0 +1,211 @@
+"""The calendar through the api, the gateway and the emulator: preview then confirm, the
+full open set written, bad ranges refused, bookings polled and told once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from concierge.api.rentals.calendar.service import CalendarDesk
+from concierge.domain.notify.models import Outbox
+from tests.services.api.market.conftest import WebClient
+from tests.services.avito.conftest import AVITO_USER, LANDLORD, OTHER_LANDLORD, AvitoStack
+from tests.services.avito.test_gateway import connect
+
+
+def span(start: int, end: int) -> dict[str, str]:
+    today = CalendarDesk.today()
+    return {
+        "date_start": (today + timedelta(days=start)).isoformat(),
+        "date_end": (today + timedelta(days=end)).isoformat(),
+    }
+
+
+async def ready_item(
+    avito: AvitoStack, web_client: WebClient
+) -> tuple[httpx.AsyncClient, int, int]:
+    """A connected landlord with one imported item: (client, api item id, Avito item id)."""
+    await avito.landlord_account()
+    avito_item = await avito.item(AVITO_USER, "Студия у моря")
+    account_id = await connect(avito, web_client)
+    landlord = await web_client(LANDLORD)
+    assert (await landlord.post(f"/api/v1/rentals/accounts/{account_id}/sync")).status_code == 200
+    items = (await landlord.get(f"/api/v1/rentals/accounts/{account_id}/items")).json()
+    return landlord, items[0]["id"], avito_item
+
+
+async def emulator_days(avito: AvitoStack, avito_item: int) -> dict[str, str]:
+    today = CalendarDesk.today()
+    response = await avito.sandbox.get(
+        f"/sandbox/avito/items/{avito_item}/calendar",
+        params={
+            "date_start": today.isoformat(),
+            "date_end": (today + timedelta(days=60)).isoformat(),
+        },
+    )
+    days: dict[str, str] = response.json()
+    return days
+
+
+class TestCloseAndOpen:
+    async def test_preview_then_confirm_writes_the_full_open_set(
+        self, avito: AvitoStack, web_client: WebClient
+    ) -> None:
+        landlord, item, avito_item = await ready_item(avito, web_client)
+        change: dict[str, Any] = {"action": "close", "ranges": [span(5, 12), span(20, 27)]}
+        preview = await landlord.post(f"/api/v1/rentals/items/{item}/calendar/preview", json=change)
+        assert preview.status_code == 200, preview.text
+        assert (len(preview.json()["closes"]), len(preview.json()["opens"])) == (14, 0)
+        assert set((await emulator_days(avito, avito_item)).values()) == {"free"}  # not yet
+
+        done = await landlord.post(
+            f"/api/v1/rentals/items/{item}/calendar/confirm",
+            json={**change, "token": preview.json()["token"]},
+        )
+        assert done.status_code == 200, done.text
+        assert done.json() == {"closed": 14, "opened": 0}
+        days = await emulator_days(avito, avito_item)
+        closed = sorted(day for day, state in days.items() if state == "closed")
+        today = CalendarDesk.today()
+        expected = [
+            (today + timedelta(days=n)).isoformat() for n in [*range(5, 12), *range(20, 27)]
+        ]
+        assert closed == expected
+
+        reopen: dict[str, Any] = {"action": "open", "ranges": [span(9, 12)]}
+        preview = await landlord.post(f"/api/v1/rentals/items/{item}/calendar/preview", json=reopen)
+        assert (len(preview.json()["closes"]), len(preview.json()["opens"])) == (0, 3)
+        stale = preview.json()["token"]
+        other = {"action": "close", "ranges": [span(40, 41)]}
+        token = (
+            await landlord.post(f"/api/v1/rentals/items/{item}/calendar/preview", json=other)
+        ).json()["token"]
+        await landlord.post(
+            f"/api/v1/rentals/items/{item}/calendar/confirm", json={**other, "token": token}
+        )
+        # the calendar changed since the first preview: its token no longer confirms
+        refused = await landlord.post(
+            f"/api/v1/rentals/items/{item}/calendar/confirm", json={**reopen, "token": stale}
+        )
+        assert refused.status_code == 409
+
+        fifth = today + timedelta(days=5)
+        month = (await landlord.get(
+            f"/api/v1/rentals/items/{item}/calendar", params={"month": fifth.strftime("%Y-%m")}
+        )).json()  # fmt: skip
+        states = {d["date"]: d["state"] for d in month["days"]}
+        assert states[fifth.isoformat()] == "closed"
+        assert states[fifth.replace(day=1).isoformat()] in ("free", "closed")
+
+    @pytest.mark.parametrize(
+        "ranges",
+        [
+            [span(-2, 3)],  # starts in the past
+            [span(5, 5)],  # empty
+            [span(8, 4)],  # ends before it starts
+            [span(10, 400)],  # beyond a year
+            [span(3, 10), span(8, 12)],  # overlapping
+            [],
+            [{"date_start": "2026-13-01", "date_end": "2027-01-01"}],
+            [{"date_start": "x\x00", "date_end": "y"}],
+        ],
+    )
+    async def test_bad_ranges_are_422_and_write_nothing(
+        self, avito: AvitoStack, web_client: WebClient, ranges: list[dict[str, str]]
+    ) -> None:
+        landlord, item, avito_item = await ready_item(avito, web_client)
+        change = {"action": "close", "ranges": ranges}
+        response = await landlord.post(
+            f"/api/v1/rentals/items/{item}/calendar/preview", json=change
+        )
+        assert response.status_code == 422, response.text
+        response = await landlord.post(
+            f"/api/v1/rentals/items/{item}/calendar/confirm", json={**change, "token": "x"}
+        )
+        assert response.status_code == 422
+        assert set((await emulator_days(avito, avito_item)).values()) == {"free"}
+
+    async def test_another_landlords_item_is_404(
+        self, avito: AvitoStack, web_client: WebClient
+    ) -> None:
+        _, item, _ = await ready_item(avito, web_client)
+        stranger = await web_client(OTHER_LANDLORD)
+        change = {"action": "close", "ranges": [span(5, 6)]}
+        for path, body in [
+            (f"/api/v1/rentals/items/{item}/calendar/preview", change),
+            (f"/api/v1/rentals/items/{item}/calendar/confirm", {**change, "token": "x"}),
+        ]:
+            assert (await stranger.post(path, json=body)).status_code == 404
+        response = await stranger.get(
+            f"/api/v1/rentals/items/{item}/calendar", params={"month": "2027-01"}
+        )
+        assert response.status_code == 404
+
+
+class TestBookings:
+    async def test_a_new_booking_is_told_once_and_closing_it_names_it(
+        self,
+        avito: AvitoStack,
+        web_client: WebClient,
+        service: httpx.AsyncClient,
+        session: AsyncSession,
+    ) -> None:
+        landlord, item, avito_item = await ready_item(avito, web_client)
+        today = CalendarDesk.today()
+        stay = (today + timedelta(days=14), today + timedelta(days=17))
+        booked = await avito.sandbox.post(
+            "/sandbox/avito/bookings",
+            json={"item_id": avito_item, "check_in": stay[0].isoformat(),
+                  "check_out": stay[1].isoformat(), "name": "Иван"},
+        )  # fmt: skip
+        booking_id = booked.json()["id"]
+        for _ in range(2):
+            polled = await service.post("/api/v1/internal/rentals/bookings/poll")
+            assert polled.status_code == 200, polled.text
+        told = (await session.scalars(select(Outbox).where(Outbox.chat_id == LANDLORD))).all()
+        assert [row.kind for row in told] == ["rentals.booking_new"]
+        assert "Иван" in told[0].payload["text"]
+
+        change = {"action": "close", "ranges": [span(15, 16)]}
+        refused = await landlord.post(f"/api/v1/rentals/items/{item}/calendar/preview", json=change)
+        assert refused.status_code == 409
+        assert str(booking_id) in refused.json()["detail"]
+
+        # cancelled on Avito: told once
+        await avito.sandbox.post(
+            "/sandbox/avito/bookings",
+            json={"id": booking_id, "item_id": avito_item, "check_in": stay[0].isoformat(),
+                  "check_out": stay[1].isoformat(), "status": "canceled", "name": "Иван"},
+        )  # fmt: skip
+        await service.post("/api/v1/internal/rentals/bookings/poll")
+        await service.post("/api/v1/internal/rentals/bookings/poll")
+        told = (await session.scalars(select(Outbox).where(Outbox.chat_id == LANDLORD))).all()
+        assert sorted(row.kind for row in told) == [
+            "rentals.booking_cancelled",
+            "rentals.booking_new",
+        ]
+        month = (await landlord.get(
+            f"/api/v1/rentals/items/{item}/calendar", params={"month": stay[0].strftime("%Y-%m")}
+        )).json()  # fmt: skip
+        assert all(d["state"] != "booked" for d in month["days"])
+
+
+def test_open_set_leaves_out_exactly_the_closed_days() -> None:
+    from concierge.api.rentals.calendar.rules import HORIZON_DAYS, days_of, open_set
+
+    today = date(2027, 1, 1)
+    closed = {
+        today,
+        today + timedelta(days=3),
+        today + timedelta(days=4),
+        today + timedelta(days=364),
+    }
+    ranges = open_set(closed, today)
+    opened = {d for r in ranges for d in days_of(r.date_start, r.date_end)}
+    assert opened == set(days_of(today, today + timedelta(days=HORIZON_DAYS))) - closed
+    assert open_set(set(), today)[0].date_end == today + timedelta(days=HORIZON_DAYS)
