@@ -39,6 +39,7 @@ from tests.deploy.shipped import (
 LEFT_TO_DEFAULTS = {
     "api": {
         "max_body_bytes",
+        "media_secret_keys",  # no media credentials stored until the operator sets a key ring
         "listing_lifetime_s",
         "listing_reminder_s",
         "conversation_idle_s",

@@ -73,7 +73,6 @@ class TestOpenAiCompatible:
             {"model": "m", "messages": []},
             {"model": "m", "messages": [{"role": "user", "content": 5}]},
             {"model": "m", "messages": "hi"},
-            openai_body(stream=True),
             [1, 2],
         ],
     )

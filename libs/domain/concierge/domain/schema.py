@@ -15,6 +15,12 @@ from concierge.domain.market.models import (
     SellerBlock,
 )
 from concierge.domain.media.downloads.models import MediaDownload
+from concierge.domain.media.people.models import (
+    MediaIndexer,
+    MediaPreferences,
+    MediaSeedbox,
+    MediaWatched,
+)
 from concierge.domain.notify.models import Broadcast, Outbox
 from concierge.domain.rentals.models import (
     RentalsAccount,
@@ -50,6 +56,10 @@ __all__ = [
     "ListingReport",
     "ListingView",
     "MediaDownload",
+    "MediaIndexer",
+    "MediaPreferences",
+    "MediaSeedbox",
+    "MediaWatched",
     "Outbox",
     "RentalsAccount",
     "RentalsBooking",

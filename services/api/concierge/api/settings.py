@@ -188,6 +188,14 @@ class ApiSettings(
         30, ge=2, le=200, description="How many fused results the cross-encoder reorders"
     )
 
+    # --- media: people's indexer keys and seedbox passwords, encrypted at rest -----------
+    media_secret_keys: SecretStr | None = Field(
+        None,
+        description="Fernet keys, comma-separated, newest first; empty: nobody can connect "
+        "an indexer or seedbox. Rotate: put a new key first, run "
+        "`python -m concierge.api.media.rotate_keys`, then drop the old key",
+    )
+
     # --- LLM (answers) --------------------------------------------------------------------
     llm_provider: Literal["none", "openai", "anthropic"] = Field(
         "none", description="none: extractive answers; openai: any OpenAI-compatible server"

@@ -9,7 +9,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from concierge.api.assistant.llm import PROVIDERS, LlmClient
+from concierge.agent.complete import TextModel
+from concierge.agent.providers import LlmConfig
 from concierge.api.assistant.service import AssistantRuntime, AssistantService
 from concierge.api.search.deps import SearchServiceDep
 from concierge.api.settings import ApiSettings
@@ -17,17 +18,26 @@ from concierge.api.settings import ApiSettings
 log = logging.getLogger(__name__)
 
 
-def llm_client(settings: ApiSettings) -> LlmClient | None:
+def llm_config(settings: ApiSettings) -> LlmConfig | None:
+    """The deployment's model (None: no LLM configured)."""
     if settings.llm_provider == "none":
         return None
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    client = PROVIDERS[settings.llm_provider](
-        settings.resolved_llm_base_url,
-        settings.llm_model,
+    return LlmConfig(
+        provider=settings.llm_provider,
+        base_url=settings.resolved_llm_base_url,
+        model=settings.llm_model,
         api_key=key,
         timeout_s=settings.llm_timeout_s,
         max_tokens=settings.llm_max_tokens,
     )
+
+
+def llm_client(settings: ApiSettings) -> TextModel | None:
+    config = llm_config(settings)
+    if config is None:
+        return None
+    client = TextModel(config)
     log.info("answers are written by %s over the %s protocol", settings.llm_model,
              settings.llm_provider)  # fmt: skip
     return client

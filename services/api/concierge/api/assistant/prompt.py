@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from concierge.api.assistant.llm import Prompt
+from concierge.agent.complete import Prompt
 from concierge.api.assistant.passages import Passage
 
 MAX_ANSWER_CHARS = 3500

@@ -12,7 +12,8 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from concierge.api.assistant.llm import LlmClient, LlmError
+from concierge.agent.complete import TextModel
+from concierge.agent.errors import LlmError
 from concierge.api.assistant.passages import (
     Passage,
     best_window,
@@ -40,7 +41,7 @@ NOTHING_FOUND = {
 class AssistantRuntime:
     """The LLM client (None: extractive answers only) and its concurrency cap."""
 
-    llm: LlmClient | None
+    llm: TextModel | None
     max_concurrency: int = 4
 
     def __post_init__(self) -> None:
@@ -113,7 +114,7 @@ class AssistantService:
             mode="extractive",
         )
 
-    async def written(self, question: str, passages: list[Passage], llm: LlmClient) -> Answer:
+    async def written(self, question: str, passages: list[Passage], llm: TextModel) -> Answer:
         if self.runtime.slots.locked():
             raise LlmError("the model is busy with other questions")
         async with self.runtime.slots:

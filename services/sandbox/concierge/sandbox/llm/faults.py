@@ -1,5 +1,5 @@
-"""Faults a test asks for: the next LLM call(s) are slow, fail, reply with garbage, or
-reply with a text the test scripts."""
+"""Faults a test asks for: the next LLM call(s) are slow, fail, reply with garbage, reply
+with a text the test scripts, or call the tools it scripts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-FaultKind = Literal["delay", "error", "garbage", "empty", "reply"]
+FaultKind = Literal["delay", "error", "garbage", "empty", "reply", "tool_calls"]
 
 
 @dataclass
@@ -19,6 +19,9 @@ class LlmFault:
     status: int = 500  # error: answer with this status
     provider: str | None = None  # "openai" | "anthropic"; None: both
     text: str = ""  # reply: answer with exactly this text (a scripted answer)
+    # tool_calls: call these tools ({"name", "arguments": object or raw JSON text}), with
+    # ``text`` before them; an unknown name, bad arguments or many times are the faults
+    calls: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

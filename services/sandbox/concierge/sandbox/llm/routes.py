@@ -6,23 +6,38 @@ Ollama, vLLM and llama.cpp do): point an OpenAI-compatible client at
 Messages API (``x-api-key`` and ``anthropic-version`` headers required): point a
 client at ``<sandbox>/llm/anthropic``. Errors come in each provider's own shape.
 
-Controls: ``POST /sandbox/llm/faults`` (the next calls are slow, fail or reply with
-garbage), ``GET /sandbox/llm/calls`` (what was received), ``DELETE /sandbox/llm``.
+Both stream (``stream: true``) as server-sent events, and both call tools: a test
+scripts the calls (a ``tool_calls`` fault); unscripted, a request that declares tools
+has its user's words passed to the first tool that takes one required string, and a
+tool's result summed up in a sentence, so a conversation runs without a real model.
+
+Controls: ``POST /sandbox/llm/faults`` (the next calls are slow, fail, reply with
+garbage, or reply or call tools as scripted), ``GET /sandbox/llm/calls`` (what was
+received), ``DELETE /sandbox/llm``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import time
+import json
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from concierge.sandbox.llm.answers import answer, count_tokens
+from concierge.sandbox.llm.answers import answer, count_tokens, first_sentence
 from concierge.sandbox.llm.faults import FaultKind, LlmCall, LlmFault, LlmStandIn
+from concierge.sandbox.llm.replies import (
+    Reply,
+    ToolCall,
+    anthropic_json,
+    anthropic_stream,
+    openai_json,
+    openai_stream,
+)
 
 router = APIRouter(tags=["llm"])
 _ids = itertools.count(1)
@@ -84,33 +99,16 @@ async def chat_completions(
     prompt = _last_user_text(messages)
     if prompt is None:
         return _openai_error(400, "'messages' must hold a user message with text content")
-    if body.get("stream"):
-        return _openai_error(400, "the sandbox does not stream; send stream=false")
     llm.record(LlmCall("openai", model, bool(authorization), body))
     if (fault := llm.take("openai")) and (failed := await _apply(fault, "openai")):
         return failed
-    text = fault.text if fault and fault.kind == "reply" else answer(prompt)
-    usage_in, usage_out = count_tokens(prompt), count_tokens(text)
-    return JSONResponse(
-        {
-            "id": f"chatcmpl-sandbox-{next(_ids)}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {
-                "prompt_tokens": usage_in,
-                "completion_tokens": usage_out,
-                "total_tokens": usage_in + usage_out,
-            },
-        }
-    )
+    reply = _reply(fault, prompt, _openai_tools(body), _openai_tool_result(messages), "call")
+    reply_id = f"chatcmpl-sandbox-{next(_ids)}"
+    if body.get("stream"):
+        options = body.get("stream_options")
+        usage = isinstance(options, dict) and options.get("include_usage") is True
+        return _streaming(openai_stream(reply, model, reply_id, usage=usage))
+    return JSONResponse(openai_json(reply, model, reply_id))
 
 
 # --- Anthropic Messages --------------------------------------------------------------------
@@ -150,19 +148,104 @@ async def messages(
     llm.record(LlmCall("anthropic", model, True, body))
     if (fault := llm.take("anthropic")) and (failed := await _apply(fault, "anthropic")):
         return failed
-    text = fault.text if fault and fault.kind == "reply" else answer(prompt)
-    return JSONResponse(
-        {
-            "id": f"msg_sandbox_{next(_ids)}",
-            "type": "message",
-            "role": "assistant",
-            "model": model,
-            "content": [{"type": "text", "text": text}],
-            "stop_reason": "end_turn",
-            "stop_sequence": None,
-            "usage": {"input_tokens": count_tokens(prompt), "output_tokens": count_tokens(text)},
-        }
-    )
+    tools = _anthropic_tools(body)
+    reply = _reply(fault, prompt, tools, _anthropic_tool_result(body.get("messages")), "toolu")
+    reply_id = f"msg_sandbox_{next(_ids)}"
+    if body.get("stream"):
+        return _streaming(anthropic_stream(reply, model, reply_id))
+    return JSONResponse(anthropic_json(reply, model, reply_id))
+
+
+# --- what the stand-in replies ---------------------------------------------------------------
+
+
+def _reply(
+    fault: LlmFault | None,
+    prompt: str,
+    tools: dict[str, Any],
+    tool_result: str | None,
+    id_prefix: str,
+) -> Reply:
+    """A scripted reply (``reply``, ``tool_calls``), else the built-in model: with tools,
+    the user's words go to the first tool taking one required string, and a tool's result
+    is summed up; without, the passage answer."""
+    tokens = count_tokens(prompt)
+    if fault is not None and fault.kind == "reply":
+        return Reply(fault.text, prompt_tokens=tokens)
+    if fault is not None and fault.kind == "tool_calls":
+        calls = [_tool_call(call, id_prefix) for call in fault.calls]
+        return Reply(fault.text, calls, prompt_tokens=tokens)
+    if tools and tool_result is not None:
+        return Reply(f"Here is what I found: {first_sentence(tool_result)}", prompt_tokens=tokens)
+    if tools and (name := _one_string_tool(tools)):
+        argument = json.dumps({name[1]: prompt[:500]}, ensure_ascii=False)
+        return Reply("", [ToolCall(f"{id_prefix}_{next(_ids)}", name[0], argument)], tokens)
+    return Reply(answer(prompt), prompt_tokens=tokens)
+
+
+def _tool_call(call: dict[str, Any], id_prefix: str) -> ToolCall:
+    arguments = call.get("arguments", {})
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments, ensure_ascii=False)
+    return ToolCall(f"{id_prefix}_{next(_ids)}", str(call.get("name", "")), arguments)
+
+
+def _one_string_tool(tools: dict[str, Any]) -> tuple[str, str] | None:
+    for name, schema in tools.items():
+        required = schema.get("required") if isinstance(schema, dict) else None
+        properties = schema.get("properties") if isinstance(schema, dict) else None
+        if isinstance(required, list) and len(required) == 1 and isinstance(properties, dict):
+            field = properties.get(required[0])
+            if isinstance(field, dict) and field.get("type") == "string":
+                return name, required[0]
+    return None
+
+
+def _openai_tools(body: dict[str, Any]) -> dict[str, Any]:
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return {}
+    found = {}
+    for tool in tools:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            found[function["name"]] = function.get("parameters")
+    return found
+
+
+def _anthropic_tools(body: dict[str, Any]) -> dict[str, Any]:
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return {}
+    return {
+        tool["name"]: tool.get("input_schema")
+        for tool in tools
+        if isinstance(tool, dict) and isinstance(tool.get("name"), str)
+    }
+
+
+def _openai_tool_result(messages: Any) -> str | None:
+    """The last message's text when it is a tool's result (the model's turn after a tool)."""
+    last = messages[-1] if isinstance(messages, list) and messages else None
+    if isinstance(last, dict) and last.get("role") == "tool":
+        return _text_of(last.get("content")) or ""
+    return None
+
+
+def _anthropic_tool_result(messages: Any) -> str | None:
+    last = messages[-1] if isinstance(messages, list) and messages else None
+    content = last.get("content") if isinstance(last, dict) else None
+    if not isinstance(content, list):
+        return None
+    for block in content:
+        if isinstance(block, dict) and block.get("type") == "tool_result":
+            inner = block.get("content")
+            return inner if isinstance(inner, str) else (_text_of(inner) or "")
+    return None
+
+
+def _streaming(events: Iterator[str]) -> Response:
+    return StreamingResponse(events, media_type="text/event-stream")
 
 
 # --- faults and controls -------------------------------------------------------------------
@@ -171,7 +254,7 @@ async def messages(
 async def _apply(fault: LlmFault, provider: str) -> Response | None:
     """What the fault makes of this call; None: answer normally (after a delay, or with
     the scripted text)."""
-    if fault.kind == "reply":
+    if fault.kind in ("reply", "tool_calls"):
         return None
     if fault.kind == "delay":
         await asyncio.sleep(fault.delay_s)
@@ -196,6 +279,11 @@ async def _json_object(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+class ToolCallIn(BaseModel):
+    name: str = Field(max_length=200)
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+
+
 class FaultIn(BaseModel):
     kind: FaultKind
     times: int = Field(1, ge=1, le=1000)
@@ -203,12 +291,13 @@ class FaultIn(BaseModel):
     status: int = Field(500, ge=400, le=599)
     provider: Literal["openai", "anthropic"] | None = None
     text: str = Field("", max_length=100_000)
+    calls: list[ToolCallIn] = Field(default_factory=list, max_length=20)
 
 
 @router.post("/sandbox/llm/faults", tags=["controls"])
 async def add_fault(body: FaultIn, llm: LlmDep) -> dict[str, Any]:
     """The next ``times`` LLM calls (of one provider, or any) are slow, fail or garbled, or
-    (``kind="reply"``) answer with ``text``."""
+    (``kind="reply"``) answer with ``text``, or (``kind="tool_calls"``) call ``calls``."""
     fault = llm.add(
         body.kind,
         times_left=body.times,
@@ -216,6 +305,7 @@ async def add_fault(body: FaultIn, llm: LlmDep) -> dict[str, Any]:
         status=body.status,
         provider=body.provider,
         text=body.text,
+        calls=[call.model_dump() for call in body.calls],
     )
     return fault.to_json()
 

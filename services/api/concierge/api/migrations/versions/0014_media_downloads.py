@@ -1,7 +1,7 @@
 """media: downloads the watcher follows until done ("your download is done")
 
 Revision ID: 0014
-Revises: 0011 (0013_media of the media desk comes between them on merge)
+Revises: 0013 (the media desk's 0013_media)
 Create Date: 2026-12-06 07:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from concierge.api.assistant.llm import LlmError, Prompt
+from concierge.agent.complete import Prompt
+from concierge.agent.errors import LlmError
 from concierge.contracts.rentals import ClockTime, IsoDate
 
 SYSTEM = """You read one message a guest sent to the landlord of a short-term rental and

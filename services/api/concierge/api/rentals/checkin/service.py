@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from concierge.api.assistant.llm import LlmError
+from concierge.agent.errors import LlmError
 from concierge.api.assistant.service import AssistantRuntime
 from concierge.api.rentals.checkin.prompt import build_prompt, read_answer
 from concierge.api.rentals.checkin.rules import extract

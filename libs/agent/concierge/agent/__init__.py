@@ -1,0 +1,1 @@
+"""The agent layer: the one way the product talks to an LLM."""

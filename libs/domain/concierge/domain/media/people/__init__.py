@@ -1,0 +1,1 @@
+"""A person's media settings, sources and history."""

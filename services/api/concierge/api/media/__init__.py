@@ -1,0 +1,1 @@
+"""The media desk: people's settings and sources, the conversation, their history."""
