@@ -165,6 +165,9 @@ class TestCommands:
             "calendar",
             "close_dates",
             "open_dates",
+            "house_rules",
+            "faq",
+            "guest_mode",
             "help",
             "language",
         ]

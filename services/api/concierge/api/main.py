@@ -29,6 +29,10 @@ from concierge.api.rentals.accounts.endpoints import router as rentals_accounts_
 from concierge.api.rentals.accounts.endpoints import (
     service_router as rentals_accounts_service_router,
 )
+from concierge.api.rentals.assistant.endpoints import router as rentals_guest_router
+from concierge.api.rentals.assistant.endpoints import (
+    service_router as rentals_guest_service_router,
+)
 from concierge.api.rentals.calendar.endpoints import router as rentals_calendar_router
 from concierge.api.rentals.calendar.endpoints import (
     service_router as rentals_calendar_service_router,
@@ -117,6 +121,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     v1.include_router(rentals_guests_router)
     v1.include_router(rentals_calendar_router)
     v1.include_router(rentals_calendar_service_router)
+    v1.include_router(rentals_guest_router)
+    v1.include_router(rentals_guest_service_router)
     app.include_router(v1)
     mount_webapp(app, settings)
     document_errors(app, rate_limited_prefix=v1.prefix, error_codes=ErrorCode)

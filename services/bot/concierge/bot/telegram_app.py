@@ -14,6 +14,7 @@ from concierge.bot.core import handlers as core_handlers
 from concierge.bot.market import handlers as market_handlers
 from concierge.bot.notify import handlers as notify_handlers
 from concierge.bot.notify.pacing import DeliveryPacing, PacedRateLimiter
+from concierge.bot.rentals import guest as rentals_guest
 from concierge.bot.rentals import handlers as rentals_handlers
 from concierge.bot.search import handlers as search_handlers
 from concierge.bot.settings import BotSettings, UpdateSource
@@ -45,6 +46,7 @@ def build_application(settings: BotSettings, pacing: DeliveryPacing) -> Telegram
     market_handlers.register(application)
     watch_handlers.register(application)
     rentals_handlers.register(application)
+    rentals_guest.register(application)
     core_handlers.register(application)
     return application
 

@@ -49,6 +49,9 @@ COMMANDS = (
     "calendar",
     "close_dates",
     "open_dates",
+    "house_rules",
+    "faq",
+    "guest_mode",
     "help",
     "language",
 )
