@@ -127,7 +127,7 @@ ASKED = re.compile(
     re.IGNORECASE,
 )
 COMPLAINT = re.compile(
-    r"жалоб|пожалу[юй]|ужас|кошмар|грязн|сломан|не работает|обман|верните|возврат|"
+    r"жалоб|пожалуюсь|пожаловать|ужас|кошмар|грязн|сломан|не работает|обман|верните|возврат|"
     r"отвратит|безобрази|претензи|"
     r"complain|dirty|broken|refund|terrible|awful|disgust|not working|doesn't work|scam",
     re.IGNORECASE,
