@@ -171,7 +171,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                     query, guest_text(language, "pick_mode"), InlineKeyboardMarkup(rows)
                 )
             case ["md", item, mode] if item.isdigit() and mode in MODES:
-                await api.update(user.id, int(item), GuestSettings(mode=mode))  # type: ignore[arg-type]
+                await api.update(user.id, int(item), GuestSettings(mode=mode))
                 text = guest_text(language, "mode_set", mode=guest_text(language, f"mode_{mode}"))
                 await edit_in_place(query, text, None)
             case ["send", draft] if draft.isdigit():

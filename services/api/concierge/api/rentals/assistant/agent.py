@@ -7,12 +7,13 @@ and the rules answer instead."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from pydantic_ai import RunContext
 from pydantic_ai.models import Model
 
 from concierge.agent.chat import ChatAgent, Limits, TurnDone, TurnFailed
+from concierge.contracts.guest import HandoffReason
 
 INSTRUCTIONS = (
     "You answer a guest of one short-term rental apartment in the Avito messenger, for "
@@ -41,7 +42,7 @@ class GuestFacts:
     house_rules: str
     faq: list[tuple[str, str]]
     booking: dict[str, Any] | None
-    handoff: str | None = field(default=None)
+    handoff: HandoffReason | None = field(default=None)
 
 
 async def item_facts(ctx: RunContext[GuestFacts]) -> dict[str, str]:
@@ -64,9 +65,7 @@ async def my_booking(ctx: RunContext[GuestFacts]) -> dict[str, Any]:
     return ctx.deps.booking or {"booking": None}
 
 
-async def hand_off(
-    ctx: RunContext[GuestFacts], reason: Literal["asked", "complaint", "unsure"]
-) -> str:
+async def hand_off(ctx: RunContext[GuestFacts], reason: HandoffReason) -> str:
     """Hand the conversation to the landlord (asked for a human, a complaint, or unsure)."""
     ctx.deps.handoff = reason
     return "handed off: the landlord will answer"

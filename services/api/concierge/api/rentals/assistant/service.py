@@ -98,7 +98,7 @@ def settings_read(item: RentalsItem) -> GuestSettingsRead:
         item_id=item.id,
         description=item.description,
         house_rules=item.house_rules,
-        mode=item.guest_mode,  # type: ignore[arg-type]
+        mode=item.guest_mode,
         quiet_start=item.quiet_start,
         quiet_end=item.quiet_end,
     )
@@ -109,7 +109,7 @@ def chat_state(chat: RentalsChat) -> ChatState:
         id=chat.id,
         item_avito_id=chat.avito_item_id,
         handed_off=chat.handed_off_at is not None,
-        handoff_reason=chat.handoff_reason,  # type: ignore[arg-type]
+        handoff_reason=chat.handoff_reason,
         booking_id=chat.booking_id,
         arrival_time=chat.arrival_time,
         arrival_date=chat.arrival_date,
@@ -183,13 +183,13 @@ class GuestAssistant:
         if item.guest_mode == "auto" and not in_quiet_hours(item, now):
             await self.send(account.id, chat.avito_chat_id, reply)
             action = "handoff" if reason else "sent"
-            return AnswerResult(action=action, reason=reason, method=method,  # type: ignore[arg-type]
+            return AnswerResult(action=action, reason=reason, method=method,
                                 arrival_told=arrival_told)  # fmt: skip
         if reason is not None:
-            return AnswerResult(action="handoff", reason=reason, arrival_told=arrival_told)  # type: ignore[arg-type]
+            return AnswerResult(action="handoff", reason=reason, arrival_told=arrival_told)
         draft = await self.repo.add_draft(chat.id, message.id, reply)
         await self.notify.enqueue(draft_ready(owner, title, text, draft))
-        return AnswerResult(action="draft", method=method, arrival_told=arrival_told)  # type: ignore[arg-type]
+        return AnswerResult(action="draft", method=method, arrival_told=arrival_told)
 
     async def arrival(
         self, text: str, sent_at: datetime, chat: RentalsChat, booking: RentalsBooking | None
@@ -329,4 +329,4 @@ class GuestAssistant:
         draft = found[0]
         if draft.status == "pending":
             draft.status = "skipped"
-        return DraftResult(id=draft.id, status=draft.status)  # type: ignore[arg-type]
+        return DraftResult(id=draft.id, status=draft.status)
