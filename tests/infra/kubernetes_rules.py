@@ -19,7 +19,7 @@ OVERLAYS = ("small", "large", "staging")
 KUBERNETES_VERSION = "1.32.0"
 SECRET_NAME = "concierge-secrets"
 # The services with /health and /ready (nginx answers /health only).
-PYTHON_SERVICES = ("api", "bot", "worker", "sandbox")
+PYTHON_SERVICES = ("api", "bot", "worker", "sandbox", "avito")
 SINGLETONS = ("bot", "sandbox")  # one process per token: one replica, Recreate
 # An environment variable by this name carries a secret: only from a Secret.
 SECRET_NAMED = re.compile(r"TOKEN|SECRET|PASSWORD|_KEY$|^DATABASE_URL$|^REDIS_URL$")

@@ -209,3 +209,12 @@ def test_open_set_leaves_out_exactly_the_closed_days() -> None:
     opened = {d for r in ranges for d in days_of(r.date_start, r.date_end)}
     assert opened == set(days_of(today, today + timedelta(days=HORIZON_DAYS))) - closed
     assert open_set(set(), today)[0].date_end == today + timedelta(days=HORIZON_DAYS)
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "2027-13", "2027-1", "x"])
+async def test_a_month_out_of_range_is_422(
+    avito: AvitoStack, web_client: WebClient, month: str
+) -> None:
+    landlord, item, _ = await ready_item(avito, web_client)
+    response = await landlord.get(f"/api/v1/rentals/items/{item}/calendar", params={"month": month})
+    assert response.status_code == 422

@@ -235,6 +235,8 @@ class CalendarDesk:
 def _month_start(month: str) -> date:
     try:
         year, number = (int(part) for part in month.split("-"))
+        if not 2000 <= year <= 2200:
+            raise ValueError(year)
         return date(year, number, 1)
     except ValueError as exc:
-        raise Invalid("month is YYYY-MM") from exc
+        raise Invalid("month is YYYY-MM, years 2000 to 2200") from exc
