@@ -167,6 +167,9 @@ class TestCommands:
             "close_dates",
             "open_dates",
             "mcp_token",
+            "house_rules",
+            "faq",
+            "guest_mode",
             "help",
             "language",
         ]

@@ -2,7 +2,8 @@
 (the sandbox's Avito stand-in behind the gateway), closes dates with the picker, the
 preview and Confirm (the emulator's calendar changes only then); a booking appears on
 the emulator, the worker's bookings poll finds it and the bot's relay tells the landlord
-once."""
+once. The guest assistant: a guest asks about parking and gets the house rule, says when
+they arrive and the landlord is told, asks for the host and the landlord resumes."""
 
 from __future__ import annotations
 
@@ -112,3 +113,66 @@ async def test_a_landlord_connects_closes_dates_and_hears_of_a_booking(
         await queue.enqueue(RENTALS_BOOKINGS_POLL.name)  # polled again: told once
         await asyncio.sleep(5)
         assert len([m for m in await user.bot_messages() if "Пётр" in m["text"]]) == 1
+
+
+async def _guest_chat(
+    sandbox: httpx.AsyncClient, chat: str, landlord: int, count: int
+) -> list[str]:
+    """Wait for the landlord's side of a guest's chat to hold ``count`` messages."""
+    for _ in range(300):
+        messages = (await sandbox.get(f"/sandbox/avito/chats/{chat}")).json()["messages"]
+        said = [m["content"]["text"] for m in messages if m["author_id"] == landlord]
+        if len(said) >= count:
+            return said
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no reply in the guest's chat {chat}")
+
+
+async def test_a_guest_asks_about_parking_says_when_they_arrive_and_asks_for_the_host(
+    stack: Stack, user: SandboxUser
+) -> None:
+    """The guest assistant with real processes: the rules and the mode set in the chat; a
+    guest's question answered from the house rules in the emulator's chat (webhook →
+    gateway → api → the worker's job → api → gateway); an arrival time told to the
+    landlord; a hand-off with Resume."""
+    avito_user = 4_000_000 + uuid.uuid4().int % 1_000_000
+    keys = {"client_id": f"e2e-{uuid.uuid4().hex[:8]}", "client_secret": uuid.uuid4().hex}
+    async with httpx.AsyncClient(base_url=stack.url("sandbox"), timeout=10) as sandbox:
+        account = {"user_id": avito_user, "name": "E2E", **keys}
+        (await sandbox.post("/sandbox/avito/accounts", json=account)).raise_for_status()
+        ad = {"user_id": avito_user, "title": "Мансарда"}
+        item = (await sandbox.post("/sandbox/avito/items", json=ad)).json()["id"]
+
+        await user.send("/start")
+        await user.wait_for_reply()
+        for text, expect in [("/avito_connect", "client_id"), (keys["client_id"], "client_secret"),
+                             (keys["client_secret"], "✅")]:  # fmt: skip
+            await asyncio.sleep(1.1)
+            await user.send(text)
+            await _last_with(user, expect, 60)
+        await asyncio.sleep(1.1)
+        await user.send("/house_rules")
+        menu = await _last_with(user, "?")
+        await _press(user, menu, "Мансарда", "house rules")
+        await asyncio.sleep(1.1)
+        await user.send("Парковка бесплатная во дворе.\nКурить нельзя.")
+        await _last_with(user, "House rules saved")
+        await asyncio.sleep(1.1)
+        await user.send("/guest_mode")
+        menu = await _last_with(user, "?")
+        modes = await _press(user, menu, "Мансарда", "How should")
+        await _press(user, modes, "Answer by itself", "Mode:")
+
+        wrote = await sandbox.post(f"/sandbox/avito/guests/{avito_user + 1}/messages",
+                                   json={"item_id": item, "text": "Есть ли парковка?"})  # fmt: skip
+        chat = wrote.json()["chat_id"]
+        assert await _guest_chat(sandbox, chat, avito_user, 1) == ["Парковка бесплатная во дворе."]
+
+        guest = f"/sandbox/avito/guests/{avito_user + 1}/messages"
+        await sandbox.post(guest, json={"chat_id": chat, "text": "Приедем завтра около 15:00"})
+        told = await _last_with(user, "🕒", 60)
+        assert "15:00" in told["text"]
+
+        await sandbox.post(guest, json={"chat_id": chat, "text": "Позовите хозяина"})
+        handoff = await _last_with(user, "🙋", 60)
+        await _press(user, handoff, "Resume the assistant", "again")

@@ -126,27 +126,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/notifications/admins": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Tell Admins
-         * @description Queue a message to every admin who has not blocked the bot (another service's
-         *     alert: the user-bot logged out). The same key again queues nothing new.
-         */
-        post: operations["tell_admins_api_v1_notifications_admins_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/notifications/claims": {
         parameters: {
             query?: never;
@@ -1249,248 +1228,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/feed": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Feed State
-         * @description The reader's status, channels, training progress and model.
-         */
-        get: operations["feed_state_api_v1_feed_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/start": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Start
-         * @description Open the feed: a new reader starts onboarding; a churned one is active again.
-         */
-        post: operations["start_api_v1_feed_start_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/suggestions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Suggestions
-         * @description Channels and feeds to pick from (those the reader does not follow yet).
-         */
-        get: operations["suggestions_api_v1_feed_suggestions_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/channels": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Channels */
-        get: operations["channels_api_v1_feed_channels_get"];
-        put?: never;
-        /**
-         * Add Channel
-         * @description Follow a known source (``source_id``) or a Telegram channel by ``ref`` (@name or a
-         *     t.me link), checked through the user-bot: a channel that does not exist is a 404; a
-         *     private one or a user rather than a channel a 422; nothing is stored then.
-         */
-        post: operations["add_channel_api_v1_feed_channels_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/channels/{source_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Remove Channel */
-        delete: operations["remove_channel_api_v1_feed_channels__source_id__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/training": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Begin Training
-         * @description Start the training round (onboarding → training; with no channel a 409).
-         */
-        post: operations["begin_training_api_v1_feed_training_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/training/next": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Training Next
-         * @description The next post to rate, with progress; none left ends the round (trained).
-         */
-        get: operations["training_next_api_v1_feed_training_next_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/ratings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Rate
-         * @description Like, dislike or skip a post of the reader's channels (one rating per post; again
-         *     changes it). Too many in a minute is a 429.
-         */
-        post: operations["rate_api_v1_feed_ratings_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/next": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Next Post
-         * @description The best unseen post (marked seen: it never comes back).
-         */
-        get: operations["next_post_api_v1_feed_next_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/posts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Browse
-         * @description The reader's best unseen posts in order (the Mini App's page; nothing marked seen).
-         */
-        get: operations["browse_api_v1_feed_posts_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Reader Settings */
-        get: operations["reader_settings_api_v1_feed_settings_get"];
-        /**
-         * Save Settings
-         * @description Quiet hours for nudges (local hours, as a pair) and the reader's time zone.
-         */
-        put: operations["save_settings_api_v1_feed_settings_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/feed/service/nudges": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Nudges
-         * @description The worker's schedule: nudge readers idle for ``API_FEED_NUDGE_AFTER_DAYS``.
-         */
-        post: operations["nudges_api_v1_feed_service_nudges_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/rentals/accounts": {
         parameters: {
             query?: never;
@@ -1740,7 +1477,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/mcp/tokens": {
+    "/api/v1/rentals/items/{item_id}/guest": {
         parameters: {
             query?: never;
             header?: never;
@@ -1748,24 +1485,38 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My Tokens
-         * @description The caller's live tokens (never the secrets).
+         * Guest Settings
+         * @description The item's facts the assistant answers from, its mode and quiet hours.
          */
-        get: operations["my_tokens_api_v1_mcp_tokens_get"];
+        get: operations["guest_settings_api_v1_rentals_items__item_id__guest_get"];
         put?: never;
-        /**
-         * Issue Token
-         * @description A new bearer token for an AI agent, with the scopes named (default: every read
-         *     scope). ``token`` is in this answer only: it is stored hashed.
-         */
-        post: operations["issue_token_api_v1_mcp_tokens_post"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Guest Settings */
+        patch: operations["update_guest_settings_api_v1_rentals_items__item_id__guest_patch"];
+        trace?: never;
+    };
+    "/api/v1/rentals/items/{item_id}/faq": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Faq */
+        get: operations["faq_api_v1_rentals_items__item_id__faq_get"];
+        put?: never;
+        /** Add Faq */
+        post: operations["add_faq_api_v1_rentals_items__item_id__faq_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/mcp/tokens/{token_id}": {
+    "/api/v1/rentals/items/{item_id}/faq/{faq_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1775,11 +1526,127 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Delete Faq */
+        delete: operations["delete_faq_api_v1_rentals_items__item_id__faq__faq_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/chats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         /**
-         * Revoke Token
-         * @description Revoke one of the caller's tokens: from now on it is refused (401).
+         * Chats
+         * @description Guests' chats of the caller's accounts, newest first (50).
          */
-        delete: operations["revoke_token_api_v1_mcp_tokens__token_id__delete"];
+        get: operations["chats_api_v1_rentals_chats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/chats/{chat_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume
+         * @description The assistant answers in this chat again (after a hand-off).
+         */
+        post: operations["resume_api_v1_rentals_chats__chat_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/chats/{chat_id}/booking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Link Booking
+         * @description Name this chat's guest's booking (a booking of the chat's item): the only booking
+         *     the assistant speaks of in this chat, and where a stated arrival time is stored.
+         */
+        put: operations["link_booking_api_v1_rentals_chats__chat_id__booking_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/drafts/{draft_id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Draft
+         * @description Send the proposed reply (or the landlord's edited text) to the guest.
+         */
+        post: operations["send_draft_api_v1_rentals_drafts__draft_id__send_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/drafts/{draft_id}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Skip Draft */
+        post: operations["skip_draft_api_v1_rentals_drafts__draft_id__skip_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/internal/rentals/guest-messages/{message_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer
+         * @description Answer one stored guest message (the ``rentals.guest_message`` job); a message
+         *     answered before is ``seen``. 503: the reply could not be sent (retry).
+         */
+        post: operations["answer_api_v1_internal_rentals_guest_messages__message_id__answer_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1820,31 +1687,6 @@ export interface components {
              */
             revoked: boolean;
         };
-        /**
-         * AdminAlertCreate
-         * @description One message to every admin who can be reached: each gets a notification keyed
-         *     ``<dedup_key>:<admin's telegram id>``, so the same alert twice reaches nobody twice.
-         */
-        AdminAlertCreate: {
-            /** Dedup Key */
-            dedup_key: string;
-            /** Kind */
-            kind: string;
-            payload: components["schemas"]["MessagePayload"];
-        };
-        /** AdminAlertQueued */
-        AdminAlertQueued: {
-            /**
-             * Admins
-             * @description Admins the alert is for
-             */
-            admins: number;
-            /**
-             * Queued
-             * @description Notifications queued now (the rest had the key already)
-             */
-            queued: number;
-        };
         /** Answer */
         Answer: {
             /** Question */
@@ -1876,6 +1718,23 @@ export interface components {
             source?: number | null;
             /** Since */
             since?: string | null;
+        };
+        /** AnswerResult */
+        AnswerResult: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "sent" | "draft" | "handoff" | "paused" | "off" | "ignored" | "seen";
+            /** Reason */
+            reason?: ("asked" | "complaint" | "unsure") | null;
+            /** Method */
+            method?: ("rules" | "llm") | null;
+            /**
+             * Arrival Told
+             * @default false
+             */
+            arrival_told: boolean;
         };
         /**
          * Audience
@@ -1949,6 +1808,14 @@ export interface components {
             client_secret: string;
             /** Avito User Id */
             avito_user_id?: number | null;
+        };
+        /** BookingLink */
+        BookingLink: {
+            /**
+             * Booking Id
+             * @description The api's booking row id, or null to unlink
+             */
+            booking_id: number | null;
         };
         /** BookingRead */
         BookingRead: {
@@ -2169,36 +2036,27 @@ export interface components {
          * @enum {string}
          */
         Category: "electronics" | "vehicles" | "home" | "clothing" | "kids" | "hobby" | "services" | "realty" | "other";
-        /**
-         * ChannelAdd
-         * @description Subscribe to a known source (``source_id``) or to a Telegram channel by ``ref``.
-         */
-        ChannelAdd: {
-            /** Source Id */
-            source_id?: number | null;
-            /** Ref */
-            ref?: string | null;
-        };
-        /** ChannelRead */
-        ChannelRead: {
-            /** Source Id */
-            source_id: number;
-            /** Kind */
-            kind: string;
-            /** Title */
-            title: string;
-            /** Handle */
-            handle: string | null;
-            /**
-             * Posts
-             * @description Posts of the channel a reader may be shown
-             */
-            posts: number;
-        };
         /** ChatBlocked */
         ChatBlocked: {
             /** Blocked */
             blocked: boolean;
+        };
+        /** ChatState */
+        ChatState: {
+            /** Id */
+            id: number;
+            /** Item Avito Id */
+            item_avito_id: number | null;
+            /** Handed Off */
+            handed_off: boolean;
+            /** Handoff Reason */
+            handoff_reason: ("asked" | "complaint" | "unsure") | null;
+            /** Booking Id */
+            booking_id: number | null;
+            /** Arrival Time */
+            arrival_time: string | null;
+            /** Arrival Date */
+            arrival_date: string | null;
         };
         /** CheckInExtractRequest */
         CheckInExtractRequest: {
@@ -2384,6 +2242,27 @@ export interface components {
          * @enum {string}
          */
         DocumentKind: "post" | "article" | "listing";
+        /** DraftEdit */
+        DraftEdit: {
+            /** Text */
+            text: string;
+        };
+        /** DraftResult */
+        DraftResult: {
+            /** Id */
+            id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "skipped";
+            /**
+             * Parts
+             * @description Messages sent to the guest (a long text is split)
+             * @default 0
+             */
+            parts: number;
+        };
         /**
          * EmbeddingModelRead
          * @description An embedding model and how much of the corpus its vectors cover.
@@ -2440,61 +2319,21 @@ export interface components {
              */
             expired: number;
         };
-        /** FeedNext */
-        FeedNext: {
-            post: components["schemas"]["FeedPost"] | null;
-            model: components["schemas"]["ModelKind"];
-            status: components["schemas"]["UserStatus"];
+        /** FaqCreate */
+        FaqCreate: {
+            /** Question */
+            question: string;
+            /** Answer */
+            answer: string;
         };
-        /** FeedPost */
-        FeedPost: {
-            /** Document Id */
-            document_id: number;
-            /** Source Id */
-            source_id: number;
-            /** Channel */
-            channel: string;
-            /** Title */
-            title: string;
-            /** Text */
-            text: string;
-            /** Url */
-            url: string | null;
-            /**
-             * Published At
-             * Format: date-time
-             */
-            published_at: string;
-            /**
-             * Score
-             * @description The model's score; None when explored or unranked
-             */
-            score: number | null;
-            /**
-             * Explored
-             * @description Picked at random, so the feed does not close in
-             */
-            explored: boolean;
-        };
-        /** FeedState */
-        FeedState: {
-            status: components["schemas"]["UserStatus"];
-            /** Channels */
-            channels: number;
-            /** Ratings */
-            ratings: number;
-            /** Training Done */
-            training_done: number;
-            /** Training Total */
-            training_total: number;
-            model: components["schemas"]["ModelKind"];
-            /**
-             * Model Ratings
-             * @description Ratings the stored model was trained on
-             */
-            model_ratings: number;
-            /** Trained At */
-            trained_at: string | null;
+        /** FaqRead */
+        FaqRead: {
+            /** Id */
+            id: number;
+            /** Question */
+            question: string;
+            /** Answer */
+            answer: string;
         };
         /** GuestMessageBatch */
         GuestMessageBatch: {
@@ -2543,6 +2382,46 @@ export interface components {
              * @default
              */
             text: string;
+        };
+        /**
+         * GuestSettings
+         * @description What the landlord may change; fields left out stay as they are.
+         */
+        GuestSettings: {
+            /** Description */
+            description?: string | null;
+            /** House Rules */
+            house_rules?: string | null;
+            /** Mode */
+            mode?: ("auto" | "draft" | "off") | null;
+            /** Quiet Start */
+            quiet_start?: number | null;
+            /** Quiet End */
+            quiet_end?: number | null;
+            /**
+             * No Quiet Hours
+             * @description True: clear the quiet hours
+             * @default false
+             */
+            no_quiet_hours: boolean;
+        };
+        /** GuestSettingsRead */
+        GuestSettingsRead: {
+            /** Item Id */
+            item_id: number;
+            /** Description */
+            description: string;
+            /** House Rules */
+            house_rules: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "auto" | "draft" | "off";
+            /** Quiet Start */
+            quiet_start: number | null;
+            /** Quiet End */
+            quiet_end: number | null;
         };
         /**
          * InlineButton
@@ -2761,69 +2640,6 @@ export interface components {
             allow_direct_contact?: boolean;
         };
         /**
-         * McpScope
-         * @description What a token lets an agent do; every tool names the one it needs.
-         * @enum {string}
-         */
-        McpScope: "search:read" | "market:read" | "rentals:read" | "rentals:write";
-        /** McpTokenCreate */
-        McpTokenCreate: {
-            /**
-             * Name
-             * @description Letters, digits, _ . - (unique among the live ones)
-             */
-            name: string & unknown;
-            /** Scopes */
-            scopes?: components["schemas"]["McpScope"][];
-        };
-        /** McpTokenIssued */
-        McpTokenIssued: {
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Scopes */
-            scopes: components["schemas"]["McpScope"][];
-            /**
-             * Hint
-             * @description The token's first characters, to tell tokens apart
-             */
-            hint: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Last Used At */
-            last_used_at: string | null;
-            /**
-             * Token
-             * @description The bearer token: shown this once, stored only hashed
-             */
-            token: string;
-        };
-        /** McpTokenRead */
-        McpTokenRead: {
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Scopes */
-            scopes: components["schemas"]["McpScope"][];
-            /**
-             * Hint
-             * @description The token's first characters, to tell tokens apart
-             */
-            hint: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Last Used At */
-            last_used_at: string | null;
-        };
-        /**
          * MessagePayload
          * @description What the bot sends: ``sendMessage``'s text, parse_mode and inline keyboard.
          */
@@ -2839,13 +2655,6 @@ export interface components {
              */
             edit_message_id?: number | null;
         };
-        /**
-         * ModelKind
-         * @description How a reader's posts are ranked: newest first (no ratings yet), the content model
-         *     (likes pull, dislikes push over the posts' embeddings), the trained classifier.
-         * @enum {string}
-         */
-        ModelKind: "none" | "content" | "logistic";
         /**
          * ModerationApproval
          * @description Approve the listing as the admin saw it: if the owner changed it since (another
@@ -2942,15 +2751,6 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-        };
-        /** NudgeSummary */
-        NudgeSummary: {
-            /** Nudged */
-            nudged: number;
-            /** Churned */
-            churned: number;
-            /** Held Quiet */
-            held_quiet: number;
         };
         /** OfficeRead */
         OfficeRead: {
@@ -3132,39 +2932,6 @@ export interface components {
              * Timezone
              * @description The offices' time zone (slots, hours)
              * @default Europe/Berlin
-             */
-            timezone: string;
-        };
-        /** RatingCreate */
-        RatingCreate: {
-            /** Document Id */
-            document_id: number;
-            verdict: components["schemas"]["Verdict"];
-        };
-        /** RatingRead */
-        RatingRead: {
-            /** Document Id */
-            document_id: number;
-            verdict: components["schemas"]["Verdict"];
-            status: components["schemas"]["UserStatus"];
-            /**
-             * Ratings
-             * @description The reader's ratings so far (likes and dislikes)
-             */
-            ratings: number;
-        };
-        /**
-         * ReaderSettings
-         * @description Quiet hours (local time, the pair or neither) and time zone for nudges.
-         */
-        ReaderSettings: {
-            /** Quiet From */
-            quiet_from?: number | null;
-            /** Quiet To */
-            quiet_to?: number | null;
-            /**
-             * Timezone
-             * @default UTC
              */
             timezone: string;
         };
@@ -3498,38 +3265,6 @@ export interface components {
          * @enum {string}
          */
         TargetState: "new" | "healthy" | "failing" | "captcha";
-        /** TrainingPost */
-        TrainingPost: {
-            /** Document Id */
-            document_id: number;
-            /** Source Id */
-            source_id: number;
-            /** Channel */
-            channel: string;
-            /** Title */
-            title: string;
-            /** Text */
-            text: string;
-            /** Url */
-            url: string | null;
-            /**
-             * Published At
-             * Format: date-time
-             */
-            published_at: string;
-        };
-        /**
-         * TrainingStep
-         * @description The next post of the training round (None when the round is over), and progress.
-         */
-        TrainingStep: {
-            post: components["schemas"]["TrainingPost"] | null;
-            /** Done */
-            done: number;
-            /** Total */
-            total: number;
-            status: components["schemas"]["UserStatus"];
-        };
         /**
          * UploadTicket
          * @description How to upload one photo: a multipart POST of ``fields`` plus the file as ``file``.
@@ -3638,11 +3373,6 @@ export interface components {
         UserUpdate: {
             language?: components["schemas"]["Language"] | null;
         };
-        /**
-         * Verdict
-         * @enum {string}
-         */
-        Verdict: "like" | "dislike" | "skip";
         /** WatchCreate */
         WatchCreate: {
             /**
@@ -4313,77 +4043,6 @@ export interface operations {
             };
             /** @description No such resource (or not one the caller may see) */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tell_admins_api_v1_notifications_admins_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Service-Token"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AdminAlertCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminAlertQueued"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9054,977 +8713,6 @@ export interface operations {
             };
         };
     };
-    feed_state_api_v1_feed_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FeedState"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    start_api_v1_feed_start_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FeedState"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    suggestions_api_v1_feed_suggestions_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChannelRead"][];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    channels_api_v1_feed_channels_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChannelRead"][];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    add_channel_api_v1_feed_channels_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ChannelAdd"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChannelRead"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A dependency is unavailable; try again later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    remove_channel_api_v1_feed_channels__source_id__delete: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The source's (channel's) id */
-                source_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    begin_training_api_v1_feed_training_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TrainingStep"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    training_next_api_v1_feed_training_next_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TrainingStep"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    rate_api_v1_feed_ratings_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RatingCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RatingRead"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    next_post_api_v1_feed_next_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FeedNext"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    browse_api_v1_feed_posts_get: {
-        parameters: {
-            query?: {
-                /** @description Posts per answer */
-                limit?: number;
-            };
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FeedPost"][];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    reader_settings_api_v1_feed_settings_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReaderSettings"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    save_settings_api_v1_feed_settings_put: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReaderSettings"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReaderSettings"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    nudges_api_v1_feed_service_nudges_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Service-Token"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NudgeSummary"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     my_accounts_api_v1_rentals_accounts_get: {
         parameters: {
             query?: never;
@@ -11108,7 +9796,7 @@ export interface operations {
             };
         };
     };
-    my_tokens_api_v1_mcp_tokens_get: {
+    guest_settings_api_v1_rentals_items__item_id__guest_get: {
         parameters: {
             query?: never;
             header?: {
@@ -11116,7 +9804,10 @@ export interface operations {
                 "X-Service-Token"?: string | null;
                 "X-Acting-User"?: string | null;
             };
-            path?: never;
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -11127,7 +9818,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["McpTokenRead"][];
+                    "application/json": components["schemas"]["GuestSettingsRead"];
                 };
             };
             /** @description Bad request: a NUL byte in the URL, or a malformed form */
@@ -11141,6 +9832,15 @@ export interface operations {
             };
             /** @description Not authenticated: the credential is missing, wrong or expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11168,7 +9868,7 @@ export interface operations {
             };
         };
     };
-    issue_token_api_v1_mcp_tokens_post: {
+    update_guest_settings_api_v1_rentals_items__item_id__guest_patch: {
         parameters: {
             query?: never;
             header?: {
@@ -11176,22 +9876,25 @@ export interface operations {
                 "X-Service-Token"?: string | null;
                 "X-Acting-User"?: string | null;
             };
-            path?: never;
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["McpTokenCreate"];
+                "application/json": components["schemas"]["GuestSettings"];
             };
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["McpTokenIssued"];
+                    "application/json": components["schemas"]["GuestSettingsRead"];
                 };
             };
             /** @description Bad request: a NUL byte in the URL, or a malformed form */
@@ -11205,6 +9908,172 @@ export interface operations {
             };
             /** @description Not authenticated: the credential is missing, wrong or expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    faq_api_v1_rentals_items__item_id__faq_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_faq_api_v1_rentals_items__item_id__faq_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11250,7 +10119,7 @@ export interface operations {
             };
         };
     };
-    revoke_token_api_v1_mcp_tokens__token_id__delete: {
+    delete_faq_api_v1_rentals_items__item_id__faq__faq_id__delete: {
         parameters: {
             query?: never;
             header?: {
@@ -11259,8 +10128,10 @@ export interface operations {
                 "X-Acting-User"?: string | null;
             };
             path: {
-                /** @description The token's id */
-                token_id: number;
+                /** @description The item's id */
+                item_id: number;
+                /** @description The FAQ entry's id */
+                faq_id: number;
             };
             cookie?: never;
         };
@@ -11320,6 +10191,468 @@ export interface operations {
             };
         };
     };
+    chats_api_v1_rentals_chats_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatState"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resume_api_v1_rentals_chats__chat_id__resume_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The chat's id */
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatState"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    link_booking_api_v1_rentals_chats__chat_id__booking_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The chat's id */
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookingLink"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatState"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_draft_api_v1_rentals_drafts__draft_id__send_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The draft's id */
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DraftEdit"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftResult"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    skip_draft_api_v1_rentals_drafts__draft_id__skip_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The draft's id */
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftResult"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer_api_v1_internal_rentals_guest_messages__message_id__answer_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Service-Token"?: string | null;
+            };
+            path: {
+                /** @description The stored guest message's id */
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswerResult"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -11331,26 +10664,31 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const accountReadAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccountRead"]["access"]> = ["owner", "full", "read"];
 export const answerModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Answer"]["mode"]> = ["llm", "extractive", "none"];
+export const answerResultActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnswerResult"]["action"]> = ["sent", "draft", "handoff", "paused", "off", "ignored", "seen"];
+export const answerResultReasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnswerResult"]["reason"]> = ["asked", "complaint", "unsure"];
+export const answerResultMethodAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnswerResult"]["method"]> = ["rules", "llm"];
 export const availabilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Availability"]> = ["available", "reserved", "sold"];
 export const broadcastCreateParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BroadcastCreate"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
 export const calendarChangeActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarChange"]["action"]> = ["close", "open"];
 export const calendarConfirmActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarConfirm"]["action"]> = ["close", "open"];
 export const calendarDayStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarDay"]["state"]> = ["free", "closed", "booked"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["electronics", "vehicles", "home", "clothing", "kids", "hobby", "services", "realty", "other"];
+export const chatStateHandoff_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChatState"]["handoff_reason"]> = ["asked", "complaint", "unsure"];
 export const checkInExtractionMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckInExtraction"]["method"]> = ["rules", "llm"];
 export const cohostInviteAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CohostInvite"]["access"]> = ["full", "read"];
 export const cohostReadAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CohostRead"]["access"]> = ["full", "read"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["RUB", "USD", "EUR"];
 export const deliveryOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryOutcome"]> = ["sent", "rate_limited", "failed", "unavailable", "rejected", "blocked", "released"];
 export const documentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentKind"]> = ["post", "article", "listing"];
+export const draftResultStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DraftResult"]["status"]> = ["pending", "sent", "skipped"];
 export const embeddingModelReadStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmbeddingModelRead"]["state"]> = ["building", "active", "retired"];
+export const guestSettingsModeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["GuestSettings"]["mode"]> = ["auto", "draft", "off"];
+export const guestSettingsReadModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["GuestSettingsRead"]["mode"]> = ["auto", "draft", "off"];
 export const inquiryRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryRole"]> = ["buyer", "seller"];
 export const inquiryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryStatus"]> = ["open", "closed"];
 export const languageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Language"]> = ["ru", "en"];
 export const listingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ListingStatus"]> = ["draft", "pending", "approved", "rejected", "expired", "archived"];
-export const mcpScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpScope"]> = ["search:read", "market:read", "rentals:read", "rentals:write"];
 export const messagePayloadParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessagePayload"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
-export const modelKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelKind"]> = ["none", "content", "logistic"];
 export const noticeModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NoticeMode"]> = ["instant", "digest"];
 export const outboxStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OutboxStatus"]> = ["pending", "leased", "sent", "dead", "skipped"];
 export const photoFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PhotoFormat"]> = ["JPEG", "PNG", "WebP", "GIF"];
@@ -11362,5 +10700,4 @@ export const sourceKindValues: ReadonlyArray<FlattenedDeepRequired<components>["
 export const targetStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TargetState"]> = ["new", "healthy", "failing", "captcha"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRole"]> = ["user", "admin"];
 export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserStatus"]> = ["new", "onboarding", "training", "trained", "active", "churned"];
-export const verdictValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Verdict"]> = ["like", "dislike", "skip"];
 export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["listing_not_found", "too_many_listings", "listing_archived", "listing_not_submittable", "listing_not_published", "listing_not_renewable", "photo_not_found", "too_many_photos", "photo_too_large", "photo_not_image", "photo_damaged", "photo_too_many_pixels", "photo_not_uploaded", "upload_link_invalid", "upload_not_image_type", "upload_no_file", "upload_empty", "files_not_here", "listing_not_pending", "listing_changed", "own_listing", "listing_sold", "seller_blocked_you", "too_many_inquiries", "inquiry_not_found", "inquiry_closed", "only_the_seller", "too_many_messages", "already_reported"];

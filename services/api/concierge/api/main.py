@@ -34,6 +34,10 @@ from concierge.api.rentals.accounts.endpoints import router as rentals_accounts_
 from concierge.api.rentals.accounts.endpoints import (
     service_router as rentals_accounts_service_router,
 )
+from concierge.api.rentals.assistant.endpoints import router as rentals_guest_router
+from concierge.api.rentals.assistant.endpoints import (
+    service_router as rentals_guest_service_router,
+)
 from concierge.api.rentals.calendar.endpoints import router as rentals_calendar_router
 from concierge.api.rentals.calendar.endpoints import (
     service_router as rentals_calendar_service_router,
@@ -126,6 +130,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     v1.include_router(rentals_calendar_router)
     v1.include_router(rentals_calendar_service_router)
     v1.include_router(mcp_router)
+    v1.include_router(rentals_guest_router)
+    v1.include_router(rentals_guest_service_router)
     app.include_router(v1)
     # The MCP surface: tools for AI agents, bearer tokens of people (/mcp_token in the bot).
     app.state.mcp = McpRuntime(app.state)

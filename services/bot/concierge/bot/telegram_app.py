@@ -16,6 +16,7 @@ from concierge.bot.market import handlers as market_handlers
 from concierge.bot.mcp import handlers as mcp_handlers
 from concierge.bot.notify import handlers as notify_handlers
 from concierge.bot.notify.pacing import DeliveryPacing, PacedRateLimiter
+from concierge.bot.rentals import guest as rentals_guest
 from concierge.bot.rentals import handlers as rentals_handlers
 from concierge.bot.search import handlers as search_handlers
 from concierge.bot.settings import BotSettings, UpdateSource
@@ -49,6 +50,7 @@ def build_application(settings: BotSettings, pacing: DeliveryPacing) -> Telegram
     feed_handlers.register(application)
     rentals_handlers.register(application)
     mcp_handlers.register(application)
+    rentals_guest.register(application)
     core_handlers.register(application)
     return application
 

@@ -193,6 +193,9 @@ TEXTS: dict[Language, dict[str, str]] = {
         "command_calendar": "Your apartments' calendars on Avito",
         "command_close_dates": "Close dates on Avito",
         "command_open_dates": "Open dates on Avito",
+        "command_house_rules": "House rules the guest assistant answers from",
+        "command_faq": "Questions and answers for guests of an apartment",
+        "command_guest_mode": "How the assistant answers guests: auto, drafts, off",
         "watch_settings_button": "⚙️ Notification settings",
         "watch_settings": (
             "⚙️ <b>How I tell you of slots</b>\n\n"
@@ -504,6 +507,9 @@ TEXTS: dict[Language, dict[str, str]] = {
         "command_calendar": "Календари ваших квартир на Avito",
         "command_close_dates": "Закрыть даты на Avito",
         "command_open_dates": "Открыть даты на Avito",
+        "command_house_rules": "Правила дома, по которым ассистент отвечает гостям",
+        "command_faq": "Вопросы и ответы для гостей квартиры",
+        "command_guest_mode": "Как ассистент отвечает гостям: сам, черновики, выключен",
         "watch_settings_button": "⚙️ Настройки уведомлений",
         "watch_settings": (
             "⚙️ <b>Как я сообщаю об окнах</b>\n\n"

@@ -245,6 +245,11 @@ def _submit_listings(
 
 DEMO_AVITO = {"user_id": 9_000_001, "client_id": "demo-avito-client",
               "client_secret": "demo-avito-secret-0123456789", "name": "Демо-хозяин"}  # fmt: skip
+DEMO_GUEST_SETTINGS = {
+    "mode": "auto",
+    "house_rules": "Парковка бесплатная во дворе, въезд с улицы.\nКурить в квартире нельзя.\n"
+    "Тишина после 23:00.\nЗаезд с 14:00, выезд до 12:00.",
+}
 DEMO_APARTMENTS = [
     {"id": 3_000_001, "title": "Студия у моря, Сочи", "address": "Сочи, Морская 1"},
     {"id": 3_000_002, "title": "Двушка в центре, Казань", "address": "Казань, Баумана 5"},
@@ -277,6 +282,10 @@ def load_demo_rentals(api: httpx.Client, sandbox_url: str, acting_admin: int) ->
             connected.raise_for_status()
             account = connected.json()["id"]
             api.post(f"/api/v1/rentals/accounts/{account}/sync", headers=as_admin, timeout=60)
+            items = api.get(f"/api/v1/rentals/accounts/{account}/items", headers=as_admin)
+            for row in items.json():  # the guest assistant answers from these (auto replies)
+                api.patch(f"/api/v1/rentals/items/{row['id']}/guest", json=DEMO_GUEST_SETTINGS,
+                          headers=as_admin)  # fmt: skip
             sandbox.post(
                 "/sandbox/avito/guests/700100/messages",
                 json={"item_id": DEMO_APARTMENTS[0]["id"], "name": "Мария",

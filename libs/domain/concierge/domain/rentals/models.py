@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -33,6 +34,8 @@ __all__ = [
     "RentalsBooking",
     "RentalsChat",
     "RentalsCohost",
+    "RentalsDraft",
+    "RentalsFaq",
     "RentalsItem",
     "RentalsMessage",
 ]
@@ -76,7 +79,10 @@ class RentalsItem(TimestampMixin, Base):
     """An ad of the account, as last imported from Avito."""
 
     __tablename__ = "rentals_items"
-    __table_args__ = (UniqueConstraint("account_id", "avito_item_id"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "avito_item_id"),
+        CheckConstraint("guest_mode IN ('auto', 'draft', 'off')", name="guest_mode_allowed"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     account_id: Mapped[int] = mapped_column(
@@ -90,6 +96,27 @@ class RentalsItem(TimestampMixin, Base):
     # The days the landlord closed (ISO dates): with Avito's rule (a date left out of an
     # availability write is closed) every write sends the horizon minus these.
     closed_days: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
+    # The guest assistant's facts (the landlord's words) and how it answers: auto (sent),
+    # draft (proposed to the landlord in Telegram), off; quiet hours (UTC hours, start
+    # inclusive, end exclusive, may wrap midnight) turn auto replies into drafts.
+    description: Mapped[str] = mapped_column(Text, server_default=sql("''"))
+    house_rules: Mapped[str] = mapped_column(Text, server_default=sql("''"))
+    guest_mode: Mapped[str] = mapped_column(String(8), server_default=sql("'off'"))
+    quiet_start: Mapped[int | None] = mapped_column(SmallInteger)
+    quiet_end: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class RentalsFaq(TimestampMixin, Base):
+    """A question and its answer the landlord wrote for an item."""
+
+    __tablename__ = "rentals_faq"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("rentals_items.id", ondelete="CASCADE"), index=True
+    )
+    question: Mapped[str] = mapped_column(String(500))
+    answer: Mapped[str] = mapped_column(Text)
 
 
 class RentalsBooking(TimestampMixin, Base):
@@ -108,6 +135,9 @@ class RentalsBooking(TimestampMixin, Base):
     check_out: Mapped[date] = mapped_column(Date)
     guest_name: Mapped[str] = mapped_column(String(200), server_default=sql("''"))
     guest_count: Mapped[int | None] = mapped_column(Integer)
+    # The arrival time and date the guest stated in the messenger (check-in extraction).
+    arrival_time: Mapped[str | None] = mapped_column(String(5))
+    arrival_date: Mapped[date | None] = mapped_column(Date)
 
 
 class RentalsChat(TimestampMixin, Base):
@@ -121,6 +151,15 @@ class RentalsChat(TimestampMixin, Base):
     avito_chat_id: Mapped[str] = mapped_column(String(200))
     avito_item_id: Mapped[int | None] = mapped_column(BigInteger)
     guest_avito_id: Mapped[int] = mapped_column(BigInteger)
+    # This guest's booking (linked by the landlord): the only booking the assistant tells of.
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rentals_bookings.id", ondelete="SET NULL")
+    )
+    # Handed to the landlord (asked for, a complaint, unsure): no auto replies until resumed.
+    handed_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handoff_reason: Mapped[str | None] = mapped_column(String(16))
+    arrival_time: Mapped[str | None] = mapped_column(String(5))
+    arrival_date: Mapped[date | None] = mapped_column(Date)
 
 
 class RentalsMessage(Base):
@@ -143,3 +182,21 @@ class RentalsMessage(Base):
     )
     handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outgoing: Mapped[bool] = mapped_column(Boolean, server_default=sql("false"))
+
+
+class RentalsDraft(TimestampMixin, Base):
+    """A reply the assistant proposed (draft mode, quiet hours) for the landlord to send,
+    edit or skip."""
+
+    __tablename__ = "rentals_drafts"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'skipped')", name="status_allowed"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("rentals_chats.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int] = mapped_column(ForeignKey("rentals_messages.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8), server_default=sql("'pending'"))

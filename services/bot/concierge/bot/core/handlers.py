@@ -51,6 +51,9 @@ COMMANDS = (
     "close_dates",
     "open_dates",
     "mcp_token",
+    "house_rules",
+    "faq",
+    "guest_mode",
     "help",
     "language",
 )

@@ -1,9 +1,10 @@
 """The rentals desk's jobs (payloads: ``concierge.contracts.jobs``).
 
 - ``rentals.guest_message`` ``{"message_id"}``: a guest's message the api stored from the
-  Avito webhook. THE HOOK FOR THE GUEST ASSISTANT: today the handler only marks the
-  message handled (``rentals_messages.handled_at``); the assistant replaces it with the
-  answer (through the gateway's send route) or the hand-off.
+  Avito webhook: the api's guest assistant answers it (``ANSWER_PATH``: the check-in
+  extractor, then a reply sent through the gateway, a draft, or the hand-off). The api
+  claims each message once; a 503 (the reply could not be sent) fails the job for a
+  retry.
 - ``rentals.bookings_poll`` (the ``rentals.bookings`` schedule, every
   ``WORKER_RENTALS_POLL_EVERY_S``): asks the api to poll every item's bookings.
 """
@@ -13,11 +14,11 @@ from __future__ import annotations
 import logging
 
 from concierge.common.http_client import ServiceClient
+from concierge.contracts.guest import ANSWER_PATH
 from concierge.contracts.jobs import RENTALS_BOOKINGS_POLL, RENTALS_GUEST_MESSAGE
 from concierge.db import Database
 from concierge.streams import Job
 from concierge.worker.jobs import WorkerContext, WorkerJobs
-from concierge.worker.rentals.repository import GuestMessageRepository
 from concierge.worker.scheduling.service import save_schedule
 from concierge.worker.settings import WorkerSettings
 
@@ -32,9 +33,10 @@ jobs = WorkerJobs()
 @jobs.handler(RENTALS_GUEST_MESSAGE.name)
 async def guest_message(job: Job, ctx: WorkerContext) -> None:
     message_id = RENTALS_GUEST_MESSAGE.parse(job.payload).message_id
-    async with ctx.database.transaction() as session:
-        marked = await GuestMessageRepository(session).mark_handled(message_id)
-    log.debug("guest message %d received (%s)", message_id, "marked" if marked else "seen")
+    token = ctx.settings.service_token.get_secret_value()
+    async with ServiceClient(ctx.settings.api_url, token, timeout=60.0, attempts=1) as api:
+        response = await api.request("POST", ANSWER_PATH.format(message_id=message_id))
+    log.debug("guest message %d: %s", message_id, response.json().get("action"))
 
 
 @jobs.handler(RENTALS_BOOKINGS_POLL.name)

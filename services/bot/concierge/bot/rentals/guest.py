@@ -1,0 +1,205 @@
+"""Landlords and the guest assistant in the chat.
+
+- ``/house_rules``: an item, then the rules as one message (replaces them).
+- ``/faq``: an item; its FAQ is shown; then ``question? answer`` (or the question on the
+  first line, the answer on the next) adds an entry.
+- ``/guest_mode``: an item, then auto / draft / off.
+- The assistant's notifications carry ``rg:send|edit|skip:<draft>`` (a proposed reply)
+  and ``rg:resume:<chat>`` (after a hand-off). Edit asks for the new text, then sends it.
+
+The step in between lives in Redis (``rentals:guest:<user>``, 10 minutes).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import Any
+
+import orjson
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from concierge.bot.callback_data import pack, pattern, unpack
+from concierge.bot.deps import deps_of, language_of
+from concierge.bot.edits import edit_in_place
+from concierge.bot.rentals.guest_texts import guest_text
+from concierge.bot.rentals.handlers import _items
+from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
+from concierge.contracts.guest import MAX_FACTS, FaqCreate, GuestApiClient, GuestSettings
+
+log = logging.getLogger(__name__)
+
+PREFIX = "rg"
+STATE_TTL_S = 600
+MODES = ("auto", "draft", "off")
+
+
+def client(context: ContextTypes.DEFAULT_TYPE) -> GuestApiClient:
+    return GuestApiClient(deps_of(context).market.http)
+
+
+def _redis(context: ContextTypes.DEFAULT_TYPE) -> Any:
+    return deps_of(context).searches.redis
+
+
+def _key(user: int) -> str:
+    return f"rentals:guest:{user}"
+
+
+async def _say(update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def _pick_item(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str) -> None:
+    language = await language_of(update, context)
+    try:
+        items = await _items(update, context)
+    except ServiceUnavailable:
+        await _say(update, guest_text(language, "unavailable"))
+        return
+    if not items:
+        await _say(update, guest_text(language, "no_items"))
+        return
+    rows = [
+        [InlineKeyboardButton(item.title[:60] or str(item.avito_item_id),
+                              callback_data=pack(PREFIX, what, item.id))]
+        for item in items[:20]
+    ]  # fmt: skip
+    await _say(update, guest_text(language, "pick_item"), InlineKeyboardMarkup(rows))
+
+
+async def house_rules_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _pick_item(update, context, "hr")
+
+
+async def faq_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _pick_item(update, context, "fq")
+
+
+async def mode_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _pick_item(update, context, "gm")
+
+
+def split_faq(said: str) -> tuple[str, str] | None:
+    """``question? answer`` or the question's line then the answer's."""
+    said = said.strip()
+    if "\n" in said:
+        question, answer = said.split("\n", 1)
+    else:
+        parts = re.split(r"(?<=\?)\s+", said, maxsplit=1)
+        if len(parts) != 2:
+            return None
+        question, answer = parts
+    question, answer = question.strip(), answer.strip()
+    if not question or not answer or len(question) > 500 or len(answer) > 2000:
+        return None
+    return question, answer
+
+
+async def take_text(update: Update, context: ContextTypes.DEFAULT_TYPE, said: str) -> bool:
+    """True when the text was a step here (house rules, an FAQ entry, an edited reply)."""
+    user = update.effective_user
+    if user is None:
+        return False
+    raw = await _redis(context).get(_key(user.id))
+    if raw is None:
+        return False
+    state = orjson.loads(raw)
+    await _redis(context).delete(_key(user.id))
+    language = await language_of(update, context)
+    api = client(context)
+    try:
+        match state:
+            case {"step": "rules", "item": int(item)}:
+                await api.update(user.id, item, GuestSettings(house_rules=said[:MAX_FACTS]))
+                await _say(update, guest_text(language, "rules_saved"))
+            case {"step": "faq", "item": int(item)}:
+                entry = split_faq(said)
+                if entry is None:
+                    await _redis(context).set(_key(user.id), raw, ex=STATE_TTL_S)
+                    await _say(update, guest_text(language, "faq_format"))
+                    return True
+                await api.add_faq(user.id, item, FaqCreate(question=entry[0], answer=entry[1]))
+                await _say(update, guest_text(language, "faq_saved"))
+            case {"step": "edit", "draft": int(draft)}:
+                result = await api.send_draft(user.id, draft, said[:10_000])
+                await _say(update, guest_text(language, "sent", parts=str(result.parts)))
+            case _:
+                return False
+    except ServiceUnavailable:
+        await _say(update, guest_text(language, "unavailable"))
+    except (ServiceResponseError, ValueError) as exc:
+        reason = html.escape(str(getattr(exc, "detail", exc)))[:300]
+        await _say(update, guest_text(language, "refused", reason=reason))
+    return True
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    _, fields = unpack(query.data)
+    language = await language_of(update, context)
+    api = client(context)
+    try:
+        match fields:
+            case ["hr", item] if item.isdigit():
+                current = await api.settings(user.id, int(item))
+                state = {"step": "rules", "item": int(item)}
+                await _redis(context).set(_key(user.id), orjson.dumps(state), ex=STATE_TTL_S)
+                rules = html.escape(current.house_rules or "—")[:3000]
+                await edit_in_place(query, guest_text(language, "ask_rules", rules=rules), None)
+            case ["fq", item] if item.isdigit():
+                entries = await api.faq(user.id, int(item))
+                state = {"step": "faq", "item": int(item)}
+                await _redis(context).set(_key(user.id), orjson.dumps(state), ex=STATE_TTL_S)
+                listed = "\n".join(f"• <b>{html.escape(e.question)}</b> {html.escape(e.answer)}"
+                                   for e in entries[:30]) or "—"  # fmt: skip
+                await edit_in_place(query, guest_text(language, "ask_faq", faq=listed[:3000]), None)
+            case ["gm", item] if item.isdigit():
+                current = await api.settings(user.id, int(item))
+                rows = [[InlineKeyboardButton(("• " if m == current.mode else "")
+                                              + guest_text(language, f"mode_{m}"),
+                                              callback_data=pack(PREFIX, "md", item, m))]
+                        for m in MODES]  # fmt: skip
+                await edit_in_place(
+                    query, guest_text(language, "pick_mode"), InlineKeyboardMarkup(rows)
+                )
+            case ["md", item, mode] if item.isdigit() and mode in MODES:
+                await api.update(user.id, int(item), GuestSettings(mode=mode))
+                text = guest_text(language, "mode_set", mode=guest_text(language, f"mode_{mode}"))
+                await edit_in_place(query, text, None)
+            case ["send", draft] if draft.isdigit():
+                result = await api.send_draft(user.id, int(draft))
+                await edit_in_place(
+                    query, guest_text(language, "sent", parts=str(result.parts)), None
+                )
+            case ["skip", draft] if draft.isdigit():
+                await api.skip_draft(user.id, int(draft))
+                await edit_in_place(query, guest_text(language, "skipped"), None)
+            case ["edit", draft] if draft.isdigit():
+                state = {"step": "edit", "draft": int(draft)}
+                await _redis(context).set(_key(user.id), orjson.dumps(state), ex=STATE_TTL_S)
+                await _say(update, guest_text(language, "ask_edit"))
+            case ["resume", chat] if chat.isdigit():
+                await api.resume(user.id, int(chat))
+                await edit_in_place(query, guest_text(language, "resumed"), None)
+            case _:
+                return
+    except ServiceUnavailable:
+        await edit_in_place(query, guest_text(language, "unavailable"), None)
+    except ServiceResponseError as exc:
+        reason = html.escape(str(exc.detail))[:300]
+        await edit_in_place(query, guest_text(language, "refused", reason=reason), None)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("house_rules", house_rules_command))
+    application.add_handler(CommandHandler("faq", faq_command))
+    application.add_handler(CommandHandler("guest_mode", mode_command))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=pattern(PREFIX)))

@@ -1,0 +1,102 @@
+"""A landlord sets up the guest assistant in the chat (/house_rules, /faq, /guest_mode)
+and answers a draft and a hand-off with the notification's buttons (Edit then the text,
+Skip, Resume). The real Application against the sandbox's Bot API, the real api and
+gateway, the sandbox's Avito stand-in; the outbox's notification is delivered here by
+the bot itself (as the notifier would) so its buttons can be pressed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
+
+from concierge.common.auth import SERVICE_TOKEN_HEADER
+from concierge.domain.notify.models import Outbox
+from tests.services.api.conftest import SERVICE_TOKEN
+from tests.services.api.market.conftest import WebClient
+from tests.services.avito.conftest import AVITO_USER, CLIENT_ID, CLIENT_SECRET, AvitoStack
+from tests.services.avito.test_bot_chat import _press
+from tests.services.avito.test_guest_assistant import Desk
+
+
+async def _deliver(chat: Any, row: Outbox) -> dict[str, Any]:
+    """Send an outbox row's message to the landlord as the notifier would."""
+    payload = row.payload
+    markup = InlineKeyboardMarkup.de_json(payload["reply_markup"], chat.application.bot)
+    await chat.application.bot.send_message(
+        chat.user_id, payload["text"], parse_mode="HTML", reply_markup=markup
+    )
+    return (await chat.bot_messages())[-1]
+
+
+async def test_a_landlord_sets_up_the_assistant_and_answers_with_buttons(
+    avito: AvitoStack,
+    web_client: WebClient,
+    start_chat: Any,
+    service: httpx.AsyncClient,
+    session: AsyncSession,
+) -> None:
+    await avito.landlord_account()
+    avito_item = await avito.item(AVITO_USER, "Студия у моря")
+    chat = await start_chat(api_url=avito.api_url)
+    http = chat.deps.market.http._http
+    http.headers[SERVICE_TOKEN_HEADER] = SERVICE_TOKEN
+    http.timeout = httpx.Timeout(30.0)
+    landlord = await web_client(chat.user_id)
+    connected = await landlord.post(
+        "/api/v1/rentals/accounts", json={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    )
+    account_id = connected.json()["id"]
+    await landlord.post(f"/api/v1/rentals/accounts/{account_id}/sync")
+    item = (await landlord.get(f"/api/v1/rentals/accounts/{account_id}/items")).json()[0]["id"]
+
+    picked = await _press(chat, await chat.send("/house_rules"), "Студия у моря")
+    assert "house rules" in picked["text"]
+    await asyncio.sleep(1.1)
+    saved = await chat.send("Парковка бесплатная во дворе.\nКурить нельзя.")
+    assert "saved" in saved["text"]
+    await asyncio.sleep(1.1)
+    await _press(chat, await chat.send("/faq"), "Студия у моря")
+    await asyncio.sleep(1.1)
+    assert "Added" in (await chat.send("Какой пароль от wifi? sea2024"))["text"]
+    await asyncio.sleep(1.1)
+    modes = await _press(chat, await chat.send("/guest_mode"), "Студия у моря")
+    assert "Mode: Propose" in (await _press(chat, modes, "Propose replies to me"))["text"]
+    settings = (await landlord.get(f"/api/v1/rentals/items/{item}/guest")).json()
+    assert settings["house_rules"].startswith("Парковка")
+    assert settings["mode"] == "draft"
+    faq = (await landlord.get(f"/api/v1/rentals/items/{item}/faq")).json()
+    assert [(f["question"], f["answer"]) for f in faq] == [("Какой пароль от wifi?", "sea2024")]
+
+    desk = Desk(avito, landlord, service, session, avito_item, item)
+    asked = await desk.guest_writes("Подскажите пароль от wifi")
+    assert asked["action"] == "draft"
+    [row] = (
+        await session.scalars(select(Outbox).where(Outbox.kind == "rentals.guest_draft"))
+    ).all()
+    draft = await _deliver(chat, row)
+    await _press(chat, draft, "Edit")
+    await asyncio.sleep(1.1)
+    sent = await chat.send("Пароль: sea2024, роутер в прихожей.")
+    assert "Sent to the guest" in sent["text"]
+    assert await desk.replies(asked["chat"]) == ["Пароль: sea2024, роутер в прихожей."]
+
+    again = await desk.guest_writes("А курить можно?")
+    rows = (await session.scalars(select(Outbox).where(Outbox.kind == "rentals.guest_draft"))).all()
+    skipped = await _press(chat, await _deliver(chat, rows[-1]), "Skip")
+    assert "Skipped" in skipped["text"]
+    assert len(await desk.replies(again["chat"])) == 1
+
+    await landlord.patch(f"/api/v1/rentals/items/{item}/guest", json={"mode": "auto"})
+    await desk.guest_writes("Позовите хозяина")
+    [handoff] = (
+        await session.scalars(select(Outbox).where(Outbox.kind == "rentals.guest_handoff"))
+    ).all()
+    resumed = await _press(chat, await _deliver(chat, handoff), "Resume the assistant")
+    assert "answers in this chat again" in resumed["text"]
+    back = await desk.guest_writes("Есть ли парковка?")
+    assert back["action"] == "sent"
