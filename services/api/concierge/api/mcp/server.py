@@ -4,6 +4,7 @@ hosts ``API_MCP_ALLOWED_HOSTS`` names; others get 421)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -83,5 +84,25 @@ def mount_mcp(app: FastAPI, runtime: McpRuntime, allowed_hosts: list[str]) -> St
 
 @asynccontextmanager
 async def running(mcp_app: StarletteWithLifespan) -> AsyncIterator[None]:
-    async with mcp_app.lifespan(mcp_app):
+    """Run the MCP app's lifespan in a task of its own: fastmcp sets and resets context
+    variables in it, so it must start and end in one context, whichever task (or test
+    fixture's setup and teardown) enters and leaves the api's lifespan."""
+    started = asyncio.Event()
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        async with mcp_app.lifespan(mcp_app):
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(serve(), name="mcp-lifespan")
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    if task.done():
+        task.result()  # it failed to start: raise its error here
+    try:
         yield
+    finally:
+        stop.set()
+        await task
