@@ -408,8 +408,8 @@ def evaluate(name: str, documents: list[Item], args: argparse.Namespace, *, sql:
         name: (statistics.fmean(a for a, _ in rows), statistics.fmean(n for _, n in rows))
         for name, rows in results.items()
     }
-    for name, (a, n) in mean.items():
-        print(f"{name:>10}: AUC {a:.3f}  nDCG@10 {n:.3f}  ({len(results[name])} readers)")
+    for ranker, (a, n) in mean.items():
+        print(f"{ranker:>10}: AUC {a:.3f}  nDCG@10 {n:.3f}  ({len(results[ranker])} readers)")
     print(
         f"models: {kinds}; {len(channels)} channels, {len(topics)} topics; embedding "
         f"{len(documents)} posts took {embed_s:.1f} s"
