@@ -321,7 +321,7 @@ def main() -> None:
         evaluate(name, CORPORA[name](), args, sql=not args.no_sql and number == 0)
 
 
-def evaluate(name: str, documents: list[Item], args: argparse.Namespace, *, sql: bool) -> None:
+def evaluate(corpus: str, documents: list[Item], args: argparse.Namespace, *, sql: bool) -> None:
     rng = random.Random(args.seed)
     channels = sorted({document.source for document in documents})
     newest = documents[-1].published_at
@@ -417,7 +417,7 @@ def evaluate(name: str, documents: list[Item], args: argparse.Namespace, *, sql:
     lift = mean["model"][0] - mean["popularity"][0]
     ok = mean["model"][0] >= 0.8 and lift >= 0.1
     print(
-        f"RESULT corpus={name} auc={mean['model'][0]:.3f} ndcg10={mean['model'][1]:.3f} "
+        f"RESULT corpus={corpus} auc={mean['model'][0]:.3f} ndcg10={mean['model'][1]:.3f} "
         f"auc_text_only={mean['text only'][0]:.3f} "
         f"auc_popularity={mean['popularity'][0]:.3f} ndcg10_popularity={mean['popularity'][1]:.3f} "
         f"auc_random={mean['random'][0]:.3f} ndcg10_random={mean['random'][1]:.3f} "
