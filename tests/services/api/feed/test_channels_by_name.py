@@ -16,7 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.embedded import ServiceProcess, free_port
+from tests.services.api.feed.conftest import Corpus
 from tests.services.api.market.conftest import WebClient
+from tests.services.api.search.factories import _insert, add_source
 
 READER = 720_101
 FEED = "/api/v1/feed"
@@ -188,3 +190,21 @@ async def test_an_unreachable_userbot_is_a_503_and_nothing_stored(
     assert response.status_code == 503, response.text
     assert "unavailable" in response.json()["detail"]
     assert await stored(session) == (0, 0)
+
+
+async def test_suggestions_are_the_channels_first_then_feeds(
+    corpus: Corpus, web_client: WebClient, session: AsyncSession
+) -> None:
+    """make dev's demo channels are telegram sources: they come before the demo feeds,
+    however full the feeds are; a source without posts yet, or one followed, is not offered."""
+    feed = await add_source(session, "A busy feed", kind="rss")
+    for number in range(40):
+        await _insert(session, {"source_id": feed, "text": f"Feed item {number} {feed}"})
+    await add_source(session, "An empty channel", kind="telegram")
+    reader = await web_client(READER)
+    offered = (await reader.get(f"{FEED}/suggestions")).json()
+    assert [s["source_id"] for s in offered] == [*corpus.channels, feed]
+    added = await reader.post(f"{FEED}/channels", json={"source_id": corpus.channels[0]})
+    assert added.status_code == 201, added.text
+    offered = (await reader.get(f"{FEED}/suggestions")).json()
+    assert [s["source_id"] for s in offered] == [corpus.channels[1], feed]
