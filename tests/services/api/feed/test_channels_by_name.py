@@ -111,12 +111,12 @@ async def test_a_named_channel_is_resolved_by_the_userbot_and_followed(
 
 
 @pytest.mark.parametrize(
-    ("ref", "status", "says"),
+    ("ref", "status", "says", "code"),
     [
-        ("@nobody_has_this_name", 404, "No channel @nobody_has_this_name"),
-        ("@demo_user", 422, "@demo_user is not a channel"),
-        ("@demo_helper_bot", 422, "@demo_helper_bot is not a channel"),
-        ("https://t.me/+AbCdEfGhIjKlMnOp", 422, "is private"),
+        ("@nobody_has_this_name", 404, "No channel @nobody_has_this_name", "channel_not_found"),
+        ("@demo_user", 422, "@demo_user is not a channel", "not_a_channel"),
+        ("@demo_helper_bot", 422, "@demo_helper_bot is not a channel", "not_a_channel"),
+        ("https://t.me/+AbCdEfGhIjKlMnOp", 422, "is private", "channel_private"),
     ],
 )
 async def test_a_channel_that_cannot_be_followed_is_refused_and_nothing_stored(
@@ -127,12 +127,14 @@ async def test_a_channel_that_cannot_be_followed_is_refused_and_nothing_stored(
     ref: str,
     status: int,
     says: str,
+    code: str,
 ) -> None:
     wired(market_app, userbot.url)
     reader = await web_client(READER)
     response = await reader.post(f"{FEED}/channels", json={"ref": ref})
     assert response.status_code == status, response.text
     assert says in response.json()["detail"]
+    assert response.json()["code"] == code
     assert await stored(session) == (0, 0)
     assert (await reader.get(f"{FEED}/channels")).json() == []
 
@@ -153,6 +155,8 @@ async def test_a_flood_wait_is_a_503_with_retry_after_and_nothing_stored(
     response = await reader.post(f"{FEED}/channels", json={"ref": "@pitch_side"})
     assert response.status_code == 503, response.text
     assert "wait 40 s" in response.json()["detail"]
+    assert response.json()["code"] == "flood_wait"
+    assert 30 <= response.json()["params"]["retry_after"] <= 40
     assert 30 <= int(response.headers["Retry-After"]) <= 40
     # Paused: the next one is answered at once, without asking Telegram again.
     before = resolves(sandbox)
@@ -178,6 +182,7 @@ async def test_a_logged_out_userbot_is_a_clear_503_and_nothing_stored(
     response = await reader.post(f"{FEED}/channels", json={"ref": "@pitch_side"})
     assert response.status_code == 503, response.text
     assert "logged out" in response.json()["detail"]
+    assert response.json()["code"] == "userbot_logged_out"
     assert await stored(session) == (0, 0)
 
 

@@ -2,7 +2,10 @@
 a t.me link), through the typed client of ``concierge.contracts.userbot``. Its answers
 become the reader's: 404 no such channel; 422 private, a user or a bot, not a channel;
 503 the user-bot is waiting out a flood wait (with ``Retry-After``), is logged out, is
-unreachable or is not configured. Nothing is stored on any of them."""
+unreachable or is not configured. Nothing is stored on any of them. The refusals the
+user-bot names carry its code (``channel_not_found``, ``not_a_channel``,
+``channel_private``, ``flood_wait`` with ``params.retry_after``, ``userbot_logged_out``),
+so the bot and the Mini App can say which in the reader's language."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from concierge.contracts.userbot import (
     NotAChannel,
     UserbotClient,
     UserbotError,
+    UserbotErrorCode,
 )
 
 log = logging.getLogger(__name__)
@@ -64,21 +68,27 @@ async def resolve(userbot_url: str | None, service_token: str, ref: str) -> Reso
         ) as http:
             info = await UserbotClient(http).resolve(ref)
     except ChannelNotFound as exc:
-        raise NotFound(f"No channel {name}") from exc
+        raise NotFound(f"No channel {name}", code=UserbotErrorCode.CHANNEL_NOT_FOUND) from exc
     except ChannelPrivate as exc:
-        raise Invalid(f"{name} is private: the user-bot cannot read it") from exc
+        raise Invalid(
+            f"{name} is private: the user-bot cannot read it",
+            code=UserbotErrorCode.CHANNEL_PRIVATE,
+        ) from exc
     except NotAChannel as exc:
-        raise Invalid(f"{name} is not a channel") from exc
+        raise Invalid(f"{name} is not a channel", code=UserbotErrorCode.NOT_A_CHANNEL) from exc
     except FloodWait as exc:
         seconds = max(1, math.ceil(exc.retry_after))
         raise Unavailable(
             f"Telegram asks the user-bot to wait {seconds} s; try {name} again then",
             headers={"Retry-After": str(seconds)},
+            code=UserbotErrorCode.FLOOD_WAIT,
+            params={"retry_after": seconds},
         ) from exc
     except LoggedOut as exc:
         raise Unavailable(
             "The user-bot is logged out of Telegram; channels cannot be checked until an "
-            "admin logs it in again"
+            "admin logs it in again",
+            code=UserbotErrorCode.USERBOT_LOGGED_OUT,
         ) from exc
     except (UserbotError, ServiceResponseError) as exc:
         log.warning("the user-bot refused to resolve a channel: %s", exc)
