@@ -20,6 +20,14 @@ E2E_REDIS_DB = 1  # other tests flush db 0
 # The stack's bot. Named explicitly: the sandbox's user side otherwise talks to the bot
 # that called it last, which after test_polling is a bot that has stopped.
 BOT_ID = int(SANDBOX_BOT_TOKEN.split(":")[0])
+# The feed's nudges in seconds rather than days (test_feed: idle → nudge → churned): idle
+# for 0.0001 days (8.6 s), one unanswered nudge churns, the worker asks every 2 s. Only
+# feed readers are nudged, and only test_feed makes one.
+FEED_NUDGES = {
+    "API_FEED_NUDGE_AFTER_DAYS": "0.0001",
+    "API_FEED_NUDGE_MAX_IGNORED": "1",
+    "WORKER_FEED_NUDGE_EVERY_S": "2",
+}
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +42,7 @@ def e2e_redis_url(redis_server: EmbeddedRedis) -> str:
 
 @pytest.fixture(scope="session")
 def stack(e2e_database_url: str, e2e_redis_url: str, scratch: Path) -> Iterator[Stack]:
-    running = Stack(e2e_database_url, e2e_redis_url, scratch / "e2e-logs")
+    running = Stack(e2e_database_url, e2e_redis_url, scratch / "e2e-logs", extra_env=FEED_NUDGES)
     try:
         yield running.start()
     finally:

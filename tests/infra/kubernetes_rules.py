@@ -19,8 +19,9 @@ OVERLAYS = ("small", "large", "staging")
 KUBERNETES_VERSION = "1.32.0"
 SECRET_NAME = "concierge-secrets"
 # The services with /health and /ready (nginx answers /health only).
-PYTHON_SERVICES = ("api", "bot", "worker", "sandbox", "avito")
-SINGLETONS = ("bot", "sandbox")  # one process per token: one replica, Recreate
+PYTHON_SERVICES = ("api", "bot", "worker", "sandbox", "avito", "userbot")
+# One process per token or session: one replica, Recreate.
+SINGLETONS = ("bot", "sandbox", "userbot")
 # An environment variable by this name carries a secret: only from a Secret.
 SECRET_NAMED = re.compile(r"TOKEN|SECRET|PASSWORD|_KEY$|^DATABASE_URL$|^REDIS_URL$")
 CREDENTIALS_IN_URL = re.compile(r"://[^/@\s$]+:[^/@\s$]+@")  # not ${VARIABLES}
@@ -135,9 +136,38 @@ def singleton_problems(objects: list[Obj]) -> list[str]:
             problems.append(f"{name}: strategy is not Recreate")
         if name in scaled:
             problems.append(f"{name}: an autoscaler scales it")
-    if "bot" not in deployments:
-        problems.append("no bot Deployment")
+    for name in ("bot", "userbot"):
+        if name not in deployments:
+            problems.append(f"no {name} Deployment")
+    problems.extend(session_problems(objects))
     return problems
+
+
+def session_problems(objects: list[Obj]) -> list[str]:
+    """The user-bot's session (and its channel cache and lock) is on a claimed volume, so a
+    new pod logs in with it and resolves nothing again."""
+    userbot = named(objects, "Deployment").get("userbot")
+    if userbot is None:
+        return []
+    claims = named(objects, "PersistentVolumeClaim")
+    spec = userbot["spec"]["template"]["spec"]
+    claimed = {
+        v["name"]: v["persistentVolumeClaim"]["claimName"]
+        for v in spec.get("volumes", [])
+        if "persistentVolumeClaim" in v
+    }
+    for container in spec["containers"]:
+        env = {e["name"]: e.get("value") for e in container.get("env", [])}
+        session = env.get("USERBOT_SESSION_PATH") or ""
+        mounts = [
+            m for m in container.get("volumeMounts", [])
+            if m["name"] in claimed and session.startswith(m["mountPath"].rstrip("/") + "/")
+        ]  # fmt: skip
+        if not mounts:
+            return ["userbot: its session is not on a PersistentVolumeClaim"]
+        if any(claimed[m["name"]] not in claims for m in mounts):
+            return ["userbot: its session's PersistentVolumeClaim is not deployed"]
+    return []
 
 
 def metric_name(metric: Obj) -> str | None:

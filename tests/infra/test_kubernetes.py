@@ -123,6 +123,24 @@ BREAKAGES: dict[str, tuple[Callable[[list[Obj]], None], str]] = {
         lambda o: _deployment(o, "bot")["spec"].update(strategy={"type": "RollingUpdate"}),
         "bot: strategy is not Recreate",
     ),
+    "two userbots": (
+        lambda o: _deployment(o, "userbot")["spec"].update(replicas=2),
+        "userbot: not exactly one replica",
+    ),
+    "rolling userbot": (
+        lambda o: _deployment(o, "userbot")["spec"].update(strategy={"type": "RollingUpdate"}),
+        "userbot: strategy is not Recreate",
+    ),
+    "userbot session on an emptyDir": (
+        lambda o: _deployment(o, "userbot")["spec"]["template"]["spec"].update(
+            volumes=[{"name": "session", "emptyDir": {}}]
+        ),
+        "userbot: its session is not on a PersistentVolumeClaim",
+    ),
+    "userbot claim missing": (
+        lambda o: o.remove(named(o, "PersistentVolumeClaim")["userbot-session"]),
+        "userbot: its session's PersistentVolumeClaim is not deployed",
+    ),
     "no api budget": (
         lambda o: o.remove(named(o, "PodDisruptionBudget")["api"]),
         "api: no PodDisruptionBudget",

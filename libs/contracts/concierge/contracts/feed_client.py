@@ -15,6 +15,7 @@ from concierge.contracts.feed import (
     TrainingStep,
     Verdict,
 )
+from concierge.contracts.userbot import CODED_STATUSES
 
 FEED = "/api/v1/feed"
 
@@ -52,6 +53,9 @@ class FeedApiClient:
             json=data.model_dump(mode="json", exclude_none=True),
             headers=_as(user),
             idempotent=True,
+            # A 503 with a code is the user-bot's state (a flood wait, logged out), not an
+            # outage: raised at once as ServiceResponseError, never retried.
+            coded_statuses=CODED_STATUSES,
         )
         return ChannelRead.model_validate(response.json())
 

@@ -291,6 +291,10 @@ TEXTS: dict[Language, dict[str, str]] = {
         "feed_userbot_away": (
             "I can't check channels right now. Try again later, or pick a suggested one."
         ),
+        "feed_userbot_wait": (
+            "Telegram asks me to wait {seconds} s before checking channels. Try {ref} again "
+            "then, or pick a suggested one."
+        ),
         "feed_no_channels": "Pick at least one channel first.",
         "feed_too_many": "⏳ Too many ratings at once. Wait a minute, then go on.",
         # --- the MCP surface (concierge.bot.mcp): tokens for AI agents ----------------------
@@ -606,6 +610,10 @@ TEXTS: dict[Language, dict[str, str]] = {
         "feed_channel_refused": "Не могу читать {ref}: он закрытый или это не канал.",
         "feed_userbot_away": (
             "Сейчас не могу проверить каналы. Попробуйте позже или выберите из предложенных."
+        ),
+        "feed_userbot_wait": (
+            "Telegram просит подождать {seconds} с, прежде чем проверять каналы. Попробуйте "
+            "{ref} снова через это время или выберите из предложенных."
         ),
         "feed_no_channels": "Сначала выберите хотя бы один канал.",
         "feed_too_many": "⏳ Слишком много оценок сразу. Подождите минуту и продолжайте.",

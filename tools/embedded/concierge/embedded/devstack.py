@@ -190,6 +190,8 @@ def run() -> None:
             database_url = start_postgres(stack, folder, supervised)
             redis_url = start_redis(stack, folder, supervised)
             dev = dev_stack(database_url, redis_url, wanted, folder)
+            if not userbot:  # /feed @name then says plainly that no user-bot checks channels
+                dev.extra_env["API_USERBOT_URL"] = ""
             migrate(dev.env())
             stack.callback(dev.stop)
             for service in services:

@@ -67,6 +67,7 @@ class Stack:
             "WORKER_PORT": str(self.ports["worker"]),
             "USERBOT_PORT": str(self.ports["userbot"]),
             "USERBOT_URL": self.url("userbot"),
+            "API_USERBOT_URL": self.url("userbot"),  # the feed checks channels through it
             # The user-bot's session, channel cache and lock (its backend: the sandbox).
             "USERBOT_SESSION_PATH": str(
                 (self.logs or Path(".dev")) / "userbot" / "concierge.session"

@@ -36,6 +36,7 @@ from concierge.contracts.feed import (
 )
 from concierge.contracts.feed_client import FeedApiClient
 from concierge.contracts.identity import Language, UserStatus
+from concierge.contracts.userbot import UserbotErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -110,15 +111,25 @@ async def _add(
     """Follow a channel; a refusal is told in the chat (and nothing is stored)."""
     assert update.effective_user is not None
     assert update.effective_chat is not None
+    seconds = ""
     try:
         await client(context).add_channel(update.effective_user.id, data)
         return True
     except ServiceResponseError as exc:
-        key = "feed_channel_not_found" if exc.status_code == 404 else "feed_channel_refused"
+        if exc.code == UserbotErrorCode.FLOOD_WAIT:
+            key, seconds = "feed_userbot_wait", str(exc.params.get("retry_after", 60))
+        elif exc.status_code >= 500:  # logged out
+            key = "feed_userbot_away"
+        elif exc.status_code == 404:
+            key = "feed_channel_not_found"
+        else:
+            key = "feed_channel_refused"
     except ServiceUnavailable:
         key = "feed_userbot_away"
     await manager(context).ephemeral(
-        context.bot, update.effective_chat.id, text(language, key, ref=html.escape(ref))
+        context.bot,
+        update.effective_chat.id,
+        text(language, key, ref=html.escape(ref), seconds=seconds),
     )
     return False
 
