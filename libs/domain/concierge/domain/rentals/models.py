@@ -90,6 +90,9 @@ class RentalsItem(TimestampMixin, Base):
     # The days the landlord closed (ISO dates): with Avito's rule (a date left out of an
     # availability write is closed) every write sends the horizon minus these.
     closed_days: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
+    # When the bookings poll first read the item: the first poll takes the bookings already
+    # on Avito as a silent baseline (they are not "new" to the landlord).
+    bookings_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RentalsBooking(TimestampMixin, Base):
