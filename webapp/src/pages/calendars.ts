@@ -145,7 +145,7 @@ export async function calendarsPage(ctx: PageContext): Promise<void> {
       { class: "cal-nav" },
       h("button", {
         type: "button",
-        class: "secondary cal-prev",
+        class: "button secondary cal-prev",
         text: "‹",
         aria: { label: t("calendars.prev") },
         onClick: () => go(shiftMonth(month, -1)),
@@ -153,7 +153,7 @@ export async function calendarsPage(ctx: PageContext): Promise<void> {
       h("h2", { class: "cal-month", text: monthTitle(month, language) }),
       h("button", {
         type: "button",
-        class: "secondary cal-next",
+        class: "button secondary cal-next",
         text: "›",
         aria: { label: t("calendars.next") },
         onClick: () => go(shiftMonth(month, 1)),
@@ -224,19 +224,19 @@ export async function calendarsPage(ctx: PageContext): Promise<void> {
         { class: "cal-actions" },
         h("button", {
           type: "button",
-          class: "cal-close",
+          class: "button cal-close",
           text: t("calendars.close"),
           onClick: act("close"),
         }),
         h("button", {
           type: "button",
-          class: "secondary cal-open",
+          class: "button secondary cal-open",
           text: t("calendars.open"),
           onClick: act("open"),
         }),
         h("button", {
           type: "button",
-          class: "secondary cal-clear",
+          class: "button secondary cal-clear",
           text: t("common.cancel"),
           onClick: () => {
             selection = null;
@@ -282,7 +282,7 @@ export async function calendarsPage(ctx: PageContext): Promise<void> {
           ? null
           : h("button", {
               type: "button",
-              class: "cal-confirm",
+              class: "button cal-confirm",
               text: t("calendars.confirm"),
               onClick: (event) => {
                 (event.currentTarget as HTMLButtonElement).disabled = true;
@@ -291,7 +291,7 @@ export async function calendarsPage(ctx: PageContext): Promise<void> {
             }),
         h("button", {
           type: "button",
-          class: "secondary cal-clear",
+          class: "button secondary cal-clear",
           text: t("common.cancel"),
           onClick: () => {
             selection = null;
