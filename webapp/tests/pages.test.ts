@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiClient } from "../src/api";
 import { App } from "../src/app";
-import { daysOf, moscowToday, shiftMonth } from "../src/pages/calendars";
+import { daysOf, monthOf, moscowToday, rangeChange, shiftMonth } from "../src/pages/calendars";
 import { ROUTES } from "../src/routes";
 import { connectTelegram, type TelegramHost } from "../src/telegram";
 import type { ListingRead, PhotoRead, UserRead } from "../src/types";
@@ -1072,6 +1072,20 @@ describe("rentals calendars", () => {
     const next = shiftMonth(month, 1);
     expect(calls.some((c) => c.url === `/api/v1/rentals/items/11/calendar?month=${next}`)).toBe(true);
     expect(root.querySelectorAll(".cal-grid tbody tr")).toHaveLength(daysOf(next).length);
+  });
+
+  it("counts months and days across years and leap days; ranges end the day after", () => {
+    expect(shiftMonth("2026-12", 1)).toBe("2027-01");
+    expect(shiftMonth("2027-01", -1)).toBe("2026-12");
+    expect(daysOf("2028-02")).toHaveLength(29);
+    expect(daysOf("2027-02").at(-1)).toBe("2027-02-28");
+    expect(rangeChange("close", "2027-12-31", "2027-12-30")).toEqual({
+      action: "close",
+      ranges: [{ date_start: "2027-12-30", date_end: "2028-01-01" }],
+    });
+    expect(monthOf("2027-13", "2026-12-06")).toBe("2026-12");
+    expect(monthOf("1999-01", "2026-12-06")).toBe("2026-12");
+    expect(monthOf("2027-03", "2026-12-06")).toBe("2027-03");
   });
 
   it("falls back to this month on a bad ?month=, and says how to start with no apartments", async () => {
