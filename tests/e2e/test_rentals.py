@@ -2,8 +2,9 @@
 (the sandbox's Avito stand-in behind the gateway), closes dates with the picker, the
 preview and Confirm (the emulator's calendar changes only then); a booking appears on
 the emulator, the worker's bookings poll finds it and the bot's relay tells the landlord
-once. The guest assistant: a guest asks about parking and gets the house rule, says when
-they arrive and the landlord is told, asks for the host and the landlord resumes."""
+once (the item's first poll, before the booking, is a silent baseline). The guest
+assistant: a guest asks about parking and gets the house rule, says when they arrive and
+the landlord is told, asks for the host and the landlord resumes."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from concierge.common.http_client import ServiceClient
 from concierge.contracts.jobs import RENTALS_BOOKINGS_POLL
 from concierge.streams import JobQueue
 from tests.support.sandbox import Message, SandboxUser
-from tests.support.stack import Stack
+from tests.support.stack import SERVICE_TOKEN, Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -100,6 +102,11 @@ async def test_a_landlord_connects_closes_dates_and_hears_of_a_booking(
         assert set((await sandbox.get(calendar, params=params)).json().values()) == {"free"}
         await _press(user, preview, confirm, "✅")  # "✅ Done: closed 3, opened 0."
         assert set((await sandbox.get(calendar, params=params)).json().values()) == {"closed"}
+
+        # the item's first poll is a silent baseline (what Avito shows already is no news)
+        async with ServiceClient(stack.url("api"), SERVICE_TOKEN, timeout=30) as api:
+            baseline = await api.request("POST", "/api/v1/internal/rentals/bookings/poll")
+            assert baseline.json()["failed"] == 0
 
         check_in = last + timedelta(days=10)
         check_out = check_in + timedelta(days=2)

@@ -69,6 +69,13 @@ def test_the_overlays_differ_as_documented(rendered: dict[str, list[Obj]]) -> No
     assert {obj["metadata"].get("namespace") for obj in staging} == {"concierge-staging"}
     config = named(staging, "ConfigMap")["concierge-config"]["data"]
     assert config["SANDBOX_URL"] == "http://sandbox:8010"
+    # the Avito gateway calls the sandbox's emulator, never Avito, and the emulator's
+    # webhooks reach the gateway inside the cluster
+    assert config["AVITO_BASE_URL"] == "http://sandbox:8010/avito"
+    assert config["AVITO_PUBLIC_URL"] == "http://avito:8004"
+    for overlay in ("small", "large"):
+        data = named(rendered[overlay], "ConfigMap")["concierge-config"]["data"]
+        assert data["AVITO_BASE_URL"] == "https://api.avito.ru"
 
 
 def test_the_backup_job_runs_the_script_it_ships(rendered: dict[str, list[Obj]]) -> None:

@@ -18,7 +18,7 @@ import { errorBox, spinner, type View } from "./ui";
 import { errorText, LocalError } from "./errors";
 import { UploadError, uploadFile } from "./upload";
 
-export type Tab = "search" | "mine" | "new" | "watches" | "feed" | "moderation";
+export type Tab = "search" | "mine" | "new" | "watches" | "feed" | "calendars" | "moderation";
 
 export interface PageContext {
   app: App;
@@ -238,6 +238,7 @@ export class App implements View {
       ["new", "/new", "nav.new"],
       ["watches", "/watches", "nav.watches"],
       ["feed", "/feed", "nav.feed"],
+      ["calendars", "/calendars", "nav.calendars"],
     ];
     if (this.isAdmin) tabs.push(["moderation", "/moderation", "nav.moderation"]);
     this.nav = h(
@@ -355,7 +356,8 @@ export function initialPath(host: Pick<TelegramHost, "startParam" | "launchPath"
   if (start) {
     const listing = /^(listing|edit)[_-](\d{1,18})$/.exec(start);
     if (listing) return listing[1] === "edit" ? `/listings/${listing[2]}/edit` : `/listings/${listing[2]}`;
-    if (["search", "mine", "new", "watches", "feed", "moderation"].includes(start)) return `/${start}`;
+    if (["search", "mine", "new", "watches", "feed", "calendars", "moderation"].includes(start))
+      return `/${start}`;
   }
   const path = host.launchPath;
   if (path && /^\/[A-Za-z0-9/_-]*$/.test(path)) return path;

@@ -1,5 +1,6 @@
 import type { Route } from "./app";
 import { createPage } from "./pages/create";
+import { calendarsPage } from "./pages/calendars";
 import { detailPage } from "./pages/detail";
 import { editPage } from "./pages/edit";
 import { feedPage } from "./pages/feed";
@@ -16,6 +17,7 @@ export const ROUTES: readonly Route[] = [
   { pattern: "/moderation", tab: "moderation", page: moderationPage },
   { pattern: "/watches", tab: "watches", page: watchesPage },
   { pattern: "/feed", tab: "feed", page: feedPage },
+  { pattern: "/calendars", tab: "calendars", page: calendarsPage },
   { pattern: "/listings/:id", page: detailPage, parent: () => "/search" },
   { pattern: "/listings/:id/edit", page: editPage, parent: (params) => `/listings/${params.id}` },
 ];

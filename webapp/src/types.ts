@@ -34,6 +34,13 @@ export type ReportedPage = Schemas["ReportedPage"];
 export type ReportedListing = Schemas["ReportedListing"];
 export type WatchRead = Schemas["WatchRead"];
 export type FeedPost = Schemas["FeedPost"];
+export type RentalsAccount = Schemas["AccountRead"];
+export type RentalsItem = Schemas["ItemRead"];
+export type CalendarMonth = Schemas["CalendarMonth"];
+export type CalendarDay = Schemas["CalendarDay"];
+export type CalendarChange = Schemas["CalendarChange"];
+export type CalendarPreview = Schemas["CalendarPreview"];
+export type CalendarWritten = Schemas["CalendarWritten"];
 export type Verdict = Schemas["RatingCreate"]["verdict"];
 /** One entry of a 422's ``detail`` list. */
 export type ValidationIssue = Schemas["ValidationIssue"];

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiClient } from "../src/api";
 import { App } from "../src/app";
+import { daysOf, monthOf, moscowToday, rangeChange, shiftMonth } from "../src/pages/calendars";
 import { ROUTES } from "../src/routes";
 import { connectTelegram, type TelegramHost } from "../src/telegram";
 import type { ListingRead, PhotoRead, UserRead } from "../src/types";
@@ -929,6 +930,169 @@ describe("my slot watches", () => {
     market.overrides.push((_call, path) => (path === "/watches" ? json(200, []) : null));
     const { root } = await boot(market, "/watches");
     expect(root.querySelector(".empty")?.textContent).toContain("/watch");
+  });
+});
+
+describe("rentals calendars", () => {
+  const month = shiftMonth(moscowToday().slice(0, 7), 1); // every day of it is ahead
+  const days = daysOf(month);
+  const day = (n: number) => days[n - 1]!;
+
+  function rentals(market: FakeMarket, options: { overlap?: boolean } = {}) {
+    const closed = new Set([day(5)]);
+    const calls: Call[] = [];
+    market.overrides.push((call, path) => {
+      let m: RegExpExecArray | null;
+      if (!path.startsWith("/rentals")) return null;
+      calls.push(call);
+      if (path === "/rentals/accounts") {
+        return json(200, [
+          { id: 1, avito_user_id: 5, name: "Анна", access: "owner", revoked: false },
+          { id: 2, avito_user_id: 6, name: "Shared", access: "read", revoked: false },
+          { id: 3, avito_user_id: 7, name: "Gone", access: "owner", revoked: true },
+        ]);
+      }
+      if ((m = /^\/rentals\/accounts\/(\d+)\/items$/.exec(path))) {
+        const items: Record<string, [number, string][]> = {
+          "1": [[11, "Студия у моря"], [12, SCRIPT]],
+          "2": [[21, "Shared loft"]],
+        }; // prettier-ignore
+        return json(200, (items[m[1]!] ?? []).map(([id, title]) => ({
+          id, account_id: Number(m![1]), avito_item_id: id * 100, title, address: "Сочи",
+          status: "active", url: "",
+        }))); // prettier-ignore
+      }
+      if ((m = /^\/rentals\/items\/(\d+)\/calendar$/.exec(path)) && call.method === "GET") {
+        const wanted = new URL(call.url, "http://app.local").searchParams.get("month")!;
+        return json(200, {
+          item_id: Number(m[1]),
+          month: wanted,
+          days: daysOf(wanted).map((d) => ({
+            date: d,
+            state:
+              m![1] === "11" && d === day(10)
+                ? "booked"
+                : m![1] === "11" && closed.has(d)
+                  ? "closed"
+                  : "free",
+            booking_id: m![1] === "11" && d === day(10) ? 777 : null,
+          })),
+        });
+      }
+      if ((m = /^\/rentals\/items\/(\d+)\/calendar\/preview$/.exec(path))) {
+        if (options.overlap) {
+          return json(409, {
+            detail: "The dates overlap the booking 777",
+            status_code: 409,
+            code: "booking_overlap",
+            params: { booking: "777", check_in: day(10), check_out: day(11) },
+          });
+        }
+        return json(200, { closes: [day(3), day(4), day(6)], opens: [], token: "tok-1" });
+      }
+      if ((m = /^\/rentals\/items\/(\d+)\/calendar\/confirm$/.exec(path))) {
+        for (const d of [day(3), day(4), day(6)]) closed.add(d);
+        return json(200, { closed: 3, opened: 0 });
+      }
+      return json(404, { detail: "Not Found", status_code: 404 });
+    });
+    return calls;
+  }
+
+  const cell = (root: ParentNode, item: number, n: number) =>
+    root.querySelector<HTMLElement>(`td[data-item="${item}"][data-date="${day(n)}"]`)!;
+
+  it("shows every item's month side by side: booked, closed and free at a glance", async () => {
+    const market = new FakeMarket();
+    rentals(market);
+    const { root } = await boot(market, `/calendars?month=${month}`);
+    const heads = [...root.querySelectorAll(".cal-grid thead .cal-item")].map((th) => th.textContent);
+    expect(heads).toEqual(["Студия у моря", SCRIPT, "Shared loft"]); // the revoked account is left out
+    expect(root.querySelectorAll(".cal-grid tbody tr")).toHaveLength(days.length);
+    expect(cell(root, 11, 10).dataset.state).toBe("booked");
+    expect(cell(root, 11, 10).title).toContain("777");
+    expect(cell(root, 11, 5).dataset.state).toBe("closed");
+    expect(cell(root, 12, 5).dataset.state).toBe("free");
+    expect(cell(root, 11, 1).querySelector("button")).not.toBeNull();
+    expect(cell(root, 21, 1).querySelector("button")).toBeNull(); // read-only co-host
+    expect(root.textContent).toContain("read-only");
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    expect(root.querySelector(".tab[aria-current='page']")?.textContent).toBe("Calendars");
+  });
+
+  it("previews a range (closes N, opens M) and writes it only on Confirm", async () => {
+    const market = new FakeMarket();
+    const calls = rentals(market);
+    const { root } = await boot(market, `/calendars?month=${month}`);
+    cell(root, 11, 6).querySelector("button")!.click();
+    cell(root, 11, 3).querySelector("button")!.click(); // backwards works too
+    expect([3, 4, 5, 6].every((n) => cell(root, 11, n).classList.contains("selected"))).toBe(true);
+    expect(cell(root, 11, 7).classList.contains("selected")).toBe(false);
+    root.querySelector<HTMLButtonElement>(".cal-close")!.click();
+    await flush();
+    const preview = calls.find((c) => c.url.endsWith("/calendar/preview"))!;
+    expect(preview.url).toBe("/api/v1/rentals/items/11/calendar/preview");
+    expect(preview.body).toEqual({ action: "close", ranges: [{ date_start: day(3), date_end: day(7) }] });
+    expect(text(root, ".cal-diff")).toBe("Студия у моря: this closes 3 dates, opens 0.");
+    expect(calls.some((c) => c.url.endsWith("/confirm"))).toBe(false);
+
+    root.querySelector<HTMLButtonElement>(".cal-confirm")!.click();
+    await flush(10);
+    const confirm = calls.find((c) => c.url.endsWith("/calendar/confirm"))!;
+    expect(confirm.body).toEqual({ ...(preview.body as object), token: "tok-1" });
+    expect(text(root, ".toast")).toBe("Done: 3 closed, 0 opened.");
+    expect(cell(root, 11, 3).dataset.state).toBe("closed"); // drawn again from the api
+  });
+
+  it("names the booking when the range overlaps a paid one (409), and changes nothing", async () => {
+    const market = new FakeMarket();
+    const calls = rentals(market, { overlap: true });
+    const { root } = await boot(market, `/calendars?month=${month}`);
+    cell(root, 11, 9).querySelector("button")!.click();
+    cell(root, 11, 11).querySelector("button")!.click();
+    root.querySelector<HTMLButtonElement>(".cal-close")!.click();
+    await flush();
+    expect(text(root, ".cal-error")).toBe("The dates overlap the booking 777: nothing changed.");
+    expect(root.querySelector(".cal-confirm")).toBeNull();
+    expect(calls.some((c) => c.url.endsWith("/confirm"))).toBe(false);
+  });
+
+  it("opens one day, and moves between months", async () => {
+    const market = new FakeMarket();
+    const calls = rentals(market);
+    const { root } = await boot(market, `/calendars?month=${month}`);
+    cell(root, 11, 5).querySelector("button")!.click();
+    root.querySelector<HTMLButtonElement>(".cal-open")!.click();
+    await flush();
+    const preview = calls.find((c) => c.url.endsWith("/calendar/preview"))!;
+    expect(preview.body).toEqual({ action: "open", ranges: [{ date_start: day(5), date_end: day(6) }] });
+
+    root.querySelector<HTMLButtonElement>(".cal-next")!.click();
+    await flush(10);
+    const next = shiftMonth(month, 1);
+    expect(calls.some((c) => c.url === `/api/v1/rentals/items/11/calendar?month=${next}`)).toBe(true);
+    expect(root.querySelectorAll(".cal-grid tbody tr")).toHaveLength(daysOf(next).length);
+  });
+
+  it("counts months and days across years and leap days; ranges end the day after", () => {
+    expect(shiftMonth("2026-12", 1)).toBe("2027-01");
+    expect(shiftMonth("2027-01", -1)).toBe("2026-12");
+    expect(daysOf("2028-02")).toHaveLength(29);
+    expect(daysOf("2027-02").at(-1)).toBe("2027-02-28");
+    expect(rangeChange("close", "2027-12-31", "2027-12-30")).toEqual({
+      action: "close",
+      ranges: [{ date_start: "2027-12-30", date_end: "2028-01-01" }],
+    });
+    expect(monthOf("2027-13", "2026-12-06")).toBe("2026-12");
+    expect(monthOf("1999-01", "2026-12-06")).toBe("2026-12");
+    expect(monthOf("2027-03", "2026-12-06")).toBe("2027-03");
+  });
+
+  it("falls back to this month on a bad ?month=, and says how to start with no apartments", async () => {
+    const market = new FakeMarket();
+    market.overrides.push((_call, path) => (path === "/rentals/accounts" ? json(200, []) : null));
+    const { root } = await boot(market, "/calendars?month=9999-99");
+    expect(root.querySelector(".empty")?.textContent).toContain("/avito_connect");
   });
 });
 

@@ -17,6 +17,7 @@ from tests.services.api.conftest import SERVICE_TOKEN
 from tests.services.api.market.conftest import WebClient
 from tests.services.avito.conftest import AVITO_USER, CLIENT_ID, CLIENT_SECRET, AvitoStack
 from tests.services.avito.test_calendar import emulator_days
+from tests.services.bot.conftest import WEBAPP
 
 
 def _buttons(message: dict[str, Any]) -> dict[str, str]:
@@ -60,7 +61,14 @@ async def test_a_landlord_connects_and_closes_dates_with_a_preview(
     assert all(CLIENT_SECRET not in (m.get("text") or "") for m in history)  # deleted
 
     await asyncio.sleep(1.1)
+    menu = await chat.send("/calendar")
+    rows = menu["reply_markup"]["inline_keyboard"]
+    apps = [b["web_app"]["url"] for row in rows for b in row if "web_app" in b]
+    assert apps == [f"{WEBAPP}?startapp=calendars"]  # every item side by side in the Mini App
+
+    await asyncio.sleep(1.1)
     items = await chat.send("/close_dates")
+    assert all("web_app" not in b for row in items["reply_markup"]["inline_keyboard"] for b in row)
     picker = await _press(chat, items, "Студия у моря")
     first = CalendarDesk.today() + timedelta(days=1)
     if (first + timedelta(days=2)).month != first.month:

@@ -156,6 +156,7 @@ class TestBookings:
         session: AsyncSession,
     ) -> None:
         landlord, item, avito_item = await ready_item(avito, web_client)
+        await service.post("/api/v1/internal/rentals/bookings/poll")  # the baseline
         today = CalendarDesk.today()
         stay = (today + timedelta(days=14), today + timedelta(days=17))
         booked = await avito.sandbox.post(
@@ -193,6 +194,150 @@ class TestBookings:
             f"/api/v1/rentals/items/{item}/calendar", params={"month": stay[0].strftime("%Y-%m")}
         )).json()  # fmt: skip
         assert all(d["state"] != "booked" for d in month["days"])
+
+    async def test_avitos_own_409_on_a_paid_booking_names_it_and_changes_nothing(
+        self, avito: AvitoStack, web_client: WebClient
+    ) -> None:
+        landlord, item, avito_item = await ready_item(avito, web_client)
+        today = CalendarDesk.today()
+        paid = await avito.sandbox.post(
+            "/sandbox/avito/bookings",
+            json={"item_id": avito_item, "name": "Пётр", "paid": True,
+                  "check_in": (today + timedelta(days=8)).isoformat(),
+                  "check_out": (today + timedelta(days=10)).isoformat()},
+        )  # fmt: skip
+        booking_id = paid.json()["id"]
+        # not polled yet: the api does not know the booking, Avito refuses the write
+        change: dict[str, Any] = {"action": "close", "ranges": [span(7, 9)]}
+        preview = await landlord.post(f"/api/v1/rentals/items/{item}/calendar/preview", json=change)
+        assert preview.status_code == 200, preview.text
+        refused = await landlord.post(
+            f"/api/v1/rentals/items/{item}/calendar/confirm",
+            json={**change, "token": preview.json()["token"]},
+        )
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "booking_overlap"
+        assert refused.json()["params"]["booking"] == str(booking_id)
+        assert "closed" not in set((await emulator_days(avito, avito_item)).values())
+        month = (await landlord.get(
+            f"/api/v1/rentals/items/{item}/calendar",
+            params={"month": (today + timedelta(days=7)).strftime("%Y-%m")},
+        )).json()  # fmt: skip
+        assert all(d["state"] != "closed" for d in month["days"])
+
+    async def test_the_first_poll_of_an_item_is_a_silent_baseline(
+        self,
+        avito: AvitoStack,
+        web_client: WebClient,
+        service: httpx.AsyncClient,
+        session: AsyncSession,
+    ) -> None:
+        landlord, item, avito_item = await ready_item(avito, web_client)
+        today = CalendarDesk.today()
+        for offset, name in [(3, "Старый гость"), (20, "Early guest")]:
+            await avito.sandbox.post(
+                "/sandbox/avito/bookings",
+                json={"item_id": avito_item, "name": name,
+                      "check_in": (today + timedelta(days=offset)).isoformat(),
+                      "check_out": (today + timedelta(days=offset + 2)).isoformat()},
+            )  # fmt: skip
+        first = await service.post("/api/v1/internal/rentals/bookings/poll")
+        assert first.status_code == 200, first.text
+        assert (first.json()["items"], first.json()["new"]) == (1, 0)
+        assert (await session.scalars(select(Outbox))).all() == []
+        # the baseline is stored: the bookings show on the calendar and the list
+        listed = (await landlord.get(f"/api/v1/rentals/items/{item}/bookings")).json()
+        assert sorted(b["guest_name"] for b in listed) == ["Early guest", "Старый гость"]
+
+        # a booking made after the baseline is new; the old ones stay quiet
+        await avito.sandbox.post(
+            "/sandbox/avito/bookings",
+            json={"item_id": avito_item, "name": "Новый гость",
+                  "check_in": (today + timedelta(days=30)).isoformat(),
+                  "check_out": (today + timedelta(days=33)).isoformat()},
+        )  # fmt: skip
+        second = await service.post("/api/v1/internal/rentals/bookings/poll")
+        assert second.json()["new"] == 1
+        told = (await session.scalars(select(Outbox))).all()
+        assert [row.kind for row in told] == ["rentals.booking_new"]
+        assert "Новый гость" in told[0].payload["text"]
+
+    async def test_a_failed_first_poll_takes_no_baseline(
+        self,
+        avito: AvitoStack,
+        web_client: WebClient,
+        service: httpx.AsyncClient,
+        session: AsyncSession,
+    ) -> None:
+        from concierge.domain.rentals.models import RentalsItem
+
+        _, item, avito_item = await ready_item(avito, web_client)
+        today = CalendarDesk.today()
+        await avito.sandbox.post(
+            "/sandbox/avito/bookings",
+            json={"item_id": avito_item, "name": "Гость",
+                  "check_in": (today + timedelta(days=5)).isoformat(),
+                  "check_out": (today + timedelta(days=6)).isoformat()},
+        )  # fmt: skip
+        await avito.fault("503", times=12)  # the gateway's and the api's retries all fail
+        failed = await service.post("/api/v1/internal/rentals/bookings/poll")
+        assert failed.status_code == 200, failed.text
+        assert failed.json()["failed"] == 1
+        row = await session.get(RentalsItem, item)
+        assert row is not None
+        assert row.bookings_polled_at is None
+
+        # polls go on failing until the faults run out; the first that succeeds is the
+        # baseline: the booking it finds is not told as new
+        for _ in range(12):
+            polled = (await service.post("/api/v1/internal/rentals/bookings/poll")).json()
+            assert polled["new"] == 0
+            if not polled["failed"]:
+                break
+        else:
+            pytest.fail("the polls kept failing")
+        await session.refresh(row)
+        assert row.bookings_polled_at is not None
+        assert (await session.scalars(select(Outbox))).all() == []
+
+    async def test_cohosts_are_told_of_bookings_too(
+        self,
+        avito: AvitoStack,
+        web_client: WebClient,
+        service: httpx.AsyncClient,
+        session: AsyncSession,
+    ) -> None:
+        landlord, _, avito_item = await ready_item(avito, web_client)
+        account_id = (await landlord.get("/api/v1/rentals/accounts")).json()[0]["id"]
+        await web_client(OTHER_LANDLORD)  # the co-host uses the bot too
+        invited = await landlord.post(
+            f"/api/v1/rentals/accounts/{account_id}/cohosts",
+            json={"telegram_id": OTHER_LANDLORD, "access": "read"},
+        )
+        assert invited.status_code == 201, invited.text
+        await service.post("/api/v1/internal/rentals/bookings/poll")  # the baseline
+        today = CalendarDesk.today()
+        stay = {"item_id": avito_item, "name": "Анна",
+                "check_in": (today + timedelta(days=10)).isoformat(),
+                "check_out": (today + timedelta(days=12)).isoformat()}  # fmt: skip
+        booking_id = (await avito.sandbox.post("/sandbox/avito/bookings", json=stay)).json()["id"]
+        await service.post("/api/v1/internal/rentals/bookings/poll")
+        await service.post("/api/v1/internal/rentals/bookings/poll")
+        told = (await session.scalars(select(Outbox).order_by(Outbox.id))).all()
+        assert sorted((row.chat_id, row.kind) for row in told) == [
+            (LANDLORD, "rentals.booking_new"),
+            (OTHER_LANDLORD, "rentals.booking_new"),
+        ]
+        assert all("Анна" in row.payload["text"] for row in told)
+
+        await avito.sandbox.post(
+            "/sandbox/avito/bookings", json={**stay, "id": booking_id, "status": "canceled"}
+        )
+        await service.post("/api/v1/internal/rentals/bookings/poll")
+        cancelled = (
+            await session.scalars(select(Outbox).where(Outbox.kind == "rentals.booking_cancelled"))
+        ).all()
+        assert sorted(row.chat_id for row in cancelled) == [LANDLORD, OTHER_LANDLORD]
 
 
 def test_open_set_leaves_out_exactly_the_closed_days() -> None:

@@ -8,6 +8,10 @@ import createClient, { type Client } from "openapi-fetch";
 import type {
   AuthTokenRead,
   Availability,
+  CalendarChange,
+  CalendarMonth,
+  CalendarPreview,
+  CalendarWritten,
   CategoryId,
   Currency,
   FeedPost,
@@ -20,6 +24,8 @@ import type {
   PhotoRead,
   ReportedPage,
   ReportRead,
+  RentalsAccount,
+  RentalsItem,
   ReportReason,
   SearchFilters,
   UploadTicket,
@@ -261,6 +267,48 @@ export class ApiClient {
 
   myWatches(): Promise<WatchRead[]> {
     return this.result(this.http.GET("/api/v1/watches"));
+  }
+
+  // --- the rentals desk ---------------------------------------------------
+
+  rentalsAccounts(): Promise<RentalsAccount[]> {
+    return this.result(this.http.GET("/api/v1/rentals/accounts"));
+  }
+
+  rentalsItems(accountId: number): Promise<RentalsItem[]> {
+    return this.result(
+      this.http.GET("/api/v1/rentals/accounts/{account_id}/items", {
+        params: { path: { account_id: accountId } },
+      }),
+    );
+  }
+
+  /** Each day of the month (YYYY-MM) of an item: free, closed or booked. */
+  itemCalendar(itemId: number, month: string): Promise<CalendarMonth> {
+    return this.result(
+      this.http.GET("/api/v1/rentals/items/{item_id}/calendar", {
+        params: { path: { item_id: itemId }, query: { month } },
+      }),
+    );
+  }
+
+  /** What a change would close and open (nothing is written), with its confirmation token. */
+  previewCalendar(itemId: number, change: CalendarChange): Promise<CalendarPreview> {
+    return this.result(
+      this.http.POST("/api/v1/rentals/items/{item_id}/calendar/preview", {
+        params: { path: { item_id: itemId } },
+        body: change,
+      }),
+    );
+  }
+
+  confirmCalendar(itemId: number, change: CalendarChange, token: string): Promise<CalendarWritten> {
+    return this.result(
+      this.http.POST("/api/v1/rentals/items/{item_id}/calendar/confirm", {
+        params: { path: { item_id: itemId } },
+        body: { ...change, token },
+      }),
+    );
   }
 
   // --- the feed desk ------------------------------------------------------

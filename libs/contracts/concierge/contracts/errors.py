@@ -48,3 +48,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_MESSAGES = "too_many_messages"  # max, minutes
     # reports
     ALREADY_REPORTED = "already_reported"
+    # the rentals calendar
+    BOOKING_OVERLAP = "booking_overlap"  # booking, check_in, check_out (dates may be "")
+    CALENDAR_CHANGED = "calendar_changed"
+    AVITO_KEYS_REFUSED = "avito_keys_refused"

@@ -104,6 +104,9 @@ class RentalsItem(TimestampMixin, Base):
     guest_mode: Mapped[str] = mapped_column(String(8), server_default=sql("'off'"))
     quiet_start: Mapped[int | None] = mapped_column(SmallInteger)
     quiet_end: Mapped[int | None] = mapped_column(SmallInteger)
+    # When the bookings poll first read the item: the first poll takes the bookings already
+    # on Avito as a silent baseline (they are not "new" to the landlord).
+    bookings_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RentalsFaq(TimestampMixin, Base):

@@ -61,8 +61,10 @@ ARRIVALS = {
 
 
 def booking_changed(
-    owner: User, what: str, item: RentalsItem, booking: AvitoBooking
+    owner: User, what: str, item: RentalsItem, booking: AvitoBooking, *, cohost: bool = False
 ) -> NotificationCreate:
+    """To the landlord, or (``cohost``) to a co-host of the account: each recipient has its
+    own dedup key."""
     guest = (booking.contact.name if booking.contact else None) or "—"
     text = BOOKING_TEXTS[what][language_of(owner)].format(
         **escaped(
@@ -74,7 +76,8 @@ def booking_changed(
     )
     version = f"{booking.check_in}:{booking.check_out}" if what == "changed" else what
     return NotificationCreate(
-        dedup_key=f"{BOOKING_KIND}:{item.id}:{booking.avito_booking_id}:{version}",
+        dedup_key=f"{BOOKING_KIND}:{item.id}:{booking.avito_booking_id}:{version}"
+        + (f":{owner.id}" if cohost else ""),
         chat_id=owner.telegram_id,
         kind=f"{BOOKING_KIND}_{what}",
         payload=html_message(text),

@@ -30,6 +30,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from concierge.bot.callback_data import pack, pattern, unpack
 from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place
+from concierge.bot.market.webapp import webapp_button, webapp_url
 from concierge.bot.texts import rentals_text
 from concierge.common.clock import utcnow
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
@@ -44,6 +45,7 @@ from concierge.contracts.rentals import (
 )
 from concierge.contracts.rentals_client import RentalsApiClient
 
+CALENDARS = "calendars"  # the Mini App page the /calendar message links to
 log = logging.getLogger(__name__)
 
 PREFIX = "rt"
@@ -178,6 +180,9 @@ async def _item_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, what: s
         ]
         for item in items[:20]
     ]
+    app_url = webapp_url(update, context) if what == "cal" else None
+    if app_url is not None:  # the Mini App's Calendars page: every item side by side
+        rows.append([webapp_button(rentals_text(language, "all_calendars"), app_url, CALENDARS)])
     await _say(update, rentals_text(language, "pick_item"), InlineKeyboardMarkup(rows))
 
 

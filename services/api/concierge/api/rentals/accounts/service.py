@@ -159,6 +159,8 @@ class AccountDesk:
             if exc.code == AvitoErrorCode.CREDENTIALS_REVOKED:
                 await self.revoked(account)
                 raise Revoked() from exc
+            if exc.code == AvitoErrorCode.PAID_OVERLAP:
+                raise  # the calendar names the booking (a 409)
             if exc.status_code == 404:
                 raise NotFound("Avito does not know it") from exc
             raise Invalid(str(exc.detail)) from exc

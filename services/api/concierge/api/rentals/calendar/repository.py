@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.contracts.avito import AvitoBooking
-from concierge.domain.rentals.models import RentalsAccount, RentalsBooking, RentalsItem
+from concierge.domain.identity.models import User
+from concierge.domain.rentals.models import (
+    RentalsAccount,
+    RentalsBooking,
+    RentalsCohost,
+    RentalsItem,
+)
 
 
 class CalendarRepository:
@@ -58,6 +64,20 @@ class CalendarRepository:
             .on_conflict_do_update(index_elements=["item_id", "avito_booking_id"], set_=values)
         )
         await self.session.execute(statement)
+
+    async def mark_polled(self, item: RentalsItem, at: datetime) -> None:
+        item.bookings_polled_at = at
+        await self.session.flush()
+
+    async def cohosts(self, account_id: int) -> Sequence[User]:
+        """The users the landlord invited to the account (read or full rights)."""
+        query = (
+            select(User)
+            .join(RentalsCohost, RentalsCohost.user_id == User.id)
+            .where(RentalsCohost.account_id == account_id)
+            .order_by(RentalsCohost.id)
+        )
+        return (await self.session.scalars(query)).all()
 
     async def polled_items(self) -> Sequence[tuple[RentalsItem, RentalsAccount]]:
         """Every item of every account whose credentials still work."""

@@ -23,9 +23,10 @@ from concierge.api.rentals.calendar import rules
 from concierge.api.rentals.calendar.repository import CalendarRepository
 from concierge.api.rentals.notifications import arrivals_tomorrow, booking_changed
 from concierge.common import clock
-from concierge.common.errors import Conflict, Invalid, NotFound
+from concierge.common.errors import Conflict, Invalid, NotFound, Unavailable
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
 from concierge.contracts.avito import AvitoBooking, AvitoErrorCode, IntervalsWrite
+from concierge.contracts.errors import ErrorCode
 from concierge.contracts.rentals import (
     BookingRead,
     BookingsPollResult,
@@ -121,7 +122,10 @@ class CalendarDesk:
         change = CalendarChange(action=data.action, ranges=data.ranges)
         before, after = await self._plan(item, change)
         if not hmac.compare_digest(self._token(item, change, before), data.token):
-            raise Conflict("The calendar changed since the preview: preview again")
+            raise Conflict(
+                "The calendar changed since the preview: preview again",
+                code=ErrorCode.CALENDAR_CHANGED,
+            )
         write = IntervalsWrite(intervals=rules.open_set(after, self.today()))
         try:
             await self.accounts.call_avito(
@@ -129,12 +133,17 @@ class CalendarDesk:
                 lambda: self.accounts.gateway.set_intervals(account.id, item.avito_item_id, write),
             )
         except Revoked as exc:
-            raise Conflict("Avito refused the account's keys: connect it again") from exc
+            raise Conflict(
+                "Avito refused the account's keys: connect it again",
+                code=ErrorCode.AVITO_KEYS_REFUSED,
+            ) from exc
         except ServiceResponseError as exc:
             if exc.code == AvitoErrorCode.PAID_OVERLAP:
                 booking = exc.params.get("booking_id", "?")
                 raise Conflict(
-                    f"Avito refused: the dates overlap the paid booking {booking}; nothing changed"
+                    f"Avito refused: the dates overlap the paid booking {booking}; nothing changed",
+                    code=ErrorCode.BOOKING_OVERLAP,
+                    params={"booking": str(booking), "check_in": "", "check_out": ""},
                 ) from exc
             raise
         await self.calendar.save_closed(item, after)
@@ -155,7 +164,13 @@ class CalendarDesk:
                 if booking.status in LIVE and nights & set(named):
                     raise Conflict(
                         f"The dates overlap the booking {booking.avito_booking_id} "
-                        f"({booking.check_in} → {booking.check_out}); nothing changed"
+                        f"({booking.check_in} → {booking.check_out}); nothing changed",
+                        code=ErrorCode.BOOKING_OVERLAP,
+                        params={
+                            "booking": str(booking.avito_booking_id),
+                            "check_in": booking.check_in.isoformat(),
+                            "check_out": booking.check_out.isoformat(),
+                        },
                     )
         return before, after
 
@@ -191,7 +206,14 @@ class CalendarDesk:
                         today + timedelta(days=rules.HORIZON_DAYS),
                     ),
                 )
-            except (Revoked, ServiceResponseError, ServiceUnavailable, NotFound, Invalid) as exc:
+            except (
+                Revoked,
+                ServiceResponseError,
+                ServiceUnavailable,
+                Unavailable,
+                NotFound,
+                Invalid,
+            ) as exc:
                 log.warning("bookings of item %d not polled: %r", item.id, exc)
                 result.failed += 1
                 continue
@@ -209,20 +231,32 @@ class CalendarDesk:
         result: BookingsPollResult,
     ) -> None:
         known = await self.calendar.all_bookings(item.id)
+        # The first poll of an item takes what Avito already shows as the baseline: those
+        # bookings existed before the landlord connected, they are not news.
+        baseline = item.bookings_polled_at is None
         owner = await self.users.get(account.owner_id)
+        told = [owner] if owner is not None else []
+        told += [u for u in await self.calendar.cohosts(account.id) if u.id != account.owner_id]
         for booking in found:
             before = known.get(booking.avito_booking_id)
             what: str | None = None
-            if before is None:
+            if baseline:
+                what = None
+            elif before is None:
                 what = "new" if booking.status in LIVE else None
             elif booking.status == "canceled" and before.status != "canceled":
                 what = "cancelled"
             elif (booking.check_in, booking.check_out) != (before.check_in, before.check_out):
                 what = "changed"
             await self.calendar.save_booking(item.id, booking)
-            if what is not None and owner is not None:
-                await self.notify.enqueue(booking_changed(owner, what, item, booking))
+            if what is not None and told:
+                for user in told:
+                    await self.notify.enqueue(
+                        booking_changed(user, what, item, booking, cohost=user is not owner)
+                    )
                 setattr(result, what, getattr(result, what) + 1)
+        if baseline:
+            await self.calendar.mark_polled(item, clock.utcnow())
 
     async def _arrivals(self, owners: set[int], day: date) -> None:
         for owner_id in owners:
