@@ -22,6 +22,7 @@ from concierge.domain.market.models import (
     ListingView,
     SellerBlock,
 )
+from concierge.domain.mcp.models import McpCall, McpToken
 from concierge.domain.media.downloads.models import MediaDownload
 from concierge.domain.media.people.models import (
     MediaIndexer,
@@ -29,7 +30,6 @@ from concierge.domain.media.people.models import (
     MediaSeedbox,
     MediaWatched,
 )
-from concierge.domain.mcp.models import McpCall, McpToken
 from concierge.domain.notify.models import Broadcast, Outbox
 from concierge.domain.rentals.models import (
     RentalsAccount,
@@ -70,13 +70,13 @@ __all__ = [
     "ListingPhoto",
     "ListingReport",
     "ListingView",
+    "McpCall",
+    "McpToken",
     "MediaDownload",
     "MediaIndexer",
     "MediaPreferences",
     "MediaSeedbox",
     "MediaWatched",
-    "McpCall",
-    "McpToken",
     "Outbox",
     "RentalsAccount",
     "RentalsBooking",
