@@ -167,6 +167,7 @@ class TestCommands:
             "close_dates",
             "open_dates",
             "mcp_token",
+            "media",
             "help",
             "language",
         ]

@@ -51,6 +51,7 @@ COMMANDS = (
     "close_dates",
     "open_dates",
     "mcp_token",
+    "media",
     "help",
     "language",
 )

@@ -30,6 +30,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from concierge.bot.callback_data import pack, pattern, unpack
 from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place
+from concierge.bot.media import handlers as media_handlers
 from concierge.bot.texts import rentals_text
 from concierge.common.clock import utcnow
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
@@ -92,6 +93,7 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if user is None:
         return
     await _redis(context).delete(_connect_key(user.id), _pending_key(user.id))
+    await media_handlers.cancel_dialog(context, user.id)
     await _say(update, rentals_text(await language_of(update, context), "cancelled"))
 
 
