@@ -141,8 +141,8 @@ class ServiceClient:
                 method.upper(), path, headers=headers, timeout=timeout, **kwargs
             ) as response:
                 if response.status_code >= 400:
-                    await response.aread()
-                    raise _as_service_error(response)
+                    await response.aread()  # a 5xx with a ``code`` is an answer, not an outage
+                    raise _as_service_error(response, coded=_has_code(response))
                 async for line in response.aiter_lines():
                     if line.strip():
                         yield line

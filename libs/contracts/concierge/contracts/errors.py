@@ -48,3 +48,5 @@ class ErrorCode(StrEnum):
     TOO_MANY_MESSAGES = "too_many_messages"  # max, minutes
     # reports
     ALREADY_REPORTED = "already_reported"
+    # media
+    MEDIA_NO_LLM = "media_no_llm"  # the conversation needs a model: use the buttons

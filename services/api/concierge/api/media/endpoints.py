@@ -21,6 +21,7 @@ from concierge.api.params import id_path
 from concierge.common.auth import require_service_token
 from concierge.common.errors import Invalid, Unavailable
 from concierge.common.openapi import raises
+from concierge.contracts.errors import ErrorCode
 from concierge.contracts.media import (
     AddResult,
     ConversationTurn,
@@ -203,7 +204,10 @@ async def conversation(
     (show typing), ``proposal`` (token, title, size, quality, seeders), then ``done`` or
     ``error``. 503 when no LLM is configured (the button flow works without one)."""
     if chat is None:
-        raise Unavailable("No language model is configured: search by buttons instead")
+        raise Unavailable(
+            "No language model is configured: search by buttons instead",
+            code=ErrorCode.MEDIA_NO_LLM,
+        )
     sources = await desk.sources(user)
     return StreamingResponse(_stream(chat, sources, data.text), media_type="application/x-ndjson")
 

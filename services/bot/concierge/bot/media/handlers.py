@@ -29,6 +29,7 @@ from concierge.bot.deps import deps_of, language_of
 from concierge.bot.media.texts import media_text
 from concierge.bot.streaming import ReplyStream
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
+from concierge.contracts.errors import ErrorCode
 from concierge.contracts.identity import Language
 from concierge.contracts.media import (
     IndexerCreate,
@@ -180,7 +181,7 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, said: str
                 reason = str(event.get("reason", ""))[:300]
                 final = media_text(language, "turn_failed", reason=reason)
     except ServiceResponseError as exc:
-        if exc.status_code == 503:  # no LLM: the buttons
+        if exc.code == ErrorCode.MEDIA_NO_LLM:  # no LLM: the buttons
             await _send(update, media_text(language, "intro_no_llm"), _menu(language))
             return
         await _send(update, media_text(language, "refused", reason=_reason(exc)))
