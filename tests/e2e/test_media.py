@@ -56,6 +56,12 @@ async def person(media_stack: Stack) -> AsyncIterator[SandboxUser]:
         yield user
 
 
+@pytest.fixture
+async def other(media_stack: Stack) -> AsyncIterator[SandboxUser]:
+    async with SandboxUser.connect(media_stack.url("sandbox"), next(_users), BOT_ID) as user:
+        yield user
+
+
 def buttons(message: Message) -> dict[str, str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
     return {b["text"]: b.get("callback_data", "") for row in rows for b in row}
@@ -127,7 +133,7 @@ async def torrents(sandbox: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 
 async def test_find_arrival_add_it_and_hear_it_is_done(
-    media_stack: Stack, person: SandboxUser
+    media_stack: Stack, person: SandboxUser, other: SandboxUser
 ) -> None:
     sandbox_url = media_stack.url("sandbox")
     async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox:
@@ -165,7 +171,38 @@ async def test_find_arrival_add_it_and_hear_it_is_done(
         label = next(b for b, d in buttons(picks).items() if d.endswith(str(ARRIVAL)))
         await asyncio.sleep(2.5)
         await press(person, picks, label, "seeders")
-        offers = [m for m in await person.bot_messages() if "🔁 Other options" in buttons(m)]
-        other = next(m for m in reversed(offers) if "2160p" in m["text"] or "720p" in m["text"])
-        await press(person, other, "➕ Add", "Added to your seedbox")
+        shown = await person.wait_for(
+            lambda ms: sum("🔁 Other options" in buttons(m) for m in ms) >= 4, 30
+        )  # the conversation's offer and the three by buttons
+        offers = [m for m in shown if "🔁 Other options" in buttons(m)]
+        alt = next(m for m in reversed(offers) if "2160p" in m["text"] or "720p" in m["text"])
+        await press(person, alt, "➕ Add", "Added to your seedbox")
         assert len(await torrents(sandbox)) == 2
+
+        # a seedbox down at Add: told, nothing recorded
+        fault = {"service": "transmission", "kind": "down", "times": 20}
+        (await sandbox.post("/sandbox/media/faults", json=fault)).raise_for_status()
+        last_offer = next(m for m in reversed(offers) if m is not alt)
+        refused = await press(person, last_offer, "➕ Add", "❌")
+        assert "did not take the torrent" in refused["text"]
+        (await sandbox.post("/sandbox/media/reset")).raise_for_status()
+
+    # another person reaches none of it
+    async with httpx.AsyncClient(base_url=media_stack.url("api"), timeout=10) as api:
+        service = {"X-Service-Token": media_stack.service_token}
+        mine = await api.get(
+            "/api/v1/media/downloads", headers={**service, "X-Acting-User": str(person.id)}
+        )
+        assert len(mine.json()) == 2
+        await other.send("/start")
+        await other.wait_for_reply()
+        theirs = await api.get(
+            "/api/v1/media/downloads", headers={**service, "X-Acting-User": str(other.id)}
+        )
+        assert theirs.json() == []
+        token = buttons(last_offer)["➕ Add"].split(":")[-1]
+        stolen = await api.post(
+            f"/api/v1/media/proposals/{token}/add",
+            headers={**service, "X-Acting-User": str(other.id)},
+        )
+        assert stolen.status_code == 404

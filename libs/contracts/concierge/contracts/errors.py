@@ -50,3 +50,4 @@ class ErrorCode(StrEnum):
     ALREADY_REPORTED = "already_reported"
     # media
     MEDIA_NO_LLM = "media_no_llm"  # the conversation needs a model: use the buttons
+    MEDIA_SOURCE_FAILED = "media_source_failed"  # the person's seedbox/indexer/TMDB failed

@@ -22,6 +22,8 @@ from concierge.contracts.media import (
 )
 
 MEDIA = "/api/v1/media"
+# a 503 with a code is the person's seedbox or indexer failing: an answer, not an outage
+CODED = frozenset({503})
 
 
 def _as(telegram_id: int) -> dict[str, str]:
@@ -61,7 +63,7 @@ class MediaApiClient:
 
     async def titles(self, user: int, query: str) -> list[TitleRead]:
         response = await self.http.request(
-            "GET", f"{MEDIA}/titles", params={"q": query}, headers=_as(user)
+            "GET", f"{MEDIA}/titles", params={"q": query}, headers=_as(user), coded_statuses=CODED
         )
         return [TitleRead.model_validate(item) for item in response.json()]
 
@@ -70,19 +72,19 @@ class MediaApiClient:
         if tmdb_id is not None:
             params["tmdb_id"] = tmdb_id
         response = await self.http.request(
-            "GET", f"{MEDIA}/releases", params=params, headers=_as(user)
+            "GET", f"{MEDIA}/releases", params=params, headers=_as(user), coded_statuses=CODED
         )
         return [ProposalRead.model_validate(item) for item in response.json()]
 
     async def add(self, user: int, token: str) -> AddResult:
         response = await self.http.request(
-            "POST", f"{MEDIA}/proposals/{token}/add", headers=_as(user)
+            "POST", f"{MEDIA}/proposals/{token}/add", headers=_as(user), coded_statuses=CODED
         )
         return AddResult.model_validate(response.json())
 
     async def other(self, user: int, token: str) -> list[ProposalRead]:
         response = await self.http.request(
-            "POST", f"{MEDIA}/proposals/{token}/other", headers=_as(user)
+            "POST", f"{MEDIA}/proposals/{token}/other", headers=_as(user), coded_statuses=CODED
         )
         return [ProposalRead.model_validate(item) for item in response.json()]
 

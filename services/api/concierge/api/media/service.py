@@ -23,6 +23,7 @@ from concierge.api.media.conversation.tools import MediaSources, quality_label
 from concierge.api.media.repository import MediaRepository
 from concierge.common.errors import Conflict, Invalid, NotFound, Unavailable
 from concierge.common.secret_box import SecretBox, SecretUnreadable
+from concierge.contracts.errors import ErrorCode
 from concierge.contracts.media import (
     AddResult,
     IndexerCreate,
@@ -60,6 +61,7 @@ from concierge.media.seedbox.factory import open_seedbox
 from concierge.media.seedbox.models import SeedboxConfig, SeedboxKind
 
 RELEASES_SHOWN = 5
+SOURCE_FAILED = ErrorCode.MEDIA_SOURCE_FAILED
 MAX_INDEXERS = 10
 MAX_SEEDBOXES = 3
 _TITLE_END = re.compile(r"[\s.(\[]+(19|20)\d\d\b|[\s.]+(480|720|1080|2160)p", re.IGNORECASE)
@@ -291,7 +293,7 @@ class MediaDesk:
         try:
             page = await metadata.search(query, kind=SearchKind.MULTI, language=language_of(user))
         except MediaError as exc:
-            raise Unavailable(f"The title search failed: {exc}") from exc
+            raise Unavailable(f"The title search failed: {exc}", code=SOURCE_FAILED) from exc
         finally:
             await _aclose(metadata)
         return [
@@ -326,7 +328,7 @@ class MediaDesk:
                 except MediaError as exc:
                     failures.append(f"{row.name}: {exc}")
         if not found and failures:
-            raise Unavailable("; ".join(failures))
+            raise Unavailable("; ".join(failures), code=SOURCE_FAILED)
         prefs = await self.release_preferences(user.id)
         if quality:
             prefs = prefs.model_copy(update={"quality": Quality(quality)})
@@ -402,7 +404,9 @@ class MediaDesk:
             except AuthFailed as exc:
                 raise Invalid(f"Your seedbox refused the stored credentials: {exc}") from exc
             except MediaError as exc:
-                raise Unavailable(f"Your seedbox did not take the torrent: {exc}") from exc
+                raise Unavailable(
+                    f"Your seedbox did not take the torrent: {exc}", code=SOURCE_FAILED
+                ) from exc
 
     async def other(self, user: User, token: str) -> list[ProposalRead]:
         proposal = await self._proposal(user, token)
