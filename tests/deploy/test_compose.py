@@ -40,6 +40,10 @@ LEFT_TO_DEFAULTS = {
     "api": {
         "max_body_bytes",
         "media_secret_keys",  # no media credentials stored until the operator sets a key ring
+        "media_tmdb_url",
+        "media_tmdb_key",
+        "media_timeout_s",
+        "media_allowed_private_hosts",
         "listing_lifetime_s",
         "listing_reminder_s",
         "conversation_idle_s",

@@ -170,6 +170,7 @@ class TestCommands:
             "house_rules",
             "faq",
             "guest_mode",
+            "media",
             "help",
             "language",
         ]

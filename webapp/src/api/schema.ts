@@ -668,6 +668,306 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/media/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preferences
+         * @description The caller's preferences (the defaults until they onboard).
+         */
+        get: operations["preferences_api_v1_media_preferences_get"];
+        /**
+         * Update Preferences
+         * @description Set quality, audio languages, genres, notifications (marks the person onboarded).
+         */
+        put: operations["update_preferences_api_v1_media_preferences_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/indexers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Indexers
+         * @description The caller's Torznab indexers (never their keys).
+         */
+        get: operations["indexers_api_v1_media_indexers_get"];
+        put?: never;
+        /**
+         * Add Indexer
+         * @description Connect an indexer: its caps are asked first; nothing is stored unless that works.
+         */
+        post: operations["add_indexer_api_v1_media_indexers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/indexers/{indexer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Indexer */
+        delete: operations["delete_indexer_api_v1_media_indexers__indexer_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/seedboxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Seedboxes
+         * @description The caller's seedbox connections (never their passwords).
+         */
+        get: operations["seedboxes_api_v1_media_seedboxes_get"];
+        put?: never;
+        /**
+         * Add Seedbox
+         * @description Connect a seedbox: a test connection first; nothing is stored unless it passes. A
+         *     private address only with ``on_my_lan`` (the person's mark that it is theirs).
+         */
+        post: operations["add_seedbox_api_v1_media_seedboxes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/seedboxes/{seedbox_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Seedbox
+         * @description Forget the connection and stop following its downloads.
+         */
+        delete: operations["delete_seedbox_api_v1_media_seedboxes__seedbox_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * History
+         * @description What the caller watched, newest first, with their ratings.
+         */
+        get: operations["history_api_v1_media_history_get"];
+        put?: never;
+        /**
+         * Mark Watched
+         * @description Mark a title watched, with a rating 1–10 (again: the rating changes).
+         */
+        post: operations["mark_watched_api_v1_media_history_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/downloads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Downloads
+         * @description The caller's downloads, newest first.
+         */
+        get: operations["downloads_api_v1_media_downloads_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/titles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Titles
+         * @description Films and series by title (the button flow's first step).
+         */
+        get: operations["titles_api_v1_media_titles_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Releases
+         * @description Releases of a title from the caller's indexers, best first by their preferences;
+         *     each is a proposal (Add / Other options / Cancel take its token).
+         */
+        get: operations["releases_api_v1_media_releases_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/proposals/{token}/add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add
+         * @description Add the proposed release to the caller's seedbox (the first, or ``seedbox_id``) and
+         *     follow it; without a seedbox, the magnet link.
+         */
+        post: operations["add_api_v1_media_proposals__token__add_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/proposals/{token}/other": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Other
+         * @description Other releases of the same title instead of this one.
+         */
+        post: operations["other_api_v1_media_proposals__token__other_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/proposals/{token}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel */
+        post: operations["cancel_api_v1_media_proposals__token__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/conversation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Conversation
+         * @description One turn of the caller's conversation, streamed as NDJSON: ``text`` pieces, ``tool``
+         *     (show typing), ``proposal`` (token, title, size, quality, seeders), then ``done`` or
+         *     ``error``. 503 when no LLM is configured (the button flow works without one).
+         */
+        post: operations["conversation_api_v1_media_conversation_post"];
+        /**
+         * Forget
+         * @description Start the conversation afresh (its history is dropped).
+         */
+        delete: operations["forget_api_v1_media_conversation_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/service/seedboxes/{seedbox_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service Seedbox
+         * @description A person's seedbox connection with its password, for the worker's download watcher
+         *     only (service token). Another person's id: 404.
+         */
+        get: operations["service_seedbox_api_v1_media_service_seedboxes__seedbox_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/listings/{listing_id}/photos": {
         parameters: {
             query?: never;
@@ -1785,181 +2085,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/rentals/items/{item_id}/guest": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Guest Settings
-         * @description The item's facts the assistant answers from, its mode and quiet hours.
-         */
-        get: operations["guest_settings_api_v1_rentals_items__item_id__guest_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Update Guest Settings */
-        patch: operations["update_guest_settings_api_v1_rentals_items__item_id__guest_patch"];
-        trace?: never;
-    };
-    "/api/v1/rentals/items/{item_id}/faq": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Faq */
-        get: operations["faq_api_v1_rentals_items__item_id__faq_get"];
-        put?: never;
-        /** Add Faq */
-        post: operations["add_faq_api_v1_rentals_items__item_id__faq_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/rentals/items/{item_id}/faq/{faq_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Delete Faq */
-        delete: operations["delete_faq_api_v1_rentals_items__item_id__faq__faq_id__delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/rentals/chats": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Chats
-         * @description Guests' chats of the caller's accounts, newest first (50).
-         */
-        get: operations["chats_api_v1_rentals_chats_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/rentals/chats/{chat_id}/resume": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Resume
-         * @description The assistant answers in this chat again (after a hand-off).
-         */
-        post: operations["resume_api_v1_rentals_chats__chat_id__resume_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/rentals/chats/{chat_id}/booking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Link Booking
-         * @description Name this chat's guest's booking (a booking of the chat's item): the only booking
-         *     the assistant speaks of in this chat, and where a stated arrival time is stored.
-         */
-        put: operations["link_booking_api_v1_rentals_chats__chat_id__booking_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/rentals/drafts/{draft_id}/send": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Send Draft
-         * @description Send the proposed reply (or the landlord's edited text) to the guest.
-         */
-        post: operations["send_draft_api_v1_rentals_drafts__draft_id__send_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/rentals/drafts/{draft_id}/skip": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Skip Draft */
-        post: operations["skip_draft_api_v1_rentals_drafts__draft_id__skip_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/internal/rentals/guest-messages/{message_id}/answer": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Answer
-         * @description Answer one stored guest message (the ``rentals.guest_message`` job); a message
-         *     answered before is ``seen``. 503: the reply could not be sent (retry).
-         */
-        post: operations["answer_api_v1_internal_rentals_guest_messages__message_id__answer_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1994,6 +2119,26 @@ export interface components {
              * @description Avito refused the credentials: connect again
              */
             revoked: boolean;
+        };
+        /**
+         * AddResult
+         * @description ``added``: the seedbox took it and the download is followed; ``magnet``: the person
+         *     has no seedbox, here is the link.
+         */
+        AddResult: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "added" | "magnet";
+            /** Download Id */
+            download_id?: number | null;
+            /** Seedbox Id */
+            seedbox_id?: number | null;
+            /** Name */
+            name: string;
+            /** Magnet */
+            magnet?: string | null;
         };
         /**
          * AdminAlertCreate
@@ -2051,23 +2196,6 @@ export interface components {
             source?: number | null;
             /** Since */
             since?: string | null;
-        };
-        /** AnswerResult */
-        AnswerResult: {
-            /**
-             * Action
-             * @enum {string}
-             */
-            action: "sent" | "draft" | "handoff" | "paused" | "off" | "ignored" | "seen";
-            /** Reason */
-            reason?: ("asked" | "complaint" | "unsure") | null;
-            /** Method */
-            method?: ("rules" | "llm") | null;
-            /**
-             * Arrival Told
-             * @default false
-             */
-            arrival_told: boolean;
         };
         /**
          * Audience
@@ -2141,14 +2269,6 @@ export interface components {
             client_secret: string;
             /** Avito User Id */
             avito_user_id?: number | null;
-        };
-        /** BookingLink */
-        BookingLink: {
-            /**
-             * Booking Id
-             * @description The api's booking row id, or null to unlink
-             */
-            booking_id: number | null;
         };
         /** BookingRead */
         BookingRead: {
@@ -2400,23 +2520,6 @@ export interface components {
             /** Blocked */
             blocked: boolean;
         };
-        /** ChatState */
-        ChatState: {
-            /** Id */
-            id: number;
-            /** Item Avito Id */
-            item_avito_id: number | null;
-            /** Handed Off */
-            handed_off: boolean;
-            /** Handoff Reason */
-            handoff_reason: ("asked" | "complaint" | "unsure") | null;
-            /** Booking Id */
-            booking_id: number | null;
-            /** Arrival Time */
-            arrival_time: string | null;
-            /** Arrival Date */
-            arrival_date: string | null;
-        };
         /** CheckInExtractRequest */
         CheckInExtractRequest: {
             /**
@@ -2533,6 +2636,11 @@ export interface components {
              */
             access: "full" | "read";
         };
+        /** ConversationTurn */
+        ConversationTurn: {
+            /** Text */
+            text: string;
+        };
         /**
          * Currency
          * @enum {string}
@@ -2601,26 +2709,27 @@ export interface components {
          * @enum {string}
          */
         DocumentKind: "post" | "article" | "listing";
-        /** DraftEdit */
-        DraftEdit: {
-            /** Text */
-            text: string;
-        };
-        /** DraftResult */
-        DraftResult: {
+        /** DownloadRead */
+        DownloadRead: {
             /** Id */
             id: number;
+            /** Seedbox Id */
+            seedbox_id: number;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number | null;
+            /** Status */
+            status: string;
+            /** Progress */
+            progress: number;
+            /** Done At */
+            done_at: string | null;
             /**
-             * Status
-             * @enum {string}
+             * Created At
+             * Format: date-time
              */
-            status: "pending" | "sent" | "skipped";
-            /**
-             * Parts
-             * @description Messages sent to the guest (a long text is split)
-             * @default 0
-             */
-            parts: number;
+            created_at: string;
         };
         /**
          * EmbeddingModelRead
@@ -2677,22 +2786,6 @@ export interface components {
              * @description Listings whose time ran out, taken out of search
              */
             expired: number;
-        };
-        /** FaqCreate */
-        FaqCreate: {
-            /** Question */
-            question: string;
-            /** Answer */
-            answer: string;
-        };
-        /** FaqRead */
-        FaqRead: {
-            /** Id */
-            id: number;
-            /** Question */
-            question: string;
-            /** Answer */
-            answer: string;
         };
         /** FeedNext */
         FeedNext: {
@@ -2798,45 +2891,34 @@ export interface components {
              */
             text: string;
         };
-        /**
-         * GuestSettings
-         * @description What the landlord may change; fields left out stay as they are.
-         */
-        GuestSettings: {
-            /** Description */
-            description?: string | null;
-            /** House Rules */
-            house_rules?: string | null;
-            /** Mode */
-            mode?: ("auto" | "draft" | "off") | null;
-            /** Quiet Start */
-            quiet_start?: number | null;
-            /** Quiet End */
-            quiet_end?: number | null;
+        /** IndexerCreate */
+        IndexerCreate: {
+            /** Name */
+            name: string;
             /**
-             * No Quiet Hours
-             * @description True: clear the quiet hours
-             * @default false
+             * Url
+             * @description The Torznab endpoint (Jackett's or Prowlarr's …/api)
              */
-            no_quiet_hours: boolean;
+            url: string;
+            /**
+             * Apikey
+             * Format: password
+             */
+            apikey: string;
         };
-        /** GuestSettingsRead */
-        GuestSettingsRead: {
-            /** Item Id */
-            item_id: number;
-            /** Description */
-            description: string;
-            /** House Rules */
-            house_rules: string;
+        /** IndexerRead */
+        IndexerRead: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Url */
+            url: string;
             /**
-             * Mode
-             * @enum {string}
+             * Created At
+             * Format: date-time
              */
-            mode: "auto" | "draft" | "off";
-            /** Quiet Start */
-            quiet_start: number | null;
-            /** Quiet End */
-            quiet_end: number | null;
+            created_at: string;
         };
         /**
          * InlineButton
@@ -3117,6 +3199,39 @@ export interface components {
             /** Last Used At */
             last_used_at: string | null;
         };
+        /** MediaPreferencesRead */
+        MediaPreferencesRead: {
+            /**
+             * Quality
+             * @description Preferred quality: 480, 720, 1080, 2160 or 0 (any)
+             */
+            quality: number;
+            /**
+             * Audio
+             * @description Audio languages, most wanted first
+             */
+            audio: string[];
+            /** Genres */
+            genres: string[];
+            /**
+             * Notify Done
+             * @description Tell the person when a download is done
+             */
+            notify_done: boolean;
+            /** Onboarded */
+            onboarded: boolean;
+        };
+        /** MediaPreferencesUpdate */
+        MediaPreferencesUpdate: {
+            /** Quality */
+            quality?: (0 | 480 | 720 | 1080 | 2160) | null;
+            /** Audio */
+            audio?: string[] | null;
+            /** Genres */
+            genres?: string[] | null;
+            /** Notify Done */
+            notify_done?: boolean | null;
+        };
         /**
          * MessagePayload
          * @description What the bot sends: ``sendMessage``'s text, parse_mode and inline keyboard.
@@ -3377,6 +3492,25 @@ export interface components {
              * @default 8
              */
             digest_hour: number;
+        };
+        /**
+         * ProposalRead
+         * @description A release offered to the person; their Add / Other options / Cancel take the token.
+         *     The title is tracker data: shown as plain text, never followed.
+         */
+        ProposalRead: {
+            /** Token */
+            token: string;
+            /** Title */
+            title: string;
+            /** Size */
+            size: number | null;
+            /** Quality */
+            quality: string;
+            /** Seeders */
+            seeders: number | null;
+            /** Indexer */
+            indexer: string;
         };
         /** ProviderCreate */
         ProviderCreate: {
@@ -3645,6 +3779,51 @@ export interface components {
              */
             degraded_reason?: string | null;
         };
+        /** SeedboxCreate */
+        SeedboxCreate: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "transmission" | "qbittorrent" | "deluge";
+            /** Url */
+            url: string;
+            /** Username */
+            username?: string | null;
+            /** Password */
+            password?: string | null;
+            /**
+             * On My Lan
+             * @description The person's mark: this seedbox is theirs on a private address
+             * @default false
+             */
+            on_my_lan: boolean;
+            /** Deluge Host Id */
+            deluge_host_id?: string | null;
+        };
+        /** SeedboxRead */
+        SeedboxRead: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Url */
+            url: string;
+            /** Username */
+            username: string | null;
+            /** On My Lan */
+            on_my_lan: boolean;
+            /**
+             * Version
+             * @description What the test connection reported
+             */
+            version: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** ServiceRead */
         ServiceRead: {
             /** Id */
@@ -3792,6 +3971,19 @@ export interface components {
          * @enum {string}
          */
         TargetState: "new" | "healthy" | "failing" | "captcha";
+        /** TitleRead */
+        TitleRead: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Title */
+            title: string;
+            /** Original Title */
+            original_title?: string | null;
+            /** Year */
+            year?: number | null;
+        };
         /** TrainingPost */
         TrainingPost: {
             /** Document Id */
@@ -4026,6 +4218,45 @@ export interface components {
             paused?: boolean | null;
             window?: components["schemas"]["Window"] | null;
         };
+        /** WatchedCreate */
+        WatchedCreate: {
+            /**
+             * Source
+             * @default tmdb
+             * @enum {string}
+             */
+            source: "tmdb" | "kinopoisk";
+            /** Title Id */
+            title_id: number;
+            /**
+             * Kind
+             * @default movie
+             * @enum {string}
+             */
+            kind: "movie" | "tv";
+            /** Title */
+            title: string;
+            /** Rating */
+            rating?: number | null;
+        };
+        /** WatchedRead */
+        WatchedRead: {
+            /** Source */
+            source: string;
+            /** Title Id */
+            title_id: number;
+            /** Kind */
+            kind: string;
+            /** Title */
+            title: string;
+            /** Rating */
+            rating: number | null;
+            /**
+             * Watched At
+             * Format: date-time
+             */
+            watched_at: string;
+        };
         /** WebAppInfo */
         WebAppInfo: {
             /** Url */
@@ -4075,7 +4306,7 @@ export interface components {
          * @description What went wrong, for a client to say in its user's language (see ``params``).
          * @enum {string}
          */
-        ErrorCode: "listing_not_found" | "too_many_listings" | "listing_archived" | "listing_not_submittable" | "listing_not_published" | "listing_not_renewable" | "photo_not_found" | "too_many_photos" | "photo_too_large" | "photo_not_image" | "photo_damaged" | "photo_too_many_pixels" | "photo_not_uploaded" | "upload_link_invalid" | "upload_not_image_type" | "upload_no_file" | "upload_empty" | "files_not_here" | "listing_not_pending" | "listing_changed" | "own_listing" | "listing_sold" | "seller_blocked_you" | "too_many_inquiries" | "inquiry_not_found" | "inquiry_closed" | "only_the_seller" | "too_many_messages" | "already_reported" | "booking_overlap" | "calendar_changed" | "avito_keys_refused";
+        ErrorCode: "listing_not_found" | "too_many_listings" | "listing_archived" | "listing_not_submittable" | "listing_not_published" | "listing_not_renewable" | "photo_not_found" | "too_many_photos" | "photo_too_large" | "photo_not_image" | "photo_damaged" | "photo_too_many_pixels" | "photo_not_uploaded" | "upload_link_invalid" | "upload_not_image_type" | "upload_no_file" | "upload_empty" | "files_not_here" | "listing_not_pending" | "listing_changed" | "own_listing" | "listing_sold" | "seller_blocked_you" | "too_many_inquiries" | "inquiry_not_found" | "inquiry_closed" | "only_the_seller" | "too_many_messages" | "already_reported" | "media_no_llm" | "media_source_failed";
         /**
          * ErrorBody
          * @description Every error of every API: a message, or for invalid input one issue per field;
@@ -6948,6 +7179,1397 @@ export interface operations {
             };
             /** @description Not allowed for this caller, or a link that is invalid or expired */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preferences_api_v1_media_preferences_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaPreferencesRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_preferences_api_v1_media_preferences_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaPreferencesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaPreferencesRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    indexers_api_v1_media_indexers_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexerRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_indexer_api_v1_media_indexers_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IndexerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexerRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_indexer_api_v1_media_indexers__indexer_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The indexer's id */
+                indexer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    seedboxes_api_v1_media_seedboxes_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeedboxRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_seedbox_api_v1_media_seedboxes_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeedboxCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeedboxRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_seedbox_api_v1_media_seedboxes__seedbox_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The seedbox connection's id */
+                seedbox_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    history_api_v1_media_history_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchedRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mark_watched_api_v1_media_history_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WatchedCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    downloads_api_v1_media_downloads_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    titles_api_v1_media_titles_get: {
+        parameters: {
+            query: {
+                /** @description What to look for */
+                q: string;
+            };
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TitleRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    releases_api_v1_media_releases_get: {
+        parameters: {
+            query: {
+                /** @description What to look for */
+                q: string;
+                tmdb_id?: number | null;
+                kind?: string;
+                quality?: number | null;
+            };
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_api_v1_media_proposals__token__add_post: {
+        parameters: {
+            query?: {
+                seedbox_id?: number | null;
+            };
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description Proposal */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddResult"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    other_api_v1_media_proposals__token__other_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description Proposal */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_api_v1_media_proposals__token__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description Proposal */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversation_api_v1_media_conversation_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationTurn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": unknown;
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    forget_api_v1_media_conversation_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    service_seedbox_api_v1_media_service_seedboxes__seedbox_id__get: {
+        parameters: {
+            query: {
+                user_id: number;
+            };
+            header?: {
+                "X-Service-Token"?: string | null;
+            };
+            path: {
+                /** @description The seedbox connection's id */
+                seedbox_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11614,863 +13236,6 @@ export interface operations {
             };
         };
     };
-    guest_settings_api_v1_rentals_items__item_id__guest_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The item's id */
-                item_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GuestSettingsRead"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    update_guest_settings_api_v1_rentals_items__item_id__guest_patch: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The item's id */
-                item_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["GuestSettings"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GuestSettingsRead"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    faq_api_v1_rentals_items__item_id__faq_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The item's id */
-                item_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FaqRead"][];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    add_faq_api_v1_rentals_items__item_id__faq_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The item's id */
-                item_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["FaqCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FaqRead"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    delete_faq_api_v1_rentals_items__item_id__faq__faq_id__delete: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The item's id */
-                item_id: number;
-                /** @description The FAQ entry's id */
-                faq_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    chats_api_v1_rentals_chats_get: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChatState"][];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    resume_api_v1_rentals_chats__chat_id__resume_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The chat's id */
-                chat_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChatState"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    link_booking_api_v1_rentals_chats__chat_id__booking_put: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The chat's id */
-                chat_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BookingLink"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChatState"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    send_draft_api_v1_rentals_drafts__draft_id__send_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The draft's id */
-                draft_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["DraftEdit"] | null;
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DraftResult"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the resource's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body (or the uploaded file) is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A dependency is unavailable; try again later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    skip_draft_api_v1_rentals_drafts__draft_id__skip_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                authorization?: string | null;
-                "X-Service-Token"?: string | null;
-                "X-Acting-User"?: string | null;
-            };
-            path: {
-                /** @description The draft's id */
-                draft_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DraftResult"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not one the caller may see) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    answer_api_v1_internal_rentals_guest_messages__message_id__answer_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Service-Token"?: string | null;
-            };
-            path: {
-                /** @description The stored guest message's id */
-                message_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AnswerResult"];
-                };
-            };
-            /** @description Bad request: a NUL byte in the URL, or a malformed form */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated: the credential is missing, wrong or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Invalid input: the detail names each field and what is wrong with it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A dependency is unavailable; try again later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -12481,32 +13246,27 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const accountReadAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccountRead"]["access"]> = ["owner", "full", "read"];
+export const addResultStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AddResult"]["status"]> = ["added", "magnet"];
 export const answerModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Answer"]["mode"]> = ["llm", "extractive", "none"];
-export const answerResultActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnswerResult"]["action"]> = ["sent", "draft", "handoff", "paused", "off", "ignored", "seen"];
-export const answerResultReasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnswerResult"]["reason"]> = ["asked", "complaint", "unsure"];
-export const answerResultMethodAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnswerResult"]["method"]> = ["rules", "llm"];
 export const availabilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Availability"]> = ["available", "reserved", "sold"];
 export const broadcastCreateParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BroadcastCreate"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
 export const calendarChangeActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarChange"]["action"]> = ["close", "open"];
 export const calendarConfirmActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarConfirm"]["action"]> = ["close", "open"];
 export const calendarDayStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarDay"]["state"]> = ["free", "closed", "booked"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["electronics", "vehicles", "home", "clothing", "kids", "hobby", "services", "realty", "other"];
-export const chatStateHandoff_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChatState"]["handoff_reason"]> = ["asked", "complaint", "unsure"];
 export const checkInExtractionMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckInExtraction"]["method"]> = ["rules", "llm"];
 export const cohostInviteAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CohostInvite"]["access"]> = ["full", "read"];
 export const cohostReadAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CohostRead"]["access"]> = ["full", "read"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["RUB", "USD", "EUR"];
 export const deliveryOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryOutcome"]> = ["sent", "rate_limited", "failed", "unavailable", "rejected", "blocked", "released"];
 export const documentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentKind"]> = ["post", "article", "listing"];
-export const draftResultStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DraftResult"]["status"]> = ["pending", "sent", "skipped"];
 export const embeddingModelReadStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmbeddingModelRead"]["state"]> = ["building", "active", "retired"];
-export const guestSettingsModeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["GuestSettings"]["mode"]> = ["auto", "draft", "off"];
-export const guestSettingsReadModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["GuestSettingsRead"]["mode"]> = ["auto", "draft", "off"];
 export const inquiryRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryRole"]> = ["buyer", "seller"];
 export const inquiryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryStatus"]> = ["open", "closed"];
 export const languageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Language"]> = ["ru", "en"];
 export const listingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ListingStatus"]> = ["draft", "pending", "approved", "rejected", "expired", "archived"];
 export const mcpScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["McpScope"]> = ["search:read", "market:read", "rentals:read", "rentals:write"];
+export const mediaPreferencesUpdateQualityAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MediaPreferencesUpdate"]["quality"]> = [0, 480, 720, 1080, 2160];
 export const messagePayloadParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MessagePayload"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
 export const modelKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ModelKind"]> = ["none", "content", "logistic"];
 export const noticeModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NoticeMode"]> = ["instant", "digest"];
@@ -12516,9 +13276,12 @@ export const pollOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const providerKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProviderKind"]> = ["zms", "json", "html"];
 export const reportReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportReason"]> = ["fraud", "prohibited", "misleading", "duplicate", "offensive", "other"];
 export const searchModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchMode"]> = ["hybrid", "fts", "vector"];
+export const seedboxCreateKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SeedboxCreate"]["kind"]> = ["transmission", "qbittorrent", "deluge"];
 export const sourceKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SourceKind"]> = ["rss", "web", "telegram"];
 export const targetStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TargetState"]> = ["new", "healthy", "failing", "captcha"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRole"]> = ["user", "admin"];
 export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserStatus"]> = ["new", "onboarding", "training", "trained", "active", "churned"];
 export const verdictValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Verdict"]> = ["like", "dislike", "skip"];
-export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["listing_not_found", "too_many_listings", "listing_archived", "listing_not_submittable", "listing_not_published", "listing_not_renewable", "photo_not_found", "too_many_photos", "photo_too_large", "photo_not_image", "photo_damaged", "photo_too_many_pixels", "photo_not_uploaded", "upload_link_invalid", "upload_not_image_type", "upload_no_file", "upload_empty", "files_not_here", "listing_not_pending", "listing_changed", "own_listing", "listing_sold", "seller_blocked_you", "too_many_inquiries", "inquiry_not_found", "inquiry_closed", "only_the_seller", "too_many_messages", "already_reported", "booking_overlap", "calendar_changed", "avito_keys_refused"];
+export const watchedCreateSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WatchedCreate"]["source"]> = ["tmdb", "kinopoisk"];
+export const watchedCreateKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WatchedCreate"]["kind"]> = ["movie", "tv"];
+export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["listing_not_found", "too_many_listings", "listing_archived", "listing_not_submittable", "listing_not_published", "listing_not_renewable", "photo_not_found", "too_many_photos", "photo_too_large", "photo_not_image", "photo_damaged", "photo_too_many_pixels", "photo_not_uploaded", "upload_link_invalid", "upload_not_image_type", "upload_no_file", "upload_empty", "files_not_here", "listing_not_pending", "listing_changed", "own_listing", "listing_sold", "seller_blocked_you", "too_many_inquiries", "inquiry_not_found", "inquiry_closed", "only_the_seller", "too_many_messages", "already_reported", "media_no_llm", "media_source_failed"];

@@ -9,6 +9,7 @@ connection problem, a timeout, a 429 or a 5xx.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -123,6 +124,30 @@ class ServiceClient:
         except httpx.TransportError as exc:
             raise ServiceUnavailable(f"{method} {path}: {exc!r}") from exc
         return response
+
+    async def stream_lines(
+        self, method: str, path: str, *, read_timeout: float = 90.0, **kwargs: Any
+    ) -> AsyncIterator[str]:
+        """The answer's lines as they come (NDJSON), never retried (a stream may have had
+        effects); a 4xx is ServiceResponseError, anything else ServiceUnavailable.
+        ``read_timeout``: the longest silence between two lines."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        request_id = current_request_id()
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        timeout = httpx.Timeout(read_timeout, connect=3.0)
+        try:
+            async with self._http.stream(
+                method.upper(), path, headers=headers, timeout=timeout, **kwargs
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()  # a 5xx with a ``code`` is an answer, not an outage
+                    raise _as_service_error(response, coded=_has_code(response))
+                async for line in response.aiter_lines():
+                    if line.strip():
+                        yield line
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(f"{method} {path}: {exc!r}") from exc
 
     async def _send(
         self, method: str, path: str, coded_statuses: frozenset[int], **kwargs: Any

@@ -26,6 +26,8 @@ from concierge.api.market.reports.endpoints import router as market_reports_rout
 from concierge.api.mcp.endpoints import router as mcp_router
 from concierge.api.mcp.runtime import McpRuntime
 from concierge.api.mcp.server import mount_mcp, running
+from concierge.api.media.endpoints import router as media_router
+from concierge.api.media.endpoints import service_router as media_service_router
 from concierge.api.migrate import upgrade_database
 from concierge.api.notify.endpoints import router as notify_router
 from concierge.api.paging import CursorCodec
@@ -115,6 +117,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     v1.include_router(assistant_router)
     v1.include_router(market_listings_router)
     v1.include_router(market_moderation_router)
+    # the media desk before the photos' /media/{key:path} (photo keys start uploads/,
+    # photos/ or thumbs/, never a media desk path)
+    v1.include_router(media_router)
+    v1.include_router(media_service_router)
     v1.include_router(market_photos_router)
     v1.include_router(market_inquiries_router)
     v1.include_router(market_reports_router)

@@ -230,6 +230,22 @@ class ApiSettings(
         "`python -m concierge.api.media.rotate_keys`, then drop the old key",
     )
 
+    media_tmdb_url: str = Field(
+        "https://api.themoviedb.org/3", description="TMDB's v3 API (make dev: the sandbox's)"
+    )
+    media_tmdb_key: SecretStr | None = Field(
+        None, description="The deployment's TMDB key (v3 key or v4 token); empty: no titles"
+    )
+    media_allowed_private_hosts: AllowedHosts = Field(
+        frozenset(),
+        validation_alias=shared("MEDIA_ALLOWED_PRIVATE_HOSTS"),
+        description="host:port pairs of seedboxes and indexers reached even though private "
+        "(the sandbox in dev; a person's own LAN seedbox needs no entry: they mark it)",
+    )
+    media_timeout_s: float = Field(
+        15.0, gt=0, le=120, description="One call to a person's indexer or seedbox"
+    )
+
     # --- LLM (answers) --------------------------------------------------------------------
     llm_provider: Literal["none", "openai", "anthropic"] = Field(
         "none", description="none: extractive answers; openai: any OpenAI-compatible server"
@@ -245,7 +261,7 @@ class ApiSettings(
         4, ge=1, description="LLM calls at once; more questions get the extractive answer"
     )
 
-    @field_validator("llm_api_key", mode="before")
+    @field_validator("llm_api_key", "media_tmdb_key", mode="before")
     @classmethod
     def _no_empty_key(cls, value: object) -> object:
         return None if value == "" else value

@@ -14,6 +14,7 @@ from concierge.bot.core import handlers as core_handlers
 from concierge.bot.feed import handlers as feed_handlers
 from concierge.bot.market import handlers as market_handlers
 from concierge.bot.mcp import handlers as mcp_handlers
+from concierge.bot.media import handlers as media_handlers
 from concierge.bot.notify import handlers as notify_handlers
 from concierge.bot.notify.pacing import DeliveryPacing, PacedRateLimiter
 from concierge.bot.rentals import guest as rentals_guest
@@ -51,6 +52,7 @@ def build_application(settings: BotSettings, pacing: DeliveryPacing) -> Telegram
     rentals_handlers.register(application)
     mcp_handlers.register(application)
     rentals_guest.register(application)
+    media_handlers.register(application)
     core_handlers.register(application)
     return application
 

@@ -299,6 +299,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "feed_too_many": "⏳ Too many ratings at once. Wait a minute, then go on.",
         # --- the MCP surface (concierge.bot.mcp): tokens for AI agents ----------------------
         "command_mcp_token": "Tokens for AI agents (MCP): make, list, revoke",
+        "command_media": "Films and series: find a release, add it to your seedbox",
         "mcp_none": "🤖 You have no tokens for AI agents yet.",
         "mcp_list_header": "🤖 <b>Your tokens for AI agents</b>",
         "mcp_line": "• <b>{name}</b> ({hint}…): {scopes}",
@@ -619,6 +620,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "feed_too_many": "⏳ Слишком много оценок сразу. Подождите минуту и продолжайте.",
         # --- MCP: токены для ИИ-агентов ------------------------------------------------------
         "command_mcp_token": "Токены для ИИ-агентов (MCP): создать, список, отозвать",
+        "command_media": "Фильмы и сериалы: найти раздачу и добавить на сидбокс",
         "mcp_none": "🤖 У вас пока нет токенов для ИИ-агентов.",
         "mcp_list_header": "🤖 <b>Ваши токены для ИИ-агентов</b>",
         "mcp_line": "• <b>{name}</b> ({hint}…), права: {scopes}",

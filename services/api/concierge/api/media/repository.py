@@ -74,6 +74,13 @@ class MediaRepository:
         await self.session.flush()
         return row
 
+    async def delete_seedbox(self, user_id: int, seedbox_id: int) -> bool:
+        """Delete the connection (its downloads go with it: the foreign key cascades)."""
+        statement = delete(MediaSeedbox).where(
+            MediaSeedbox.id == seedbox_id, MediaSeedbox.user_id == user_id
+        )
+        return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
     async def watched(self, user_id: int, limit: int = 50) -> Sequence[MediaWatched]:
         query = (
             select(MediaWatched)

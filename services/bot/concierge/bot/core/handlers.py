@@ -54,6 +54,7 @@ COMMANDS = (
     "house_rules",
     "faq",
     "guest_mode",
+    "media",
     "help",
     "language",
 )

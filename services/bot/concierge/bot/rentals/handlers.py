@@ -31,6 +31,7 @@ from concierge.bot.callback_data import pack, pattern, unpack
 from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place
 from concierge.bot.market.webapp import webapp_button, webapp_url
+from concierge.bot.media import handlers as media_handlers
 from concierge.bot.texts import rentals_text
 from concierge.common.clock import utcnow
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
@@ -94,6 +95,7 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if user is None:
         return
     await _redis(context).delete(_connect_key(user.id), _pending_key(user.id))
+    await media_handlers.cancel_dialog(context, user.id)
     await _say(update, rentals_text(await language_of(update, context), "cancelled"))
 
 

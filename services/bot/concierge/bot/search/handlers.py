@@ -26,6 +26,7 @@ from concierge.bot.edits import edit_in_place
 from concierge.bot.market import conversations as market_text
 from concierge.bot.market.wanted import listing_query
 from concierge.bot.market.webapp import webapp_url
+from concierge.bot.media import handlers as media_text
 from concierge.bot.rentals import guest as rentals_guest
 from concierge.bot.rentals import handlers as rentals_text
 from concierge.bot.search.intent import Intent, classify
@@ -186,6 +187,8 @@ async def route_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return  # a step of /avito_connect
     if await rentals_guest.take_text(update, context, said):
         return  # house rules, an FAQ entry, an edited reply to a guest
+    if await media_text.take_text(update, context, said):
+        return  # a step of a media dialogue, or a message in /media mode
     if await market_text.take_text(update, context, said):
         return
     await answer_text(update, context, said)

@@ -8,7 +8,8 @@ changes in a guarded update (``WHERE status = 'active'``), so however many worke
 the same torrent at once, one message goes out.
 
 ``seedbox_id`` names the person's seedbox connection (the media desk's own table, added
-by migration 0013_media; the foreign key comes with the merge of both chains).
+by migration 0013_media; the foreign key, added by 0018_media_links, deletes a
+connection's downloads with it).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ class MediaDownload(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    seedbox_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    seedbox_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("media_seedboxes.id", ondelete="CASCADE"), index=True
+    )
     infohash: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(Text)  # the release's title as shown when it was added
     size: Mapped[int | None] = mapped_column(BigInteger)
