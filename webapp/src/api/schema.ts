@@ -2085,6 +2085,181 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rentals/items/{item_id}/guest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Guest Settings
+         * @description The item's facts the assistant answers from, its mode and quiet hours.
+         */
+        get: operations["guest_settings_api_v1_rentals_items__item_id__guest_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Guest Settings */
+        patch: operations["update_guest_settings_api_v1_rentals_items__item_id__guest_patch"];
+        trace?: never;
+    };
+    "/api/v1/rentals/items/{item_id}/faq": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Faq */
+        get: operations["faq_api_v1_rentals_items__item_id__faq_get"];
+        put?: never;
+        /** Add Faq */
+        post: operations["add_faq_api_v1_rentals_items__item_id__faq_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/items/{item_id}/faq/{faq_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Faq */
+        delete: operations["delete_faq_api_v1_rentals_items__item_id__faq__faq_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/chats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chats
+         * @description Guests' chats of the caller's accounts, newest first (50).
+         */
+        get: operations["chats_api_v1_rentals_chats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/chats/{chat_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume
+         * @description The assistant answers in this chat again (after a hand-off).
+         */
+        post: operations["resume_api_v1_rentals_chats__chat_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/chats/{chat_id}/booking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Link Booking
+         * @description Name this chat's guest's booking (a booking of the chat's item): the only booking
+         *     the assistant speaks of in this chat, and where a stated arrival time is stored.
+         */
+        put: operations["link_booking_api_v1_rentals_chats__chat_id__booking_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/drafts/{draft_id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Draft
+         * @description Send the proposed reply (or the landlord's edited text) to the guest.
+         */
+        post: operations["send_draft_api_v1_rentals_drafts__draft_id__send_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/drafts/{draft_id}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Skip Draft */
+        post: operations["skip_draft_api_v1_rentals_drafts__draft_id__skip_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/internal/rentals/guest-messages/{message_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer
+         * @description Answer one stored guest message (the ``rentals.guest_message`` job); a message
+         *     answered before is ``seen``. 503: the reply could not be sent (retry).
+         */
+        post: operations["answer_api_v1_internal_rentals_guest_messages__message_id__answer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2197,6 +2372,23 @@ export interface components {
             /** Since */
             since?: string | null;
         };
+        /** AnswerResult */
+        AnswerResult: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "sent" | "draft" | "handoff" | "paused" | "off" | "ignored" | "seen";
+            /** Reason */
+            reason?: ("asked" | "complaint" | "unsure") | null;
+            /** Method */
+            method?: ("rules" | "llm") | null;
+            /**
+             * Arrival Told
+             * @default false
+             */
+            arrival_told: boolean;
+        };
         /**
          * Audience
          * @description Who gets a broadcast: every user who has not blocked the bot, narrowed by these.
@@ -2269,6 +2461,14 @@ export interface components {
             client_secret: string;
             /** Avito User Id */
             avito_user_id?: number | null;
+        };
+        /** BookingLink */
+        BookingLink: {
+            /**
+             * Booking Id
+             * @description The api's booking row id, or null to unlink
+             */
+            booking_id: number | null;
         };
         /** BookingRead */
         BookingRead: {
@@ -2520,6 +2720,23 @@ export interface components {
             /** Blocked */
             blocked: boolean;
         };
+        /** ChatState */
+        ChatState: {
+            /** Id */
+            id: number;
+            /** Item Avito Id */
+            item_avito_id: number | null;
+            /** Handed Off */
+            handed_off: boolean;
+            /** Handoff Reason */
+            handoff_reason: ("asked" | "complaint" | "unsure") | null;
+            /** Booking Id */
+            booking_id: number | null;
+            /** Arrival Time */
+            arrival_time: string | null;
+            /** Arrival Date */
+            arrival_date: string | null;
+        };
         /** CheckInExtractRequest */
         CheckInExtractRequest: {
             /**
@@ -2731,6 +2948,27 @@ export interface components {
              */
             created_at: string;
         };
+        /** DraftEdit */
+        DraftEdit: {
+            /** Text */
+            text: string;
+        };
+        /** DraftResult */
+        DraftResult: {
+            /** Id */
+            id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "skipped";
+            /**
+             * Parts
+             * @description Messages sent to the guest (a long text is split)
+             * @default 0
+             */
+            parts: number;
+        };
         /**
          * EmbeddingModelRead
          * @description An embedding model and how much of the corpus its vectors cover.
@@ -2786,6 +3024,22 @@ export interface components {
              * @description Listings whose time ran out, taken out of search
              */
             expired: number;
+        };
+        /** FaqCreate */
+        FaqCreate: {
+            /** Question */
+            question: string;
+            /** Answer */
+            answer: string;
+        };
+        /** FaqRead */
+        FaqRead: {
+            /** Id */
+            id: number;
+            /** Question */
+            question: string;
+            /** Answer */
+            answer: string;
         };
         /** FeedNext */
         FeedNext: {
@@ -2890,6 +3144,46 @@ export interface components {
              * @default
              */
             text: string;
+        };
+        /**
+         * GuestSettings
+         * @description What the landlord may change; fields left out stay as they are.
+         */
+        GuestSettings: {
+            /** Description */
+            description?: string | null;
+            /** House Rules */
+            house_rules?: string | null;
+            /** Mode */
+            mode?: ("auto" | "draft" | "off") | null;
+            /** Quiet Start */
+            quiet_start?: number | null;
+            /** Quiet End */
+            quiet_end?: number | null;
+            /**
+             * No Quiet Hours
+             * @description True: clear the quiet hours
+             * @default false
+             */
+            no_quiet_hours: boolean;
+        };
+        /** GuestSettingsRead */
+        GuestSettingsRead: {
+            /** Item Id */
+            item_id: number;
+            /** Description */
+            description: string;
+            /** House Rules */
+            house_rules: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "auto" | "draft" | "off";
+            /** Quiet Start */
+            quiet_start: number | null;
+            /** Quiet End */
+            quiet_end: number | null;
         };
         /** IndexerCreate */
         IndexerCreate: {
@@ -4306,7 +4600,7 @@ export interface components {
          * @description What went wrong, for a client to say in its user's language (see ``params``).
          * @enum {string}
          */
-        ErrorCode: "listing_not_found" | "too_many_listings" | "listing_archived" | "listing_not_submittable" | "listing_not_published" | "listing_not_renewable" | "photo_not_found" | "too_many_photos" | "photo_too_large" | "photo_not_image" | "photo_damaged" | "photo_too_many_pixels" | "photo_not_uploaded" | "upload_link_invalid" | "upload_not_image_type" | "upload_no_file" | "upload_empty" | "files_not_here" | "listing_not_pending" | "listing_changed" | "own_listing" | "listing_sold" | "seller_blocked_you" | "too_many_inquiries" | "inquiry_not_found" | "inquiry_closed" | "only_the_seller" | "too_many_messages" | "already_reported" | "media_no_llm" | "media_source_failed";
+        ErrorCode: "listing_not_found" | "too_many_listings" | "listing_archived" | "listing_not_submittable" | "listing_not_published" | "listing_not_renewable" | "photo_not_found" | "too_many_photos" | "photo_too_large" | "photo_not_image" | "photo_damaged" | "photo_too_many_pixels" | "photo_not_uploaded" | "upload_link_invalid" | "upload_not_image_type" | "upload_no_file" | "upload_empty" | "files_not_here" | "listing_not_pending" | "listing_changed" | "own_listing" | "listing_sold" | "seller_blocked_you" | "too_many_inquiries" | "inquiry_not_found" | "inquiry_closed" | "only_the_seller" | "too_many_messages" | "already_reported" | "booking_overlap" | "calendar_changed" | "avito_keys_refused" | "media_no_llm" | "media_source_failed";
         /**
          * ErrorBody
          * @description Every error of every API: a message, or for invalid input one issue per field;
@@ -13236,6 +13530,863 @@ export interface operations {
             };
         };
     };
+    guest_settings_api_v1_rentals_items__item_id__guest_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestSettingsRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_guest_settings_api_v1_rentals_items__item_id__guest_patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestSettings"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestSettingsRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    faq_api_v1_rentals_items__item_id__faq_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_faq_api_v1_rentals_items__item_id__faq_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_faq_api_v1_rentals_items__item_id__faq__faq_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The item's id */
+                item_id: number;
+                /** @description The FAQ entry's id */
+                faq_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    chats_api_v1_rentals_chats_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatState"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resume_api_v1_rentals_chats__chat_id__resume_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The chat's id */
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatState"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    link_booking_api_v1_rentals_chats__chat_id__booking_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The chat's id */
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookingLink"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatState"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_draft_api_v1_rentals_drafts__draft_id__send_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The draft's id */
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DraftEdit"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftResult"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    skip_draft_api_v1_rentals_drafts__draft_id__skip_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The draft's id */
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftResult"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer_api_v1_internal_rentals_guest_messages__message_id__answer_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Service-Token"?: string | null;
+            };
+            path: {
+                /** @description The stored guest message's id */
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswerResult"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -13248,19 +14399,26 @@ type ReadonlyArray<T> = [
 export const accountReadAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccountRead"]["access"]> = ["owner", "full", "read"];
 export const addResultStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AddResult"]["status"]> = ["added", "magnet"];
 export const answerModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Answer"]["mode"]> = ["llm", "extractive", "none"];
+export const answerResultActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnswerResult"]["action"]> = ["sent", "draft", "handoff", "paused", "off", "ignored", "seen"];
+export const answerResultReasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnswerResult"]["reason"]> = ["asked", "complaint", "unsure"];
+export const answerResultMethodAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnswerResult"]["method"]> = ["rules", "llm"];
 export const availabilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Availability"]> = ["available", "reserved", "sold"];
 export const broadcastCreateParse_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BroadcastCreate"]["parse_mode"]> = ["HTML", "MarkdownV2", "Markdown"];
 export const calendarChangeActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarChange"]["action"]> = ["close", "open"];
 export const calendarConfirmActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarConfirm"]["action"]> = ["close", "open"];
 export const calendarDayStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CalendarDay"]["state"]> = ["free", "closed", "booked"];
 export const categoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Category"]> = ["electronics", "vehicles", "home", "clothing", "kids", "hobby", "services", "realty", "other"];
+export const chatStateHandoff_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChatState"]["handoff_reason"]> = ["asked", "complaint", "unsure"];
 export const checkInExtractionMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckInExtraction"]["method"]> = ["rules", "llm"];
 export const cohostInviteAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CohostInvite"]["access"]> = ["full", "read"];
 export const cohostReadAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CohostRead"]["access"]> = ["full", "read"];
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["RUB", "USD", "EUR"];
 export const deliveryOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryOutcome"]> = ["sent", "rate_limited", "failed", "unavailable", "rejected", "blocked", "released"];
 export const documentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentKind"]> = ["post", "article", "listing"];
+export const draftResultStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DraftResult"]["status"]> = ["pending", "sent", "skipped"];
 export const embeddingModelReadStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmbeddingModelRead"]["state"]> = ["building", "active", "retired"];
+export const guestSettingsModeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["GuestSettings"]["mode"]> = ["auto", "draft", "off"];
+export const guestSettingsReadModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["GuestSettingsRead"]["mode"]> = ["auto", "draft", "off"];
 export const inquiryRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryRole"]> = ["buyer", "seller"];
 export const inquiryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryStatus"]> = ["open", "closed"];
 export const languageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Language"]> = ["ru", "en"];
@@ -13284,4 +14442,4 @@ export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["
 export const verdictValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Verdict"]> = ["like", "dislike", "skip"];
 export const watchedCreateSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WatchedCreate"]["source"]> = ["tmdb", "kinopoisk"];
 export const watchedCreateKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WatchedCreate"]["kind"]> = ["movie", "tv"];
-export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["listing_not_found", "too_many_listings", "listing_archived", "listing_not_submittable", "listing_not_published", "listing_not_renewable", "photo_not_found", "too_many_photos", "photo_too_large", "photo_not_image", "photo_damaged", "photo_too_many_pixels", "photo_not_uploaded", "upload_link_invalid", "upload_not_image_type", "upload_no_file", "upload_empty", "files_not_here", "listing_not_pending", "listing_changed", "own_listing", "listing_sold", "seller_blocked_you", "too_many_inquiries", "inquiry_not_found", "inquiry_closed", "only_the_seller", "too_many_messages", "already_reported", "media_no_llm", "media_source_failed"];
+export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["listing_not_found", "too_many_listings", "listing_archived", "listing_not_submittable", "listing_not_published", "listing_not_renewable", "photo_not_found", "too_many_photos", "photo_too_large", "photo_not_image", "photo_damaged", "photo_too_many_pixels", "photo_not_uploaded", "upload_link_invalid", "upload_not_image_type", "upload_no_file", "upload_empty", "files_not_here", "listing_not_pending", "listing_changed", "own_listing", "listing_sold", "seller_blocked_you", "too_many_inquiries", "inquiry_not_found", "inquiry_closed", "only_the_seller", "too_many_messages", "already_reported", "booking_overlap", "calendar_changed", "avito_keys_refused", "media_no_llm", "media_source_failed"];
