@@ -238,6 +238,8 @@ const en = {
   "code.calendar_changed": "The calendar changed since the preview: look at it again.",
   "code.avito_keys_refused":
     "Avito refused the account's keys: connect it again in the bot (/avito_connect).",
+  "code.media_no_llm": "The conversation needs a language model: search with the buttons instead.",
+  "code.media_source_failed": "Your seedbox, indexer or the film database did not answer: try again later.",
   "notFound.title": "Page not found",
   "notFound.back": "Go to search",
 };
@@ -480,6 +482,8 @@ const ru: Record<MessageKey, string> = {
   "code.calendar_changed": "Календарь изменился после предпросмотра: посмотрите ещё раз.",
   "code.avito_keys_refused":
     "Авито не принимает ключи аккаунта: подключите его заново в боте (/avito_connect).",
+  "code.media_no_llm": "Для разговора нужна языковая модель: ищите кнопками.",
+  "code.media_source_failed": "Ваш сидбокс, индексатор или база фильмов не ответили: попробуйте позже.",
   "notFound.title": "Страница не найдена",
   "notFound.back": "К поиску",
 };
