@@ -84,6 +84,7 @@ def _checks(recorder: dict[str, object]) -> Iterator[dict[str, object]]:
         yield from checks
 
 
+@pytest.mark.timeout(900)  # the subprocess has its own 900 s cap; more routes, more cases
 def test_the_fuzzer_finds_no_server_error_schema_violation_or_undocumented_status(api: str):
     token = signed_in_admin(api)
     ARTIFACTS.mkdir(exist_ok=True)
