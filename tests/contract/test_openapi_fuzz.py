@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from concierge.api.identity.tokens import TokenIssuer
+from concierge.common.secret_box import SecretBox
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis
 from tests.support.infra import migrated_database
 from tests.support.stack import ADMIN_ID, SERVICE_TOKEN, Stack
@@ -39,15 +40,27 @@ def api(postgres: EmbeddedPostgres, redis_server: EmbeddedRedis, scratch: Path) 
         migrated_database(postgres, "contract"),
         f"{redis_server.url}?db=3",
         scratch / "contract-logs",
-        extra_env={
+    )
+    sandbox = stack.url("sandbox")
+    stack.extra_env.update(
+        {
             "API_JWT_SECRET": JWT_SECRET,
             # One client sends every request: the limits are tested elsewhere.
             "API_RATE_LIMIT_ENABLED": "false",
             "API_SEARCH_EMBED_TIMEOUT_S": "0.2",
-        },
+            # Configured as a deployment would be, so no route answers "not configured".
+            "API_MEDIA_SECRET_KEYS": SecretBox.new_key(),
+            "API_MEDIA_TMDB_URL": f"{sandbox}/media/tmdb/3",
+            "API_MEDIA_TMDB_KEY": "sandbox-tmdb-key",
+            "API_LLM_PROVIDER": "openai",
+            "API_LLM_BASE_URL": f"{sandbox}/llm/openai/v1",
+            "API_LLM_MODEL": "sandbox",
+        }
     )
     try:
-        stack.start("api")
+        # The api's outside-facing neighbours run too (the Avito gateway and the user-bot over
+        # the sandbox's stand-ins), so routes that reach them answer as in production.
+        stack.start("sandbox", "avito", "userbot", "api")
         yield stack.url("api")
     finally:
         stack.stop()
