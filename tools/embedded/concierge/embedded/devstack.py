@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from concierge.embedded.demo import load_demo_data
 from concierge.embedded.postgres import EmbeddedPostgres
 from concierge.embedded.processes import describe_exit, spawn
@@ -119,7 +121,7 @@ def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int], folder:
         "USERBOT_API_ID",
         "USERBOT_API_HASH",
     )
-    return Stack(
+    stack = Stack(
         database_url,
         redis_url,
         logs=None,
@@ -142,6 +144,25 @@ def dev_stack(database_url: str, redis_url: str, wanted: dict[str, int], folder:
             **{name: os.environ.get(name, "") for name in passthrough if name in os.environ},
         },
     )
+    # The media desk on the sandbox's TMDB, with a key ring kept beside the data, so the
+    # indexers and seedboxes connected in one run still open in the next.
+    media = {
+        "API_MEDIA_TMDB_URL": f"{stack.url('sandbox')}/media/tmdb/3",
+        "API_MEDIA_TMDB_KEY": "sandbox-tmdb-key",
+        "API_MEDIA_SECRET_KEYS": media_key(folder),
+    }
+    stack.extra_env.update({name: os.environ.get(name, value) for name, value in media.items()})
+    return stack
+
+
+def media_key(folder: Path) -> str:
+    """make dev's Fernet key for people's media credentials, made once in .dev/."""
+    path = folder / "media-secret.key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def migrate(env: dict[str, str]) -> None:
