@@ -52,9 +52,7 @@ class TestReplies:
         assert 900 <= len(wanted) <= 2000
         await user.send(wanted, language_code=CODES[language])
         reply = await user.wait_for_reply(timeout_s=20)
-        # Searched by its content words (nothing matches them here, and the bot says so),
-        # shown as a person reads them, not as search syntax.
-        nothing = text(language, "search_nothing", query="").split("«")[0]
-        assert reply["text"].startswith(nothing), reply["text"]
-        assert "«квартиру, моря, лето" in reply["text"]
+        # Searched by its content words, shown as a person reads them, not as search syntax
+        # (found or not: other tests' listings share this stack's database).
+        assert "«квартиру, моря, лето" in reply["text"], reply["text"]
         assert " or " not in reply["text"].split("»")[0]

@@ -114,8 +114,22 @@ class World:
         assert user_id is not None
         return int(user_id)
 
+    async def connection(self, user_id: int, seedbox_id: int) -> None:
+        """The person's seedbox connection row the download points at (its credentials
+        come from the directory above, as the api's service call would give them)."""
+        async with self.database.transaction() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO media_seedboxes (id, user_id, kind, url) "
+                    "VALUES (:id, :u, 'transmission', 'http://seedbox.invalid') "
+                    "ON CONFLICT (id) DO NOTHING"
+                ),
+                {"id": seedbox_id, "u": user_id},
+            )
+
     async def add(self, user_id: int, seedbox_id: int, magnet: str, name: str) -> int:
         """What the media desk does on Add: the seedbox takes it, the row is recorded."""
+        await self.connection(user_id, seedbox_id)
         config = self.directory.boxes[(user_id, seedbox_id)]
         async with open_seedbox(config, allowed=self.settings().media_allowed_private_hosts) as box:
             infohash = await box.add(magnet)

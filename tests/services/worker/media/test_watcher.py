@@ -152,6 +152,7 @@ class TestRecording:
     async def test_the_apis_record_is_idempotent_and_scoped(self, world: World) -> None:
         owner = await world.person(7001)
         other = await world.person(7002)
+        await world.connection(owner, 3)
         async with world.database.transaction() as session:
             repo = DownloadRepository(session)
             first = await repo.record(user_id=owner, seedbox_id=3, infohash=HASH.upper(), name="A")
