@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from concierge.common.secret_box import SecretBox
+from concierge.embedded import EmbeddedRedis
 from tests.e2e.conftest import BOT_ID
 from tests.support.sandbox import Message, SandboxUser
 from tests.support.stack import Stack
@@ -24,12 +25,18 @@ from tests.support.stack import Stack
 pytestmark = pytest.mark.e2e
 
 ARRIVAL = 329865
+MEDIA_REDIS_DB = 8  # 0 is flushed by other tests; 1-7 belong to other stacks
 _users = iter(range(830_000, 831_000))
 
 
 @pytest.fixture(scope="module")
-def media_stack(e2e_database_url: str, e2e_redis_url: str, scratch: Path) -> Iterator[Stack]:
-    running = Stack(e2e_database_url, e2e_redis_url, scratch / "e2e-media-logs")
+def media_stack(
+    e2e_database_url: str, redis_server: EmbeddedRedis, scratch: Path
+) -> Iterator[Stack]:
+    # A Redis database of its own: the shared e2e stack's bot (same token) holds its lock in
+    # db 1, and a second bot for a token is refused.
+    redis_url = f"{redis_server.url}?db={MEDIA_REDIS_DB}"
+    running = Stack(e2e_database_url, redis_url, scratch / "e2e-media-logs")
     sandbox = running.url("sandbox")
     running.extra_env.update(
         {
