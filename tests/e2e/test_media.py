@@ -17,8 +17,9 @@ import httpx
 import pytest
 
 from concierge.common.secret_box import SecretBox
-from concierge.embedded import EmbeddedRedis
+from concierge.embedded import EmbeddedPostgres, EmbeddedRedis
 from tests.e2e.conftest import BOT_ID
+from tests.support.infra import migrated_database
 from tests.support.sandbox import Message, SandboxUser
 from tests.support.stack import Stack
 
@@ -31,12 +32,14 @@ _users = iter(range(830_000, 831_000))
 
 @pytest.fixture(scope="module")
 def media_stack(
-    e2e_database_url: str, redis_server: EmbeddedRedis, scratch: Path
+    postgres: EmbeddedPostgres, redis_server: EmbeddedRedis, scratch: Path
 ) -> Iterator[Stack]:
-    # A Redis database of its own: the shared e2e stack's bot (same token) holds its lock in
-    # db 1, and a second bot for a token is refused.
+    # A database and a Redis database of its own: beside the shared e2e stack (same bot
+    # token, same schedules) its bot would be refused the token's lock, and the shared
+    # stack's worker and relay would claim this stack's schedules and notifications.
+    database_url = migrated_database(postgres, "e2e_media")
     redis_url = f"{redis_server.url}?db={MEDIA_REDIS_DB}"
-    running = Stack(e2e_database_url, redis_url, scratch / "e2e-media-logs")
+    running = Stack(database_url, redis_url, scratch / "e2e-media-logs")
     sandbox = running.url("sandbox")
     running.extra_env.update(
         {
