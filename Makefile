@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Two test processes (pytest-xdist), each file's tests in one of them: each process has its
 # own embedded Postgres and Redis (tests/support/infra.py), and most tests wait on I/O.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# The 30 slowest tests are listed at the end (CI's time budget is 40 minutes).
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=30
 
 .DEFAULT_GOAL := help
 

@@ -17,6 +17,7 @@ from pydantic import SecretStr, ValidationError
 from concierge.bot.settings import UpdateSource
 from concierge.common.runner import GRACEFUL_SHUTDOWN_S
 from concierge.common.settings import PLACEHOLDER_SECRETS
+from concierge.embedded.postgres import server_options
 from concierge.worker.settings import WorkerSettings
 from tests.deploy.shipped import (
     COMPOSE_FILE,
@@ -369,6 +370,9 @@ class TestLifecycle:
 
 
 class TestDataStores:
+    def test_postgres_runs_with_make_devs_server_settings(self, services):
+        assert services["postgres"]["command"] == ["postgres", *server_options()]
+
     def test_postgres_has_pgvector_a_volume_and_a_readiness_check(self, services):
         postgres = services["postgres"]
         assert postgres["image"].startswith("pgvector/pgvector:pg16")
