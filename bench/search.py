@@ -50,7 +50,7 @@ from synthetic import NOW, ClusteredSpace, Language, load
 from concierge.api.migrate import upgrade_database
 from concierge.api.search.cursor import CursorCodec
 from concierge.api.search.embeddings import QueryVector
-from concierge.api.search.repository import Arms, Filters, SearchRepository
+from concierge.api.search.repository import Filters, SearchRepository
 from concierge.api.search.schemas import SearchMode, SearchParams
 from concierge.api.search.service import SearchConfig, SearchRuntime, SearchService
 from concierge.domain.ingest.vectors import vector_expression
@@ -181,22 +181,23 @@ async def measure(
 
         async def run(session: AsyncSession, query: Query) -> object:
             params = SearchParams(q=query.text, mode=mode, limit=10, **filters)
-            page = await SearchService(SearchRepository(session), runtime).search(params)
+            # Two sessions, as the api's search has (the arms run side by side).
+            async with AsyncSession(engine) as vectors, vectors.begin():
+                service = SearchService(
+                    SearchRepository(session), runtime, SearchRepository(vectors)
+                )
+                page = await service.search(params)
             assert page.mode == mode
             return page
 
         return run
 
     async def sql_run(session: AsyncSession, query: Query) -> object:
-        # The hybrid statement alone: what hybrid costs once the vector is known.
-        service = SearchService(SearchRepository(session), known)
-        vector = await known.embedder.embed_query(query.text)  # type: ignore[union-attr]
-        words = await service._word_side(query.text, SearchMode.HYBRID, filters_of_nothing)
-        arm = await service._vector_side(
-            vector, query.text, filters_of_nothing, strict=words.unknown
-        )
-        arms = Arms(fts=words.fts, vector=arm, typo=words.typo)
-        return await service._fused(arms, filters_of_nothing, 11, None, words.ranked)
+        # The hybrid statements alone: what hybrid costs once the vector is known.
+        async with AsyncSession(engine) as vectors, vectors.begin():
+            service = SearchService(SearchRepository(session), known, SearchRepository(vectors))
+            found = await service._find(query.text, SearchMode.HYBRID, filters_of_nothing)
+            return await service._fused(found, filters_of_nothing, 11, None)
 
     async def exact_run(session: AsyncSession, query: Query) -> object:
         params = {"v": json.dumps(query.vector), "model_id": model_id}

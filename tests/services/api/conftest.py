@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from concierge.api.main import create_app
 from concierge.api.settings import ApiSettings
 from concierge.common.auth import SERVICE_TOKEN_HEADER
-from concierge.db import get_session
+from concierge.db import get_session, get_side_session
+from tests.support.sessions import no_side_session
 
 SERVICE_TOKEN = "test-service-token-0123456789"
 ADMIN_ID = 900_001
@@ -33,6 +34,7 @@ def app_on_session(session: AsyncSession, **settings: Any) -> FastAPI:
             yield session
 
     app.dependency_overrides[get_session] = test_session
+    app.dependency_overrides[get_side_session] = no_side_session
     return app
 
 

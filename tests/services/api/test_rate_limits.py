@@ -27,9 +27,10 @@ from concierge.api.ratelimit import RateLimitMiddleware
 from concierge.api.settings import ApiSettings
 from concierge.common import runner
 from concierge.common.auth import SERVICE_TOKEN_HEADER
-from concierge.db import get_session
+from concierge.db import get_session, get_side_session
 from concierge.embedded import free_port
 from tests.services.api.conftest import SERVICE_TOKEN
+from tests.support.sessions import no_side_session
 
 PATH = "/api/v1/users/1"  # the service token is checked after the limit: 401, not 429
 ALICE, BOB = 700_101, 700_102
@@ -51,6 +52,7 @@ def make_app(session: AsyncSession, redis: Redis) -> AppFactory:
                 yield session
 
         app.dependency_overrides[get_session] = test_session
+        app.dependency_overrides[get_side_session] = no_side_session
         app.state.redis = redis  # what the lifespan opens
         return app
 

@@ -51,3 +51,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit happens before the response is sent, so a commit that
 # fails reaches the client as an error instead of after a 200 it already has.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_side_session(request: Request) -> AsyncIterator[AsyncSession | None]:
+    """A second session, for statements that run beside the request's own (search's two
+    arms). Its own transaction: it sees what is committed, not the request's own writes.
+    Tests that run every request in one rolled-back session override it with ``None``
+    (then the work runs on the request's session, one statement after another)."""
+    database: Database = request.app.state.database
+    async with database.transaction() as session:
+        yield session
+
+
+SideSessionDep = Annotated[AsyncSession | None, Depends(get_side_session, scope="function")]

@@ -17,10 +17,11 @@ from concierge.api.settings import ApiSettings
 from concierge.common.auth import SERVICE_TOKEN_HEADER
 from concierge.common.http_client import ServiceClient
 from concierge.contracts.worker_client import WorkerClient
-from concierge.db import get_session
+from concierge.db import get_session, get_side_session
 from concierge.embedded import EmbeddedPostgres, EmbeddedRedis, ServiceProcess, free_port
 from tests.services.api.conftest import SERVICE_TOKEN
 from tests.support.infra import migrated_database, worker_name
+from tests.support.sessions import no_side_session
 
 ROOT = Path(__file__).resolve().parents[4]
 WORKER_REDIS_DB = 5  # 0 is flushed by other tests, 1-3 are e2e's, deploy's and the worker's
@@ -85,6 +86,7 @@ async def start_api(
                 yield session
 
         app.dependency_overrides[get_session] = test_session
+        app.dependency_overrides[get_side_session] = no_side_session
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
         client = httpx.AsyncClient(

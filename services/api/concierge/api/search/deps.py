@@ -17,7 +17,7 @@ from concierge.api.search.service import SearchConfig, SearchRuntime, SearchServ
 from concierge.api.settings import ApiSettings
 from concierge.common.http_client import ServiceClient
 from concierge.contracts.worker_client import WorkerClient
-from concierge.db import SessionDep
+from concierge.db import SessionDep, SideSessionDep
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,12 @@ async def open_search(settings: ApiSettings, cursors: CursorCodec) -> AsyncItera
             reranker.close()
 
 
-def get_search_service(request: Request, session: SessionDep) -> SearchService:
+def get_search_service(
+    request: Request, session: SessionDep, vectors: SideSessionDep
+) -> SearchService:
     runtime: SearchRuntime = request.app.state.search
-    return SearchService(SearchRepository(session), runtime)
+    side = SearchRepository(vectors) if vectors is not None else None
+    return SearchService(SearchRepository(session), runtime, vectors=side)
 
 
 SearchServiceDep = Annotated[SearchService, Depends(get_search_service)]

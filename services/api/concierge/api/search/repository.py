@@ -1,8 +1,10 @@
 """Every query of the search desk.
 
-Two statements find, fuse and page the results. The first ranks the full-text arm
+Three statements find, fuse and page the results. The first ranks the full-text arm
 (``fts_ranks``; it needs no query vector, so it runs while the query is embedded); the
-second (``search``) takes those ranks, runs the vector and typo arms, fuses and pages:
+second finds the vector arm's nearest documents (``nearest``, once the query is embedded:
+on a connection of its own it runs while the full-text arm still does); the third
+(``search``) takes both, runs the typo arm, fuses and pages:
 
 * the full-text arm matches originals with the *match* query (the query's rarest
   words, as many as fit a budget of documents, or all of them together: see the
@@ -215,6 +217,15 @@ class FtsRank:
 
 
 @dataclass(frozen=True)
+class Nearest:
+    """A document the vector arm found, its cosine distance and its language."""
+
+    id: int
+    language: str
+    distance: float
+
+
+@dataclass(frozen=True)
 class QueryWord:
     lexeme: str
     known: bool  # some document holds it
@@ -267,26 +278,36 @@ _FTS_TYPED = r"""
     )"""
 
 
-def _vector_arm(filters: str, arm: VectorArm, with_fts: bool) -> str:
-    # Below the floor a neighbour is no match of its own, but it still ranks a document
-    # the full-text arm matched.
-    text_matched = " OR id IN (SELECT id FROM fts)" if with_fts else ""
+def _nearest_statement(filters: str, arm: VectorArm) -> str:
+    """The vector arm's nearest originals among the vectors of the query's model, with
+    their distance and language (the floor is applied when the arms are fused)."""
     distance = f"({vector_expression(arm.dimensions, 'v.embedding')} <=> :embedding)"
     # "+ 0" turns the distance into an expression the index cannot serve: an exact scan.
     order = f"{distance} + 0" if arm.exact else distance
     return f"""
+    SELECT d.id, d.language, {distance} AS distance
+    FROM document_vectors v JOIN documents d ON d.id = v.document_id
+    WHERE v.model_id = :model_id AND d.duplicate_of IS NULL{filters}
+    ORDER BY {order}
+    LIMIT :vector_depth"""  # noqa: S608 (constant fragments and an int; every value is bound)
+
+
+def _vector_arm(with_fts: bool) -> str:
+    # Below the floor a neighbour is no match of its own, but it still ranks a document
+    # the full-text arm matched.
+    text_matched = " OR id IN (SELECT id FROM fts)" if with_fts else ""
+    return f"""
     vec AS (
         SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM (
-            SELECT d.id, d.language, {distance} AS distance
-            FROM document_vectors v JOIN documents d ON d.id = v.document_id
-            WHERE v.model_id = :model_id AND d.duplicate_of IS NULL{filters}
-            ORDER BY {order}
-            LIMIT :vector_depth
+            SELECT * FROM unnest(
+                CAST(:vec_ids AS bigint[]), CAST(:vec_languages AS text[]),
+                CAST(:vec_distances AS float8[])
+            ) AS found(id, language, distance)
         ) nearest
         WHERE distance <= CASE WHEN language = :query_language
                                THEN CAST(:max_distance AS float8)
                                ELSE CAST(:max_distance_across AS float8) END{text_matched}
-    )"""  # noqa: S608 (constant fragments and an int; every value is bound)
+    )"""  # noqa: S608 (constant fragments; every value is bound)
 
 
 def _typo_arm(filters: str) -> str:
@@ -366,7 +387,7 @@ def search_statement(filters: Filters, arms: Arms, after: bool) -> str:
         ctes.append(_FTS_RANKED)
         selects.append("SELECT id, rank, CAST(:fts_weight AS float8) AS weight, typed FROM fts")
     if arms.vector is not None:
-        ctes.append(_vector_arm(filters.sql(), arms.vector, arms.fts is not None))
+        ctes.append(_vector_arm(arms.fts is not None))
         selects.append("SELECT id, rank, CAST(1 AS float8) AS weight, false AS typed FROM vec")
     if arms.typo is not None:
         ctes.append(_typo_arm(filters.sql()))
@@ -512,19 +533,19 @@ class SearchRepository:
         arms: Arms,
         filters: Filters,
         candidates: int,
-        vector_depth: int,
         limit: int,
         after: After | None = None,
         fts_ranked: Sequence[FtsRank] = (),
+        nearest: Sequence[Nearest] = (),
     ) -> list[SearchRow]:
-        """The page; the full-text arm's matches are ``fts_ranked`` (from fts_ranks)."""
+        """The page; the full-text arm's matches are ``fts_ranked`` (from fts_ranks), the
+        vector arm's neighbours ``nearest`` (from nearest)."""
         if not arms.any:
             return []
-        clause = text(search_statement(filters, arms, after is not None))
+        statement = text(search_statement(filters, arms, after is not None)).columns(
+            attributes=JSONB, also_in=JSONB
+        )
         vector = arms.vector
-        if vector is not None:
-            clause = clause.bindparams(bindparam("embedding", type_=Vector(vector.dimensions)))
-        statement = clause.columns(attributes=JSONB, also_in=JSONB)
         params: dict[str, Any] = {
             "candidates": candidates,
             "limit": limit,
@@ -542,9 +563,9 @@ class SearchRepository:
             }
         if vector is not None:
             params |= {
-                "embedding": list(vector.embedding),
-                "model_id": vector.model_id,
-                "vector_depth": vector_depth,
+                "vec_ids": [found.id for found in nearest],
+                "vec_languages": [found.language for found in nearest],
+                "vec_distances": [found.distance for found in nearest],
                 "max_distance": vector.max_distance,
                 "max_distance_across": vector.max_distance_across,
                 "query_language": vector.language,
@@ -555,6 +576,23 @@ class SearchRepository:
             params["after_score"], params["after_id"] = after.score, after.id
         rows = await self.session.execute(statement, params)
         return [SearchRow(**row._mapping) for row in rows]
+
+    async def nearest(
+        self, *, arm: VectorArm, filters: Filters, vector_depth: int
+    ) -> list[Nearest]:
+        """The vector arm's nearest originals (a statement of its own: it can run on
+        another connection while the full-text arm runs)."""
+        statement = text(_nearest_statement(filters.sql(), arm)).bindparams(
+            bindparam("embedding", type_=Vector(arm.dimensions))
+        )
+        params = {
+            "embedding": list(arm.embedding),
+            "model_id": arm.model_id,
+            "vector_depth": vector_depth,
+            **filters.params(),
+        }
+        rows = await self.session.execute(statement, params)
+        return [Nearest(row.id, row.language, float(row.distance)) for row in rows]
 
     async def fts_ranks(
         self, *, arm: FtsArm, filters: Filters, candidates: int, fts_pool_limit: int

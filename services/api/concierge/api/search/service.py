@@ -31,6 +31,7 @@ from concierge.api.search.repository import (
     FtsArm,
     FtsRank,
     ListingFilters,
+    Nearest,
     QueryWord,
     SearchRepository,
     SearchRow,
@@ -84,14 +85,33 @@ class TermCache:
 
 
 @dataclass(frozen=True)
-class WordSide:
-    """What a search's words give: the full-text and typo arms, whether no word of the
-    query is in any document, and the full-text arm's matches ranked."""
+class TextArms:
+    """What a search's words give: the full-text and typo arms, and whether no word of
+    the query is in any document (then the vector arm is stricter)."""
 
     fts: FtsArm | None
     typo: TypoArm | None
     unknown: bool
-    ranked: list[FtsRank]
+
+
+@dataclass(frozen=True)
+class VectorSide:
+    """The vector arm and its nearest documents, or why there is none."""
+
+    arm: VectorArm | None = None
+    nearest: list[Nearest] = field(default_factory=list)
+    unavailable: str | None = None  # the query could not be embedded
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search's arms and what each found, in the mode it ran."""
+
+    arms: Arms
+    fts_ranked: list[FtsRank]
+    nearest: list[Nearest]
+    mode: SearchMode
+    degraded: str | None = None
 
 
 @dataclass
@@ -174,8 +194,18 @@ def filters_of(params: SearchParams) -> Filters:
 
 
 class SearchService:
-    def __init__(self, repository: SearchRepository, runtime: SearchRuntime) -> None:
+    """Searches over ``repository``'s session. With ``vectors`` (a repository over a
+    second session) the vector arm's statements run there, beside the full-text arm's;
+    without, one after the other (the query is embedded meanwhile either way)."""
+
+    def __init__(
+        self,
+        repository: SearchRepository,
+        runtime: SearchRuntime,
+        vectors: SearchRepository | None = None,
+    ) -> None:
         self.repository = repository
+        self.vectors = vectors
         self.runtime = runtime
         self.config = runtime.config
 
@@ -187,43 +217,26 @@ class SearchService:
         # Later pages keep the first page's mode, so their scores compare.
         mode = cursor.mode if cursor else params.mode
         filters = filters_of(params)
-        # The query is embedded (by the worker) while the full-text arm runs here.
-        embedding = asyncio.create_task(self._embed(params.q)) if mode != SearchMode.FTS else None
-        try:
-            words = await self._word_side(params.q, mode, filters)
-        except BaseException:
-            if embedding is not None:
-                embedding.cancel()
-            raise
-        query_vector: QueryVector | None = None
-        degraded: str | None = None
-        if embedding is not None:
-            try:
-                query_vector = await embedding
-            except EmbeddingUnavailable as exc:
-                if mode == SearchMode.VECTOR:  # its full-text arm was never planned
-                    words = await self._word_side(params.q, SearchMode.FTS, filters)
-                mode, degraded = SearchMode.FTS, str(exc)
-        vector = await self._vector_side(query_vector, params.q, filters, strict=words.unknown)
-        arms = Arms(fts=words.fts, vector=vector, typo=words.typo)
-        fts_ranked = words.ranked
+        found = await self._find(params.q, mode, filters)
         after = After(cursor.score, cursor.id) if cursor else None
         if self.runtime.reranker is not None:
-            rows = await self._reranked(params, arms, filters, after, fts_ranked)
+            rows = await self._reranked(params, found, filters, after)
         else:
-            rows = await self._fused(arms, filters, params.limit + 1, after, fts_ranked)
+            rows = await self._fused(found, filters, params.limit + 1, after)
         more = len(rows) > params.limit
         rows = rows[: params.limit]
         next_cursor = (
-            SearchCursor(rows[-1].score, rows[-1].id, mode).encode(cursors, key) if more else None
+            SearchCursor(rows[-1].score, rows[-1].id, found.mode).encode(cursors, key)
+            if more
+            else None
         )
         return SearchPage(
             query=params.q,
             items=[to_hit(row) for row in rows],
             next_cursor=next_cursor,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
-            mode=mode,
-            degraded_reason=degraded,
+            mode=found.mode,
+            degraded_reason=found.degraded,
         )
 
     async def texts(self, ids: list[int]) -> dict[int, str]:
@@ -235,34 +248,91 @@ class SearchService:
             raise EmbeddingUnavailable("no query embeddings are configured")
         return await self.runtime.embedder.embed_query(query)
 
-    async def _word_side(self, query: str, mode: SearchMode, filters: Filters) -> WordSide:
-        """The full-text and typo arms, and the full-text arm's matches ranked."""
-        fts, typo, unknown = await self._text_arms(query, mode)
+    async def _find(self, query: str, mode: SearchMode, filters: Filters) -> Found:
+        """Both arms. The query is embedded (by the worker) while the query's words are
+        looked up and the full-text arm ranks its matches; once embedded, its nearest
+        documents are found beside that (on the vectors' session) or after it."""
+        embedding = asyncio.create_task(self._embed(query)) if mode != SearchMode.FTS else None
+        try:
+            text_arms = await self._text_arms(query, mode)
+            async with asyncio.TaskGroup() as tasks:
+                ranked = tasks.create_task(self._fts_ranks(text_arms.fts, filters))
+                vector = (
+                    tasks.create_task(
+                        self._vector_side(embedding, query, filters, text_arms.unknown, ranked)
+                    )
+                    if embedding is not None
+                    else None
+                )
+        except BaseExceptionGroup as group:  # the first error, as a single statement's
+            raise group.exceptions[0] from None
+        finally:
+            if embedding is not None:
+                embedding.cancel()  # when the arms failed first
+        side = vector.result() if vector is not None else VectorSide()
+        found = Found(
+            Arms(fts=text_arms.fts, vector=side.arm, typo=text_arms.typo),
+            ranked.result(),
+            side.nearest,
+            mode,
+        )
+        if side.unavailable is None:
+            return found
+        if mode == SearchMode.VECTOR:  # its full-text arm was never planned
+            text_arms = await self._text_arms(query, SearchMode.FTS)
+            arms = Arms(fts=text_arms.fts, typo=text_arms.typo)
+            found = replace(found, arms=arms, fts_ranked=await self._fts_ranks(arms.fts, filters))
+        return replace(found, mode=SearchMode.FTS, degraded=side.unavailable)
+
+    async def _fts_ranks(self, fts: FtsArm | None, filters: Filters) -> list[FtsRank]:
+        """The full-text arm's matches ranked (the session tuned for this search first)."""
         await self.repository.tune(
             ef_search=self.config.ef_search,
             iterative_scan=False,
             typo_similarity=self.config.typo_similarity,
         )
-        return WordSide(fts, typo, unknown, await self._fts_ranks(fts, filters))
+        if fts is None:
+            return []
+        return await self.repository.fts_ranks(
+            arm=fts,
+            filters=filters,
+            candidates=self.config.candidates,
+            fts_pool_limit=self.config.fts_rank_limit,
+        )
 
     async def _vector_side(
-        self, query: QueryVector | None, query_text: str, filters: Filters, *, strict: bool
-    ) -> VectorArm | None:
-        """The vector arm, with the index scan tuned for it."""
+        self,
+        embedding: asyncio.Task[QueryVector],
+        query_text: str,
+        filters: Filters,
+        strict: bool,
+        words_done: asyncio.Task[list[FtsRank]],
+    ) -> VectorSide:
+        """The vector arm and its nearest documents, once the query is embedded."""
+        try:
+            query = await embedding
+        except EmbeddingUnavailable as exc:
+            return VectorSide(unavailable=str(exc))
+        repository = self.vectors
+        if repository is None:  # one session: one statement at a time
+            await asyncio.wait([words_done])
+            repository = self.repository
         vector, ef_search, iterative = await self._vector_plan(
-            query, query_text, filters, strict=strict
+            repository, query, query_text, filters, strict=strict
         )
-        if vector is not None:
-            await self.repository.tune(
-                ef_search=ef_search,
-                iterative_scan=iterative,
-                typo_similarity=self.config.typo_similarity,
-            )
-        return vector
+        if vector is None:
+            return VectorSide()
+        await repository.tune(
+            ef_search=ef_search,
+            iterative_scan=iterative,
+            typo_similarity=self.config.typo_similarity,
+        )
+        nearest = await repository.nearest(
+            arm=vector, filters=filters, vector_depth=self.config.vector_depth
+        )
+        return VectorSide(vector, nearest)
 
-    async def _text_arms(
-        self, query: str, mode: SearchMode
-    ) -> tuple[FtsArm | None, TypoArm | None, bool]:
+    async def _text_arms(self, query: str, mode: SearchMode) -> TextArms:
         """The full-text and typo arms this search runs, and whether no word of the
         query is in any document (then the vector arm is stricter)."""
         fts: FtsArm | None = None
@@ -286,17 +356,7 @@ class SearchService:
             )
             if mode != SearchMode.VECTOR:
                 fts, typo = await self._word_arms(query, words)
-        return fts, typo, unknown
-
-    async def _fts_ranks(self, fts: FtsArm | None, filters: Filters) -> list[FtsRank]:
-        if fts is None:
-            return []
-        return await self.repository.fts_ranks(
-            arm=fts,
-            filters=filters,
-            candidates=self.config.candidates,
-            fts_pool_limit=self.config.fts_rank_limit,
-        )
+        return TextArms(fts, typo, unknown)
 
     async def _word_arms(
         self, query: str, words: list[QueryWord]
@@ -334,17 +394,23 @@ class SearchService:
             cache.languages[language] = await self.repository.has_language(language)
         return cache.languages[language]
 
-    async def _model_id(self, name: str) -> int | None:
+    async def _model_id(self, repository: SearchRepository, name: str) -> int | None:
         known = self.runtime.models.get(name)
         if known is None:
-            found = await self.repository.model_id(name)
+            found = await repository.model_id(name)
             if found is None:
                 return None
             self.runtime.models[name] = known = found
         return known
 
     async def _vector_plan(
-        self, query: QueryVector | None, query_text: str, filters: Filters, *, strict: bool
+        self,
+        repository: SearchRepository,
+        query: QueryVector,
+        query_text: str,
+        filters: Filters,
+        *,
+        strict: bool,
     ) -> tuple[VectorArm | None, int, bool]:
         """(the vector arm, hnsw.ef_search, iterative scan) for this search.
 
@@ -358,9 +424,7 @@ class SearchService:
         mentions) must be closer still: ``strict_margin`` above the floor, in any language.
         """
         ef_search = max(self.config.ef_search, self.config.vector_depth)
-        if query is None:
-            return None, ef_search, False
-        model_id = await self._model_id(query.model)
+        model_id = await self._model_id(repository, query.model)
         if model_id is None:  # the worker's model has no vectors here (yet)
             return None, ef_search, False
         floor, across = query.similarity_floor, query.cross_language_floor
@@ -377,16 +441,16 @@ class SearchService:
             max_distance_across=2.0 if across is None else 1.0 - across,
             language=language,
         )
-        iterative = await self._iterative_scan()
+        iterative = await self._iterative_scan(repository)
         if filters.any:
             cap = self.config.exact_max + 1
             if (
                 self.config.exact_max > 0
-                and await self.repository.count_searchable(filters, model_id, cap) < cap
+                and await repository.count_searchable(filters, model_id, cap) < cap
             ):
                 return replace(arm, exact=True), ef_search, False
             if not iterative:
-                expected, total = await self.repository.estimate_searchable(filters)
+                expected, total = await repository.estimate_searchable(filters)
                 share = min(1.0, max(expected, cap, 1.0) / total)
                 # Widened for the top candidates (deeper pages of a filtered search may
                 # come short on pgvector < 0.8; 0.8's iterative scan has no such limit).
@@ -394,42 +458,32 @@ class SearchService:
                 ef_search = min(MAX_EF_SEARCH, max(ef_search, wanted))
         return arm, min(ef_search, MAX_EF_SEARCH), iterative
 
-    async def _iterative_scan(self) -> bool:
+    async def _iterative_scan(self, repository: SearchRepository) -> bool:
         if self.runtime.iterative_scan is None:
-            version = await self.repository.pgvector_version()
+            version = await repository.pgvector_version()
             self.runtime.iterative_scan = version >= ITERATIVE_SCAN_SINCE
         return self.runtime.iterative_scan
 
     async def _fused(
-        self,
-        arms: Arms,
-        filters: Filters,
-        limit: int,
-        after: After | None,
-        fts_ranked: list[FtsRank],
+        self, found: Found, filters: Filters, limit: int, after: After | None
     ) -> list[SearchRow]:
         return await self.repository.search(
-            arms=arms,
+            arms=found.arms,
             filters=filters,
             candidates=self.config.candidates,
-            vector_depth=self.config.vector_depth,
             limit=limit,
             after=after,
-            fts_ranked=fts_ranked,
+            fts_ranked=found.fts_ranked,
+            nearest=found.nearest,
         )
 
     async def _reranked(
-        self,
-        params: SearchParams,
-        arms: Arms,
-        filters: Filters,
-        after: After | None,
-        fts_ranked: list[FtsRank],
+        self, params: SearchParams, found: Found, filters: Filters, after: After | None
     ) -> list[SearchRow]:
         """The first ``rerank_depth`` fused results in the cross-encoder's order, paged
         by (its score, id) like fused results are."""
         assert self.runtime.reranker is not None
-        rows = await self._fused(arms, filters, self.config.rerank_depth, None, fts_ranked)
+        rows = await self._fused(found, filters, self.config.rerank_depth, None)
         texts = await self.repository.texts([row.id for row in rows])
         passages = [_passage(*texts[row.id]) for row in rows]
         scores = await self.runtime.reranker.score(params.q, passages)
