@@ -8,6 +8,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -82,6 +83,19 @@ class AvitoStack:
         response = await self.sandbox.post(
             "/sandbox/avito/items", json={"user_id": user_id, "title": title, "address": "Сочи"}
         )
+        return int(response.json()["id"])
+
+    async def booking(
+        self, item_id: int, name: str, check_in: date, check_out: date, **fields: Any
+    ) -> int:
+        """A guest books the emulator's item (or, given ``id``, the booking changes, e.g.
+        ``status="canceled"``); the booking's id."""
+        response = await self.sandbox.post(
+            "/sandbox/avito/bookings",
+            json={"item_id": item_id, "name": name, "check_in": check_in.isoformat(),
+                  "check_out": check_out.isoformat(), **fields},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
         return int(response.json()["id"])
 
     async def fault(self, kind: str, times: int = 1) -> None:
