@@ -4,8 +4,6 @@ from it) and the gateway with its forwarder, each on a free port; real Redis."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
@@ -30,7 +27,7 @@ from tests.services.api.market.conftest import (  # noqa: F401 (fixtures)
     web_client,
 )
 from tests.services.bot.conftest import start_chat  # noqa: F401 (a fixture)
-from tests.services.sandbox.conftest import RunningServer, _QuietServer, sandbox_settings
+from tests.services.sandbox.conftest import sandbox_settings, serve_on
 
 LANDLORD = 810_001
 OTHER_LANDLORD = 810_002
@@ -38,24 +35,6 @@ AVITO_USER = 4_200_001
 CLIENT_ID = "client-landlord-1"
 CLIENT_SECRET = "secret-landlord-1-0123456789"
 WEBHOOK_SECRET = "test-avito-webhook-secret-0123456789"
-
-
-async def serve_on(app_for: Any, lifespan: str = "on") -> tuple[RunningServer, Any]:
-    """Serve the app ``app_for(url)`` builds on a free port (it learns its own URL)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = app_for(url)
-    config = uvicorn.Config(
-        app, log_config=None, lifespan=lifespan, ws="none", timeout_graceful_shutdown=2
-    )
-    server = _QuietServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.005)
-    return RunningServer(url, server, task), app
 
 
 @dataclass
