@@ -4,7 +4,7 @@ process's MTProto stand-in, for tests."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
@@ -13,15 +13,19 @@ from concierge.embedded import ServiceProcess, free_port
 
 
 @contextmanager
-def sandbox_process(logs: Path) -> Iterator[ServiceProcess]:
-    port = free_port()
-    env = {"SANDBOX_PORT": str(port), "CONCIERGE_ENV": "test"}
-    process = ServiceProcess("sandbox", port, env, logs / "sandbox.log")
+def running(process: ServiceProcess) -> Iterator[ServiceProcess]:
+    """``process`` started, and stopped on the way out."""
     process.start()
     try:
         yield process
     finally:
         process.stop()
+
+
+def sandbox_process(logs: Path) -> AbstractContextManager[ServiceProcess]:
+    port = free_port()
+    env = {"SANDBOX_PORT": str(port), "CONCIERGE_ENV": "test"}
+    return running(ServiceProcess("sandbox", port, env, logs / "sandbox.log"))
 
 
 def userbot_env(
@@ -40,19 +44,13 @@ def userbot_env(
     }
 
 
-@contextmanager
 def userbot_process(
     sandbox: ServiceProcess, service_token: str, session_dir: Path, **env: str
-) -> Iterator[ServiceProcess]:
-    """A started user-bot (``env`` added to its environment), stopped on the way out."""
+) -> AbstractContextManager[ServiceProcess]:
+    """A running user-bot (``env`` added to its environment)."""
     port = free_port()
     env = {**userbot_env(sandbox, service_token, session_dir, port), **env}
-    process = ServiceProcess("userbot", port, env, session_dir / "userbot.log")
-    process.start()
-    try:
-        yield process
-    finally:
-        process.stop()
+    return running(ServiceProcess("userbot", port, env, session_dir / "userbot.log"))
 
 
 def resolves(sandbox: ServiceProcess) -> int:
