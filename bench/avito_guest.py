@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,8 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from concierge.embedded import EmbeddedPostgres, EmbeddedRedis
 from concierge.embedded.stack import ADMIN_ID, Stack
+
+sys.path.insert(0, str(Path(__file__).parent / "support"))
+from stacks import migrated_stack
 
 AVITO_USER = 9_100_002
 CLIENT = {"client_id": "bench-guest-client", "client_secret": "bench-secret-0123456789"}
@@ -85,22 +85,11 @@ async def measure(url: str, item: int, rate: float, count: int) -> tuple[list[fl
 
 
 def run(rate: float, count: int, root: Path) -> None:
-    postgres = EmbeddedPostgres(root / "pg").start()
-    redis = EmbeddedRedis(root / "redis").start()
-    stack = Stack(postgres.url("bench"), redis.url, root / "logs",
-                  {"LOG_LEVEL": "WARNING", "API_LLM_PROVIDER": "none"})  # fmt: skip
-    try:
-        postgres.create_database("bench")
-        subprocess.run([sys.executable, "-m", "concierge.api.migrate"],
-                       env={**os.environ, **stack.env()}, check=True)  # fmt: skip
+    with migrated_stack(root, {"LOG_LEVEL": "WARNING", "API_LLM_PROVIDER": "none"}) as (_, stack):
         stack.start("sandbox", "api", "avito", "worker")
         item = setup(stack)
         asyncio.run(measure(stack.url("sandbox"), item, rate, 3))  # warm-up
         times, lost = asyncio.run(measure(stack.url("sandbox"), item, rate, count))
-    finally:
-        stack.stop()
-        redis.stop()
-        postgres.stop()
     ms = [t * 1000 for t in times]
     p50, p95 = percentile(ms, 50), percentile(ms, 95)
     print(f"{count} guest messages at {rate:g}/s: p50={p50:.0f} ms p95={p95:.0f} ms "

@@ -18,8 +18,6 @@ import argparse
 import asyncio
 import hashlib
 import hmac
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,14 +27,12 @@ from pathlib import Path
 import httpx
 import orjson
 
-from concierge.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, wait_for_http
-from concierge.embedded.processes import spawn
 from concierge.embedded.stack import ADMIN_ID, Stack
 
 sys.path.insert(0, str(Path(__file__).parent / "support"))
-from loadgen import open_loop
+from loadgen import measure, p95_ratio, print_figures
+from stacks import bare_asgi, migrated_stack
 
-SUPPORT = Path(__file__).parent / "support"
 AVITO_USER = 9_100_001
 CHATS = 500
 CLIENT = {"client_id": "bench-client", "client_secret": "bench-secret-0123456789"}
@@ -65,24 +61,8 @@ def event(n: int) -> dict:
     }
 
 
-def percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
-
-
-async def measure(url: str, rate: float, seconds: float, offset: int) -> dict[str, float]:
-    def body(n: int) -> bytes:
-        return orjson.dumps(event(offset + n))
-
-    await open_loop(url, body, {}, rate, min(2.0, seconds))  # warm up
-    result = await open_loop(url, lambda n: body(1_000_000 + n), {}, rate, seconds)
-    latencies = result.latencies_s
-    return {
-        "p50": percentile(latencies, 50),
-        "p95": percentile(latencies, 95),
-        "p99": percentile(latencies, 99),
-        "errors": result.errors,
-        "n": len(latencies),
-    }
+def body(n: int) -> bytes:
+    return orjson.dumps(event(n))
 
 
 def connect(stack: Stack) -> str:
@@ -120,30 +100,15 @@ def stored(database_url: str) -> int:
 
 
 def run(rate: float, seconds: float, root: Path) -> None:
-    postgres = EmbeddedPostgres(root / "pg").start()
-    redis = EmbeddedRedis(root / "redis").start()
-    bare_port = free_port()
-    bare = spawn([sys.executable, str(SUPPORT / "bare_asgi.py"), str(bare_port)])
-    stack = Stack(postgres.url("bench"), redis.url, root / "logs", {"LOG_LEVEL": "WARNING"})
-    try:
-        postgres.create_database("bench")
-        subprocess.run([sys.executable, "-m", "concierge.api.migrate"],
-                       env={**os.environ, **stack.env()}, check=True)  # fmt: skip
+    with migrated_stack(root, {"LOG_LEVEL": "WARNING"}) as (postgres, stack), bare_asgi() as bare:
         stack.start("sandbox", "api", "avito")
         hook = connect(stack)
-        wait_for_http(f"http://127.0.0.1:{bare_port}/", 20, bare)
-        baseline = asyncio.run(measure(f"http://127.0.0.1:{bare_port}/", rate, seconds, 0))
-        gateway = asyncio.run(measure(hook, rate, seconds, 0))
+        baseline = asyncio.run(measure(bare, body, {}, rate, seconds))
+        gateway = asyncio.run(measure(hook, body, {}, rate, seconds))
         expected = int(gateway["n"]) + int(rate * min(2.0, seconds))
         deadline = time.monotonic() + 60
         while (found := stored(postgres.url("bench"))) < expected and time.monotonic() < deadline:
             time.sleep(1)
-    finally:
-        stack.stop()
-        bare.terminate()
-        bare.wait()
-        redis.stop()
-        postgres.stop()
     report(rate, seconds, gateway, baseline, found, expected)
 
 
@@ -156,11 +121,9 @@ def report(
     expected: int,
 ) -> None:
     print(f"rate={rate:.0f} events/s for {seconds:.0f} s, {int(gateway['n'])} events")
-    for name, figures in (("avito webhook", gateway), ("bare ASGI", baseline)):
-        print(f"{name:14} p50={figures['p50']:.2f} ms  p95={figures['p95']:.2f} ms  "
-              f"p99={figures['p99']:.2f} ms  errors={int(figures['errors'])}")  # fmt: skip
+    print_figures({"avito webhook": gateway, "bare ASGI": baseline})
     print(f"guest messages in Postgres: {found} of {expected} sent (warm-up included)")
-    ratio = gateway["p95"] / baseline["p95"] if baseline["p95"] else float("inf")
+    ratio = p95_ratio(gateway, baseline)
     print(
         f"RESULT avito_webhook_ack_p95_ms={gateway['p95']:.2f} baseline={baseline['p95']:.2f} "
         f"ratio={ratio:.2f} p50_ms={gateway['p50']:.2f} rate={rate:.0f} "

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,14 +23,12 @@ import orjson
 
 from concierge.bot.main import SECRET_HEADER
 from concierge.bot.settings import WEBHOOK_PATH
-from concierge.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, wait_for_http
-from concierge.embedded.processes import spawn
-from concierge.embedded.stack import WEBHOOK_SECRET, Stack
+from concierge.embedded.stack import WEBHOOK_SECRET
 
+# helpers, not benchmarks (make bench runs bench/*.py)
 sys.path.insert(0, str(Path(__file__).parent / "support"))
-from loadgen import open_loop
-
-SUPPORT = Path(__file__).parent / "support"  # helpers, not benchmarks (make bench runs bench/*.py)
+from loadgen import measure, p95_ratio, print_figures
+from stacks import bare_asgi, migrated_stack
 
 USERS = 500
 FIRST_UPDATE_ID = 3_000_000_000
@@ -54,64 +49,30 @@ def update(n: int) -> dict:
     }
 
 
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
-
-
-async def measure(url: str, rate: float, seconds: float, offset: int) -> dict[str, float]:
+def run(rate: float, seconds: float, root: Path) -> None:
+    # No embedding model in this bench: the worker must not load one in the background.
+    quiet = {"LOG_LEVEL": "WARNING", "WORKER_EMBEDDING_PRELOAD": "false"}
     headers = {SECRET_HEADER: WEBHOOK_SECRET}
 
     def body(n: int) -> bytes:
-        return orjson.dumps(update(offset + n))
+        return orjson.dumps(update(n))
 
-    await open_loop(url, body, headers, rate, min(2.0, seconds))  # warm up
-    offset += 1_000_000
-    result = await open_loop(url, body, headers, rate, seconds)
-    latencies = result.latencies_s
-    return {
-        "p50": percentile(latencies, 50),
-        "p95": percentile(latencies, 95),
-        "p99": percentile(latencies, 99),
-        "errors": result.errors,
-        "n": len(latencies),
-    }
-
-
-def run(rate: float, seconds: float, root: Path) -> None:
-    postgres = EmbeddedPostgres(root / "pg").start()
-    redis = EmbeddedRedis(root / "redis").start()
-    bare_port = free_port()
-    bare = spawn([sys.executable, str(SUPPORT / "bare_asgi.py"), str(bare_port)])
-    # No embedding model in this bench: the worker must not load one in the background.
-    quiet = {"LOG_LEVEL": "WARNING", "WORKER_EMBEDDING_PRELOAD": "false"}
-    stack = Stack(postgres.url("bench"), redis.url, root / "logs", quiet)
-    try:
-        postgres.create_database("bench")
-        subprocess.run([sys.executable, "-m", "concierge.api.migrate"],
-                       env={**os.environ, **stack.env()}, check=True)  # fmt: skip
+    with migrated_stack(root, quiet) as (_, stack), bare_asgi() as bare:
         stack.start()
         ids = [100_000 + i for i in range(USERS)]
         httpx.post(f"{stack.url('sandbox')}/sandbox/users", json={"ids": ids}).raise_for_status()
-        wait_for_http(f"http://127.0.0.1:{bare_port}/", 20, bare)
         # The baseline first, on a quiet machine; the bot's figure then includes its own
         # consumer handling the updates it has acknowledged, as in production.
-        baseline = asyncio.run(measure(f"http://127.0.0.1:{bare_port}/", rate, seconds, 0))
-        bot = asyncio.run(measure(f"{stack.url('bot')}{WEBHOOK_PATH}", rate, seconds, 0))
-    finally:
-        stack.stop()
-        bare.terminate()
-        bare.wait()
-        redis.stop()
-        postgres.stop()
+        baseline = asyncio.run(measure(bare, body, headers, rate, seconds))
+        url = f"{stack.url('bot')}{WEBHOOK_PATH}"
+        bot = asyncio.run(measure(url, body, headers, rate, seconds))
     report(rate, seconds, bot, baseline)
 
 
 def report(rate: float, seconds: float, bot: dict[str, float], baseline: dict[str, float]) -> None:
     print(f"rate={rate:.0f} req/s for {seconds:.0f} s, {int(bot['n'])} updates")
-    for name, figures in (("bot webhook", bot), ("bare ASGI", baseline)):
-        print(f"{name:12} p50={figures['p50']:.2f} ms  p95={figures['p95']:.2f} ms  "
-              f"p99={figures['p99']:.2f} ms  errors={int(figures['errors'])}")  # fmt: skip
-    ratio = bot["p95"] / baseline["p95"] if baseline["p95"] else float("inf")
+    print_figures({"bot webhook": bot, "bare ASGI": baseline})
+    ratio = p95_ratio(bot, baseline)
     print(
         f"RESULT webhook_ack_p95_ms={bot['p95']:.2f} baseline={baseline['p95']:.2f} "
         f"ratio={ratio:.2f} p50_ms={bot['p50']:.2f} rate={rate:.0f} "

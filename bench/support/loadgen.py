@@ -9,6 +9,7 @@ line, the headers and a Content-Length body.
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,3 +96,36 @@ async def open_loop(
     while not pool.empty():
         pool.get_nowait().writer.close()
     return result
+
+
+def percentile_ms(latencies_s: list[float], q: int) -> float:
+    return statistics.quantiles(latencies_s, n=100, method="inclusive")[q - 1] * 1000
+
+
+async def measure(
+    url: str, body: Callable[[int], bytes], headers: dict[str, str], rate: float, seconds: float
+) -> dict[str, float]:
+    """An open-loop run after a warm-up of up to two seconds; its figures in ms. The warm-up
+    sends ``body(n)``, the measured run ``body(1_000_000 + n)``, so no request repeats."""
+    await open_loop(url, body, headers, rate, min(2.0, seconds))
+    result = await open_loop(url, lambda n: body(1_000_000 + n), headers, rate, seconds)
+    latencies = result.latencies_s
+    return {
+        "p50": percentile_ms(latencies, 50),
+        "p95": percentile_ms(latencies, 95),
+        "p99": percentile_ms(latencies, 99),
+        "errors": result.errors,
+        "n": len(latencies),
+    }
+
+
+def print_figures(rows: dict[str, dict[str, float]]) -> None:
+    """One line of figures per measured endpoint, names in one column."""
+    width = max(map(len, rows)) + 1
+    for name, figures in rows.items():
+        print(f"{name:{width}} p50={figures['p50']:.2f} ms  p95={figures['p95']:.2f} ms  "
+              f"p99={figures['p99']:.2f} ms  errors={int(figures['errors'])}")  # fmt: skip
+
+
+def p95_ratio(figures: dict[str, float], baseline: dict[str, float]) -> float:
+    return figures["p95"] / baseline["p95"] if baseline["p95"] else float("inf")

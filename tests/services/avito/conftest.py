@@ -4,15 +4,13 @@ from it) and the gateway with its forwarder, each on a free port; real Redis."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
@@ -29,7 +27,7 @@ from tests.services.api.market.conftest import (  # noqa: F401 (fixtures)
     web_client,
 )
 from tests.services.bot.conftest import start_chat  # noqa: F401 (a fixture)
-from tests.services.sandbox.conftest import RunningServer, _QuietServer, sandbox_settings
+from tests.services.sandbox.conftest import sandbox_settings, serve_on
 
 LANDLORD = 810_001
 OTHER_LANDLORD = 810_002
@@ -37,24 +35,6 @@ AVITO_USER = 4_200_001
 CLIENT_ID = "client-landlord-1"
 CLIENT_SECRET = "secret-landlord-1-0123456789"
 WEBHOOK_SECRET = "test-avito-webhook-secret-0123456789"
-
-
-async def serve_on(app_for: Any, lifespan: str = "on") -> tuple[RunningServer, Any]:
-    """Serve the app ``app_for(url)`` builds on a free port (it learns its own URL)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = app_for(url)
-    config = uvicorn.Config(
-        app, log_config=None, lifespan=lifespan, ws="none", timeout_graceful_shutdown=2
-    )
-    server = _QuietServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.005)
-    return RunningServer(url, server, task), app
 
 
 @dataclass
@@ -82,6 +62,19 @@ class AvitoStack:
         response = await self.sandbox.post(
             "/sandbox/avito/items", json={"user_id": user_id, "title": title, "address": "Сочи"}
         )
+        return int(response.json()["id"])
+
+    async def booking(
+        self, item_id: int, name: str, check_in: date, check_out: date, **fields: Any
+    ) -> int:
+        """A guest books the emulator's item (or, given ``id``, the booking changes, e.g.
+        ``status="canceled"``); the booking's id."""
+        response = await self.sandbox.post(
+            "/sandbox/avito/bookings",
+            json={"item_id": item_id, "name": name, "check_in": check_in.isoformat(),
+                  "check_out": check_out.isoformat(), **fields},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
         return int(response.json()["id"])
 
     async def fault(self, kind: str, times: int = 1) -> None:

@@ -159,12 +159,7 @@ class TestBookings:
         await service.post("/api/v1/internal/rentals/bookings/poll")  # the baseline
         today = CalendarDesk.today()
         stay = (today + timedelta(days=14), today + timedelta(days=17))
-        booked = await avito.sandbox.post(
-            "/sandbox/avito/bookings",
-            json={"item_id": avito_item, "check_in": stay[0].isoformat(),
-                  "check_out": stay[1].isoformat(), "name": "Иван"},
-        )  # fmt: skip
-        booking_id = booked.json()["id"]
+        booking_id = await avito.booking(avito_item, "Иван", *stay)
         for _ in range(2):
             polled = await service.post("/api/v1/internal/rentals/bookings/poll")
             assert polled.status_code == 200, polled.text
@@ -178,11 +173,7 @@ class TestBookings:
         assert str(booking_id) in refused.json()["detail"]
 
         # cancelled on Avito: told once
-        await avito.sandbox.post(
-            "/sandbox/avito/bookings",
-            json={"id": booking_id, "item_id": avito_item, "check_in": stay[0].isoformat(),
-                  "check_out": stay[1].isoformat(), "status": "canceled", "name": "Иван"},
-        )  # fmt: skip
+        await avito.booking(avito_item, "Иван", *stay, id=booking_id, status="canceled")
         await service.post("/api/v1/internal/rentals/bookings/poll")
         await service.post("/api/v1/internal/rentals/bookings/poll")
         told = (await session.scalars(select(Outbox).where(Outbox.chat_id == LANDLORD))).all()
@@ -200,13 +191,9 @@ class TestBookings:
     ) -> None:
         landlord, item, avito_item = await ready_item(avito, web_client)
         today = CalendarDesk.today()
-        paid = await avito.sandbox.post(
-            "/sandbox/avito/bookings",
-            json={"item_id": avito_item, "name": "Пётр", "paid": True,
-                  "check_in": (today + timedelta(days=8)).isoformat(),
-                  "check_out": (today + timedelta(days=10)).isoformat()},
-        )  # fmt: skip
-        booking_id = paid.json()["id"]
+        booking_id = await avito.booking(
+            avito_item, "Пётр", today + timedelta(days=8), today + timedelta(days=10), paid=True
+        )
         # not polled yet: the api does not know the booking, Avito refuses the write
         change: dict[str, Any] = {"action": "close", "ranges": [span(7, 9)]}
         preview = await landlord.post(f"/api/v1/rentals/items/{item}/calendar/preview", json=change)
@@ -235,12 +222,8 @@ class TestBookings:
         landlord, item, avito_item = await ready_item(avito, web_client)
         today = CalendarDesk.today()
         for offset, name in [(3, "Старый гость"), (20, "Early guest")]:
-            await avito.sandbox.post(
-                "/sandbox/avito/bookings",
-                json={"item_id": avito_item, "name": name,
-                      "check_in": (today + timedelta(days=offset)).isoformat(),
-                      "check_out": (today + timedelta(days=offset + 2)).isoformat()},
-            )  # fmt: skip
+            stay = (today + timedelta(days=offset), today + timedelta(days=offset + 2))
+            await avito.booking(avito_item, name, *stay)
         first = await service.post("/api/v1/internal/rentals/bookings/poll")
         assert first.status_code == 200, first.text
         assert (first.json()["items"], first.json()["new"]) == (1, 0)
@@ -250,12 +233,8 @@ class TestBookings:
         assert sorted(b["guest_name"] for b in listed) == ["Early guest", "Старый гость"]
 
         # a booking made after the baseline is new; the old ones stay quiet
-        await avito.sandbox.post(
-            "/sandbox/avito/bookings",
-            json={"item_id": avito_item, "name": "Новый гость",
-                  "check_in": (today + timedelta(days=30)).isoformat(),
-                  "check_out": (today + timedelta(days=33)).isoformat()},
-        )  # fmt: skip
+        stay = (today + timedelta(days=30), today + timedelta(days=33))
+        await avito.booking(avito_item, "Новый гость", *stay)
         second = await service.post("/api/v1/internal/rentals/bookings/poll")
         assert second.json()["new"] == 1
         told = (await session.scalars(select(Outbox))).all()
@@ -273,12 +252,9 @@ class TestBookings:
 
         _, item, avito_item = await ready_item(avito, web_client)
         today = CalendarDesk.today()
-        await avito.sandbox.post(
-            "/sandbox/avito/bookings",
-            json={"item_id": avito_item, "name": "Гость",
-                  "check_in": (today + timedelta(days=5)).isoformat(),
-                  "check_out": (today + timedelta(days=6)).isoformat()},
-        )  # fmt: skip
+        await avito.booking(
+            avito_item, "Гость", today + timedelta(days=5), today + timedelta(days=6)
+        )
         await avito.fault("503", times=12)  # the gateway's and the api's retries all fail
         failed = await service.post("/api/v1/internal/rentals/bookings/poll")
         assert failed.status_code == 200, failed.text
@@ -317,10 +293,8 @@ class TestBookings:
         assert invited.status_code == 201, invited.text
         await service.post("/api/v1/internal/rentals/bookings/poll")  # the baseline
         today = CalendarDesk.today()
-        stay = {"item_id": avito_item, "name": "Анна",
-                "check_in": (today + timedelta(days=10)).isoformat(),
-                "check_out": (today + timedelta(days=12)).isoformat()}  # fmt: skip
-        booking_id = (await avito.sandbox.post("/sandbox/avito/bookings", json=stay)).json()["id"]
+        stay = (today + timedelta(days=10), today + timedelta(days=12))
+        booking_id = await avito.booking(avito_item, "Анна", *stay)
         await service.post("/api/v1/internal/rentals/bookings/poll")
         await service.post("/api/v1/internal/rentals/bookings/poll")
         told = (await session.scalars(select(Outbox).order_by(Outbox.id))).all()
@@ -330,9 +304,7 @@ class TestBookings:
         ]
         assert all("Анна" in row.payload["text"] for row in told)
 
-        await avito.sandbox.post(
-            "/sandbox/avito/bookings", json={**stay, "id": booking_id, "status": "canceled"}
-        )
+        await avito.booking(avito_item, "Анна", *stay, id=booking_id, status="canceled")
         await service.post("/api/v1/internal/rentals/bookings/poll")
         cancelled = (
             await session.scalars(select(Outbox).where(Outbox.kind == "rentals.booking_cancelled"))

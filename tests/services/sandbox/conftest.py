@@ -43,10 +43,19 @@ class RunningServer:
 
 
 async def serve(app: Any, *, lifespan: str = "on") -> RunningServer:
+    running, _ = await serve_on(lambda _: app, lifespan=lifespan)
+    return running
+
+
+async def serve_on(
+    app_for: Callable[[str], Any], lifespan: str = "on"
+) -> tuple[RunningServer, Any]:
+    """Serve the app ``app_for(url)`` builds on a free port (it learns its own URL)."""
     # IPPROTO_TCP so asyncio sets TCP_NODELAY (else every answer waits ~40 ms for an ACK).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = app_for(url)
     config = uvicorn.Config(
         app, log_config=None, lifespan=lifespan, ws="none", timeout_graceful_shutdown=2
     )
@@ -56,7 +65,7 @@ async def serve(app: Any, *, lifespan: str = "on") -> RunningServer:
         if task.done():
             task.result()
         await asyncio.sleep(0.005)
-    return RunningServer(f"http://127.0.0.1:{port}", server, task)
+    return RunningServer(url, server, task), app
 
 
 @dataclass

@@ -17,48 +17,21 @@ from concierge.common.http_client import ServiceClient
 from concierge.contracts.userbot import ChannelNotFound, NotAChannel, UserbotClient
 from concierge.embedded import ServiceProcess, free_port
 from tests.services.userbot.conftest import SERVICE_TOKEN
+from tests.support.userbot import resolves, sandbox_process, userbot_env, userbot_process
 
-
-def userbot_env(sandbox: ServiceProcess, session_dir: Path, port: int) -> dict[str, str]:
-    return {
-        "CONCIERGE_ENV": "test",
-        "SERVICE_TOKEN": SERVICE_TOKEN,
-        "LOG_JSON": "true",
-        "SANDBOX_URL": sandbox.url,
-        "API_URL": "http://127.0.0.1:9",  # no api: admin alerts are only logged
-        "USERBOT_PORT": str(port),
-        "USERBOT_BACKEND": "sandbox",
-        "USERBOT_SESSION_PATH": str(session_dir / "concierge.session"),
-        "USERBOT_JOIN_INTERVAL_S": "0",
-    }
+JOIN_AT_ONCE = {"USERBOT_JOIN_INTERVAL_S": "0"}
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    logs = tmp_path_factory.mktemp("sandbox")
-    port = free_port()
-    process = ServiceProcess(
-        "sandbox", port, {"SANDBOX_PORT": str(port), "CONCIERGE_ENV": "test"}, logs / "sandbox.log"
-    )
-    process.start()
-    yield process
-    process.stop()
+    with sandbox_process(tmp_path_factory.mktemp("sandbox")) as process:
+        yield process
 
 
 @pytest.fixture
 def userbot(sandbox: ServiceProcess, tmp_path: Path) -> Iterator[ServiceProcess]:
-    port = free_port()
-    process = ServiceProcess(
-        "userbot", port, userbot_env(sandbox, tmp_path, port), tmp_path / "userbot.log"
-    )
-    process.start()
-    yield process
-    process.stop()
-
-
-def resolves(sandbox: ServiceProcess) -> int:
-    calls = httpx.get(f"{sandbox.url}/sandbox/mtproto/stats").json()["calls"]
-    return int(calls.get("resolve", 0))
+    with userbot_process(sandbox, SERVICE_TOKEN, tmp_path, **JOIN_AT_ONCE) as process:
+        yield process
 
 
 async def test_the_client_against_the_running_userbot(
@@ -87,7 +60,11 @@ def test_a_second_process_for_the_session_is_refused(
     port = free_port()
     second = subprocess.run(
         [sys.executable, "-m", "concierge.userbot"],
-        env={**userbot_env(sandbox, tmp_path, port), "PATH": "/usr/bin:/bin"},
+        env={
+            **userbot_env(sandbox, SERVICE_TOKEN, tmp_path, port),
+            **JOIN_AT_ONCE,
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         timeout=60,
         check=False,

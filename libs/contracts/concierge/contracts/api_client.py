@@ -47,6 +47,11 @@ ANSWER = "/api/v1/assistant/answer"
 SOURCES = "/api/v1/admin/sources"
 
 
+def acting_as(telegram_id: int) -> dict[str, str]:
+    """The header a desk's typed client sends to act for a person (with the service token)."""
+    return {ACTING_USER_HEADER: str(telegram_id)}
+
+
 class ApiClient:
     def __init__(self, http: ServiceClient) -> None:
         self.http = http

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from typing import Any
 
 import httpx
@@ -21,7 +21,7 @@ from concierge.common.safe_http import (
     safe_client,
     split_url,
 )
-from concierge.media.errors import AddressRefused, TooLarge, Unreachable
+from concierge.media.errors import AddressRefused, BadResponse, TooLarge, Unreachable
 
 DEFAULT_LIMIT = 2 * 1024 * 1024  # JSON answers; Torznab searches have their own cap
 
@@ -95,6 +95,15 @@ async def request(
             f"{what} at {host_of(url)} is unreachable ({type(exc).__name__})"
         ) from None
     return response, body
+
+
+def check_status(status: int, what: str, *, ok: Container[int] = (200,)) -> None:
+    """The end every client's judging of a status shares, once its own cases (auth, 404,
+    429) are said: a 5xx is ``Unreachable``, anything else not in ``ok`` a ``BadResponse``."""
+    if status >= 500:
+        raise Unreachable(f"{what} answered {status}")
+    if status not in ok:
+        raise BadResponse(f"{what} answered {status}")
 
 
 # --- keys never reach the logs ------------------------------------------------------

@@ -19,6 +19,7 @@ from concierge.embedded import ServiceProcess, free_port
 from tests.services.api.feed.conftest import Corpus
 from tests.services.api.market.conftest import WebClient
 from tests.services.api.search.factories import _insert, add_source
+from tests.support.userbot import resolves, sandbox_process, userbot_process
 
 READER = 720_101
 FEED = "/api/v1/feed"
@@ -26,14 +27,8 @@ FEED = "/api/v1/feed"
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    logs = tmp_path_factory.mktemp("sandbox")
-    port = free_port()
-    process = ServiceProcess(
-        "sandbox", port, {"SANDBOX_PORT": str(port), "CONCIERGE_ENV": "test"}, logs / "sandbox.log"
-    )
-    process.start()
-    yield process
-    process.stop()
+    with sandbox_process(tmp_path_factory.mktemp("sandbox")) as process:
+        yield process
 
 
 @pytest.fixture
@@ -43,25 +38,21 @@ def userbot(
     """A fresh user-bot (its own session folder) speaking the api's service token; the
     sandbox's faults and session state reset first."""
     httpx.post(f"{sandbox.url}/sandbox/mtproto/reset").raise_for_status()
-    port = free_port()
-    env = {
-        "CONCIERGE_ENV": "test",
-        "SERVICE_TOKEN": market_app.state.service_token,
-        "LOG_JSON": "true",
-        "SANDBOX_URL": sandbox.url,
-        "API_URL": "http://127.0.0.1:9",  # no api process: admin alerts are only logged
-        "USERBOT_PORT": str(port),
-        "USERBOT_BACKEND": "sandbox",
-        "USERBOT_SESSION_PATH": str(tmp_path / "concierge.session"),
-    }
-    process = ServiceProcess("userbot", port, env, tmp_path / "userbot.log")
-    process.start()
-    yield process
-    process.stop()
+    with userbot_process(sandbox, market_app.state.service_token, tmp_path) as process:
+        yield process
 
 
 def wired(app: FastAPI, url: str) -> None:
     app.state.settings = app.state.settings.model_copy(update={"userbot_url": url})
+
+
+@pytest.fixture
+async def reader(
+    market_app: FastAPI, web_client: WebClient, userbot: ServiceProcess
+) -> httpx.AsyncClient:
+    """The reader's web client, the api asking the fresh user-bot."""
+    wired(market_app, userbot.url)
+    return await web_client(READER)
 
 
 async def stored(session: AsyncSession) -> tuple[int, int]:
@@ -70,20 +61,9 @@ async def stored(session: AsyncSession) -> tuple[int, int]:
     return int(sources or 0), int(channels or 0)
 
 
-def resolves(sandbox: ServiceProcess) -> int:
-    calls = httpx.get(f"{sandbox.url}/sandbox/mtproto/stats").json()["calls"]
-    return int(calls.get("resolve", 0))
-
-
 async def test_a_named_channel_is_resolved_by_the_userbot_and_followed(
-    market_app: FastAPI,
-    web_client: WebClient,
-    session: AsyncSession,
-    userbot: ServiceProcess,
-    sandbox: ServiceProcess,
+    reader: httpx.AsyncClient, session: AsyncSession, sandbox: ServiceProcess
 ) -> None:
-    wired(market_app, userbot.url)
-    reader = await web_client(READER)
     added = await reader.post(f"{FEED}/channels", json={"ref": "@Kukhnya_Doma"})
     assert added.status_code == 201, added.text
     channel = added.json()
@@ -120,17 +100,8 @@ async def test_a_named_channel_is_resolved_by_the_userbot_and_followed(
     ],
 )
 async def test_a_channel_that_cannot_be_followed_is_refused_and_nothing_stored(
-    market_app: FastAPI,
-    web_client: WebClient,
-    session: AsyncSession,
-    userbot: ServiceProcess,
-    ref: str,
-    status: int,
-    says: str,
-    code: str,
+    reader: httpx.AsyncClient, session: AsyncSession, ref: str, status: int, says: str, code: str
 ) -> None:
-    wired(market_app, userbot.url)
-    reader = await web_client(READER)
     response = await reader.post(f"{FEED}/channels", json={"ref": ref})
     assert response.status_code == status, response.text
     assert says in response.json()["detail"]
@@ -140,18 +111,12 @@ async def test_a_channel_that_cannot_be_followed_is_refused_and_nothing_stored(
 
 
 async def test_a_flood_wait_is_a_503_with_retry_after_and_nothing_stored(
-    market_app: FastAPI,
-    web_client: WebClient,
-    session: AsyncSession,
-    userbot: ServiceProcess,
-    sandbox: ServiceProcess,
+    reader: httpx.AsyncClient, session: AsyncSession, sandbox: ServiceProcess
 ) -> None:
-    wired(market_app, userbot.url)
     # Longer than the user-bot sleeps through itself (5 s): it pauses resolves and says so.
     httpx.post(
         f"{sandbox.url}/sandbox/mtproto/faults", json={"method": "resolve", "flood_wait_s": 40}
     ).raise_for_status()
-    reader = await web_client(READER)
     response = await reader.post(f"{FEED}/channels", json={"ref": "@pitch_side"})
     assert response.status_code == 503, response.text
     assert "wait 40 s" in response.json()["detail"]
@@ -168,17 +133,11 @@ async def test_a_flood_wait_is_a_503_with_retry_after_and_nothing_stored(
 
 
 async def test_a_logged_out_userbot_is_a_clear_503_and_nothing_stored(
-    market_app: FastAPI,
-    web_client: WebClient,
-    session: AsyncSession,
-    userbot: ServiceProcess,
-    sandbox: ServiceProcess,
+    reader: httpx.AsyncClient, session: AsyncSession, sandbox: ServiceProcess
 ) -> None:
-    wired(market_app, userbot.url)
     httpx.post(
         f"{sandbox.url}/sandbox/mtproto/session", json={"state": "revoked"}
     ).raise_for_status()
-    reader = await web_client(READER)
     response = await reader.post(f"{FEED}/channels", json={"ref": "@pitch_side"})
     assert response.status_code == 503, response.text
     assert "logged out" in response.json()["detail"]

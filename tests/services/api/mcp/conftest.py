@@ -33,13 +33,9 @@ Issue = Callable[..., Awaitable[str]]
 Connect = Callable[[str | None], Any]
 
 
-@pytest.fixture
-async def mcp_app(session: AsyncSession, redis: Redis) -> FastAPI:
-    """The api app; what its lifespan opens set by hand (search on full text only, no
-    LLM), and MCP calls in the test's session as the routes are."""
-    app = app_on_session(session)
-    app.state.redis = redis
-    app.state.jobs = JobQueue(redis, app.state.settings.jobs_stream)
+def serve_mcp(app: FastAPI, session: AsyncSession) -> FastAPI:
+    """What the api's lifespan opens for MCP set by hand on ``app`` (search on full text
+    only, no LLM), and its MCP calls made in the test's session as the routes are."""
     app.state.search = SearchRuntime(
         config=SearchConfig(), cursors=CursorCodec(b"mcp-tests"), embedder=None
     )
@@ -52,6 +48,15 @@ async def mcp_app(session: AsyncSession, redis: Redis) -> FastAPI:
 
     app.state.mcp.session_factory = nested
     return app
+
+
+@pytest.fixture
+async def mcp_app(session: AsyncSession, redis: Redis) -> FastAPI:
+    """The api app on the test's session, with Redis and the job queue."""
+    app = app_on_session(session)
+    app.state.redis = redis
+    app.state.jobs = JobQueue(redis, app.state.settings.jobs_stream)
+    return serve_mcp(app, session)
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ needs rentals:write; a note reaches the landlord's chat through the outbox."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -16,13 +14,10 @@ from fastmcp.exceptions import ToolError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from concierge.api.assistant.service import AssistantRuntime
-from concierge.api.paging import CursorCodec
 from concierge.api.rentals.calendar.service import CalendarDesk
-from concierge.api.search.service import SearchConfig, SearchRuntime
 from concierge.domain.notify.models import Outbox
 from tests.services.api.market.conftest import WebClient
-from tests.services.api.mcp.conftest import Connect, Issue
+from tests.services.api.mcp.conftest import Connect, Issue, serve_mcp
 from tests.services.avito.conftest import (  # noqa: F401 (fixtures)
     LANDLORD,
     OTHER_LANDLORD,
@@ -43,18 +38,14 @@ WRITE = ["rentals:read", "rentals:write"]
 @pytest.fixture
 def mcp_app(market_app: FastAPI, session: AsyncSession) -> FastAPI:  # noqa: F811
     """The app the Avito stack serves, its MCP calls in the test's session."""
-    market_app.state.search = SearchRuntime(
-        config=SearchConfig(), cursors=CursorCodec(b"mcp-rentals"), embedder=None
-    )
-    market_app.state.assistant = AssistantRuntime(None)
+    return serve_mcp(market_app, session)
 
-    @asynccontextmanager
-    async def nested() -> AsyncIterator[AsyncSession]:
-        async with session.begin_nested():
-            yield session
 
-    market_app.state.mcp.session_factory = nested
-    return market_app
+@pytest.fixture
+async def ready(avito: AvitoStack, web_client: WebClient) -> tuple[int, int]:  # noqa: F811
+    """The landlord's connected account with one imported item: (api item id, Avito item id)."""
+    _, item, avito_item = await ready_item(avito, web_client)
+    return item, avito_item
 
 
 def data(result: Any) -> Any:
@@ -66,11 +57,11 @@ class TestLandlordAgent:
     async def test_items_month_preview_then_confirm(
         self,
         avito: AvitoStack,  # noqa: F811
-        web_client: WebClient,  # noqa: F811
+        ready: tuple[int, int],
         issue: Issue,
         connect: Connect,
     ) -> None:
-        _, item, avito_item = await ready_item(avito, web_client)
+        item, avito_item = ready
         change = {"item_id": item, "action": "close", "ranges": [span(5, 9)]}
         async with connect(await issue(LANDLORD, "agent", WRITE)) as client:
             items = data(await client.call_tool("rentals_items", {}))
@@ -101,13 +92,9 @@ class TestLandlordAgent:
         ]
 
     async def test_bad_ranges_are_the_desks_clear_refusals(
-        self,
-        avito: AvitoStack,  # noqa: F811
-        web_client: WebClient,  # noqa: F811
-        issue: Issue,
-        connect: Connect,
+        self, ready: tuple[int, int], issue: Issue, connect: Connect
     ) -> None:
-        _, item, _ = await ready_item(avito, web_client)
+        item, _ = ready
         async with connect(await issue(LANDLORD, "agent", WRITE)) as client:
             for ranges in ([span(-2, 3)], [span(8, 4)], [span(1, 400)]):
                 with pytest.raises(ToolError) as refused:
@@ -123,13 +110,9 @@ class TestLandlordAgent:
                 )
 
     async def test_another_landlords_item_is_not_found(
-        self,
-        avito: AvitoStack,  # noqa: F811
-        web_client: WebClient,  # noqa: F811
-        issue: Issue,
-        connect: Connect,
+        self, ready: tuple[int, int], issue: Issue, connect: Connect
     ) -> None:
-        _, item, _ = await ready_item(avito, web_client)
+        item, _ = ready
         async with connect(await issue(OTHER_LANDLORD, "other", WRITE)) as client:
             assert data(await client.call_tool("rentals_items", {})) == []
             for tool, arguments in [
@@ -143,13 +126,9 @@ class TestLandlordAgent:
                     await client.call_tool(tool, arguments)
 
     async def test_writing_needs_the_write_scope(
-        self,
-        avito: AvitoStack,  # noqa: F811
-        web_client: WebClient,  # noqa: F811
-        issue: Issue,
-        connect: Connect,
+        self, ready: tuple[int, int], issue: Issue, connect: Connect
     ) -> None:
-        _, item, _ = await ready_item(avito, web_client)
+        item, _ = ready
         async with connect(await issue(LANDLORD, "reader", READ)) as client:
             names = {tool.name for tool in await client.list_tools()}
             assert names == {"rentals_items", "rentals_calendar", "rentals_bookings"}
@@ -160,14 +139,9 @@ class TestLandlordAgent:
                 )
 
     async def test_a_note_reaches_the_landlord_once(
-        self,
-        session: AsyncSession,
-        avito: AvitoStack,  # noqa: F811
-        web_client: WebClient,  # noqa: F811
-        issue: Issue,
-        connect: Connect,
+        self, session: AsyncSession, ready: tuple[int, int], issue: Issue, connect: Connect
     ) -> None:
-        _, item, _ = await ready_item(avito, web_client)
+        item, _ = ready
         note = {"item_id": item, "text": "Guest <Ivan> arrives at 15:00"}
         async with connect(await issue(LANDLORD, "agent", WRITE)) as client:
             assert data(await client.call_tool("rentals_notify_landlord", note)) == {"queued": True}

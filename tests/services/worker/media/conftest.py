@@ -25,7 +25,7 @@ from concierge.media.seedbox import SeedboxConfig, SeedboxKind, open_seedbox
 from concierge.streams import JobQueue
 from concierge.worker.media.watcher import DownloadWatcher
 from concierge.worker.settings import WorkerSettings
-from tests.support.infra import migrated_database, worker_name
+from tests.support.infra import emptied_database, migrated_database, worker_name
 from tests.support.media import media_sandbox_process
 
 SERVICE_TOKEN = "test-service-token-0123456789"
@@ -45,11 +45,8 @@ def media_database_url(postgres: EmbeddedPostgres) -> str:
 
 @pytest.fixture
 async def database(media_database_url: str) -> AsyncIterator[Database]:
-    database = Database(media_database_url)
-    async with database.transaction() as session:
-        await session.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    yield database
-    await database.dispose()
+    async with emptied_database(media_database_url, TABLES) as database:
+        yield database
 
 
 @dataclass

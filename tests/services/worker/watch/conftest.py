@@ -15,7 +15,6 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 from redis.asyncio import Redis
-from sqlalchemy import text
 
 from concierge.api.main import create_app as create_api
 from concierge.api.settings import ApiSettings
@@ -29,7 +28,7 @@ from concierge.sandbox.telegram.webapp import build_init_data
 from concierge.streams import JobQueue
 from concierge.worker.settings import WorkerSettings
 from concierge.worker.watch.poller import WatchPoller, user_agent
-from tests.support.infra import migrated_database, worker_name
+from tests.support.infra import emptied_database, migrated_database, worker_name
 
 SERVICE_TOKEN = "test-service-token-0123456789"
 ADMIN_ID = 900_101
@@ -52,11 +51,8 @@ def watch_database_url(postgres: EmbeddedPostgres) -> str:
 
 @pytest.fixture
 async def database(watch_database_url: str) -> AsyncIterator[Database]:
-    database = Database(watch_database_url)
-    async with database.transaction() as session:
-        await session.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    yield database
-    await database.dispose()
+    async with emptied_database(watch_database_url, TABLES) as database:
+        yield database
 
 
 @dataclass

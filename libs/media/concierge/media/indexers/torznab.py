@@ -23,7 +23,7 @@ import httpx
 from redis.asyncio import Redis
 
 from concierge.media.errors import AuthFailed, BadResponse, NotFound, RateLimited, Unreachable
-from concierge.media.http import media_client, request
+from concierge.media.http import check_status, media_client, request
 from concierge.media.indexers.models import IndexerCaps, Release, SearchRequest, SearchType
 from concierge.media.indexers.parsing import (
     RawItem,
@@ -113,10 +113,7 @@ class TorznabIndexer:
             raise AuthFailed(f"{self.what} refused the API key")
         if status == 429:
             raise RateLimited(f"{self.what} asks to slow down")
-        if status >= 500:
-            raise Unreachable(f"{self.what} answered {status}")
-        if status != 200:
-            raise BadResponse(f"{self.what} answered {status}")
+        check_status(status, self.what)
         return body
 
     # --- caps -------------------------------------------------------------------------

@@ -147,3 +147,26 @@ class SeedboxClient:
 
     def password(self) -> str:
         return self.config.password.get_secret_value() if self.config.password else ""
+
+    async def add(self, uri: str, *, paused: bool = False, save_path: str | None = None) -> str:
+        uri = checked_uri(uri)
+        return await self._add_link(uri, paused, save_path, magnet_hash(uri))
+
+    async def add_file(
+        self, data: bytes, *, paused: bool = False, save_path: str | None = None
+    ) -> str:
+        data = checked_file(data)
+        return await self._add_file(data, paused, save_path, torrent_file_hash(data))
+
+    # Each client adds in its own way a link or a file already checked here; ``known`` is
+    # its info-hash when the link or file tells it, for a seedbox that does not.
+
+    async def _add_link(
+        self, uri: str, paused: bool, save_path: str | None, known: str | None
+    ) -> str:
+        raise NotImplementedError
+
+    async def _add_file(
+        self, data: bytes, paused: bool, save_path: str | None, known: str | None
+    ) -> str:
+        raise NotImplementedError

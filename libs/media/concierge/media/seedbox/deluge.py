@@ -22,16 +22,12 @@ from concierge.media.errors import (
     ProtocolUnsupported,
     Unreachable,
 )
-from concierge.media.http import request
+from concierge.media.http import check_status, request
 from concierge.media.seedbox.common import (
     SeedboxClient,
     b64,
-    checked_file,
-    checked_uri,
     decode_json,
-    magnet_hash,
     normalise_hash,
-    torrent_file_hash,
 )
 from concierge.media.seedbox.models import SeedboxKind, Torrent, TorrentState
 
@@ -81,10 +77,7 @@ class DelugeClient(SeedboxClient):
         )
         if response.status_code == 404:
             raise ProtocolUnsupported(f"{self.what} has no JSON-RPC at this address")
-        if response.status_code >= 500:
-            raise Unreachable(f"{self.what} answered {response.status_code}")
-        if response.status_code != 200:
-            raise BadResponse(f"{self.what} answered {response.status_code}")
+        check_status(response.status_code, self.what)
         answer = decode_json(body, self.what)
         if not isinstance(answer, dict) or "result" not in answer:
             raise ProtocolUnsupported(f"{self.what} does not speak Deluge's JSON-RPC")
@@ -140,18 +133,18 @@ class DelugeClient(SeedboxClient):
             options["download_location"] = save_path
         return options
 
-    async def add(self, uri: str, *, paused: bool = False, save_path: str | None = None) -> str:
-        uri = checked_uri(uri)
+    async def _add_link(
+        self, uri: str, paused: bool, save_path: str | None, known: str | None
+    ) -> str:
         options = self._options(paused, save_path)
         method = "core.add_torrent_magnet" if uri.startswith("magnet:") else "core.add_torrent_url"
-        return await self._add(method, [uri, options], magnet_hash(uri))
+        return await self._add(method, [uri, options], known)
 
-    async def add_file(
-        self, data: bytes, *, paused: bool = False, save_path: str | None = None
+    async def _add_file(
+        self, data: bytes, paused: bool, save_path: str | None, known: str | None
     ) -> str:
-        data = checked_file(data)
         params = ["release.torrent", b64(data), self._options(paused, save_path)]
-        return await self._add("core.add_torrent_file", params, torrent_file_hash(data))
+        return await self._add("core.add_torrent_file", params, known)
 
     async def _add(self, method: str, params: list[Any], known: str | None) -> str:
         try:

@@ -30,15 +30,11 @@ from concierge.media.errors import (
     ProtocolUnsupported,
     Unreachable,
 )
-from concierge.media.http import request
+from concierge.media.http import check_status, request
 from concierge.media.seedbox.common import (
     SeedboxClient,
-    checked_file,
-    checked_uri,
     decode_json,
-    magnet_hash,
     normalise_hash,
-    torrent_file_hash,
 )
 from concierge.media.seedbox.models import SeedboxKind, Torrent, TorrentState
 
@@ -126,10 +122,7 @@ class QBittorrentClient(SeedboxClient):
             raise AuthFailed(f"{self.what} refused the session")
         if response.status_code == 404:
             raise ProtocolUnsupported(f"{self.what} does not know {path}")
-        if response.status_code >= 500:
-            raise Unreachable(f"{self.what} answered {response.status_code}")
-        if response.status_code not in (200, 204):
-            raise BadResponse(f"{self.what} answered {response.status_code}")
+        check_status(response.status_code, self.what, ok=(200, 204))
         return response, body
 
     async def _ensure_version(self) -> None:
@@ -150,23 +143,20 @@ class QBittorrentClient(SeedboxClient):
         assert self.version is not None
         return f"qBittorrent {self.version[0]}.{self.version[1]}"
 
-    async def add(self, uri: str, *, paused: bool = False, save_path: str | None = None) -> str:
-        uri = checked_uri(uri)
-        known = magnet_hash(uri)
-        await self._add({"urls": (None, uri)}, paused, save_path)
-        return known or await self._newest_hash()
-
-    async def add_file(
-        self, data: bytes, *, paused: bool = False, save_path: str | None = None
+    async def _add_link(
+        self, uri: str, paused: bool, save_path: str | None, known: str | None
     ) -> str:
-        data = checked_file(data)
-        known = torrent_file_hash(data)
-        await self._add(
-            {"torrents": ("release.torrent", data, "application/x-bittorrent")}, paused, save_path
-        )
-        return known or await self._newest_hash()
+        return await self._add({"urls": (None, uri)}, paused, save_path, known)
 
-    async def _add(self, files: dict[str, Any], paused: bool, save_path: str | None) -> None:
+    async def _add_file(
+        self, data: bytes, paused: bool, save_path: str | None, known: str | None
+    ) -> str:
+        torrent = ("release.torrent", data, "application/x-bittorrent")
+        return await self._add({"torrents": torrent}, paused, save_path, known)
+
+    async def _add(
+        self, files: dict[str, Any], paused: bool, save_path: str | None, known: str | None
+    ) -> str:
         await self._ensure_version()
         form: dict[str, Any] = dict(files)
         form["stopped" if self.stopped_names else "paused"] = (None, "true" if paused else "false")
@@ -175,6 +165,7 @@ class QBittorrentClient(SeedboxClient):
         _, body = await self._call("POST", "torrents/add", files=form)
         if body.strip().startswith(b"Fails"):
             raise BadResponse(f"{self.what} refused the torrent")
+        return known or await self._newest_hash()
 
     async def _newest_hash(self) -> str:
         torrents = await self._info(sort="added_on", reverse="true", limit="1")
@@ -203,15 +194,15 @@ class QBittorrentClient(SeedboxClient):
         return found[0]
 
     async def pause(self, hash: str) -> None:
-        await self.get(hash)
-        await self._ensure_version()
-        action = "stop" if self.stopped_names else "pause"
-        await self._call("POST", f"torrents/{action}", data={"hashes": normalise_hash(hash)})
+        await self._switch(hash, "stop", before_5="pause")
 
     async def resume(self, hash: str) -> None:
+        await self._switch(hash, "start", before_5="resume")
+
+    async def _switch(self, hash: str, action: str, *, before_5: str) -> None:
         await self.get(hash)
         await self._ensure_version()
-        action = "start" if self.stopped_names else "resume"
+        action = action if self.stopped_names else before_5
         await self._call("POST", f"torrents/{action}", data={"hashes": normalise_hash(hash)})
 
     async def remove(self, hash: str, *, delete_data: bool = False) -> None:

@@ -29,18 +29,13 @@ from concierge.media.errors import (
     MediaError,
     NotFound,
     ProtocolUnsupported,
-    Unreachable,
 )
-from concierge.media.http import request
+from concierge.media.http import check_status, request
 from concierge.media.seedbox.common import (
     SeedboxClient,
     b64,
-    checked_file,
-    checked_uri,
     decode_json,
-    magnet_hash,
     normalise_hash,
-    torrent_file_hash,
 )
 from concierge.media.seedbox.models import SeedboxConfig, SeedboxKind, Torrent, TorrentState
 
@@ -123,10 +118,7 @@ class TransmissionClient(SeedboxClient):
             raise AuthFailed(f"{self.what} refused the username or password")
         if status == 404:
             raise ProtocolUnsupported(f"{self.what} has no RPC at this address")
-        if status >= 500:
-            raise Unreachable(f"{self.what} answered {status}")
-        if status != 200:
-            raise BadResponse(f"{self.what} answered {status}")
+        check_status(status, self.what)
         return decode_json(body, self.what)
 
     async def _ensure_version(self) -> None:
@@ -184,15 +176,15 @@ class TransmissionClient(SeedboxClient):
         version = answer.get("version")
         return f"Transmission {version}" if isinstance(version, str) else "Transmission"
 
-    async def add(self, uri: str, *, paused: bool = False, save_path: str | None = None) -> str:
-        uri = checked_uri(uri)
-        return await self._add({"filename": uri}, paused, save_path, magnet_hash(uri))
-
-    async def add_file(
-        self, data: bytes, *, paused: bool = False, save_path: str | None = None
+    async def _add_link(
+        self, uri: str, paused: bool, save_path: str | None, known: str | None
     ) -> str:
-        data = checked_file(data)
-        return await self._add({"metainfo": b64(data)}, paused, save_path, torrent_file_hash(data))
+        return await self._add({"filename": uri}, paused, save_path, known)
+
+    async def _add_file(
+        self, data: bytes, paused: bool, save_path: str | None, known: str | None
+    ) -> str:
+        return await self._add({"metainfo": b64(data)}, paused, save_path, known)
 
     async def _add(
         self, source: dict[str, Any], paused: bool, save_path: str | None, known: str | None

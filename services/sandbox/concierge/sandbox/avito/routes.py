@@ -149,7 +149,16 @@ async def items(
     )
 
 
-def _own_item(request: Request, user: int, item_id: int) -> Item | Response:
+def _own_item(
+    request: Request, authorization: str | None, uid: int | None, item_id: int
+) -> Item | Response:
+    """The caller's item, or the answer to give (a fault, 401; 403 when ``uid`` is not the
+    caller's account; 404 for an item that is not the caller's)."""
+    user = _authorize(request, authorization)
+    if isinstance(user, Response):
+        return user
+    if uid is not None and user != uid:
+        return _error(403, "forbidden")
     item = _state(request).items.get(item_id)
     if item is None or item.user_id != user:
         return _error(404, "item not found")
@@ -166,12 +175,7 @@ async def bookings(
     authorization: Auth = None,
     with_unpaid: bool = False,
 ) -> Response:
-    user = _authorize(request, authorization)
-    if isinstance(user, Response):
-        return user
-    if user != uid:
-        return _error(403, "forbidden")
-    item = _own_item(request, user, item_id)
+    item = _own_item(request, authorization, uid, item_id)
     if isinstance(item, Response):
         return item
     found = [
@@ -199,10 +203,7 @@ class IntervalsIn(BaseModel):
 
 @router.post(f"{A}/realty/v1/items/intervals")
 async def intervals(request: Request, body: IntervalsIn, authorization: Auth = None) -> Response:
-    user = _authorize(request, authorization)
-    if isinstance(user, Response):
-        return user
-    item = _own_item(request, user, body.item_id)
+    item = _own_item(request, authorization, None, body.item_id)
     if isinstance(item, Response):
         return item
     state = _state(request)
@@ -252,12 +253,7 @@ class CloseDatesIn(BaseModel):
 async def close_dates(
     request: Request, uid: int, item_id: int, body: CloseDatesIn, authorization: Auth = None
 ) -> Response:
-    user = _authorize(request, authorization)
-    if isinstance(user, Response):
-        return user
-    if user != uid:
-        return _error(403, "forbidden")
-    item = _own_item(request, user, item_id)
+    item = _own_item(request, authorization, uid, item_id)
     if isinstance(item, Response):
         return item
     state = _state(request)
@@ -282,10 +278,7 @@ async def close_dates(
 async def prices(
     request: Request, uid: int, item_id: int, body: dict[str, Any], authorization: Auth = None
 ) -> Response:
-    user = _authorize(request, authorization)
-    if isinstance(user, Response):
-        return user
-    item = _own_item(request, user, item_id) if user == uid else _error(403, "forbidden")
+    item = _own_item(request, authorization, uid, item_id)
     if isinstance(item, Response):
         return item
     if not isinstance(body.get("prices"), list):
@@ -297,7 +290,11 @@ async def prices(
 # --- messenger ---------------------------------------------------------------------------
 
 
-def _chat(request: Request, user: int, uid: int, chat_id: str) -> Chat | Response:
+def _chat(request: Request, authorization: str | None, uid: int, chat_id: str) -> Chat | Response:
+    """The caller's chat, or the answer to give (a fault, 401; 404 for another's chat)."""
+    user = _authorize(request, authorization)
+    if isinstance(user, Response):
+        return user
     chat = _state(request).chats.get(chat_id)
     if user != uid or chat is None or chat.user_id != user:
         return _error(404, "chat not found")
@@ -345,10 +342,7 @@ async def messages(
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    user = _authorize(request, authorization)
-    if isinstance(user, Response):
-        return user
-    chat = _chat(request, user, uid, chat_id)
+    chat = _chat(request, authorization, uid, chat_id)
     if isinstance(chat, Response):
         return chat
     newest_first = list(reversed(chat.messages))[offset : offset + limit]
@@ -357,10 +351,7 @@ async def messages(
 
 @router.post(A + "/messenger/v1/accounts/{uid}/chats/{chat_id}/read")
 async def read(request: Request, uid: int, chat_id: str, authorization: Auth = None) -> Response:
-    user = _authorize(request, authorization)
-    if isinstance(user, Response):
-        return user
-    chat = _chat(request, user, uid, chat_id)
+    chat = _chat(request, authorization, uid, chat_id)
     if isinstance(chat, Response):
         return chat
     for message in chat.messages:
@@ -377,10 +368,7 @@ class SendIn(BaseModel):
 async def send(
     request: Request, uid: int, chat_id: str, body: SendIn, authorization: Auth = None
 ) -> Response:
-    user = _authorize(request, authorization)
-    if isinstance(user, Response):
-        return user
-    chat = _chat(request, user, uid, chat_id)
+    chat = _chat(request, authorization, uid, chat_id)
     if isinstance(chat, Response):
         return chat
     text = body.message.get("text")
@@ -389,7 +377,7 @@ async def send(
     if len(text) > SEND_LIMIT:
         return _error(400, f"text longer than {SEND_LIMIT} characters")
     state = _state(request)
-    message = Message(f"m{state.next_id()}", user, int(time.time()), text)
+    message = Message(f"m{state.next_id()}", chat.user_id, int(time.time()), text)
     chat.messages.append(message)
     return JSONResponse(
         {

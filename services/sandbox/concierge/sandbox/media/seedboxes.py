@@ -25,6 +25,7 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Container
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -76,6 +77,27 @@ def _file_source(data: bytes) -> tuple[str, str, int] | None:
         if length.isdigit():
             name = data[colon + 1 : colon + 1 + int(length)].decode("utf-8", "replace")
     return infohash, name[:200], DEFAULT_SIZE
+
+
+def _b64_file_source(value: Any) -> tuple[str, str, int] | None:
+    """The source of a .torrent file sent in base64 (Transmission's ``metainfo``,
+    Deluge's ``core.add_torrent_file``); None when it is not one."""
+    try:
+        return _file_source(base64.b64decode(str(value), validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+async def _instance(
+    request: Request, service: str, version: str, versions: Container[str], missing: str
+) -> tuple[MediaSandbox, str] | Response:
+    """The sandbox state and the instance (``<service>/<version>``) a call is for, or the
+    answer to give: ``missing`` (404) for a version not served, a queued fault."""
+    if version not in versions:
+        return Response(missing, status_code=404)
+    if fault := await fault_response(request, service):
+        return fault
+    return media_state(request), f"{service}/{version}"
 
 
 # --- Transmission ---------------------------------------------------------------------
@@ -130,10 +152,7 @@ def _transmission_call(
         }
     if method == "torrent-add":
         if "metainfo" in args:
-            try:
-                source = _file_source(base64.b64decode(str(args["metainfo"]), validate=True))
-            except (binascii.Error, ValueError):
-                source = None
+            source = _b64_file_source(args["metainfo"])
         else:
             source = _source(str(args.get("filename", "")))
         if source is None:
@@ -184,12 +203,10 @@ def _camel(name: str) -> str:
 
 @router.post("/media/transmission/{version}/transmission/rpc", include_in_schema=False)
 async def transmission_rpc(request: Request, version: str) -> Response:
-    if version not in TRANSMISSION:
-        return Response("Not found", status_code=404)
-    if fault := await fault_response(request, "transmission"):
-        return fault
-    state = media_state(request)
-    instance = f"transmission/{version}"
+    found = await _instance(request, "transmission", version, TRANSMISSION, "Not found")
+    if isinstance(found, Response):
+        return found
+    state, instance = found
     auth = request.headers.get("authorization", "")
     expected = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
     if auth != expected:
@@ -299,12 +316,10 @@ def _qbt_torrent(t: SimTorrent, version: str, added_on: int) -> dict[str, Any]:
     include_in_schema=False,
 )
 async def qbittorrent_api(request: Request, version: str, path: str) -> Response:
-    if version not in QBITTORRENT:
-        return Response("Not Found", status_code=404)
-    if fault := await fault_response(request, "qbittorrent"):
-        return fault
-    state = media_state(request)
-    instance = f"qbittorrent/{version}"
+    found = await _instance(request, "qbittorrent", version, QBITTORRENT, "Not Found")
+    if isinstance(found, Response):
+        return found
+    state, instance = found
     origin = request.headers.get("origin")
     host = request.headers.get("host", "")
     if origin and urlsplit(origin).netloc != host:
@@ -413,12 +428,10 @@ def _deluge_torrent(t: SimTorrent) -> dict[str, Any]:
 
 @router.post("/media/deluge/{version}/json", include_in_schema=False)
 async def deluge_json(request: Request, version: str) -> Response:
-    if version not in DELUGE:
-        return Response("Not found", status_code=404)
-    if fault := await fault_response(request, "deluge"):
-        return fault
-    state = media_state(request)
-    instance = f"deluge/{version}"
+    found = await _instance(request, "deluge", version, DELUGE, "Not found")
+    if isinstance(found, Response):
+        return found
+    state, instance = found
     try:
         payload = json.loads(await request.body())
         method, params, call_id = payload["method"], payload.get("params") or [], payload.get("id")
@@ -464,10 +477,7 @@ async def deluge_json(request: Request, version: str) -> Response:
         return ok(version)
     if method in ("core.add_torrent_magnet", "core.add_torrent_url", "core.add_torrent_file"):
         if method == "core.add_torrent_file":
-            try:
-                source = _file_source(base64.b64decode(str(params[1]), validate=True))
-            except (binascii.Error, ValueError, IndexError):
-                source = None
+            source = _b64_file_source(params[1]) if len(params) > 1 else None
             options = params[2] if len(params) > 2 else {}
         else:
             source = _source(str(params[0])) if params else None
