@@ -30,6 +30,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from prometheus_client import Counter, Gauge
@@ -94,6 +95,23 @@ async def wake_vector_keeper(redis: Redis) -> None:
         await pipe.execute()
 
 
+@dataclass
+class _Batch:
+    """Documents a keeper took (locked in its session's transaction), being embedded."""
+
+    session: AsyncSession
+    todo: list[ToEmbed]
+    embedding: asyncio.Task[Vectors]
+
+    async def close(self) -> None:
+        """Roll back what was not committed (the documents wait for the next step)."""
+        if not self.embedding.done():
+            self.embedding.cancel()
+            with contextlib.suppress(BaseException):
+                await self.embedding
+        await self.session.close()
+
+
 class VectorKeeper:
     def __init__(
         self,
@@ -149,11 +167,9 @@ class VectorKeeper:
             try:
                 if self.model is None:
                     await self.register()
-                done = await self.step()
+                done = await self.drain()
                 if not done:
                     await self.settle()
-                elif time.monotonic() - self._reported_at > REPORT_EVERY_S:
-                    self.report(await self.progress())
             except Exception:  # Postgres away, the model failing: try again in a while
                 log.exception("the vector keeper failed; trying again")
                 done = 0
@@ -179,21 +195,68 @@ class VectorKeeper:
 
     async def step(self) -> int:
         """Embed one batch of originals without a vector; returns how many."""
-        assert self.model is not None
-        model = self.model
+        batch = await self._take(await self.models.get())
+        if batch is None:
+            return 0
+        try:
+            return await self._finish(batch)
+        finally:
+            await batch.close()
+
+    async def drain(self) -> int:
+        """Embed batches until none is left; returns how many documents. The next batch
+        is taken and embedded while the previous one is judged and stored, so the model
+        never waits on the database; batches are judged and stored in order (a batch's
+        semantic check sees the previous one's vectors), each in its own transaction."""
         embedder = await self.models.get()
-        async with self.database.transaction() as session:
-            todo = await VectorRepository(session).missing(model.id, self.batch)
+        done = 0
+        current = await self._take(embedder)
+        upcoming: _Batch | None = None
+        try:
+            while current is not None:
+                await asyncio.wait([current.embedding])
+                if len(current.todo) == self.batch and not self._stopping.is_set():
+                    upcoming = await self._take(embedder)  # more may be waiting
+                done += await self._finish(current)
+                await current.close()
+                current, upcoming = upcoming, None
+                if time.monotonic() - self._reported_at > REPORT_EVERY_S:
+                    self.report(await self.progress())
+        finally:  # a failure: both batches' transactions roll back, their documents wait
+            for batch in (current, upcoming):
+                if batch is not None:
+                    await batch.close()
+        return done
+
+    async def _take(self, embedder: BatchingEmbedder) -> _Batch | None:
+        """Up to ``vectors_batch`` originals without a vector, locked in a transaction of
+        their own, their embedding started."""
+        assert self.model is not None
+        session = self.database.sessions()
+        try:
+            await session.begin()
+            todo = await VectorRepository(session).missing(self.model.id, self.batch)
             if not todo:
-                return 0
+                await session.close()
+                return None
             texts = await asyncio.to_thread(_texts, embedder, todo)
-            vectors = await embedder.embed(texts, "passage")
-            await self._judge(session, model, todo, vectors)
-            await VectorRepository(session).store(
-                model.id, {item.id: row.tolist() for item, row in zip(todo, vectors, strict=True)}
-            )
-        EMBEDDED.labels(model.name).inc(len(todo))
-        return len(todo)
+        except BaseException:
+            await session.close()
+            raise
+        return _Batch(session, todo, asyncio.create_task(embedder.embed(texts, "passage")))
+
+    async def _finish(self, batch: _Batch) -> int:
+        """The batch's semantic check and vectors, committed."""
+        assert self.model is not None
+        vectors = await batch.embedding
+        await self._judge(batch.session, self.model, batch.todo, vectors)
+        await VectorRepository(batch.session).store(
+            self.model.id,
+            {item.id: row.tolist() for item, row in zip(batch.todo, vectors, strict=True)},
+        )
+        await batch.session.commit()
+        EMBEDDED.labels(self.model.name).inc(len(batch.todo))
+        return len(batch.todo)
 
     async def _judge(
         self,
