@@ -23,11 +23,12 @@ from redis.exceptions import RedisError
 
 from concierge.media.metadata.base import MetadataProvider
 from concierge.media.metadata.models import (
+    Genre,
     ImageSet,
     Language,
     MediaKind,
-    SearchKind,
     SearchPage,
+    SearchQuery,
     Title,
     TitleDetails,
 )
@@ -42,9 +43,10 @@ DETAILS_TTL_S = 24 * 3600
 
 T = TypeVar("T")
 _TITLES = TypeAdapter(list[Title])
+_GENRES = TypeAdapter(list[Genre])
 
 
-class CachedMetadata:
+class CachedMetadata(MetadataProvider):
     """A :class:`MetadataProvider` in front of another, with the same interface."""
 
     def __init__(
@@ -105,27 +107,21 @@ class CachedMetadata:
         self.stats[result] += 1
         CACHE.labels(self.source, call, result).inc()
 
-    async def search(
-        self,
-        query: str,
-        *,
-        kind: SearchKind = SearchKind.MULTI,
-        language: Language = Language.RU,
-        year: int | None = None,
-        page: int = 1,
-    ) -> SearchPage:
-        normalised = " ".join(query.lower().split())
+    async def _search(self, q: SearchQuery) -> SearchPage:
+        normalised = " ".join(q.query.lower().split())
         return await self._cached(
             "search",
             self.search_ttl_s,
-            lambda: self.provider.search(query, kind=kind, language=language, year=year, page=page),
+            lambda: self.provider.search(
+                q.query, kind=q.kind, language=q.language, year=q.year, page=q.page
+            ),
             SearchPage.model_validate_json,
             _dump,
             q=normalised,
-            kind=kind.value,
-            language=language.value,
-            year=year,
-            page=page,
+            kind=q.kind.value,
+            language=q.language.value,
+            year=q.year,
+            page=q.page,
         )
 
     async def details(
@@ -154,6 +150,39 @@ class CachedMetadata:
             id=id,
             kind=kind.value,
             language=language.value,
+        )
+
+    async def genres(self, *, kind: MediaKind, language: Language = Language.RU) -> list[Genre]:
+        return await self._cached(
+            "genres",
+            self.details_ttl_s,
+            lambda: self.provider.genres(kind=kind, language=language),
+            _GENRES.validate_json,
+            _GENRES.dump_json,
+            kind=kind.value,
+            language=language.value,
+        )
+
+    async def discover(
+        self,
+        *,
+        kind: MediaKind,
+        language: Language = Language.RU,
+        genre_ids: tuple[int, ...] = (),
+        page: int = 1,
+    ) -> list[Title]:
+        return await self._cached(
+            "discover",
+            self.search_ttl_s,
+            lambda: self.provider.discover(
+                kind=kind, language=language, genre_ids=genre_ids, page=page
+            ),
+            _TITLES.validate_json,
+            _TITLES.dump_json,
+            kind=kind.value,
+            language=language.value,
+            genres=sorted(genre_ids),
+            page=page,
         )
 
     async def images(self, id: int, *, kind: MediaKind) -> ImageSet:

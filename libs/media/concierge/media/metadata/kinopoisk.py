@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from concierge.media.errors import BadResponse, NotFound
-from concierge.media.http import media_client
-from concierge.media.metadata.common import get_json, number, text
+from concierge.media.metadata.common import MetadataClient, number, text
 from concierge.media.metadata.models import (
     Credit,
     ImageSet,
@@ -22,6 +19,7 @@ from concierge.media.metadata.models import (
     MediaKind,
     SearchKind,
     SearchPage,
+    SearchQuery,
     Title,
     TitleDetails,
 )
@@ -33,66 +31,34 @@ MAX_CAST = 10
 PAGE_SIZE = 20
 
 
-class KinopoiskClient:
+class KinopoiskClient(MetadataClient):
     source = "kinopoisk"
+    what = "Kinopoisk"
+    default_url = BASE_URL
+    quota_on_403 = True
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str = BASE_URL,
-        allowed: frozenset[str] = frozenset(),
-        timeout: float = 10.0,
-        http: httpx.AsyncClient | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.__key = api_key
-        self._http = http or media_client(self.base_url, allowed=allowed, timeout=timeout)
-        self.what = "Kinopoisk"
-
-    def __repr__(self) -> str:
-        return f"KinopoiskClient(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def _get(self, path: str, **params: Any) -> Any:
-        return await get_json(
-            self._http,
-            f"{self.base_url}{path}",
-            what=self.what,
-            params=params,
-            headers={"X-API-KEY": self.__key},
-            quota_on_403=True,
-        )
+    def _auth(self, key: str, params: dict[str, Any]) -> dict[str, str]:
+        return {"X-API-KEY": key}
 
     def _title(self, raw: dict[str, Any], language: Language) -> Title | None:
         if not isinstance(raw.get("id"), int):
             return None
         return Title(**_fields(raw, language))
 
-    async def search(
-        self,
-        query: str,
-        *,
-        kind: SearchKind = SearchKind.MULTI,
-        language: Language = Language.RU,
-        year: int | None = None,
-        page: int = 1,
-    ) -> SearchPage:
-        data = await self._get("/v1.4/movie/search", query=query[:200], page=page, limit=PAGE_SIZE)
+    async def _search(self, q: SearchQuery) -> SearchPage:
+        data = await self._get("/v1.4/movie/search", query=q.query, page=q.page, limit=PAGE_SIZE)
         results = [
             t
             for raw in data.get("docs") or []
             if isinstance(raw, dict)
-            for t in [self._title(raw, language)]
+            for t in [self._title(raw, q.language)]
             if t is not None
-            and (kind is SearchKind.MULTI or t.kind.value == kind.value)
-            and (year is None or t.year == year)
+            and (q.kind is SearchKind.MULTI or t.kind.value == q.kind.value)
+            and (q.year is None or t.year == q.year)
         ]
         return SearchPage(
             results=results,
-            page=data.get("page") if isinstance(data.get("page"), int) else page,
+            page=data.get("page") if isinstance(data.get("page"), int) else q.page,
             total_pages=data.get("pages") if isinstance(data.get("pages"), int) else 1,
             total_results=data.get("total") if isinstance(data.get("total"), int) else len(results),
         )

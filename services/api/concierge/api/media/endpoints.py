@@ -26,11 +26,13 @@ from concierge.contracts.media import (
     AddResult,
     ConversationTurn,
     DownloadRead,
+    GenreRead,
     IndexerCreate,
     IndexerRead,
     MediaPreferencesRead,
     MediaPreferencesUpdate,
     ProposalRead,
+    RecommendationRead,
     SeedboxCreate,
     SeedboxRead,
     TitleRead,
@@ -122,10 +124,31 @@ async def history(user: WebUser, desk: MediaDeskDep) -> list[WatchedRead]:
 
 
 @router.post("/history", status_code=status.HTTP_204_NO_CONTENT)
+@raises(404)
 async def mark_watched(data: WatchedCreate, user: WebUser, desk: MediaDeskDep) -> Response:
-    """Mark a title watched, with a rating 1–10 (again: the rating changes)."""
+    """Mark a title watched, with a rating 1–10 (again: the rating changes). A TMDB id
+    TMDB does not know: 404."""
     await desk.mark_watched(user, data)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/recommendations", response_model=list[RecommendationRead])
+@raises(503)
+async def recommendations(
+    user: WebUser,
+    desk: MediaDeskDep,
+    limit: Annotated[int, Query(ge=1, le=20)] = 10,
+) -> list[RecommendationRead]:
+    """Titles for the caller from their history and ratings (each says why), in their
+    preferred genres first; with no history, popular titles in their genres."""
+    return await desk.recommendations(user, limit)
+
+
+@router.get("/genres", response_model=list[GenreRead])
+@raises(503)
+async def genres(user: WebUser, desk: MediaDeskDep) -> list[GenreRead]:
+    """TMDB's genres in the caller's language; preferences hold their ``key``."""
+    return await desk.genres(user)
 
 
 @router.get("/downloads", response_model=list[DownloadRead])
