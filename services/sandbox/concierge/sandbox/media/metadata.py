@@ -184,6 +184,11 @@ def _film(kind: str, tmdb_id: int) -> Film | None:
     return BY_TMDB.get((kind, tmdb_id))
 
 
+def _ordered(film: Film) -> list[tuple[str, int]]:
+    kinds = {f.tmdb_id: f.kind for f in FILMS}
+    return [(kinds[i], i) for i in film.recommendations if i in kinds]
+
+
 def _not_found() -> JSONResponse:
     return JSONResponse(
         {"status_code": 34, "status_message": "The resource you requested could not be found."},
@@ -242,7 +247,7 @@ async def tmdb_recommendations(
     film = _film(kind, tmdb_id)
     if film is None:
         return _not_found()
-    similar = [f for f in FILMS if f.tmdb_id in film.recommendations]
+    similar = [BY_TMDB[k] for k in _ordered(film) if k in BY_TMDB]  # most relevant first
     return {
         "page": 1,
         "results": [_tmdb_item(f, language, request, multi=True) for f in similar],
