@@ -171,6 +171,8 @@ class DownloadRead(BaseModel):
     id: int
     seedbox_id: int
     name: str
+    title_id: int | None = Field(None, description="TMDB's id of the title, when known")
+    title_kind: str | None = None
     size: int | None
     status: str
     progress: float

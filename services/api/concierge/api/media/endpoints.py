@@ -32,6 +32,7 @@ from concierge.contracts.media import (
     MediaPreferencesRead,
     MediaPreferencesUpdate,
     ProposalRead,
+    RatingCreate,
     RecommendationRead,
     SeedboxCreate,
     SeedboxRead,
@@ -50,6 +51,7 @@ service_router = APIRouter(
 
 IndexerId = Annotated[int, id_path("The indexer's id")]
 SeedboxId = Annotated[int, id_path("The seedbox connection's id")]
+DownloadId = Annotated[int, id_path("The download's id")]
 ProposalToken = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,32}$", description="Proposal")]
 SearchText = Annotated[
     str,
@@ -161,6 +163,17 @@ async def downloads(
     """The caller's downloads, newest first."""
     rows = await desk.downloads(user, limit, offset)
     return [DownloadRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/downloads/{download_id}/rating", response_model=WatchedRead)
+@raises(404, 409)
+async def rate_download(
+    download_id: DownloadId, data: RatingCreate, user: WebUser, desk: MediaDeskDep
+) -> WatchedRead:
+    """Rate the title a download of the caller's was (the "done" message's buttons): it
+    goes to their history. 409 when the release named no title."""
+    row = await desk.rate_download(user, download_id, data.rating)
+    return WatchedRead.model_validate(row, from_attributes=True)
 
 
 @router.get("/titles", response_model=list[TitleRead])

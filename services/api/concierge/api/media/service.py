@@ -86,9 +86,18 @@ class MediaConfig:
 def release_query(release: Release) -> str:
     """A search for more releases of the same title: the release title up to its year or
     quality (``Arrival.2016.1080p…`` → ``Arrival``)."""
-    match = _TITLE_END.search(release.title)
-    head = release.title[: match.start()] if match else release.title
-    return re.sub(r"[._]+", " ", head).strip()[:200] or release.title[:200]
+    return title_of(release.title)
+
+
+def title_of(name: str) -> str:
+    match = _TITLE_END.search(name)
+    head = name[: match.start()] if match else name
+    return re.sub(r"[._]+", " ", head).strip()[:200] or name[:200]
+
+
+def release_kind(release: Release) -> str:
+    """A release in a TV category (5000–5999) is of a series; any other, of a film."""
+    return "tv" if any(5000 <= c < 6000 for c in release.category) else "movie"
 
 
 def proposal_read(proposal: Proposal) -> ProposalRead:
@@ -294,6 +303,30 @@ class MediaDesk:
             user.id, data.source, data.title_id, data.kind, data.title, data.rating
         )
 
+    async def rate_download(self, user: User, download_id: int, rating: int) -> MediaWatched:
+        """Rate what a finished (or any) download of the person's was: the title it named
+        goes to their history with the rating."""
+        row = await self.downloads_repo.get_for_user(user.id, download_id)
+        if row is None:
+            raise NotFound(f"You have no download {download_id}")
+        if row.title_id is None or row.title_kind is None:
+            raise Conflict("This download names no title: rate the title from a search instead")
+        name = title_of(row.name)
+        if self.config.tmdb_key:
+            metadata = self.metadata()
+            try:
+                details = await metadata.details(
+                    row.title_id, kind=MediaKind(row.title_kind), language=language_of(user)
+                )
+                name = details.title
+            except MediaError:
+                pass  # the release's own name will do
+            finally:
+                await _aclose(metadata)
+        return await self.repository.mark_watched(
+            user.id, "tmdb", row.title_id, row.title_kind, name[:500], rating
+        )
+
     async def history_seeds(self, user_id: int) -> tuple[list[Seen], list[str]]:
         """What recommendations read: the person's TMDB history and preferred genres."""
         rows = await self.repository.watched(user_id, limit=HISTORY_SEEDS)
@@ -430,6 +463,8 @@ class MediaDesk:
             infohash=infohash,
             name=release.title,
             size=release.size,
+            title_id=release.tmdb_id,
+            title_kind=release_kind(release) if release.tmdb_id else None,
         )
         await self.proposals.drop(user.id, token)
         return AddResult(
