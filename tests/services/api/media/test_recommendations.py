@@ -16,15 +16,18 @@ from typing import Any
 import httpx
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.domain.identity.models import User
+from concierge.domain.media.downloads.repository import DownloadRepository
 from tests.libs.media.conftest import allowed, control, fault, media_sandbox, sandbox_url
 from tests.services.api.media.test_endpoints import (
+    VIEWER,
     app,
     build_app,
     clients,
+    connect,
     media_settings,
     other,
     sign_in,
@@ -232,3 +235,45 @@ class TestHistoryInput:
             response = await client.get("/media/recommendations")
             assert response.status_code == 503
             assert "API_MEDIA_TMDB_KEY" in response.json()["detail"]
+
+
+class TestRatingADownload:
+    async def test_the_title_of_an_added_release_is_rated(
+        self,
+        viewer: httpx.AsyncClient,
+        other: httpx.AsyncClient,
+        sandbox_url: str,
+        session: AsyncSession,
+    ) -> None:
+        seedbox_id = await connect(viewer, sandbox_url)
+        releases = await viewer.get("/media/releases", params={"q": "Arrival", "tmdb_id": ARRIVAL})
+        token = releases.json()[0]["token"]
+        added = (await viewer.post(f"/media/proposals/{token}/add")).json()
+        download_id = added["download_id"]
+        (download,) = (await viewer.get("/media/downloads")).json()
+        assert (download["title_id"], download["title_kind"]) == (ARRIVAL, "movie")
+        path = f"/media/downloads/{download_id}/rating"
+        for bad in ({"rating": 0}, {"rating": 11}, {"rating": "x"}, {}, {"rating": 5, "a": 1}):
+            assert (await viewer.post(path, json=bad)).status_code == 422
+        assert (await other.post(path, json={"rating": 9})).status_code == 404  # not theirs
+        assert (
+            await viewer.post("/media/downloads/999999/rating", json={"rating": 9})
+        ).status_code == 404
+        rated = await viewer.post(path, json={"rating": 9})
+        assert rated.status_code == 200, rated.text
+        assert (rated.json()["title"], rated.json()["rating"]) == ("Прибытие", 9)
+        assert (await other.get("/media/history")).json() == []
+        # it feeds the recommendations at once
+        assert liked(await recommended(viewer)) == ["Интерстеллар", "Дюна", "Сталкер"]
+        # again: the rating changes, the row stays one
+        await viewer.post(path, json={"rating": 4})
+        assert [h["rating"] for h in (await viewer.get("/media/history")).json()] == [4]
+        # a release that named no title cannot be rated: 409, said why
+        owner = await session.scalar(select(User.id).where(User.telegram_id == VIEWER))
+        assert owner is not None
+        bare = await DownloadRepository(session).record(
+            user_id=owner, seedbox_id=seedbox_id, infohash="c" * 40, name="Some.Release.2020"
+        )
+        response = await viewer.post(f"/media/downloads/{bare.id}/rating", json={"rating": 8})
+        assert response.status_code == 409
+        assert "names no title" in response.json()["detail"]
