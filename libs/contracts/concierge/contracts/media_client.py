@@ -14,6 +14,7 @@ from concierge.contracts.media import (
     AddResult,
     GenreRead,
     IndexerCreate,
+    IndexerRead,
     MediaPreferencesRead,
     MediaPreferencesUpdate,
     ProposalRead,
@@ -53,9 +54,12 @@ class MediaApiClient:
         )
         return MediaPreferencesRead.model_validate(response.json())
 
-    async def add_indexer(self, user: int, data: IndexerCreate) -> None:
+    async def add_indexer(self, user: int, data: IndexerCreate) -> IndexerRead:
         body = {**data.model_dump(mode="json"), "apikey": data.apikey.get_secret_value()}
-        await self.http.request("POST", f"{MEDIA}/indexers", json=body, headers=_as(user))
+        response = await self.http.request(
+            "POST", f"{MEDIA}/indexers", json=body, headers=_as(user)
+        )
+        return IndexerRead.model_validate(response.json())
 
     async def add_seedbox(self, user: int, data: SeedboxCreate) -> SeedboxRead:
         body = data.model_dump(mode="json")

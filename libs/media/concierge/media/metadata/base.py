@@ -67,4 +67,9 @@ class MetadataProvider(ABC):
         page: int = 1,
     ) -> list[m.Title]:
         """Popular titles, in any of ``genre_ids`` when given (TMDB: ``/discover/{kind}``)."""
+        return await self._discover(
+            m.Discovery(kind=kind, language=language, genre_ids=genre_ids, page=page)
+        )
+
+    async def _discover(self, q: m.Discovery) -> list[m.Title]:
         raise ProtocolUnsupported(f"{self.source} has no discovery")

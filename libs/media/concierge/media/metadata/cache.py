@@ -21,17 +21,8 @@ from pydantic import BaseModel, TypeAdapter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from concierge.media.metadata import models as m
 from concierge.media.metadata.base import MetadataProvider
-from concierge.media.metadata.models import (
-    Genre,
-    ImageSet,
-    Language,
-    MediaKind,
-    SearchPage,
-    SearchQuery,
-    Title,
-    TitleDetails,
-)
 
 CACHE = Counter(
     "media_metadata_cache",
@@ -42,8 +33,8 @@ SEARCH_TTL_S = 3600
 DETAILS_TTL_S = 24 * 3600
 
 T = TypeVar("T")
-_TITLES = TypeAdapter(list[Title])
-_GENRES = TypeAdapter(list[Genre])
+_TITLES = TypeAdapter(list[m.Title])
+_GENRES = TypeAdapter(list[m.Genre])
 
 
 class CachedMetadata(MetadataProvider):
@@ -107,7 +98,7 @@ class CachedMetadata(MetadataProvider):
         self.stats[result] += 1
         CACHE.labels(self.source, call, result).inc()
 
-    async def _search(self, q: SearchQuery) -> SearchPage:
+    async def _search(self, q: m.SearchQuery) -> m.SearchPage:
         normalised = " ".join(q.query.lower().split())
         return await self._cached(
             "search",
@@ -115,7 +106,7 @@ class CachedMetadata(MetadataProvider):
             lambda: self.provider.search(
                 q.query, kind=q.kind, language=q.language, year=q.year, page=q.page
             ),
-            SearchPage.model_validate_json,
+            m.SearchPage.model_validate_json,
             _dump,
             q=normalised,
             kind=q.kind.value,
@@ -125,13 +116,13 @@ class CachedMetadata(MetadataProvider):
         )
 
     async def details(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> TitleDetails:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> m.TitleDetails:
         return await self._cached(
             "details",
             self.details_ttl_s,
             lambda: self.provider.details(id, kind=kind, language=language),
-            TitleDetails.model_validate_json,
+            m.TitleDetails.model_validate_json,
             _dump,
             id=id,
             kind=kind.value,
@@ -139,8 +130,8 @@ class CachedMetadata(MetadataProvider):
         )
 
     async def recommendations(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> list[Title]:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> list[m.Title]:
         return await self._cached(
             "recommendations",
             self.details_ttl_s,
@@ -152,7 +143,9 @@ class CachedMetadata(MetadataProvider):
             language=language.value,
         )
 
-    async def genres(self, *, kind: MediaKind, language: Language = Language.RU) -> list[Genre]:
+    async def genres(
+        self, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> list[m.Genre]:
         return await self._cached(
             "genres",
             self.details_ttl_s,
@@ -163,34 +156,27 @@ class CachedMetadata(MetadataProvider):
             language=language.value,
         )
 
-    async def discover(
-        self,
-        *,
-        kind: MediaKind,
-        language: Language = Language.RU,
-        genre_ids: tuple[int, ...] = (),
-        page: int = 1,
-    ) -> list[Title]:
+    async def _discover(self, q: m.Discovery) -> list[m.Title]:
         return await self._cached(
             "discover",
             self.search_ttl_s,
             lambda: self.provider.discover(
-                kind=kind, language=language, genre_ids=genre_ids, page=page
+                kind=q.kind, language=q.language, genre_ids=q.genre_ids, page=q.page
             ),
             _TITLES.validate_json,
             _TITLES.dump_json,
-            kind=kind.value,
-            language=language.value,
-            genres=sorted(genre_ids),
-            page=page,
+            kind=q.kind.value,
+            language=q.language.value,
+            genres=sorted(q.genre_ids),
+            page=q.page,
         )
 
-    async def images(self, id: int, *, kind: MediaKind) -> ImageSet:
+    async def images(self, id: int, *, kind: m.MediaKind) -> m.ImageSet:
         return await self._cached(
             "images",
             self.details_ttl_s,
             lambda: self.provider.images(id, kind=kind),
-            ImageSet.model_validate_json,
+            m.ImageSet.model_validate_json,
             _dump,
             id=id,
             kind=kind.value,

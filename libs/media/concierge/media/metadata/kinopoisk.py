@@ -11,18 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from concierge.media.errors import BadResponse, NotFound
+from concierge.media.metadata import models as m
 from concierge.media.metadata.common import MetadataClient, number, text
-from concierge.media.metadata.models import (
-    Credit,
-    ImageSet,
-    Language,
-    MediaKind,
-    SearchKind,
-    SearchPage,
-    SearchQuery,
-    Title,
-    TitleDetails,
-)
 
 BASE_URL = "https://api.kinopoisk.dev"
 TV_TYPES = {"tv-series", "animated-series", "mini-series"}
@@ -40,12 +30,12 @@ class KinopoiskClient(MetadataClient):
     def _auth(self, key: str, params: dict[str, Any]) -> dict[str, str]:
         return {"X-API-KEY": key}
 
-    def _title(self, raw: dict[str, Any], language: Language) -> Title | None:
+    def _title(self, raw: dict[str, Any], language: m.Language) -> m.Title | None:
         if not isinstance(raw.get("id"), int):
             return None
-        return Title(**_fields(raw, language))
+        return m.Title(**_fields(raw, language))
 
-    async def _search(self, q: SearchQuery) -> SearchPage:
+    async def _search(self, q: m.SearchQuery) -> m.SearchPage:
         data = await self._get("/v1.4/movie/search", query=q.query, page=q.page, limit=PAGE_SIZE)
         results = [
             t
@@ -53,10 +43,10 @@ class KinopoiskClient(MetadataClient):
             if isinstance(raw, dict)
             for t in [self._title(raw, q.language)]
             if t is not None
-            and (q.kind is SearchKind.MULTI or t.kind.value == q.kind.value)
+            and (q.kind is m.SearchKind.MULTI or t.kind.value == q.kind.value)
             and (q.year is None or t.year == q.year)
         ]
-        return SearchPage(
+        return m.SearchPage(
             results=results,
             page=data.get("page") if isinstance(data.get("page"), int) else q.page,
             total_pages=data.get("pages") if isinstance(data.get("pages"), int) else 1,
@@ -70,11 +60,11 @@ class KinopoiskClient(MetadataClient):
         return raw
 
     async def details(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> TitleDetails:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> m.TitleDetails:
         raw = await self._movie(id)
-        english = language is Language.EN
-        people: list[Credit] = []
+        english = language is m.Language.EN
+        people: list[m.Credit] = []
         for person in raw.get("persons") or []:
             if not isinstance(person, dict):
                 continue
@@ -84,14 +74,14 @@ class KinopoiskClient(MetadataClient):
                 if role == "actor" and sum(c.role == "actor" for c in people) >= MAX_CAST:
                     continue
                 people.append(
-                    Credit(
+                    m.Credit(
                         name=name[:200],
                         role=role,
                         character=text(person.get("description"), 200) or None,
                     )
                 )
         seasons = raw.get("seasonsInfo")
-        return TitleDetails(
+        return m.TitleDetails(
             **_fields(raw, language),
             genres=[
                 text(g.get("name"), 100) for g in raw.get("genres") or [] if isinstance(g, dict)
@@ -105,8 +95,8 @@ class KinopoiskClient(MetadataClient):
         )
 
     async def recommendations(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> list[Title]:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> list[m.Title]:
         raw = await self._movie(id)
         return [
             t
@@ -116,11 +106,11 @@ class KinopoiskClient(MetadataClient):
             if t is not None
         ]
 
-    async def images(self, id: int, *, kind: MediaKind) -> ImageSet:
+    async def images(self, id: int, *, kind: m.MediaKind) -> m.ImageSet:
         raw = await self._movie(id)
         poster = _url(raw.get("poster"))
         backdrop = _url(raw.get("backdrop"))
-        return ImageSet(
+        return m.ImageSet(
             posters=[poster] if poster else [], backdrops=[backdrop] if backdrop else []
         )
 
@@ -133,10 +123,10 @@ def _url(value: Any) -> str | None:
     return None
 
 
-def _fields(raw: dict[str, Any], language: Language) -> dict[str, Any]:
+def _fields(raw: dict[str, Any], language: m.Language) -> dict[str, Any]:
     russian = text(raw.get("name"), 300)
     english = text(raw.get("enName"), 300) or text(raw.get("alternativeName"), 300)
-    shown = (english or russian) if language is Language.EN else (russian or english)
+    shown = (english or russian) if language is m.Language.EN else (russian or english)
     if not shown:
         raise BadResponse("Kinopoisk described a title without a name")
     rating = _dict(raw.get("rating"))
@@ -148,9 +138,9 @@ def _fields(raw: dict[str, Any], language: Language) -> dict[str, Any]:
     return {
         "source": "kinopoisk",
         "id": raw["id"],
-        "kind": MediaKind.TV
+        "kind": m.MediaKind.TV
         if raw.get("type") in TV_TYPES or raw.get("isSeries") is True
-        else MediaKind.MOVIE,
+        else m.MediaKind.MOVIE,
         "title": shown,
         "original_title": (english if shown == russian else russian) or None,
         "year": raw.get("year") if isinstance(raw.get("year"), int) else None,

@@ -72,6 +72,17 @@ class SearchQuery(BaseModel):
     page: int = 1
 
 
+class Discovery(BaseModel):
+    """A discovery's arguments: popular titles of a kind, in any of ``genre_ids``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: MediaKind
+    language: Language = Language.RU
+    genre_ids: tuple[int, ...] = ()
+    page: int = 1
+
+
 class Credit(BaseModel):
     model_config = ConfigDict(frozen=True)
 

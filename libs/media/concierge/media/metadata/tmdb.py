@@ -11,22 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from concierge.media.errors import BadResponse
+from concierge.media.metadata import models as m
 from concierge.media.metadata.common import MetadataClient, number, text, year_of
-from concierge.media.metadata.models import (
-    Credit,
-    Genre,
-    ImageSet,
-    Language,
-    MediaKind,
-    SearchKind,
-    SearchPage,
-    SearchQuery,
-    Title,
-    TitleDetails,
-)
 
 BASE_URL = "https://api.themoviedb.org/3"
-LOCALES = {Language.RU: "ru-RU", Language.EN: "en-US"}
+LOCALES = {m.Language.RU: "ru-RU", m.Language.EN: "en-US"}
 POSTER_SIZE = "w500"
 CREW_ROLES = {"Director": "director", "Screenplay": "writer", "Writer": "writer"}
 MAX_CAST = 10
@@ -62,14 +51,14 @@ class TmdbClient(MetadataClient):
             return None
         return f"{await self.image_base()}{size}{path}"
 
-    async def _title(self, raw: dict[str, Any], kind: MediaKind | None = None) -> Title | None:
+    async def _title(self, raw: dict[str, Any], kind: m.MediaKind | None = None) -> m.Title | None:
         kind = kind or _kind(raw.get("media_type"))
         if kind is None or not isinstance(raw.get("id"), int):
             return None
-        return Title(**await self._fields(raw, kind))
+        return m.Title(**await self._fields(raw, kind))
 
-    async def _fields(self, raw: dict[str, Any], kind: MediaKind) -> dict[str, Any]:
-        movie = kind is MediaKind.MOVIE
+    async def _fields(self, raw: dict[str, Any], kind: m.MediaKind) -> dict[str, Any]:
+        movie = kind is m.MediaKind.MOVIE
         external = _dict(raw.get("external_ids"))
         imdb = raw.get("imdb_id") or external.get("imdb_id")
         return {
@@ -89,7 +78,7 @@ class TmdbClient(MetadataClient):
             "genre_ids": _genre_ids(raw),
         }
 
-    async def _search(self, q: SearchQuery) -> SearchPage:
+    async def _search(self, q: m.SearchQuery) -> m.SearchPage:
         kind = q.kind
         year_param = None
         if q.year is not None:
@@ -98,9 +87,9 @@ class TmdbClient(MetadataClient):
         if year_param:
             params[year_param] = q.year
         data = await self._get(f"/search/{kind.value}", **params)
-        fixed = None if kind is SearchKind.MULTI else MediaKind(kind.value)
+        fixed = None if kind is m.SearchKind.MULTI else m.MediaKind(kind.value)
         results = await self._titles(data, fixed)
-        return SearchPage(
+        return m.SearchPage(
             results=results,
             page=data.get("page") if isinstance(data.get("page"), int) else q.page,
             total_pages=data.get("total_pages") if isinstance(data.get("total_pages"), int) else 1,
@@ -110,8 +99,8 @@ class TmdbClient(MetadataClient):
         )
 
     async def details(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> TitleDetails:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> m.TitleDetails:
         raw = await self._get(
             f"/{kind.value}/{id}",
             language=LOCALES[language],
@@ -121,7 +110,7 @@ class TmdbClient(MetadataClient):
             raise BadResponse("TMDB described the title oddly")
         credits = _dict(raw.get("credits"))
         people = [
-            Credit(
+            m.Credit(
                 name=text(c.get("name"), 200),
                 role="actor",
                 character=text(c.get("character"), 200) or None,
@@ -129,15 +118,15 @@ class TmdbClient(MetadataClient):
             for c in (credits.get("cast") or [])[:MAX_CAST]
             if isinstance(c, dict) and c.get("name")
         ] + [
-            Credit(name=text(c.get("name"), 200), role=CREW_ROLES[c["job"]])
+            m.Credit(name=text(c.get("name"), 200), role=CREW_ROLES[c["job"]])
             for c in credits.get("crew") or []
             if isinstance(c, dict) and c.get("job") in CREW_ROLES and c.get("name")
         ]
         runtime = raw.get("runtime")
-        if kind is MediaKind.TV:
+        if kind is m.MediaKind.TV:
             runtimes = raw.get("episode_run_time") or []
             runtime = runtimes[0] if runtimes else None
-        return TitleDetails(
+        return m.TitleDetails(
             **await self._fields(raw, kind),
             genres=[
                 text(g.get("name"), 100) for g in raw.get("genres") or [] if isinstance(g, dict)
@@ -156,14 +145,14 @@ class TmdbClient(MetadataClient):
         )
 
     async def recommendations(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> list[Title]:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> list[m.Title]:
         data = await self._get(f"/{kind.value}/{id}/recommendations", language=LOCALES[language])
         return await self._titles(data, None, kind)
 
     async def _titles(
-        self, data: dict[str, Any], fixed: MediaKind | None, default: MediaKind | None = None
-    ) -> list[Title]:
+        self, data: dict[str, Any], fixed: m.MediaKind | None, default: m.MediaKind | None = None
+    ) -> list[m.Title]:
         """A list answer's ``results``: ``fixed`` kind, else each one's ``media_type``,
         else ``default``."""
         return [
@@ -174,32 +163,27 @@ class TmdbClient(MetadataClient):
             if t is not None
         ]
 
-    async def genres(self, *, kind: MediaKind, language: Language = Language.RU) -> list[Genre]:
+    async def genres(
+        self, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> list[m.Genre]:
         data = await self._get(f"/genre/{kind.value}/list", language=LOCALES[language])
         return [
-            Genre(id=g["id"], name=text(g.get("name"), 100) or str(g["id"]))
+            m.Genre(id=g["id"], name=text(g.get("name"), 100) or str(g["id"]))
             for g in data.get("genres") or []
             if isinstance(g, dict) and isinstance(g.get("id"), int)
         ]
 
-    async def discover(
-        self,
-        *,
-        kind: MediaKind,
-        language: Language = Language.RU,
-        genre_ids: tuple[int, ...] = (),
-        page: int = 1,
-    ) -> list[Title]:
+    async def _discover(self, q: m.Discovery) -> list[m.Title]:
         data = await self._get(
-            f"/discover/{kind.value}",
-            language=LOCALES[language],
+            f"/discover/{q.kind.value}",
+            language=LOCALES[q.language],
             sort_by="popularity.desc",
-            with_genres="|".join(str(g) for g in genre_ids) or None,  # "|": any of them
-            page=page,
+            with_genres="|".join(str(g) for g in q.genre_ids) or None,  # "|": any of them
+            page=q.page,
         )
-        return await self._titles(data, kind)
+        return await self._titles(data, q.kind)
 
-    async def images(self, id: int, *, kind: MediaKind) -> ImageSet:
+    async def images(self, id: int, *, kind: m.MediaKind) -> m.ImageSet:
         data = await self._get(f"/{kind.value}/{id}/images")
         base = await self.image_base()
 
@@ -210,12 +194,14 @@ class TmdbClient(MetadataClient):
                 if isinstance(i, dict) and isinstance(i.get("file_path"), str)
             ][:20]
 
-        return ImageSet(posters=urls("posters", POSTER_SIZE), backdrops=urls("backdrops", "w1280"))
+        return m.ImageSet(
+            posters=urls("posters", POSTER_SIZE), backdrops=urls("backdrops", "w1280")
+        )
 
 
-def _kind(value: Any) -> MediaKind | None:
+def _kind(value: Any) -> m.MediaKind | None:
     return (
-        {"movie": MediaKind.MOVIE, "tv": MediaKind.TV}.get(value)
+        {"movie": m.MediaKind.MOVIE, "tv": m.MediaKind.TV}.get(value)
         if isinstance(value, str)
         else None
     )

@@ -3,7 +3,8 @@ plain-text messages, the titles a person was last shown."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import orjson
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -11,9 +12,12 @@ from telegram.ext import ContextTypes
 
 from concierge.bot.callback_data import pack
 from concierge.bot.deps import deps_of
-from concierge.common.http_client import ServiceResponseError
+from concierge.bot.media.texts import media_text
+from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
+from concierge.contracts.identity import Language
 from concierge.contracts.media_client import MediaApiClient
 
+T = TypeVar("T")
 PREFIX = "md"
 DIALOG_TTL_S = 600
 TITLES_KEEP = 30  # titles remembered for their buttons (search results, recommendations)
@@ -46,6 +50,13 @@ async def _send(update: Update, body: str, markup: InlineKeyboardMarkup | None =
 
 async def _set_dialog(context: ContextTypes.DEFAULT_TYPE, user: int, **state: Any) -> None:
     await _redis(context).set(dialog_key(user), orjson.dumps(state), ex=DIALOG_TTL_S)
+
+
+async def dialog_state(context: ContextTypes.DEFAULT_TYPE, user: int) -> dict[str, Any]:
+    """The person's media dialogue ({} when there is none)."""
+    raw = await _redis(context).get(dialog_key(user))
+    state = orjson.loads(raw) if raw else {}
+    return state if isinstance(state, dict) else {}
 
 
 def titles_key(user: int) -> str:
@@ -86,3 +97,15 @@ async def remembered(
 
 def _reason(exc: ServiceResponseError) -> str:
     return str(exc.detail)[:300] if exc.detail else f"HTTP {exc.status_code}"
+
+
+async def told(update: Update, language: Language, call: Awaitable[T]) -> T | None:
+    """The api's answer; None when it refused (its reason told to the person) or is away
+    (told to try again)."""
+    try:
+        return await call
+    except ServiceResponseError as exc:
+        await _send(update, media_text(language, "refused", reason=_reason(exc)))
+    except ServiceUnavailable:
+        await _send(update, media_text(language, "unavailable"))
+    return None

@@ -36,9 +36,11 @@ from concierge.bot.media.common import (
     _set_dialog,
     client,
     dialog_key,
+    dialog_state,
     mode_key,
     remember_titles,
     remembered,
+    told,
 )
 from concierge.bot.media.texts import media_text
 from concierge.bot.streaming import ReplyStream
@@ -250,17 +252,11 @@ async def _connect_indexer(
     await _send(update, media_text(language, "checking"))
     try:
         data = IndexerCreate(name=_host(url), url=url, apikey=SecretStr(key[:500] or "-"))
-        await client(context).add_indexer(user.id, data)
     except ValidationError:
         await _send(update, media_text(language, "bad_url"))
         return
-    except ServiceResponseError as exc:
-        await _send(update, media_text(language, "refused", reason=_reason(exc)))
-        return
-    except ServiceUnavailable:
-        await _send(update, media_text(language, "unavailable"))
-        return
-    await _send(update, media_text(language, "indexer_added"), _menu(language))
+    if await told(update, language, client(context).add_indexer(user.id, data)) is not None:
+        await _send(update, media_text(language, "indexer_added"), _menu(language))
 
 
 async def _connect_seedbox(
@@ -281,18 +277,13 @@ async def _connect_seedbox(
             password=SecretStr(password[:500]) if password not in ("", "-") else None,
             on_my_lan=bool(state.get("lan")),
         )
-        box = await client(context).add_seedbox(user.id, data)
     except ValidationError:
         await _send(update, media_text(language, "bad_url"))
         return
-    except ServiceResponseError as exc:
-        await _send(update, media_text(language, "refused", reason=_reason(exc)))
-        return
-    except ServiceUnavailable:
-        await _send(update, media_text(language, "unavailable"))
-        return
-    version = box.version or box.kind
-    await _send(update, media_text(language, "seedbox_added", version=version), _menu(language))
+    box = await told(update, language, client(context).add_seedbox(user.id, data))
+    if box is not None:
+        version = box.version or box.kind
+        await _send(update, media_text(language, "seedbox_added", version=version), _menu(language))
 
 
 def _host(url: str) -> str:
@@ -305,13 +296,8 @@ async def _titles(
 ) -> None:
     user = update.effective_user
     assert user is not None
-    try:
-        titles = await client(context).titles(user.id, query[:200])
-    except ServiceResponseError as exc:
-        await _send(update, media_text(language, "refused", reason=_reason(exc)))
-        return
-    except ServiceUnavailable:
-        await _send(update, media_text(language, "unavailable"))
+    titles = await told(update, language, client(context).titles(user.id, query[:200]))
+    if titles is None:
         return
     if not titles:
         await _send(update, media_text(language, "no_titles"))
@@ -440,8 +426,7 @@ async def _prefs_audio(
 ) -> None:
     user = update.effective_user
     assert user is not None
-    raw = await _redis(context).get(dialog_key(user.id))
-    state = orjson.loads(raw) if raw else {}
+    state = await dialog_state(context, user.id)
     await _set_dialog(context, user.id, step="prefs", quality=state.get("quality"), audio=audio)
     if not await taste.ask_genres(update, context, language):
         await taste.ask_notify(update, language)
@@ -452,8 +437,7 @@ async def _prefs_notify(
 ) -> None:
     user = update.effective_user
     assert user is not None
-    raw = await _redis(context).get(dialog_key(user.id))
-    state = orjson.loads(raw) if raw else {}
+    state = await dialog_state(context, user.id)
     await _redis(context).delete(dialog_key(user.id))
     audio = state.get("audio")
     data = MediaPreferencesUpdate(

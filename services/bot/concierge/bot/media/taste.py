@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-import orjson
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -27,13 +26,13 @@ from telegram.ext import ContextTypes
 from concierge.bot.media.common import (
     _button,
     _reason,
-    _redis,
     _send,
     _set_dialog,
     client,
-    dialog_key,
+    dialog_state,
     remember_titles,
     remembered,
+    told,
 )
 from concierge.bot.media.texts import media_text
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
@@ -102,7 +101,7 @@ async def ask_genres(
         return False
     if not genres:
         return False
-    state = await _state(context, user.id)
+    state = await dialog_state(context, user.id)
     listed = [[g.id, g.key, g.name[:30]] for g in genres[:GENRES_SHOWN]]
     chosen = [g.id for g in genres if g.key in current or g.name.lower() in current]
     await _set_dialog(context, user.id, **{**state, "genre_list": listed, "chosen": chosen})
@@ -122,28 +121,34 @@ def _genre_markup(
     return InlineKeyboardMarkup(rows)
 
 
-async def _state(context: ContextTypes.DEFAULT_TYPE, user: int) -> dict[str, Any]:
-    raw = await _redis(context).get(dialog_key(user))
-    state = orjson.loads(raw) if raw else {}
-    return state if isinstance(state, dict) else {}
+async def _genre_step(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, language: Language
+) -> tuple[int, dict[str, Any], list[list[Any]]] | None:
+    """The person, their preferences dialogue and its genre list; None (told it is gone)
+    when that dialogue has ended."""
+    user = update.effective_user
+    assert user is not None
+    state = await dialog_state(context, user.id)
+    listed = state.get("genre_list")
+    if state.get("step") != "prefs" or not listed:
+        await _send(update, media_text(language, "gone"))
+        return None
+    return user.id, state, listed
 
 
 async def _toggle_genre(
     update: Update, context: ContextTypes.DEFAULT_TYPE, language: Language, genre_id: int
 ) -> None:
-    user, query = update.effective_user, update.callback_query
-    assert user is not None
-    state = await _state(context, user.id)
-    listed = state.get("genre_list")
-    if state.get("step") != "prefs" or not listed:
-        await _send(update, media_text(language, "gone"))
+    if (step := await _genre_step(update, context, language)) is None:
         return
+    user_id, state, listed = step
     chosen = [int(g) for g in state.get("chosen") or []]
     if genre_id in chosen:
         chosen.remove(genre_id)
     elif any(g[0] == genre_id for g in listed) and len(chosen) < MAX_GENRES:
         chosen.append(genre_id)
-    await _set_dialog(context, user.id, **{**state, "chosen": chosen})
+    await _set_dialog(context, user_id, **{**state, "chosen": chosen})
+    query = update.callback_query
     if query is not None and query.message is not None:
         # the same keyboard again ("not modified"), or the message is gone: nothing to do
         with contextlib.suppress(TelegramError):
@@ -153,18 +158,14 @@ async def _toggle_genre(
 async def _genres_done(
     update: Update, context: ContextTypes.DEFAULT_TYPE, language: Language
 ) -> None:
-    user = update.effective_user
-    assert user is not None
-    state = await _state(context, user.id)
-    listed = state.get("genre_list")
-    if state.get("step") != "prefs" or not listed:
-        await _send(update, media_text(language, "gone"))
+    if (step := await _genre_step(update, context, language)) is None:
         return
+    user_id, state, listed = step
     chosen = set(state.get("chosen") or [])
     picked = [g for g in listed if g[0] in chosen]
     await _set_dialog(
         context,
-        user.id,
+        user_id,
         **{
             **state,
             "genres": [g[1] for g in picked],
@@ -196,10 +197,8 @@ async def _recommend(
 ) -> None:
     user = update.effective_user
     assert user is not None
-    try:
-        found = await client(context).recommendations(user.id, RECOMMENDED)
-    except ServiceUnavailable:
-        await _send(update, media_text(language, "unavailable"))
+    found = await told(update, language, client(context).recommendations(user.id, RECOMMENDED))
+    if found is None:
         return
     if not found:
         await _send(update, media_text(language, "no_recommendations"))
@@ -222,10 +221,8 @@ async def _recommend(
 async def _history(update: Update, context: ContextTypes.DEFAULT_TYPE, language: Language) -> None:
     user = update.effective_user
     assert user is not None
-    try:
-        seen = await client(context).history(user.id)
-    except ServiceUnavailable:
-        await _send(update, media_text(language, "unavailable"))
+    seen = await told(update, language, client(context).history(user.id))
+    if seen is None:
         return
     if not seen:
         await _send(update, media_text(language, "no_history"))
@@ -280,7 +277,7 @@ async def _rate(
     data = WatchedCreate(
         title_id=title_id, kind=LETTER_KIND[letter], title=known[0][:500], rating=rating
     )
-    await client(context).mark_watched(user.id, data)
+    await client(context).mark_watched(user.id, data)  # refusals: told by on_button
     await _rated(update, language, known[0], rating)
 
 
@@ -293,8 +290,7 @@ async def _rate_download(
 ) -> None:
     user = update.effective_user
     assert user is not None
-    rating = _rating(value)
-    if rating is None:
+    if (rating := _rating(value)) is None:
         await _send(update, media_text(language, "gone"))
         return
     seen = await client(context).rate_download(user.id, download_id, rating)
