@@ -12,6 +12,7 @@ Every TMDB answer goes through the metadata cache.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -57,14 +58,21 @@ async def preferred_genre_ids(metadata: MetadataProvider, names: Sequence[str]) 
     wanted = {n.strip().lower() for n in names if n.strip()}
     if not wanted:
         return frozenset()
+    lists = await asyncio.gather(
+        *(
+            metadata.genres(kind=kind, language=language)
+            for kind in MediaKind
+            for language in Language
+        ),
+        return_exceptions=True,
+    )
     ids: set[int] = set()
-    for kind in MediaKind:
-        for language in Language:
-            try:
-                genres = await metadata.genres(kind=kind, language=language)
-            except MediaError:
-                continue
-            ids |= {g.id for g in genres if g.name.lower() in wanted or str(g.id) in wanted}
+    for genres in lists:
+        if isinstance(genres, MediaError):
+            continue
+        if isinstance(genres, BaseException):
+            raise genres
+        ids |= {g.id for g in genres if g.name.lower() in wanted or str(g.id) in wanted}
     return frozenset(ids)
 
 
@@ -86,17 +94,13 @@ async def recommend(
     scored: dict[tuple[str, int], _Scored] = {}
     failed: MediaError | None = None
     answered = 0
-    for seed in seeds:
+    lists = await asyncio.gather(  # the seeds' lists at once (each cached for a day)
+        *(_recommended(metadata, seed, language) for seed in seeds)
+    )
+    for seed, titles in zip(seeds, lists, strict=True):
         assert seed.rating is not None
-        try:
-            titles = await metadata.recommendations(
-                seed.title_id, kind=MediaKind(seed.kind), language=language
-            )
-        except NotFound:
-            answered += 1
-            continue
-        except MediaError as exc:
-            failed = exc
+        if isinstance(titles, MediaError):
+            failed = titles
             continue
         answered += 1
         weight = _weight(seed.rating)
@@ -138,6 +142,20 @@ async def recommend(
             if len(results) >= limit:
                 break
     return results
+
+
+async def _recommended(
+    metadata: MetadataProvider, seed: Seen, language: Language
+) -> list[Title] | MediaError:
+    """A seed's recommendations; none for a title TMDB no longer has; the error else."""
+    try:
+        return await metadata.recommendations(
+            seed.title_id, kind=MediaKind(seed.kind), language=language
+        )
+    except NotFound:
+        return []
+    except MediaError as exc:
+        return exc
 
 
 async def _popular(
