@@ -262,4 +262,4 @@ async def test_a_finished_downloads_rating_buttons(
     await asyncio.sleep(1.1)
     await chat.press(sent.message_id, "md:rd:999999:8")
     await chat.handle(await chat.updates())
-    assert "expired" in (await last(chat))["text"]
+    assert "do not know that title" in (await last(chat))["text"]

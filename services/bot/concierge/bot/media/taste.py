@@ -79,7 +79,7 @@ async def on_button(
         elif action == "rd" and len(rest) == 2 and rest[0].isdigit():
             await _rate_download(update, context, language, int(rest[0]), rest[1])
     except ServiceResponseError as exc:
-        key = "gone" if exc.status_code == 404 else "refused"
+        key = "title_gone" if exc.status_code == 404 else "refused"
         await _send(update, media_text(language, key, reason=_reason(exc)))
 
 
@@ -131,7 +131,7 @@ async def _genre_step(
     state = await dialog_state(context, user.id)
     listed = state.get("genre_list")
     if state.get("step") != "prefs" or not listed:
-        await _send(update, media_text(language, "gone"))
+        await _send(update, media_text(language, "genres_gone"))
         return None
     return user.id, state, listed
 
@@ -249,7 +249,7 @@ async def _ask_rating(
     assert user is not None
     known = await remembered(context, user.id, title_id)
     if known is None:
-        await _send(update, media_text(language, "gone"))
+        await _send(update, media_text(language, "title_gone"))
         return
     body = media_text(language, "ask_rating", title=known[0][:200])
     await _send(update, body, InlineKeyboardMarkup(_rating_rows("rt", title_id, letter)))
@@ -272,7 +272,7 @@ async def _rate(
     rating = _rating(value)
     known = await remembered(context, user.id, title_id)
     if rating is None or known is None:
-        await _send(update, media_text(language, "gone"))
+        await _send(update, media_text(language, "title_gone"))
         return
     data = WatchedCreate(
         title_id=title_id, kind=LETTER_KIND[letter], title=known[0][:500], rating=rating
@@ -291,7 +291,7 @@ async def _rate_download(
     user = update.effective_user
     assert user is not None
     if (rating := _rating(value)) is None:
-        await _send(update, media_text(language, "gone"))
+        await _send(update, media_text(language, "title_gone"))
         return
     seen = await client(context).rate_download(user.id, download_id, rating)
     await _rated(update, language, seen.title, rating)

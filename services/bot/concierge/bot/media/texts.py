@@ -84,6 +84,8 @@ MEDIA: dict[Language, dict[str, str]] = {
         "no_history": "You have not marked anything watched yet.",
         "history_title": "📜 What you watched:",
         "not_rated": "not rated",
+        "title_gone": "I do not know that title any more: find it again (🔎 Search).",
+        "genres_gone": "That choice has expired: open ⚙️ Preferences again.",
     },
     Language.RU: {
         "intro": (
@@ -162,6 +164,8 @@ MEDIA: dict[Language, dict[str, str]] = {
         "no_history": "Вы ещё ничего не отметили просмотренным.",
         "history_title": "📜 Что вы смотрели:",
         "not_rated": "без оценки",
+        "title_gone": "Я больше не помню этот фильм: найдите его снова (🔎 Поиск).",
+        "genres_gone": "Этот выбор устарел: откройте ⚙️ Предпочтения снова.",
     },
 }
 
