@@ -173,6 +173,8 @@ async def test_find_arrival_add_it_and_hear_it_is_done(
         assert len(await torrents(sandbox)) == 1
         done = await last_with(person, "Download finished", 60)  # the watcher, the outbox
         assert "Arrival.2016.1080p" in done["text"]
+        # its rating buttons: the title goes to the history, which recommendations read
+        await press(person, done, "8", "— 8/10")
 
         # the same by buttons: Search → the title → a release → Add
         menu = await say(person, "/media", "Media mode")

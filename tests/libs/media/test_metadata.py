@@ -12,6 +12,7 @@ from concierge.media.errors import (
     AuthFailed,
     BadResponse,
     NotFound,
+    ProtocolUnsupported,
     RateLimited,
     TooLarge,
     Unreachable,
@@ -70,6 +71,34 @@ class TestTmdb:
         assert series.kind is MediaKind.TV
         assert series.seasons == 1
         assert series.title == "Чернобыль"
+
+    async def test_genres_and_discover_with_their_ids(self, sandbox_url, allowed, control) -> None:
+        client = tmdb(sandbox_url, allowed)
+        en = await client.genres(kind=MediaKind.MOVIE, language=Language.EN)
+        ru = await client.genres(kind=MediaKind.MOVIE, language=Language.RU)
+        similar = await client.recommendations(329865, kind=MediaKind.MOVIE)
+        crime = await client.discover(kind=MediaKind.MOVIE, genre_ids=(80,))
+        either = await client.discover(kind=MediaKind.MOVIE, genre_ids=(80, 12))
+        every = await client.discover(kind=MediaKind.MOVIE, language=Language.EN)
+        series = await client.discover(kind=MediaKind.TV)
+        await client.aclose()
+        assert {g.id: g.name for g in en}[878] == "Science Fiction"
+        assert {g.id: g.name for g in ru}[878] == "фантастика"
+        assert {t.title: t.genre_ids for t in similar}["Дюна"] == [878, 12]
+        assert [t.title for t in crime] == ["Брат"]
+        assert {t.title for t in either} == {"Брат", "Дюна", "Интерстеллар"}
+        assert {t.title for t in every} >= {"Arrival", "Brother"}
+        assert all(t.kind is MediaKind.MOVIE for t in every)
+        assert [t.title for t in series] == ["Чернобыль"]
+
+    async def test_kinopoisk_has_no_genre_list(self, sandbox_url, allowed, control) -> None:
+        client = kinopoisk(sandbox_url, allowed)
+        with pytest.raises(ProtocolUnsupported):
+            await client.genres(kind=MediaKind.MOVIE)
+        with pytest.raises(ProtocolUnsupported):
+            await client.discover(kind=MediaKind.MOVIE)
+        assert "sandbox-kinopoisk-key" not in repr(client)
+        await client.aclose()
 
     async def test_a_bearer_token_is_accepted_as_well(self, sandbox_url, allowed, control) -> None:
         # a v4 read token is a JWT: the stand-in takes the sandbox key either way, so here
@@ -153,7 +182,11 @@ class TestCache:
         assert await provider.details(329865, kind=MediaKind.MOVIE) == details
         await provider.recommendations(329865, kind=MediaKind.MOVIE)
         await provider.recommendations(329865, kind=MediaKind.MOVIE)
-        assert cached.stats == {"hit": 3, "miss": 3}
+        await provider.genres(kind=MediaKind.MOVIE)
+        await provider.genres(kind=MediaKind.MOVIE)
+        await provider.discover(kind=MediaKind.MOVIE, genre_ids=(12, 80))
+        await provider.discover(kind=MediaKind.MOVIE, genre_ids=(80, 12))  # the same set
+        assert cached.stats == {"hit": 5, "miss": 5}
         assert cached.hit_ratio == 0.5
         search_key = cached.key(
             "search", q="arrival", kind="multi", language="en", year=None, page=1
@@ -163,7 +196,7 @@ class TestCache:
         assert 86000 < await redis.ttl(details_key) <= 86400
         # a different language is a different answer
         await provider.search("Arrival", language=Language.RU)
-        assert cached.stats["miss"] == 4
+        assert cached.stats["miss"] == 6
         await client.aclose()
 
     async def test_an_expired_entry_is_asked_again(

@@ -793,9 +793,51 @@ export interface paths {
         put?: never;
         /**
          * Mark Watched
-         * @description Mark a title watched, with a rating 1–10 (again: the rating changes).
+         * @description Mark a title watched, with a rating 1–10 (again: the rating changes). A TMDB id
+         *     TMDB does not know: 404.
          */
         post: operations["mark_watched_api_v1_media_history_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recommendations
+         * @description Titles for the caller from their history and ratings (each says why), in their
+         *     preferred genres first; with no history, popular titles in their genres.
+         */
+        get: operations["recommendations_api_v1_media_recommendations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/genres": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Genres
+         * @description TMDB's genres in the caller's language; preferences hold their ``key``.
+         */
+        get: operations["genres_api_v1_media_genres_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -816,6 +858,27 @@ export interface paths {
         get: operations["downloads_api_v1_media_downloads_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/downloads/{download_id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rate Download
+         * @description Rate the title a download of the caller's was (the "done" message's buttons): it
+         *     goes to their history. 409 when the release named no title.
+         */
+        post: operations["rate_download_api_v1_media_downloads__download_id__rating_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2934,6 +2997,13 @@ export interface components {
             seedbox_id: number;
             /** Name */
             name: string;
+            /**
+             * Title Id
+             * @description TMDB's id of the title, when known
+             */
+            title_id?: number | null;
+            /** Title Kind */
+            title_kind?: string | null;
             /** Size */
             size: number | null;
             /** Status */
@@ -3096,6 +3166,19 @@ export interface components {
             model_ratings: number;
             /** Trained At */
             trained_at: string | null;
+        };
+        /**
+         * GenreRead
+         * @description One of TMDB's genres: ``key`` (its English name, lower case) is what preferences
+         *     hold; ``name`` is in the caller's language.
+         */
+        GenreRead: {
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
         };
         /** GuestMessageBatch */
         GuestMessageBatch: {
@@ -3857,12 +3940,6 @@ export interface components {
              */
             timezone: string;
         };
-        /** RatingCreate */
-        RatingCreate: {
-            /** Document Id */
-            document_id: number;
-            verdict: components["schemas"]["Verdict"];
-        };
         /** RatingRead */
         RatingRead: {
             /** Document Id */
@@ -3889,6 +3966,41 @@ export interface components {
              * @default UTC
              */
             timezone: string;
+        };
+        /**
+         * RecommendationRead
+         * @description A title recommended to the caller, and why: ``liked`` (``because`` names the titles
+         *     they rated well that recommend it), ``genres`` (popular in their genres) or
+         *     ``popular``.
+         */
+        RecommendationRead: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Title */
+            title: string;
+            /** Original Title */
+            original_title?: string | null;
+            /** Year */
+            year?: number | null;
+            /**
+             * Rating
+             * @description TMDB's average vote, 0–10
+             */
+            rating?: number | null;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "liked" | "genres" | "popular";
+            /** Because */
+            because?: string[];
+            /**
+             * In Your Genres
+             * @default false
+             */
+            in_your_genres: boolean;
         };
         /**
          * RelayMessage
@@ -4582,6 +4694,17 @@ export interface components {
              * @default 23:59:00
              */
             time_to: string;
+        };
+        /** RatingCreate */
+        concierge__contracts__feed__RatingCreate: {
+            /** Document Id */
+            document_id: number;
+            verdict: components["schemas"]["Verdict"];
+        };
+        /** RatingCreate */
+        concierge__contracts__media__RatingCreate: {
+            /** Rating */
+            rating: number;
         };
         /** ValidationIssue */
         ValidationIssue: {
@@ -8186,6 +8309,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The body (or the uploaded file) is too large */
             413: {
                 headers: {
@@ -8206,6 +8338,146 @@ export interface operations {
             };
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    recommendations_api_v1_media_recommendations_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    genres_api_v1_media_genres_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenreRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable; try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8251,6 +8523,100 @@ export interface operations {
             };
             /** @description Not authenticated: the credential is missing, wrong or expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rate_download_api_v1_media_downloads__download_id__rating_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The download's id */
+                download_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["concierge__contracts__media__RatingCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchedRead"];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body (or the uploaded file) is too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11834,7 +12200,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RatingCreate"];
+                "application/json": components["schemas"]["concierge__contracts__feed__RatingCreate"];
             };
         };
         responses: {
@@ -14432,6 +14798,7 @@ export const outboxStatusValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const photoFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PhotoFormat"]> = ["JPEG", "PNG", "WebP", "GIF"];
 export const pollOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PollOutcome"]> = ["ok", "failed", "rate_limited", "captcha"];
 export const providerKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProviderKind"]> = ["zms", "json", "html"];
+export const recommendationReadReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RecommendationRead"]["reason"]> = ["liked", "genres", "popular"];
 export const reportReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportReason"]> = ["fraud", "prohibited", "misleading", "duplicate", "offensive", "other"];
 export const searchModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchMode"]> = ["hybrid", "fts", "vector"];
 export const seedboxCreateKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SeedboxCreate"]["kind"]> = ["transmission", "qbittorrent", "deluge"];

@@ -109,6 +109,35 @@ class TitleRead(BaseModel):
     year: int | None = None
 
 
+class GenreRead(BaseModel):
+    """One of TMDB's genres: ``key`` (its English name, lower case) is what preferences
+    hold; ``name`` is in the caller's language."""
+
+    id: int
+    key: str
+    name: str
+
+
+class RecommendationRead(BaseModel):
+    """A title recommended to the caller, and why: ``liked`` (``because`` names the titles
+    they rated well that recommend it), ``genres`` (popular in their genres) or
+    ``popular``."""
+
+    id: int
+    kind: str
+    title: str
+    original_title: str | None = None
+    year: int | None = None
+    rating: float | None = Field(None, description="TMDB's average vote, 0–10")
+    reason: Literal["liked", "genres", "popular"]
+    because: list[str] = Field(default_factory=list)
+    in_your_genres: bool = False
+
+
+class RatingCreate(_Strict):
+    rating: int = Field(ge=1, le=10)
+
+
 class ProposalRead(BaseModel):
     """A release offered to the person; their Add / Other options / Cancel take the token.
     The title is tracker data: shown as plain text, never followed."""
@@ -142,6 +171,8 @@ class DownloadRead(BaseModel):
     id: int
     seedbox_id: int
     name: str
+    title_id: int | None = Field(None, description="TMDB's id of the title, when known")
+    title_kind: str | None = None
     size: int | None
     status: str
     progress: float

@@ -12,13 +12,18 @@ from concierge.common.http_client import ServiceClient
 from concierge.contracts.api_client import ACTING_USER_HEADER
 from concierge.contracts.media import (
     AddResult,
+    GenreRead,
     IndexerCreate,
+    IndexerRead,
     MediaPreferencesRead,
     MediaPreferencesUpdate,
     ProposalRead,
+    RecommendationRead,
     SeedboxCreate,
     SeedboxRead,
     TitleRead,
+    WatchedCreate,
+    WatchedRead,
 )
 
 MEDIA = "/api/v1/media"
@@ -49,9 +54,12 @@ class MediaApiClient:
         )
         return MediaPreferencesRead.model_validate(response.json())
 
-    async def add_indexer(self, user: int, data: IndexerCreate) -> None:
+    async def add_indexer(self, user: int, data: IndexerCreate) -> IndexerRead:
         body = {**data.model_dump(mode="json"), "apikey": data.apikey.get_secret_value()}
-        await self.http.request("POST", f"{MEDIA}/indexers", json=body, headers=_as(user))
+        response = await self.http.request(
+            "POST", f"{MEDIA}/indexers", json=body, headers=_as(user)
+        )
+        return IndexerRead.model_validate(response.json())
 
     async def add_seedbox(self, user: int, data: SeedboxCreate) -> SeedboxRead:
         body = data.model_dump(mode="json")
@@ -90,6 +98,43 @@ class MediaApiClient:
 
     async def cancel(self, user: int, token: str) -> None:
         await self.http.request("POST", f"{MEDIA}/proposals/{token}/cancel", headers=_as(user))
+
+    async def genres(self, user: int) -> list[GenreRead]:
+        response = await self.http.request(
+            "GET", f"{MEDIA}/genres", headers=_as(user), coded_statuses=CODED
+        )
+        return [GenreRead.model_validate(item) for item in response.json()]
+
+    async def recommendations(self, user: int, limit: int = 10) -> list[RecommendationRead]:
+        response = await self.http.request(
+            "GET",
+            f"{MEDIA}/recommendations",
+            params={"limit": limit},
+            headers=_as(user),
+            coded_statuses=CODED,
+        )
+        return [RecommendationRead.model_validate(item) for item in response.json()]
+
+    async def history(self, user: int) -> list[WatchedRead]:
+        response = await self.http.request("GET", f"{MEDIA}/history", headers=_as(user))
+        return [WatchedRead.model_validate(item) for item in response.json()]
+
+    async def mark_watched(self, user: int, data: WatchedCreate) -> None:
+        await self.http.request(
+            "POST",
+            f"{MEDIA}/history",
+            json=data.model_dump(mode="json", exclude_none=True),
+            headers=_as(user),
+        )
+
+    async def rate_download(self, user: int, download_id: int, rating: int) -> WatchedRead:
+        response = await self.http.request(
+            "POST",
+            f"{MEDIA}/downloads/{download_id}/rating",
+            json={"rating": rating},
+            headers=_as(user),
+        )
+        return WatchedRead.model_validate(response.json())
 
     async def converse(self, user: int, text: str) -> AsyncIterator[dict[str, Any]]:
         """One turn of the conversation, its events as they stream."""

@@ -20,6 +20,7 @@ from concierge.agent.providers import LlmConfig, build_model
 from concierge.api.media.conversation.proposals import ProposalStore
 from concierge.api.media.conversation.service import MediaConversation
 from concierge.api.media.conversation.tools import MediaSources
+from concierge.api.media.recommend import Seen
 from concierge.media.indexers.torznab import TorznabIndexer
 from concierge.media.metadata.cache import CachedMetadata
 from concierge.media.metadata.tmdb import TmdbClient
@@ -194,3 +195,33 @@ async def test_a_made_up_ref_is_sent_back(
     assert events[-1]["type"] == "done"
     retry = json.dumps((await llm.get("/calls")).json()[-1]["body"]["messages"][-1])
     assert "no release has ref 99" in retry
+
+
+async def test_what_to_watch_tonight_uses_the_persons_history(
+    sandbox_url: str, redis: Redis, llm: httpx.AsyncClient, sources: MediaSources
+) -> None:
+    sources.history = [
+        Seen("movie", ARRIVAL, "Arrival", 9),
+        Seen("movie", 265180, "Leviathan", 2),  # recommends Stalker and Brother: they sink
+    ]
+    sources.genres = ["adventure"]
+    recommend = [{"name": "recommend_for_me", "arguments": {"limit": 3}}]
+    await script(
+        llm,
+        [
+            {"kind": "tool_calls", "calls": recommend},
+            {"kind": "reply", "text": "Interstellar: you liked Arrival."},
+        ],
+    )
+    events = await turn(
+        conversation(sandbox_url, redis, "openai"), sources, "what should I watch tonight?"
+    )
+    assert [e["name"] for e in events if e["type"] == "tool"] == ["recommend_for_me"]
+    assert events[-1] == {"type": "done", "text": "Interstellar: you liked Arrival."}
+    result = json.loads((await llm.get("/calls")).json()[-1]["body"]["messages"][-1]["content"])
+    assert [(r["title"], r["because"]) for r in result] == [
+        ("Интерстеллар", ["Arrival"]),
+        ("Дюна", ["Arrival"]),
+        ("Сталкер", ["Arrival"]),  # sank: Leviathan, disliked, recommends it too
+    ]
+    assert "Брат" not in json.dumps(result, ensure_ascii=False)  # only the disliked one's

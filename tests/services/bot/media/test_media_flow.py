@@ -15,9 +15,14 @@ from typing import Any
 import httpx
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.common.auth import SERVICE_TOKEN_HEADER
+from concierge.domain.identity.models import User
+from concierge.domain.media.downloads.repository import DownloadRepository
+from concierge.domain.media.people.models import MediaSeedbox
+from concierge.worker.media.texts import message as done_message
 from tests.libs.media.conftest import allowed, control, media_sandbox, sandbox_url
 from tests.services.api.conftest import SERVICE_TOKEN
 from tests.services.api.media.test_endpoints import (
@@ -163,3 +168,98 @@ async def test_the_conversation_streams_and_the_button_adds(
     await press(chat, offer, "➕ Add")
     assert "Added to your seedbox" in (await last(chat))["text"]
     assert len(await torrents(control)) == 1
+
+
+def labelled(message: dict[str, Any], start: str) -> str:
+    return next(label for label in buttons(message) if label.startswith(start))
+
+
+async def test_genres_then_watched_rated_recommended_and_history(chat_with_api: Any) -> None:
+    """No LLM: the preferences' genres step, a title marked watched and rated, the
+    recommendations that rating feeds, the history."""
+    chat = chat_with_api
+    intro = await say(chat, "/media")
+    await press(chat, intro, "⚙️ Preferences")
+    await press(chat, await last(chat), "1080p")
+    await press(chat, await last(chat), "EN")
+    genres = await last(chat)
+    assert "Which genres" in genres["text"]
+    adventure = labelled(genres, "приключения")  # TMDB's names, in the api's language for them
+    await press(chat, genres, adventure)
+    ticked = await last(chat)  # the same message, its keyboard edited
+    assert ticked["message_id"] == genres["message_id"]
+    assert "✓ приключения" in buttons(ticked)
+    await press(chat, ticked, "Done ✓")
+    await press(chat, await last(chat), "Yes")
+    saved = await last(chat)
+    assert "genres: приключения" in saved["text"]
+    # search, then "Watched ✓" on the title and a rating
+    await press(chat, saved, "🔎 Search")
+    picks = await say(chat, "Arrival")
+    watched = next(b for b, data in buttons(picks).items() if f":wt:{ARRIVAL}:m" in data)
+    await press(chat, picks, watched)
+    ask = await last(chat)
+    assert "How would you rate" in ask["text"]
+    await press(chat, ask, "9")
+    rated = await last(chat)
+    assert "— 9/10" in rated["text"]
+    # the rating feeds the recommendations; adventure first
+    await press(chat, rated, "✨ Recommend for me")
+    found = await last(chat)
+    lines = found["text"].splitlines()
+    assert lines[0] == "✨ For you:"
+    assert lines[1].startswith("1. Интерстеллар (2014) — because you liked")
+    assert lines[2].startswith("2. Дюна (2021) — because you liked")
+    assert "Прибытие" not in lines[1:]  # watched
+    assert found.get("parse_mode") is None
+    history = await press_and_last(chat, intro, "📜 Watched")
+    assert history["text"].splitlines()[1].endswith("— 9/10")
+
+
+async def press_and_last(chat: Any, message: dict[str, Any], label: str) -> dict[str, Any]:
+    await press(chat, message, label)
+    return await last(chat)
+
+
+async def test_a_finished_downloads_rating_buttons(
+    chat_with_api: Any, session: AsyncSession
+) -> None:
+    chat = chat_with_api
+    await say(chat, "/media", pause=0)  # the chat exists once the person has written
+    owner = await session.scalar(select(User.id).where(User.telegram_id == chat.user_id))
+    assert owner is not None
+    box = MediaSeedbox(user_id=owner, kind="transmission", url="http://seedbox.example:9091")
+    session.add(box)
+    await session.flush()
+    download = await DownloadRepository(session).record(
+        user_id=owner,
+        seedbox_id=box.id,
+        infohash="d" * 40,
+        name="Arrival.2016.1080p.BluRay",
+        title_id=ARRIVAL,
+        title_kind="movie",
+    )
+    # the worker's "done" message, as the notifier sends it
+    payload = done_message("done", "en", download.name, rate_id=download.id)
+    assert payload.reply_markup is not None
+    sent = await chat.application.bot.send_message(
+        chat.user_id,
+        payload.text,
+        parse_mode=payload.parse_mode,
+        reply_markup=payload.reply_markup.model_dump(),
+    )
+    await asyncio.sleep(1.1)
+    await chat.press(sent.message_id, f"md:rd:{download.id}:8")
+    await chat.handle(await chat.updates())
+    assert "Прибытие — 8/10" in (await last(chat))["text"]
+    # a button naming a download that is not the person's: told it is gone, nothing rated
+    forged = done_message("done", "en", "Other", rate_id=999_999)
+    assert forged.reply_markup is not None
+    await asyncio.sleep(1.1)
+    sent = await chat.application.bot.send_message(
+        chat.user_id, forged.text, reply_markup=forged.reply_markup.model_dump()
+    )
+    await asyncio.sleep(1.1)
+    await chat.press(sent.message_id, "md:rd:999999:8")
+    await chat.handle(await chat.updates())
+    assert "do not know that title" in (await last(chat))["text"]

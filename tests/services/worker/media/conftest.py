@@ -124,7 +124,9 @@ class World:
                 {"id": seedbox_id, "u": user_id},
             )
 
-    async def add(self, user_id: int, seedbox_id: int, magnet: str, name: str) -> int:
+    async def add(
+        self, user_id: int, seedbox_id: int, magnet: str, name: str, title_id: int | None = None
+    ) -> int:
         """What the media desk does on Add: the seedbox takes it, the row is recorded."""
         await self.connection(user_id, seedbox_id)
         config = self.directory.boxes[(user_id, seedbox_id)]
@@ -132,7 +134,12 @@ class World:
             infohash = await box.add(magnet)
         async with self.database.transaction() as session:
             row = await DownloadRepository(session).record(
-                user_id=user_id, seedbox_id=seedbox_id, infohash=infohash, name=name
+                user_id=user_id,
+                seedbox_id=seedbox_id,
+                infohash=infohash,
+                name=name,
+                title_id=title_id,
+                title_kind="movie" if title_id else None,
             )
             return row.id
 

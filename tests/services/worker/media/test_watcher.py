@@ -49,6 +49,22 @@ class TestDone:
         assert row["status"] == "done"
         assert row["progress"] == 1.0
         assert row["done_at"] is not None
+        assert "reply_markup" not in sent[0]["payload"]  # no title named: nothing to rate
+
+
+class TestDoneWithATitle:
+    async def test_the_done_message_asks_for_a_rating(self, world: World) -> None:
+        user = await world.person(5011, language="ru")
+        world.seedbox(user, 2, "transmission/4.1.0")
+        download = await world.add(user, 2, MAGNET, "Arrival.2016.1080p", title_id=329865)
+        await world.watcher().check(user, 2)
+        await asyncio.sleep(TORRENT_SECONDS + 0.3)
+        await world.watcher().check(user, 2)
+        (sent,) = await world.outbox()
+        assert "оцените" in sent["payload"]["text"]
+        rows = sent["payload"]["reply_markup"]["inline_keyboard"]
+        assert [b["text"] for row in rows for b in row] == [str(n) for n in range(1, 11)]
+        assert rows[1][4]["callback_data"] == f"md:rd:{download}:10"
 
 
 class TestStalled:

@@ -3,6 +3,7 @@
 from concierge.media.metadata.base import MetadataProvider
 from concierge.media.metadata.models import (
     Credit,
+    Genre,
     ImageSet,
     Language,
     MediaKind,
@@ -14,6 +15,7 @@ from concierge.media.metadata.models import (
 
 __all__ = [
     "Credit",
+    "Genre",
     "ImageSet",
     "Language",
     "MediaKind",

@@ -21,16 +21,8 @@ from pydantic import BaseModel, TypeAdapter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from concierge.media.metadata import models as m
 from concierge.media.metadata.base import MetadataProvider
-from concierge.media.metadata.models import (
-    ImageSet,
-    Language,
-    MediaKind,
-    SearchKind,
-    SearchPage,
-    Title,
-    TitleDetails,
-)
 
 CACHE = Counter(
     "media_metadata_cache",
@@ -41,10 +33,11 @@ SEARCH_TTL_S = 3600
 DETAILS_TTL_S = 24 * 3600
 
 T = TypeVar("T")
-_TITLES = TypeAdapter(list[Title])
+_TITLES = TypeAdapter(list[m.Title])
+_GENRES = TypeAdapter(list[m.Genre])
 
 
-class CachedMetadata:
+class CachedMetadata(MetadataProvider):
     """A :class:`MetadataProvider` in front of another, with the same interface."""
 
     def __init__(
@@ -105,37 +98,31 @@ class CachedMetadata:
         self.stats[result] += 1
         CACHE.labels(self.source, call, result).inc()
 
-    async def search(
-        self,
-        query: str,
-        *,
-        kind: SearchKind = SearchKind.MULTI,
-        language: Language = Language.RU,
-        year: int | None = None,
-        page: int = 1,
-    ) -> SearchPage:
-        normalised = " ".join(query.lower().split())
+    async def _search(self, q: m.SearchQuery) -> m.SearchPage:
+        normalised = " ".join(q.query.lower().split())
         return await self._cached(
             "search",
             self.search_ttl_s,
-            lambda: self.provider.search(query, kind=kind, language=language, year=year, page=page),
-            SearchPage.model_validate_json,
+            lambda: self.provider.search(
+                q.query, kind=q.kind, language=q.language, year=q.year, page=q.page
+            ),
+            m.SearchPage.model_validate_json,
             _dump,
             q=normalised,
-            kind=kind.value,
-            language=language.value,
-            year=year,
-            page=page,
+            kind=q.kind.value,
+            language=q.language.value,
+            year=q.year,
+            page=q.page,
         )
 
     async def details(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> TitleDetails:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> m.TitleDetails:
         return await self._cached(
             "details",
             self.details_ttl_s,
             lambda: self.provider.details(id, kind=kind, language=language),
-            TitleDetails.model_validate_json,
+            m.TitleDetails.model_validate_json,
             _dump,
             id=id,
             kind=kind.value,
@@ -143,8 +130,8 @@ class CachedMetadata:
         )
 
     async def recommendations(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> list[Title]:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> list[m.Title]:
         return await self._cached(
             "recommendations",
             self.details_ttl_s,
@@ -156,12 +143,40 @@ class CachedMetadata:
             language=language.value,
         )
 
-    async def images(self, id: int, *, kind: MediaKind) -> ImageSet:
+    async def genres(
+        self, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> list[m.Genre]:
+        return await self._cached(
+            "genres",
+            self.details_ttl_s,
+            lambda: self.provider.genres(kind=kind, language=language),
+            _GENRES.validate_json,
+            _GENRES.dump_json,
+            kind=kind.value,
+            language=language.value,
+        )
+
+    async def _discover(self, q: m.Discovery) -> list[m.Title]:
+        return await self._cached(
+            "discover",
+            self.search_ttl_s,
+            lambda: self.provider.discover(
+                kind=q.kind, language=q.language, genre_ids=q.genre_ids, page=q.page
+            ),
+            _TITLES.validate_json,
+            _TITLES.dump_json,
+            kind=q.kind.value,
+            language=q.language.value,
+            genres=sorted(q.genre_ids),
+            page=q.page,
+        )
+
+    async def images(self, id: int, *, kind: m.MediaKind) -> m.ImageSet:
         return await self._cached(
             "images",
             self.details_ttl_s,
             lambda: self.provider.images(id, kind=kind),
-            ImageSet.model_validate_json,
+            m.ImageSet.model_validate_json,
             _dump,
             id=id,
             kind=kind.value,

@@ -10,21 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from concierge.media.errors import BadResponse, NotFound
-from concierge.media.http import media_client
-from concierge.media.metadata.common import get_json, number, text
-from concierge.media.metadata.models import (
-    Credit,
-    ImageSet,
-    Language,
-    MediaKind,
-    SearchKind,
-    SearchPage,
-    Title,
-    TitleDetails,
-)
+from concierge.media.metadata import models as m
+from concierge.media.metadata.common import MetadataClient, number, text
 
 BASE_URL = "https://api.kinopoisk.dev"
 TV_TYPES = {"tv-series", "animated-series", "mini-series"}
@@ -33,66 +21,34 @@ MAX_CAST = 10
 PAGE_SIZE = 20
 
 
-class KinopoiskClient:
+class KinopoiskClient(MetadataClient):
     source = "kinopoisk"
+    what = "Kinopoisk"
+    default_url = BASE_URL
+    quota_on_403 = True
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str = BASE_URL,
-        allowed: frozenset[str] = frozenset(),
-        timeout: float = 10.0,
-        http: httpx.AsyncClient | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.__key = api_key
-        self._http = http or media_client(self.base_url, allowed=allowed, timeout=timeout)
-        self.what = "Kinopoisk"
+    def _auth(self, key: str, params: dict[str, Any]) -> dict[str, str]:
+        return {"X-API-KEY": key}
 
-    def __repr__(self) -> str:
-        return f"KinopoiskClient(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def _get(self, path: str, **params: Any) -> Any:
-        return await get_json(
-            self._http,
-            f"{self.base_url}{path}",
-            what=self.what,
-            params=params,
-            headers={"X-API-KEY": self.__key},
-            quota_on_403=True,
-        )
-
-    def _title(self, raw: dict[str, Any], language: Language) -> Title | None:
+    def _title(self, raw: dict[str, Any], language: m.Language) -> m.Title | None:
         if not isinstance(raw.get("id"), int):
             return None
-        return Title(**_fields(raw, language))
+        return m.Title(**_fields(raw, language))
 
-    async def search(
-        self,
-        query: str,
-        *,
-        kind: SearchKind = SearchKind.MULTI,
-        language: Language = Language.RU,
-        year: int | None = None,
-        page: int = 1,
-    ) -> SearchPage:
-        data = await self._get("/v1.4/movie/search", query=query[:200], page=page, limit=PAGE_SIZE)
+    async def _search(self, q: m.SearchQuery) -> m.SearchPage:
+        data = await self._get("/v1.4/movie/search", query=q.query, page=q.page, limit=PAGE_SIZE)
         results = [
             t
             for raw in data.get("docs") or []
             if isinstance(raw, dict)
-            for t in [self._title(raw, language)]
+            for t in [self._title(raw, q.language)]
             if t is not None
-            and (kind is SearchKind.MULTI or t.kind.value == kind.value)
-            and (year is None or t.year == year)
+            and (q.kind is m.SearchKind.MULTI or t.kind.value == q.kind.value)
+            and (q.year is None or t.year == q.year)
         ]
-        return SearchPage(
+        return m.SearchPage(
             results=results,
-            page=data.get("page") if isinstance(data.get("page"), int) else page,
+            page=data.get("page") if isinstance(data.get("page"), int) else q.page,
             total_pages=data.get("pages") if isinstance(data.get("pages"), int) else 1,
             total_results=data.get("total") if isinstance(data.get("total"), int) else len(results),
         )
@@ -104,11 +60,11 @@ class KinopoiskClient:
         return raw
 
     async def details(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> TitleDetails:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> m.TitleDetails:
         raw = await self._movie(id)
-        english = language is Language.EN
-        people: list[Credit] = []
+        english = language is m.Language.EN
+        people: list[m.Credit] = []
         for person in raw.get("persons") or []:
             if not isinstance(person, dict):
                 continue
@@ -118,14 +74,14 @@ class KinopoiskClient:
                 if role == "actor" and sum(c.role == "actor" for c in people) >= MAX_CAST:
                     continue
                 people.append(
-                    Credit(
+                    m.Credit(
                         name=name[:200],
                         role=role,
                         character=text(person.get("description"), 200) or None,
                     )
                 )
         seasons = raw.get("seasonsInfo")
-        return TitleDetails(
+        return m.TitleDetails(
             **_fields(raw, language),
             genres=[
                 text(g.get("name"), 100) for g in raw.get("genres") or [] if isinstance(g, dict)
@@ -139,8 +95,8 @@ class KinopoiskClient:
         )
 
     async def recommendations(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> list[Title]:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> list[m.Title]:
         raw = await self._movie(id)
         return [
             t
@@ -150,11 +106,11 @@ class KinopoiskClient:
             if t is not None
         ]
 
-    async def images(self, id: int, *, kind: MediaKind) -> ImageSet:
+    async def images(self, id: int, *, kind: m.MediaKind) -> m.ImageSet:
         raw = await self._movie(id)
         poster = _url(raw.get("poster"))
         backdrop = _url(raw.get("backdrop"))
-        return ImageSet(
+        return m.ImageSet(
             posters=[poster] if poster else [], backdrops=[backdrop] if backdrop else []
         )
 
@@ -167,10 +123,10 @@ def _url(value: Any) -> str | None:
     return None
 
 
-def _fields(raw: dict[str, Any], language: Language) -> dict[str, Any]:
+def _fields(raw: dict[str, Any], language: m.Language) -> dict[str, Any]:
     russian = text(raw.get("name"), 300)
     english = text(raw.get("enName"), 300) or text(raw.get("alternativeName"), 300)
-    shown = (english or russian) if language is Language.EN else (russian or english)
+    shown = (english or russian) if language is m.Language.EN else (russian or english)
     if not shown:
         raise BadResponse("Kinopoisk described a title without a name")
     rating = _dict(raw.get("rating"))
@@ -182,9 +138,9 @@ def _fields(raw: dict[str, Any], language: Language) -> dict[str, Any]:
     return {
         "source": "kinopoisk",
         "id": raw["id"],
-        "kind": MediaKind.TV
+        "kind": m.MediaKind.TV
         if raw.get("type") in TV_TYPES or raw.get("isSeries") is True
-        else MediaKind.MOVIE,
+        else m.MediaKind.MOVIE,
         "title": shown,
         "original_title": (english if shown == russian else russian) or None,
         "year": raw.get("year") if isinstance(raw.get("year"), int) else None,

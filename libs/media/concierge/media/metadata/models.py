@@ -44,10 +44,43 @@ class Title(BaseModel):
     poster_url: str | None = None
     imdb_id: str | None = None  # "tt2543164" when known (details always try)
     tmdb_id: int | None = None  # Kinopoisk names TMDB's id when it knows it
+    genre_ids: list[int] = Field(default_factory=list)  # TMDB's genre ids (lists give them)
 
     @property
     def ref(self) -> str:
         return f"{self.source}:{self.kind.value}:{self.id}"
+
+
+class Genre(BaseModel):
+    """One of the provider's genres: its id and its name in the language asked for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+
+
+class SearchQuery(BaseModel):
+    """A title search's arguments, as the providers receive them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    query: str
+    kind: SearchKind = SearchKind.MULTI
+    language: Language = Language.RU
+    year: int | None = None
+    page: int = 1
+
+
+class Discovery(BaseModel):
+    """A discovery's arguments: popular titles of a kind, in any of ``genre_ids``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: MediaKind
+    language: Language = Language.RU
+    genre_ids: tuple[int, ...] = ()
+    page: int = 1
 
 
 class Credit(BaseModel):

@@ -10,66 +10,31 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from concierge.media.errors import BadResponse
-from concierge.media.http import media_client
-from concierge.media.metadata.common import get_json, number, text, year_of
-from concierge.media.metadata.models import (
-    Credit,
-    ImageSet,
-    Language,
-    MediaKind,
-    SearchKind,
-    SearchPage,
-    Title,
-    TitleDetails,
-)
+from concierge.media.metadata import models as m
+from concierge.media.metadata.common import MetadataClient, number, text, year_of
 
 BASE_URL = "https://api.themoviedb.org/3"
-LOCALES = {Language.RU: "ru-RU", Language.EN: "en-US"}
+LOCALES = {m.Language.RU: "ru-RU", m.Language.EN: "en-US"}
 POSTER_SIZE = "w500"
 CREW_ROLES = {"Director": "director", "Screenplay": "writer", "Writer": "writer"}
 MAX_CAST = 10
 
 
-class TmdbClient:
+class TmdbClient(MetadataClient):
     source = "tmdb"
+    what = "TMDB"
+    default_url = BASE_URL
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str = BASE_URL,
-        allowed: frozenset[str] = frozenset(),
-        timeout: float = 10.0,
-        http: httpx.AsyncClient | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.__key = api_key
-        self._http = http or media_client(self.base_url, allowed=allowed, timeout=timeout)
+    def __init__(self, api_key: str, **options: Any) -> None:
+        super().__init__(api_key, **options)
         self._image_base: str | None = None
-        self.what = "TMDB"
 
-    def __repr__(self) -> str:
-        return f"TmdbClient(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def _get(self, path: str, **params: Any) -> Any:
-        headers: dict[str, str] = {}
-        if self.__key.startswith("eyJ"):
-            headers["Authorization"] = f"Bearer {self.__key}"
-        else:
-            params["api_key"] = self.__key
-        return await get_json(
-            self._http,
-            f"{self.base_url}{path}",
-            what=self.what,
-            params={k: v for k, v in params.items() if v is not None},
-            headers=headers,
-        )
+    def _auth(self, key: str, params: dict[str, Any]) -> dict[str, str]:
+        if key.startswith("eyJ"):
+            return {"Authorization": f"Bearer {key}"}
+        params["api_key"] = key
+        return {}
 
     async def image_base(self) -> str:
         if self._image_base is None:
@@ -86,14 +51,14 @@ class TmdbClient:
             return None
         return f"{await self.image_base()}{size}{path}"
 
-    async def _title(self, raw: dict[str, Any], kind: MediaKind | None = None) -> Title | None:
+    async def _title(self, raw: dict[str, Any], kind: m.MediaKind | None = None) -> m.Title | None:
         kind = kind or _kind(raw.get("media_type"))
         if kind is None or not isinstance(raw.get("id"), int):
             return None
-        return Title(**await self._fields(raw, kind))
+        return m.Title(**await self._fields(raw, kind))
 
-    async def _fields(self, raw: dict[str, Any], kind: MediaKind) -> dict[str, Any]:
-        movie = kind is MediaKind.MOVIE
+    async def _fields(self, raw: dict[str, Any], kind: m.MediaKind) -> dict[str, Any]:
+        movie = kind is m.MediaKind.MOVIE
         external = _dict(raw.get("external_ids"))
         imdb = raw.get("imdb_id") or external.get("imdb_id")
         return {
@@ -110,35 +75,23 @@ class TmdbClient:
             "poster_url": await self._poster(raw.get("poster_path")),
             "imdb_id": imdb if isinstance(imdb, str) and imdb.startswith("tt") else None,
             "tmdb_id": raw["id"],
+            "genre_ids": _genre_ids(raw),
         }
 
-    async def search(
-        self,
-        query: str,
-        *,
-        kind: SearchKind = SearchKind.MULTI,
-        language: Language = Language.RU,
-        year: int | None = None,
-        page: int = 1,
-    ) -> SearchPage:
+    async def _search(self, q: m.SearchQuery) -> m.SearchPage:
+        kind = q.kind
         year_param = None
-        if year is not None:
+        if q.year is not None:
             year_param = {"movie": "year", "tv": "first_air_date_year"}.get(kind.value)
-        params: dict[str, Any] = {"query": query[:200], "language": LOCALES[language], "page": page}
+        params: dict[str, Any] = {"query": q.query, "language": LOCALES[q.language], "page": q.page}
         if year_param:
-            params[year_param] = year
+            params[year_param] = q.year
         data = await self._get(f"/search/{kind.value}", **params)
-        fixed = None if kind is SearchKind.MULTI else MediaKind(kind.value)
-        results = [
-            t
-            for raw in data.get("results") or []
-            if isinstance(raw, dict)
-            for t in [await self._title(raw, fixed)]
-            if t is not None
-        ]
-        return SearchPage(
+        fixed = None if kind is m.SearchKind.MULTI else m.MediaKind(kind.value)
+        results = await self._titles(data, fixed)
+        return m.SearchPage(
             results=results,
-            page=data.get("page") if isinstance(data.get("page"), int) else page,
+            page=data.get("page") if isinstance(data.get("page"), int) else q.page,
             total_pages=data.get("total_pages") if isinstance(data.get("total_pages"), int) else 1,
             total_results=data.get("total_results")
             if isinstance(data.get("total_results"), int)
@@ -146,8 +99,8 @@ class TmdbClient:
         )
 
     async def details(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> TitleDetails:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> m.TitleDetails:
         raw = await self._get(
             f"/{kind.value}/{id}",
             language=LOCALES[language],
@@ -157,7 +110,7 @@ class TmdbClient:
             raise BadResponse("TMDB described the title oddly")
         credits = _dict(raw.get("credits"))
         people = [
-            Credit(
+            m.Credit(
                 name=text(c.get("name"), 200),
                 role="actor",
                 character=text(c.get("character"), 200) or None,
@@ -165,15 +118,15 @@ class TmdbClient:
             for c in (credits.get("cast") or [])[:MAX_CAST]
             if isinstance(c, dict) and c.get("name")
         ] + [
-            Credit(name=text(c.get("name"), 200), role=CREW_ROLES[c["job"]])
+            m.Credit(name=text(c.get("name"), 200), role=CREW_ROLES[c["job"]])
             for c in credits.get("crew") or []
             if isinstance(c, dict) and c.get("job") in CREW_ROLES and c.get("name")
         ]
         runtime = raw.get("runtime")
-        if kind is MediaKind.TV:
+        if kind is m.MediaKind.TV:
             runtimes = raw.get("episode_run_time") or []
             runtime = runtimes[0] if runtimes else None
-        return TitleDetails(
+        return m.TitleDetails(
             **await self._fields(raw, kind),
             genres=[
                 text(g.get("name"), 100) for g in raw.get("genres") or [] if isinstance(g, dict)
@@ -192,18 +145,45 @@ class TmdbClient:
         )
 
     async def recommendations(
-        self, id: int, *, kind: MediaKind, language: Language = Language.RU
-    ) -> list[Title]:
+        self, id: int, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> list[m.Title]:
         data = await self._get(f"/{kind.value}/{id}/recommendations", language=LOCALES[language])
+        return await self._titles(data, None, kind)
+
+    async def _titles(
+        self, data: dict[str, Any], fixed: m.MediaKind | None, default: m.MediaKind | None = None
+    ) -> list[m.Title]:
+        """A list answer's ``results``: ``fixed`` kind, else each one's ``media_type``,
+        else ``default``."""
         return [
             t
             for raw in data.get("results") or []
             if isinstance(raw, dict)
-            for t in [await self._title(raw, _kind(raw.get("media_type")) or kind)]
+            for t in [await self._title(raw, fixed or _kind(raw.get("media_type")) or default)]
             if t is not None
         ]
 
-    async def images(self, id: int, *, kind: MediaKind) -> ImageSet:
+    async def genres(
+        self, *, kind: m.MediaKind, language: m.Language = m.Language.RU
+    ) -> list[m.Genre]:
+        data = await self._get(f"/genre/{kind.value}/list", language=LOCALES[language])
+        return [
+            m.Genre(id=g["id"], name=text(g.get("name"), 100) or str(g["id"]))
+            for g in data.get("genres") or []
+            if isinstance(g, dict) and isinstance(g.get("id"), int)
+        ]
+
+    async def _discover(self, q: m.Discovery) -> list[m.Title]:
+        data = await self._get(
+            f"/discover/{q.kind.value}",
+            language=LOCALES[q.language],
+            sort_by="popularity.desc",
+            with_genres="|".join(str(g) for g in q.genre_ids) or None,  # "|": any of them
+            page=q.page,
+        )
+        return await self._titles(data, q.kind)
+
+    async def images(self, id: int, *, kind: m.MediaKind) -> m.ImageSet:
         data = await self._get(f"/{kind.value}/{id}/images")
         base = await self.image_base()
 
@@ -214,15 +194,25 @@ class TmdbClient:
                 if isinstance(i, dict) and isinstance(i.get("file_path"), str)
             ][:20]
 
-        return ImageSet(posters=urls("posters", POSTER_SIZE), backdrops=urls("backdrops", "w1280"))
+        return m.ImageSet(
+            posters=urls("posters", POSTER_SIZE), backdrops=urls("backdrops", "w1280")
+        )
 
 
-def _kind(value: Any) -> MediaKind | None:
+def _kind(value: Any) -> m.MediaKind | None:
     return (
-        {"movie": MediaKind.MOVIE, "tv": MediaKind.TV}.get(value)
+        {"movie": m.MediaKind.MOVIE, "tv": m.MediaKind.TV}.get(value)
         if isinstance(value, str)
         else None
     )
+
+
+def _genre_ids(raw: dict[str, Any]) -> list[int]:
+    """Lists name ``genre_ids``; details name ``genres`` with ids."""
+    ids = raw.get("genre_ids")
+    if not isinstance(ids, list):
+        ids = [g.get("id") for g in raw.get("genres") or [] if isinstance(g, dict)]
+    return [i for i in ids if isinstance(i, int) and not isinstance(i, bool)][:10]
 
 
 def _dict(value: Any) -> dict[str, Any]:

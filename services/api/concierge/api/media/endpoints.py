@@ -26,11 +26,14 @@ from concierge.contracts.media import (
     AddResult,
     ConversationTurn,
     DownloadRead,
+    GenreRead,
     IndexerCreate,
     IndexerRead,
     MediaPreferencesRead,
     MediaPreferencesUpdate,
     ProposalRead,
+    RatingCreate,
+    RecommendationRead,
     SeedboxCreate,
     SeedboxRead,
     TitleRead,
@@ -48,6 +51,7 @@ service_router = APIRouter(
 
 IndexerId = Annotated[int, id_path("The indexer's id")]
 SeedboxId = Annotated[int, id_path("The seedbox connection's id")]
+DownloadId = Annotated[int, id_path("The download's id")]
 ProposalToken = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,32}$", description="Proposal")]
 SearchText = Annotated[
     str,
@@ -122,10 +126,31 @@ async def history(user: WebUser, desk: MediaDeskDep) -> list[WatchedRead]:
 
 
 @router.post("/history", status_code=status.HTTP_204_NO_CONTENT)
+@raises(404)
 async def mark_watched(data: WatchedCreate, user: WebUser, desk: MediaDeskDep) -> Response:
-    """Mark a title watched, with a rating 1–10 (again: the rating changes)."""
+    """Mark a title watched, with a rating 1–10 (again: the rating changes). A TMDB id
+    TMDB does not know: 404."""
     await desk.mark_watched(user, data)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/recommendations", response_model=list[RecommendationRead])
+@raises(503)
+async def recommendations(
+    user: WebUser,
+    desk: MediaDeskDep,
+    limit: Annotated[int, Query(ge=1, le=20)] = 10,
+) -> list[RecommendationRead]:
+    """Titles for the caller from their history and ratings (each says why), in their
+    preferred genres first; with no history, popular titles in their genres."""
+    return await desk.recommendations(user, limit)
+
+
+@router.get("/genres", response_model=list[GenreRead])
+@raises(503)
+async def genres(user: WebUser, desk: MediaDeskDep) -> list[GenreRead]:
+    """TMDB's genres in the caller's language; preferences hold their ``key``."""
+    return await desk.genres(user)
 
 
 @router.get("/downloads", response_model=list[DownloadRead])
@@ -138,6 +163,17 @@ async def downloads(
     """The caller's downloads, newest first."""
     rows = await desk.downloads(user, limit, offset)
     return [DownloadRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/downloads/{download_id}/rating", response_model=WatchedRead)
+@raises(404, 409)
+async def rate_download(
+    download_id: DownloadId, data: RatingCreate, user: WebUser, desk: MediaDeskDep
+) -> WatchedRead:
+    """Rate the title a download of the caller's was (the "done" message's buttons): it
+    goes to their history. 409 when the release named no title."""
+    row = await desk.rate_download(user, download_id, data.rating)
+    return WatchedRead.model_validate(row, from_attributes=True)
 
 
 @router.get("/titles", response_model=list[TitleRead])

@@ -92,7 +92,7 @@ class MediaRepository:
 
     async def mark_watched(
         self, user_id: int, source: str, title_id: int, kind: str, title: str, rating: int | None
-    ) -> None:
+    ) -> MediaWatched:
         statement = (
             insert(MediaWatched)
             .values(
@@ -106,8 +106,10 @@ class MediaRepository:
             .on_conflict_do_update(
                 index_elements=["user_id", "source", "title_id"], set_={"rating": rating}
             )
+            .returning(MediaWatched)
+            .execution_options(populate_existing=True)
         )
-        await self.session.execute(statement)
+        return (await self.session.execute(statement)).scalar_one()
 
     # --- key rotation: every stored secret, in batches by id ---------------------------
 

@@ -20,16 +20,19 @@ from redis.asyncio import Redis
 
 from concierge.api.media.conversation.proposals import Proposal, ProposalStore
 from concierge.api.media.conversation.tools import MediaSources, quality_label
+from concierge.api.media.recommend import Seen, recommend
 from concierge.api.media.repository import MediaRepository
 from concierge.common.errors import Conflict, Invalid, NotFound, Unavailable
 from concierge.common.secret_box import SecretBox, SecretUnreadable
 from concierge.contracts.errors import ErrorCode
 from concierge.contracts.media import (
     AddResult,
+    GenreRead,
     IndexerCreate,
     MediaPreferencesRead,
     MediaPreferencesUpdate,
     ProposalRead,
+    RecommendationRead,
     SeedboxCreate,
     TitleRead,
     WatchedCreate,
@@ -44,6 +47,7 @@ from concierge.domain.media.people.models import (
     MediaWatched,
 )
 from concierge.media.errors import AddressRefused, AuthFailed, MediaError, ProtocolUnsupported
+from concierge.media.errors import NotFound as NoSuchTitle
 from concierge.media.indexers.models import (
     Quality,
     Release,
@@ -55,12 +59,13 @@ from concierge.media.indexers.ranking import rank
 from concierge.media.indexers.torznab import TorznabIndexer
 from concierge.media.metadata.base import MetadataProvider
 from concierge.media.metadata.cache import CachedMetadata
-from concierge.media.metadata.models import Language, SearchKind
+from concierge.media.metadata.models import Language, MediaKind, SearchKind
 from concierge.media.metadata.tmdb import TmdbClient
 from concierge.media.seedbox.factory import open_seedbox
 from concierge.media.seedbox.models import SeedboxConfig, SeedboxKind
 
 RELEASES_SHOWN = 5
+HISTORY_SEEDS = 200  # the newest watched titles the recommendations read
 SOURCE_FAILED = ErrorCode.MEDIA_SOURCE_FAILED
 MAX_INDEXERS = 10
 MAX_SEEDBOXES = 3
@@ -81,9 +86,18 @@ class MediaConfig:
 def release_query(release: Release) -> str:
     """A search for more releases of the same title: the release title up to its year or
     quality (``Arrival.2016.1080p…`` → ``Arrival``)."""
-    match = _TITLE_END.search(release.title)
-    head = release.title[: match.start()] if match else release.title
-    return re.sub(r"[._]+", " ", head).strip()[:200] or release.title[:200]
+    return title_of(release.title)
+
+
+def title_of(name: str) -> str:
+    match = _TITLE_END.search(name)
+    head = name[: match.start()] if match else name
+    return re.sub(r"[._]+", " ", head).strip()[:200] or name[:200]
+
+
+def release_kind(release: Release) -> str:
+    """A release in a TV category (5000–5999) is of a series; any other, of a film."""
+    return "tv" if any(5000 <= c < 6000 for c in release.category) else "movie"
 
 
 def proposal_read(proposal: Proposal) -> ProposalRead:
@@ -271,9 +285,88 @@ class MediaDesk:
         return await self.repository.watched(user.id)
 
     async def mark_watched(self, user: User, data: WatchedCreate) -> None:
+        """With TMDB configured, a TMDB id it does not know is refused (404); TMDB being
+        away does not stop the person's rating."""
+        if data.source == "tmdb" and self.config.tmdb_key:
+            metadata = self.metadata()
+            try:
+                await metadata.details(
+                    data.title_id, kind=MediaKind(data.kind), language=language_of(user)
+                )
+            except NoSuchTitle as exc:
+                raise NotFound(f"TMDB has no {data.kind} {data.title_id}") from exc
+            except MediaError:
+                pass
+            finally:
+                await _aclose(metadata)
         await self.repository.mark_watched(
             user.id, data.source, data.title_id, data.kind, data.title, data.rating
         )
+
+    async def rate_download(self, user: User, download_id: int, rating: int) -> MediaWatched:
+        """Rate what a finished (or any) download of the person's was: the title it named
+        goes to their history with the rating."""
+        row = await self.downloads_repo.get_for_user(user.id, download_id)
+        if row is None:
+            raise NotFound(f"You have no download {download_id}")
+        if row.title_id is None or row.title_kind is None:
+            raise Conflict("This download names no title: rate the title from a search instead")
+        name = title_of(row.name)
+        if self.config.tmdb_key:
+            metadata = self.metadata()
+            try:
+                details = await metadata.details(
+                    row.title_id, kind=MediaKind(row.title_kind), language=language_of(user)
+                )
+                name = details.title
+            except MediaError:
+                pass  # the release's own name will do
+            finally:
+                await _aclose(metadata)
+        return await self.repository.mark_watched(
+            user.id, "tmdb", row.title_id, row.title_kind, name[:500], rating
+        )
+
+    async def history_seeds(self, user_id: int) -> tuple[list[Seen], list[str]]:
+        """What recommendations read: the person's TMDB history and preferred genres."""
+        rows = await self.repository.watched(user_id, limit=HISTORY_SEEDS)
+        seen = [Seen(r.kind, r.title_id, r.title, r.rating) for r in rows if r.source == "tmdb"]
+        prefs = await self.repository.preferences(user_id)
+        return seen, list(prefs.genres) if prefs else []
+
+    async def recommendations(self, user: User, limit: int) -> list[RecommendationRead]:
+        history, genres = await self.history_seeds(user.id)
+        metadata = self.metadata()
+        try:
+            return await recommend(metadata, language_of(user), history, genres, limit)
+        except MediaError as exc:
+            raise Unavailable(f"Recommendations failed: {exc}", code=SOURCE_FAILED) from exc
+        finally:
+            await _aclose(metadata)
+
+    async def genres(self, user: User) -> list[GenreRead]:
+        """TMDB's movie and series genres; ``key`` is the English name in lower case."""
+        metadata = self.metadata()
+        language = language_of(user)
+        found: dict[int, GenreRead] = {}
+        try:
+            for kind in MediaKind:
+                english = await metadata.genres(kind=kind, language=Language.EN)
+                local = {g.id: g.name for g in await metadata.genres(kind=kind, language=language)}
+                for genre in english:
+                    found.setdefault(
+                        genre.id,
+                        GenreRead(
+                            id=genre.id,
+                            key=genre.name.lower()[:40],
+                            name=local.get(genre.id) or genre.name,
+                        ),
+                    )
+        except MediaError as exc:
+            raise Unavailable(f"The genre list failed: {exc}", code=SOURCE_FAILED) from exc
+        finally:
+            await _aclose(metadata)
+        return list(found.values())
 
     async def downloads(self, user: User, limit: int, offset: int) -> Sequence[MediaDownload]:
         return await self.downloads_repo.for_user(user.id, limit=limit, offset=offset)
@@ -370,6 +463,8 @@ class MediaDesk:
             infohash=infohash,
             name=release.title,
             size=release.size,
+            title_id=release.tmdb_id,
+            title_kind=release_kind(release) if release.tmdb_id else None,
         )
         await self.proposals.drop(user.id, token)
         return AddResult(
@@ -432,7 +527,10 @@ class MediaDesk:
         boxes = await self.repository.seedboxes(user.id)
         seedbox = self.seedbox_config(boxes[0]) if boxes else None
         prefs = await self.release_preferences(user.id)
-        return self._open_sources(user.id, language_of(user), indexers, seedbox, prefs)
+        history, genres = await self.history_seeds(user.id)
+        return self._open_sources(
+            user.id, language_of(user), indexers, seedbox, prefs, history, genres
+        )
 
     @asynccontextmanager
     async def _open_sources(
@@ -442,6 +540,8 @@ class MediaDesk:
         indexer_specs: list[tuple[str, str, str]],
         seedbox_config: SeedboxConfig | None,
         prefs: ReleasePreferences,
+        history: list[Seen],
+        genres: list[str],
     ) -> AsyncIterator[MediaSources]:
         metadata = self.metadata() if self.config.tmdb_key else cast(MetadataProvider, NoMetadata())
         async with AsyncExitStack() as stack:
@@ -474,6 +574,8 @@ class MediaDesk:
                 proposals=self.proposals,
                 prefs=prefs,
                 language=language,
+                history=history,
+                genres=genres,
             )
 
 
@@ -501,4 +603,10 @@ class NoMetadata:
         raise MediaError("no title metadata is configured")
 
     async def images(self, *args: object, **kwargs: object) -> object:
+        raise MediaError("no title metadata is configured")
+
+    async def genres(self, *args: object, **kwargs: object) -> object:
+        raise MediaError("no title metadata is configured")
+
+    async def discover(self, *args: object, **kwargs: object) -> object:
         raise MediaError("no title metadata is configured")

@@ -20,12 +20,28 @@ from typing import Any
 
 import orjson
 from pydantic import SecretStr, ValidationError
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from concierge.bot.callback_data import pack, pattern, unpack
-from concierge.bot.deps import deps_of, language_of
+from concierge.bot.callback_data import pattern, unpack
+from concierge.bot.deps import language_of
+from concierge.bot.media import taste
+from concierge.bot.media.common import (
+    PREFIX,
+    _button,
+    _reason,
+    _redis,
+    _send,
+    _set_dialog,
+    client,
+    dialog_key,
+    dialog_state,
+    mode_key,
+    remember_titles,
+    remembered,
+    told,
+)
 from concierge.bot.media.texts import media_text
 from concierge.bot.streaming import ReplyStream
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
@@ -37,37 +53,14 @@ from concierge.contracts.media import (
     ProposalRead,
     SeedboxCreate,
 )
-from concierge.contracts.media_client import MediaApiClient
 
 log = logging.getLogger(__name__)
 
-PREFIX = "md"
 MODE_TTL_S = 3600
-DIALOG_TTL_S = 600
 PROPOSALS_SHOWN = 3
 KINDS = ("transmission", "qbittorrent", "deluge")
 QUALITIES = (720, 1080, 2160, 0)
 AUDIO = ("ru", "en")
-
-
-def client(context: ContextTypes.DEFAULT_TYPE) -> MediaApiClient:
-    return MediaApiClient(deps_of(context).market.http)
-
-
-def _redis(context: ContextTypes.DEFAULT_TYPE) -> Any:
-    return deps_of(context).searches.redis
-
-
-def dialog_key(user: int) -> str:
-    return f"media:dialog:{user}"
-
-
-def mode_key(user: int) -> str:
-    return f"media:mode:{user}"
-
-
-def _button(label: str, *fields: str | int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=pack(PREFIX, *fields))
 
 
 def _menu(language: Language) -> InlineKeyboardMarkup:
@@ -75,6 +68,7 @@ def _menu(language: Language) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [_button(t(language, "search"), "s"), _button(t(language, "prefs"), "p")],
+            [_button(t(language, "recommend"), "r"), _button(t(language, "history"), "h")],
             [
                 _button(t(language, "connect_indexer"), "ci"),
                 _button(t(language, "connect_seedbox"), "cs"),
@@ -82,15 +76,6 @@ def _menu(language: Language) -> InlineKeyboardMarkup:
             [_button(t(language, "leave"), "x")],
         ]
     )
-
-
-async def _send(update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    if update.effective_chat is not None:
-        await update.effective_chat.send_message(body, reply_markup=markup)  # plain text
-
-
-async def _set_dialog(context: ContextTypes.DEFAULT_TYPE, user: int, **state: Any) -> None:
-    await _redis(context).set(dialog_key(user), orjson.dumps(state), ex=DIALOG_TTL_S)
 
 
 def _size(size: int | None) -> str:
@@ -130,10 +115,6 @@ async def _show_proposals(
         await _send(
             update, _proposal_body(language, proposal), _proposal_markup(language, proposal.token)
         )
-
-
-def _reason(exc: ServiceResponseError) -> str:
-    return str(exc.detail)[:300] if exc.detail else f"HTTP {exc.status_code}"
 
 
 # --- /media -----------------------------------------------------------------------------
@@ -271,17 +252,11 @@ async def _connect_indexer(
     await _send(update, media_text(language, "checking"))
     try:
         data = IndexerCreate(name=_host(url), url=url, apikey=SecretStr(key[:500] or "-"))
-        await client(context).add_indexer(user.id, data)
     except ValidationError:
         await _send(update, media_text(language, "bad_url"))
         return
-    except ServiceResponseError as exc:
-        await _send(update, media_text(language, "refused", reason=_reason(exc)))
-        return
-    except ServiceUnavailable:
-        await _send(update, media_text(language, "unavailable"))
-        return
-    await _send(update, media_text(language, "indexer_added"), _menu(language))
+    if await told(update, language, client(context).add_indexer(user.id, data)) is not None:
+        await _send(update, media_text(language, "indexer_added"), _menu(language))
 
 
 async def _connect_seedbox(
@@ -302,18 +277,13 @@ async def _connect_seedbox(
             password=SecretStr(password[:500]) if password not in ("", "-") else None,
             on_my_lan=bool(state.get("lan")),
         )
-        box = await client(context).add_seedbox(user.id, data)
     except ValidationError:
         await _send(update, media_text(language, "bad_url"))
         return
-    except ServiceResponseError as exc:
-        await _send(update, media_text(language, "refused", reason=_reason(exc)))
-        return
-    except ServiceUnavailable:
-        await _send(update, media_text(language, "unavailable"))
-        return
-    version = box.version or box.kind
-    await _send(update, media_text(language, "seedbox_added", version=version), _menu(language))
+    box = await told(update, language, client(context).add_seedbox(user.id, data))
+    if box is not None:
+        version = box.version or box.kind
+        await _send(update, media_text(language, "seedbox_added", version=version), _menu(language))
 
 
 def _host(url: str) -> str:
@@ -326,20 +296,20 @@ async def _titles(
 ) -> None:
     user = update.effective_user
     assert user is not None
-    try:
-        titles = await client(context).titles(user.id, query[:200])
-    except ServiceResponseError as exc:
-        await _send(update, media_text(language, "refused", reason=_reason(exc)))
-        return
-    except ServiceUnavailable:
-        await _send(update, media_text(language, "unavailable"))
+    titles = await told(update, language, client(context).titles(user.id, query[:200]))
+    if titles is None:
         return
     if not titles:
         await _send(update, media_text(language, "no_titles"))
         return
-    names = {str(t.id): t.title for t in titles[:6]}
-    await _redis(context).set(f"media:titles:{user.id}", orjson.dumps(names), ex=DIALOG_TTL_S)
-    rows = [[_button(f"{t.title[:40]} ({t.year or '?'})", "t", t.id)] for t in titles[:6]]
+    await remember_titles(context, user.id, [(t.id, t.kind, t.title) for t in titles[:6]])
+    rows = [
+        [
+            _button(f"{t.title[:40]} ({t.year or '?'})", "t", t.id),
+            taste.watched_button(language, t.id, t.kind),
+        ]
+        for t in titles[:6]
+    ]
     await _send(update, media_text(language, "pick_title"), InlineKeyboardMarkup(rows))
 
 
@@ -378,6 +348,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await _send(update, t(language, "ask_audio"), InlineKeyboardMarkup(rows))
         elif action == "l" and rest and rest[0] in AUDIO:
             await _prefs_audio(update, context, language, rest[0])
+        elif action in taste.ACTIONS:
+            await taste.on_button(update, context, language, action, rest)
         elif action == "n" and rest and rest[0] in ("0", "1"):
             await _prefs_notify(update, context, language, rest[0] == "1")
         elif action == "ci":
@@ -406,12 +378,11 @@ async def _picked_title(
 ) -> None:
     user = update.effective_user
     assert user is not None
-    raw = await _redis(context).get(f"media:titles:{user.id}")
-    names = orjson.loads(raw) if raw else {}
-    name = names.get(str(title_id))
-    if name is None:
+    known = await remembered(context, user.id, title_id)
+    if known is None:
         await _send(update, media_text(language, "gone"))
         return
+    name = known[0]
     try:
         proposals = await client(context).releases(user.id, name, title_id)
     except ServiceResponseError as exc:
@@ -455,13 +426,10 @@ async def _prefs_audio(
 ) -> None:
     user = update.effective_user
     assert user is not None
-    raw = await _redis(context).get(dialog_key(user.id))
-    state = orjson.loads(raw) if raw else {}
+    state = await dialog_state(context, user.id)
     await _set_dialog(context, user.id, step="prefs", quality=state.get("quality"), audio=audio)
-    rows = [
-        [_button(media_text(language, "yes"), "n", 1), _button(media_text(language, "no"), "n", 0)]
-    ]
-    await _send(update, media_text(language, "ask_notify"), InlineKeyboardMarkup(rows))
+    if not await taste.ask_genres(update, context, language):
+        await taste.ask_notify(update, language)
 
 
 async def _prefs_notify(
@@ -469,20 +437,26 @@ async def _prefs_notify(
 ) -> None:
     user = update.effective_user
     assert user is not None
-    raw = await _redis(context).get(dialog_key(user.id))
-    state = orjson.loads(raw) if raw else {}
+    state = await dialog_state(context, user.id)
     await _redis(context).delete(dialog_key(user.id))
     audio = state.get("audio")
     data = MediaPreferencesUpdate(
         quality=state.get("quality"),
         audio=[audio, *[a for a in AUDIO if a != audio]] if audio else None,
+        genres=state.get("genres"),
         notify_done=notify,
     )
     saved = await client(context).update_preferences(user.id, data)
     quality = f"{saved.quality}p" if saved.quality else media_text(language, "any_quality")
     notify_word = media_text(language, "yes" if saved.notify_done else "no")
+    genres = ", ".join(state.get("genre_names") or []) or "—"
     body = media_text(
-        language, "prefs_saved", quality=quality, audio=", ".join(saved.audio), notify=notify_word
+        language,
+        "prefs_saved",
+        quality=quality,
+        audio=", ".join(saved.audio),
+        genres=genres,
+        notify=notify_word,
     )
     await _send(update, body, _menu(language))
 

@@ -42,7 +42,9 @@ MEDIA: dict[Language, dict[str, str]] = {
         "ask_notify": "Tell you when a download is done?",
         "yes": "Yes",
         "no": "No",
-        "prefs_saved": "✅ Saved: {quality}, audio {audio}, notifications {notify}.",
+        "prefs_saved": (
+            "✅ Saved: {quality}, audio {audio}, genres: {genres}, notifications {notify}."
+        ),
         "ask_indexer_url": (
             "Send your Torznab indexer's address (Jackett or Prowlarr, e.g. "
             "http://jackett.example.com:9117/api/v2.0/indexers/all/results/torznab). "
@@ -65,6 +67,25 @@ MEDIA: dict[Language, dict[str, str]] = {
         "checking": "Checking the connection…",
         "bad_url": "That is not an http(s):// address. Send it again or /cancel.",
         "dialog_cancelled": "Cancelled: nothing saved.",
+        "recommend": "✨ Recommend for me",
+        "history": "📜 Watched",
+        "ask_genres": "Which genres do you like? Tap to tick, then Done.",
+        "genres_done": "Done ✓",
+        "watched": "👁 Watched ✓",
+        "ask_rating": "How would you rate {title}? (1 — bad, 10 — superb)",
+        "rated": "✅ Rated: {title} — {rating}/10. Your recommendations take it into account.",
+        "recommended": "✨ For you:",
+        "because": "because you liked {titles}",
+        "in_genres": "popular in your genres",
+        "popular": "popular now",
+        "no_recommendations": (
+            "Nothing to recommend yet: rate a few titles you watched (👁 Watched ✓)."
+        ),
+        "no_history": "You have not marked anything watched yet.",
+        "history_title": "📜 What you watched:",
+        "not_rated": "not rated",
+        "title_gone": "I do not know that title any more: find it again (🔎 Search).",
+        "genres_gone": "That choice has expired: open ⚙️ Preferences again.",
     },
     Language.RU: {
         "intro": (
@@ -103,7 +124,9 @@ MEDIA: dict[Language, dict[str, str]] = {
         "ask_notify": "Сообщать, когда загрузка закончится?",
         "yes": "Да",
         "no": "Нет",
-        "prefs_saved": "✅ Сохранено: {quality}, озвучка {audio}, уведомления: {notify}.",
+        "prefs_saved": (
+            "✅ Сохранено: {quality}, озвучка {audio}, жанры: {genres}, уведомления: {notify}."
+        ),
         "ask_indexer_url": (
             "Пришлите адрес вашего Torznab-индексатора (Jackett или Prowlarr, например "
             "http://jackett.example.com:9117/api/v2.0/indexers/all/results/torznab). "
@@ -124,6 +147,25 @@ MEDIA: dict[Language, dict[str, str]] = {
         "checking": "Проверяю подключение…",
         "bad_url": "Это не адрес http(s)://. Пришлите ещё раз или /cancel.",
         "dialog_cancelled": "Отменено: ничего не сохранено.",
+        "recommend": "✨ Посоветуй",
+        "history": "📜 Просмотренное",
+        "ask_genres": "Какие жанры вам нравятся? Отметьте и нажмите «Готово».",
+        "genres_done": "Готово ✓",
+        "watched": "👁 Смотрел ✓",
+        "ask_rating": "Как оцените «{title}»? (1 — плохо, 10 — отлично)",
+        "rated": "✅ Оценка: {title} — {rating}/10. Рекомендации её учтут.",
+        "recommended": "✨ Вам может понравиться:",
+        "because": "потому что вам понравилось: {titles}",
+        "in_genres": "популярное в ваших жанрах",
+        "popular": "популярное сейчас",
+        "no_recommendations": (
+            "Пока нечего посоветовать: оцените несколько просмотренных фильмов (👁 Смотрел ✓)."
+        ),
+        "no_history": "Вы ещё ничего не отметили просмотренным.",
+        "history_title": "📜 Что вы смотрели:",
+        "not_rated": "без оценки",
+        "title_gone": "Я больше не помню этот фильм: найдите его снова (🔎 Поиск).",
+        "genres_gone": "Этот выбор устарел: откройте ⚙️ Предпочтения снова.",
     },
 }
 

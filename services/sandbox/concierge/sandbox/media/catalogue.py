@@ -11,6 +11,36 @@ GIB = 1024**3
 
 
 @dataclass(frozen=True)
+class GenreName:
+    """One of TMDB's genres (its real ids), in English and Russian as TMDB names it."""
+
+    id: int
+    en: str
+    ru: str
+    kinds: tuple[str, ...] = ("movie", "tv")
+
+
+GENRES: tuple[GenreName, ...] = (
+    GenreName(28, "Action", "боевик", ("movie",)),
+    GenreName(12, "Adventure", "приключения", ("movie",)),
+    GenreName(16, "Animation", "мультфильм"),
+    GenreName(35, "Comedy", "комедия"),
+    GenreName(80, "Crime", "криминал"),
+    GenreName(99, "Documentary", "документальный"),
+    GenreName(18, "Drama", "драма"),
+    GenreName(14, "Fantasy", "фэнтези", ("movie",)),
+    GenreName(36, "History", "история", ("movie",)),
+    GenreName(27, "Horror", "ужасы", ("movie",)),
+    GenreName(9648, "Mystery", "детектив"),
+    GenreName(10749, "Romance", "мелодрама", ("movie",)),
+    GenreName(878, "Science Fiction", "фантастика", ("movie",)),
+    GenreName(53, "Thriller", "триллер", ("movie",)),
+    GenreName(10765, "Sci-Fi & Fantasy", "НФ и Фэнтези", ("tv",)),
+)
+_GENRE_IDS = {g.en: g.id for g in GENRES}
+
+
+@dataclass(frozen=True)
 class Film:
     tmdb_id: int
     kp_id: int
@@ -31,6 +61,11 @@ class Film:
     rating: float
     recommendations: tuple[int, ...] = ()  # tmdb ids
     seasons: int | None = None
+    popularity: float = 10.0
+
+    @property
+    def genre_ids(self) -> tuple[int, ...]:
+        return tuple(_GENRE_IDS[g] for g in self.genres_en)
 
 
 FILMS: tuple[Film, ...] = (

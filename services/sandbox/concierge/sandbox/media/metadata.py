@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from concierge.sandbox.media.catalogue import BY_KP, BY_TMDB, FILMS, Film
+from concierge.sandbox.media.catalogue import BY_KP, BY_TMDB, FILMS, GENRES, Film
 from concierge.sandbox.media.faults import fault_response
 
 router = APIRouter(tags=["media"])
@@ -56,6 +56,8 @@ def _tmdb_item(film: Film, language: str, request: Request, *, multi: bool) -> d
         "vote_average": film.rating,
         "vote_count": 1000,
         "original_language": "ru" if film.original == film.ru else "en",
+        "genre_ids": list(film.genre_ids),
+        "popularity": film.popularity,
     }
     if movie:
         item |= {
@@ -128,8 +130,63 @@ async def tmdb_search(
     }
 
 
+@router.get("/media/tmdb/3/genre/{kind}/list", include_in_schema=False)
+async def tmdb_genres(
+    request: Request, kind: str, language: str = "en-US", authorization: Auth = None
+) -> Any:
+    if refused := await _tmdb_guard(request, authorization):
+        return refused
+    if kind not in ("movie", "tv"):
+        return _not_found()
+    ru = language.startswith("ru")
+    return {
+        "genres": [{"id": g.id, "name": g.ru if ru else g.en} for g in GENRES if kind in g.kinds]
+    }
+
+
+@router.get("/media/tmdb/3/discover/{kind}", include_in_schema=False)
+async def tmdb_discover(
+    request: Request,
+    kind: str,
+    language: str = "en-US",
+    with_genres: str = "",
+    sort_by: str = "popularity.desc",
+    page: Annotated[int, Query(ge=1, le=500)] = 1,
+    authorization: Auth = None,
+) -> Any:
+    """``with_genres``: ids joined by ``,`` (all of them) or ``|`` (any of them)."""
+    if refused := await _tmdb_guard(request, authorization):
+        return refused
+    if kind not in ("movie", "tv"):
+        return _not_found()
+    any_of = "|" in with_genres
+    wanted = {int(g) for g in with_genres.replace("|", ",").split(",") if g.strip().isdigit()}
+    found = [
+        f
+        for f in FILMS
+        if f.kind == kind
+        and (
+            not wanted
+            or (bool(wanted & set(f.genre_ids)) if any_of else wanted <= set(f.genre_ids))
+        )
+    ]
+    found.sort(key=lambda f: f.popularity, reverse=sort_by == "popularity.desc")
+    chunk = found[(page - 1) * PAGE : page * PAGE]
+    return {
+        "page": page,
+        "results": [_tmdb_item(f, language, request, multi=False) for f in chunk],
+        "total_pages": max(1, -(-len(found) // PAGE)),
+        "total_results": len(found),
+    }
+
+
 def _film(kind: str, tmdb_id: int) -> Film | None:
     return BY_TMDB.get((kind, tmdb_id))
+
+
+def _ordered(film: Film) -> list[tuple[str, int]]:
+    kinds = {f.tmdb_id: f.kind for f in FILMS}
+    return [(kinds[i], i) for i in film.recommendations if i in kinds]
 
 
 def _not_found() -> JSONResponse:
@@ -157,7 +214,8 @@ async def tmdb_details(
     item = _tmdb_item(film, language, request, multi=False)
     item |= {
         "genres": [
-            {"id": i, "name": g} for i, g in enumerate(film.genres_ru if ru else film.genres_en)
+            {"id": i, "name": g}
+            for i, g in zip(film.genre_ids, film.genres_ru if ru else film.genres_en, strict=True)
         ],
         "production_countries": [{"iso_3166_1": c, "name": c} for c in film.countries],
     }
@@ -189,7 +247,7 @@ async def tmdb_recommendations(
     film = _film(kind, tmdb_id)
     if film is None:
         return _not_found()
-    similar = [f for f in FILMS if f.tmdb_id in film.recommendations]
+    similar = [BY_TMDB[k] for k in _ordered(film) if k in BY_TMDB]  # most relevant first
     return {
         "page": 1,
         "results": [_tmdb_item(f, language, request, multi=True) for f in similar],

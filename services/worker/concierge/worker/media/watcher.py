@@ -178,7 +178,12 @@ class DownloadWatcher:
                 if torrent.done:
                     if await repo.finish(row.id) and recipient is not None:
                         await self._tell(
-                            row.id, "done", recipient.chat_id, recipient.language, row.name
+                            row.id,
+                            "done",
+                            recipient.chat_id,
+                            recipient.language,
+                            row.name,
+                            rate_id=row.id if row.title_id is not None else None,
                         )
                         done += 1
                     continue
@@ -206,13 +211,20 @@ class DownloadWatcher:
         return CheckOutcome(done, stalled, progressed, len(missing))
 
     async def _tell(
-        self, download_id: int, event: str, chat_id: int, language: str, name: str, **values: object
+        self,
+        download_id: int,
+        event: str,
+        chat_id: int,
+        language: str,
+        name: str,
+        rate_id: int | None = None,
+        **values: object,
     ) -> None:
         notification = NotificationCreate(
             dedup_key=f"media.download:{download_id}:{event}",
             chat_id=chat_id,
             kind=f"media.download_{event}",
-            payload=message(event, language, name, **values),
+            payload=message(event, language, name, rate_id, **values),
         )
         await self.api.request(  # the dedup key makes a repeat harmless
             "POST",

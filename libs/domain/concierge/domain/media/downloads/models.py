@@ -51,6 +51,9 @@ class MediaDownload(TimestampMixin, Base):
         ),
         CheckConstraint("progress >= 0 AND progress <= 1", name="progress_range"),
         CheckConstraint("infohash ~ '^[0-9a-f]{40}$'", name="infohash_hex"),
+        CheckConstraint(
+            "title_kind IS NULL OR title_kind IN ('movie', 'tv')", name="title_kind_allowed"
+        ),
         UniqueConstraint("user_id", "seedbox_id", "infohash"),
         # The watcher's claim: active downloads whose check is due.
         Index(
@@ -67,6 +70,10 @@ class MediaDownload(TimestampMixin, Base):
     )
     infohash: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(Text)  # the release's title as shown when it was added
+    # The film or series (TMDB's id and kind) when the release named it: the "done" message
+    # asks for a rating of it, and the rating goes to the person's history.
+    title_id: Mapped[int | None] = mapped_column(BigInteger)
+    title_kind: Mapped[str | None] = mapped_column(String(8))
     size: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default=DownloadStatus.ACTIVE)
     progress: Mapped[float] = mapped_column(Float, default=0.0, server_default=sql("0"))

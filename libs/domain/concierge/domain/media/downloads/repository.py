@@ -36,6 +36,8 @@ class DownloadRepository(Repository[MediaDownload]):
         infohash: str,
         name: str,
         size: int | None = None,
+        title_id: int | None = None,
+        title_kind: str | None = None,
     ) -> MediaDownload:
         """Start following a torrent the person added (idempotent: the same torrent on the
         same seedbox again is the same row, followed again from now if it had ended)."""
@@ -47,6 +49,8 @@ class DownloadRepository(Repository[MediaDownload]):
             "name": name[:MAX_NAME_CHARS],
             "size": size,
             "status": DownloadStatus.ACTIVE.value,
+            "title_id": title_id,
+            "title_kind": title_kind,
         }
         statement = (
             insert(MediaDownload)
@@ -56,6 +60,8 @@ class DownloadRepository(Repository[MediaDownload]):
                 set_={
                     "name": values["name"],
                     "size": size,
+                    "title_id": title_id,
+                    "title_kind": title_kind,
                     "status": DownloadStatus.ACTIVE.value,
                     "progress_at": func.now(),
                     "next_check_at": func.now(),

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic_ai import ModelRetry, RunContext
 
 from concierge.api.media.conversation.proposals import Proposal, ProposalStore
+from concierge.api.media.recommend import Seen, recommend
 from concierge.media.errors import MediaError
 from concierge.media.indexers.models import (
     Quality,
@@ -47,6 +48,8 @@ class MediaSources:
     proposals: ProposalStore
     prefs: ReleasePreferences = field(default_factory=ReleasePreferences)
     language: Language = Language.RU
+    history: list[Seen] = field(default_factory=list)  # read before the turn
+    genres: list[str] = field(default_factory=list)
     found: dict[int, Release] = field(default_factory=dict)  # this turn's releases by ref
     proposed: list[Proposal] = field(default_factory=list)
 
@@ -93,6 +96,27 @@ async def recommendations(
         return [{"error": str(exc)}]
     return [
         t.model_dump(include={"id", "kind", "title", "year"}, mode="json") for t in titles[:RESULTS]
+    ]
+
+
+async def recommend_for_me(ctx: RunContext[MediaSources], limit: int = 5) -> list[dict[str, Any]]:
+    """Titles for this person from their own watch history and ratings (what they liked
+    recommends, what they disliked pushes down, their genres boost; nothing they have
+    watched). Use it for "what should I watch?". Each has ``because``: the liked titles
+    that recommend it."""
+    try:
+        found = await recommend(
+            ctx.deps.metadata,
+            ctx.deps.language,
+            ctx.deps.history,
+            ctx.deps.genres,
+            max(1, min(limit, 10)),
+        )
+    except MediaError as exc:
+        return [{"error": str(exc)}]
+    return [
+        r.model_dump(include={"id", "kind", "title", "year", "reason", "because"}, mode="json")
+        for r in found
     ]
 
 
@@ -182,6 +206,7 @@ TOOLS: list[Callable[..., Any]] = [
     search_titles,
     title_details,
     recommendations,
+    recommend_for_me,
     search_releases,
     propose_release,
     seedbox_torrents,
