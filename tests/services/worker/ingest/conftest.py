@@ -124,7 +124,7 @@ class Ingest:
         if self.keeper.model is None:
             await self.keeper.register()
         total = 0
-        while done := await self.keeper.step():
+        while done := await self.keeper.drain():
             total += done
         await self.keeper.settle()
         return total

@@ -219,6 +219,34 @@ class TestReembed:
         assert await covered(ingest_database, "multilingual-e5-small-q4") == len(TEXTS)
         assert (await states(ingest_database))["multilingual-e5-small-q4"] == "active"
 
+    async def test_a_crash_while_the_next_batch_embeds_loses_and_repeats_nothing(
+        self,
+        ingest_database: Database,
+        wredis: Redis,
+        feeds: Feeds,
+        embedder: BatchingEmbedder,
+        minilm: BatchingEmbedder,
+    ) -> None:
+        """drain() takes the next batch while the previous one is judged and stored: a
+        failure there rolls back only what was not committed."""
+        old = make_ingest(ingest_database, wredis, minilm, old_settings(feeds))
+        await corpus(old, feeds)
+        await old.embed()
+        settings = ingest_settings(feeds, vectors_batch=3)
+        crashing = make_ingest(
+            ingest_database,
+            wredis,
+            CrashingAfter(embedder, calls=2),
+            settings,  # type: ignore[arg-type]
+        )
+        await crashing.keeper.register()
+        with pytest.raises(RuntimeError, match="worker died"):
+            await crashing.keeper.drain()  # batches 1 and 2 stored, the third's model dies
+        assert await covered(ingest_database, "multilingual-e5-small-q4") == 6
+        restarted = make_ingest(ingest_database, wredis, embedder, settings)
+        assert await restarted.embed() == len(TEXTS) - 6
+        assert await covered(ingest_database, "multilingual-e5-small-q4") == len(TEXTS)
+
 
 class CrashingAfter:
     """The real model until ``calls`` batches were embedded, then a dying worker."""

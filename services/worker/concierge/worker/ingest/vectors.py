@@ -95,21 +95,30 @@ async def wake_vector_keeper(redis: Redis) -> None:
         await pipe.execute()
 
 
+class _Rollback(Exception):
+    """Ends a batch's transaction without committing it."""
+
+
 @dataclass
 class _Batch:
     """Documents a keeper took (locked in its session's transaction), being embedded."""
 
+    transaction: contextlib.AsyncExitStack
     session: AsyncSession
     todo: list[ToEmbed]
-    embedding: asyncio.Task[Vectors]
+    embedding: asyncio.Task[Vectors] | None = None
+
+    async def commit(self) -> None:
+        await self.transaction.aclose()
 
     async def close(self) -> None:
         """Roll back what was not committed (the documents wait for the next step)."""
-        if not self.embedding.done():
+        if self.embedding is not None and not self.embedding.done():
             self.embedding.cancel()
             with contextlib.suppress(BaseException):
                 await self.embedding
-        await self.session.close()
+        with contextlib.suppress(_Rollback):
+            await self.transaction.__aexit__(_Rollback, _Rollback(), None)
 
 
 class VectorKeeper:
@@ -201,7 +210,7 @@ class VectorKeeper:
         try:
             return await self._finish(batch)
         finally:
-            await batch.close()
+            await batch.close()  # after the commit: nothing
 
     async def drain(self) -> int:
         """Embed batches until none is left; returns how many documents. The next batch
@@ -214,6 +223,7 @@ class VectorKeeper:
         upcoming: _Batch | None = None
         try:
             while current is not None:
+                assert current.embedding is not None
                 await asyncio.wait([current.embedding])
                 if len(current.todo) == self.batch and not self._stopping.is_set():
                     upcoming = await self._take(embedder)  # more may be waiting
@@ -232,29 +242,33 @@ class VectorKeeper:
         """Up to ``vectors_batch`` originals without a vector, locked in a transaction of
         their own, their embedding started."""
         assert self.model is not None
-        session = self.database.sessions()
+        transaction = contextlib.AsyncExitStack()
+        batch = _Batch(
+            transaction, await transaction.enter_async_context(self.database.transaction()), []
+        )
         try:
-            await session.begin()
-            todo = await VectorRepository(session).missing(self.model.id, self.batch)
-            if not todo:
-                await session.close()
-                return None
-            texts = await asyncio.to_thread(_texts, embedder, todo)
+            batch.todo = await VectorRepository(batch.session).missing(self.model.id, self.batch)
+            texts = await asyncio.to_thread(_texts, embedder, batch.todo)
         except BaseException:
-            await session.close()
+            await batch.close()
             raise
-        return _Batch(session, todo, asyncio.create_task(embedder.embed(texts, "passage")))
+        if not batch.todo:
+            await batch.close()
+            return None
+        batch.embedding = asyncio.create_task(embedder.embed(texts, "passage"))
+        return batch
 
     async def _finish(self, batch: _Batch) -> int:
         """The batch's semantic check and vectors, committed."""
         assert self.model is not None
+        assert batch.embedding is not None
         vectors = await batch.embedding
         await self._judge(batch.session, self.model, batch.todo, vectors)
         await VectorRepository(batch.session).store(
             self.model.id,
             {item.id: row.tolist() for item, row in zip(batch.todo, vectors, strict=True)},
         )
-        await batch.session.commit()
+        await batch.commit()
         EMBEDDED.labels(self.model.name).inc(len(batch.todo))
         return len(batch.todo)
 
