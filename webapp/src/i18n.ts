@@ -236,6 +236,7 @@ const en = {
   "code.already_reported": "You have reported this listing already.",
   "code.booking_overlap": "The dates overlap the booking {booking}: nothing changed.",
   "code.calendar_changed": "The calendar changed since the preview: look at it again.",
+  "code.draft_expired": "This proposed reply expired: nothing was sent.",
   "code.avito_keys_refused":
     "Avito refused the account's keys: connect it again in the bot (/avito_connect).",
   "code.media_no_llm": "The conversation needs a language model: search with the buttons instead.",
@@ -480,6 +481,7 @@ const ru: Record<MessageKey, string> = {
   "code.already_reported": "Вы уже пожаловались на это объявление.",
   "code.booking_overlap": "Даты пересекаются с бронированием {booking}: ничего не изменено.",
   "code.calendar_changed": "Календарь изменился после предпросмотра: посмотрите ещё раз.",
+  "code.draft_expired": "Предложенный ответ устарел: ничего не отправлено.",
   "code.avito_keys_refused":
     "Авито не принимает ключи аккаунта: подключите его заново в боте (/avito_connect).",
   "code.media_no_llm": "Для разговора нужна языковая модель: ищите кнопками.",

@@ -25,6 +25,7 @@ from concierge.contracts.guest import (
     GuestSettings,
     GuestSettingsRead,
 )
+from concierge.contracts.rentals import BookingRead
 
 router = APIRouter(prefix="/rentals", tags=["rentals"])
 service_router = APIRouter(
@@ -88,6 +89,16 @@ async def chats(user: WebUser, desk: GuestAssistantDep) -> list[ChatState]:
 async def resume(chat_id: ChatId, user: WebUser, desk: GuestAssistantDep) -> ChatState:
     """The assistant answers in this chat again (after a hand-off)."""
     return await desk.resume(user.id, chat_id)
+
+
+@router.get("/chats/{chat_id}/bookings")
+@raises(404)
+async def chat_bookings(
+    chat_id: ChatId, user: WebUser, desk: GuestAssistantDep
+) -> list[BookingRead]:
+    """The current and upcoming bookings of the chat's item (soonest first, 10): what the
+    chat can be linked to."""
+    return await desk.chat_bookings(user.id, chat_id)
 
 
 @router.put("/chats/{chat_id}/booking")

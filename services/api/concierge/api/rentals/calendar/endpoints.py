@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from concierge.api.identity.deps import WebUser
 from concierge.api.params import id_path
+from concierge.api.rentals.assistant.deps import GuestAssistantDep
 from concierge.api.rentals.calendar.deps import CalendarDeskDep
 from concierge.common.auth import require_service_token
 from concierge.common.openapi import raises
@@ -66,7 +67,10 @@ async def confirm(
 
 
 @service_router.post("/bookings/poll")
-async def poll(desk: CalendarDeskDep) -> BookingsPollResult:
-    """Poll every item's bookings, tell landlords what is new, cancelled or changed, and
-    after 18:00 Moscow time the arrivals of tomorrow (once a day)."""
-    return await desk.poll()
+async def poll(desk: CalendarDeskDep, guest: GuestAssistantDep) -> BookingsPollResult:
+    """Poll every item's bookings, tell landlords and co-hosts what is new, cancelled or
+    changed, and after 18:00 in each item's time zone the arrivals of its tomorrow (once a
+    day); expire the guest assistant's drafts left pending too long."""
+    result = await desk.poll()
+    result.drafts_expired = await guest.expire_drafts()
+    return result
