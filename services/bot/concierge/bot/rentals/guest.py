@@ -3,9 +3,14 @@
 - ``/house_rules``: an item, then the rules as one message (replaces them).
 - ``/faq``: an item; its FAQ is shown; then ``question? answer`` (or the question on the
   first line, the answer on the next) adds an entry.
-- ``/guest_mode``: an item, then auto / draft / off.
-- The assistant's notifications carry ``rg:send|edit|skip:<draft>`` (a proposed reply)
-  and ``rg:resume:<chat>`` (after a hand-off). Edit asks for the new text, then sends it.
+- ``/guest_mode``: an item, then auto / draft / off, and its time zone (an IANA name the
+  quiet hours and the arrivals digest are read in; a name the api does not know is
+  refused with its reason).
+- The assistant's notifications carry ``rg:send|edit|skip:<draft>`` (a proposed reply;
+  an expired one is not sent), ``rg:resume:<chat>`` (after a hand-off) and
+  ``rg:lk:<chat>`` (Link booking: the item's current and upcoming bookings, then
+  ``rg:lb:<chat>:<booking>`` links one, ``rg:ub:<chat>`` unlinks). Edit asks for the new
+  text, then sends it.
 
 The step in between lives in Redis (``rentals:guest:<user>``, 10 minutes).
 """
@@ -28,7 +33,9 @@ from concierge.bot.edits import edit_in_place
 from concierge.bot.rentals.guest_texts import guest_text
 from concierge.bot.rentals.handlers import _items
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
+from concierge.contracts.errors import ErrorCode
 from concierge.contracts.guest import MAX_FACTS, FaqCreate, GuestApiClient, GuestSettings
+from concierge.contracts.identity import Language
 
 log = logging.getLogger(__name__)
 
@@ -129,14 +136,46 @@ async def take_text(update: Update, context: ContextTypes.DEFAULT_TYPE, said: st
             case {"step": "edit", "draft": int(draft)}:
                 result = await api.send_draft(user.id, draft, said[:10_000])
                 await _say(update, guest_text(language, "sent", parts=str(result.parts)))
+            case {"step": "tz", "item": int(item)}:
+                zone = said.strip()[:64]
+                saved = await api.update(user.id, item, GuestSettings(time_zone=zone))
+                await _say(update, guest_text(language, "tz_set", zone=saved.time_zone))
             case _:
                 return False
     except ServiceUnavailable:
         await _say(update, guest_text(language, "unavailable"))
     except (ServiceResponseError, ValueError) as exc:
-        reason = html.escape(str(getattr(exc, "detail", exc)))[:300]
-        await _say(update, guest_text(language, "refused", reason=reason))
+        await _say(update, _refused(language, exc))
     return True
+
+
+def _refused(language: Language, exc: Exception) -> str:
+    if getattr(exc, "code", None) == ErrorCode.DRAFT_EXPIRED:
+        return guest_text(language, "expired")
+    detail = getattr(exc, "detail", None)
+    if isinstance(detail, list):  # a 422's field errors: their messages
+        detail = "; ".join(str(e.get("msg", e)) if isinstance(e, dict) else str(e)
+                           for e in detail)  # fmt: skip
+    elif detail is None:  # a contract refused the value before it was sent
+        errors = getattr(exc, "errors", None)
+        detail = "; ".join(e["msg"] for e in errors()) if callable(errors) else exc
+    return guest_text(language, "refused", reason=html.escape(str(detail))[:300])
+
+
+async def _bookings(
+    api: GuestApiClient, user: int, chat: int, language: Language
+) -> tuple[str, InlineKeyboardMarkup]:
+    found = await api.chat_bookings(user, chat)
+    rows = [
+        [InlineKeyboardButton(f"{b.check_in:%d.%m}–{b.check_out:%d.%m} {b.guest_name or '—'}"[:60],
+                              callback_data=pack(PREFIX, "lb", chat, b.id))]
+        for b in found
+    ]  # fmt: skip
+    rows.append([InlineKeyboardButton(guest_text(language, "unlink"),
+                                      callback_data=pack(PREFIX, "ub", chat))])  # fmt: skip
+    return guest_text(language, "pick_booking" if found else "no_bookings"), InlineKeyboardMarkup(
+        rows
+    )
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -167,6 +206,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                               + guest_text(language, f"mode_{m}"),
                                               callback_data=pack(PREFIX, "md", item, m))]
                         for m in MODES]  # fmt: skip
+                rows.append([InlineKeyboardButton(
+                    guest_text(language, "tz_button", zone=current.time_zone),
+                    callback_data=pack(PREFIX, "tz", item))])  # fmt: skip
                 await edit_in_place(
                     query, guest_text(language, "pick_mode"), InlineKeyboardMarkup(rows)
                 )
@@ -186,16 +228,35 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 state = {"step": "edit", "draft": int(draft)}
                 await _redis(context).set(_key(user.id), orjson.dumps(state), ex=STATE_TTL_S)
                 await _say(update, guest_text(language, "ask_edit"))
+            case ["tz", item] if item.isdigit():
+                current = await api.settings(user.id, int(item))
+                state = {"step": "tz", "item": int(item)}
+                await _redis(context).set(_key(user.id), orjson.dumps(state), ex=STATE_TTL_S)
+                await _say(update, guest_text(language, "ask_tz", zone=current.time_zone))
+            case ["lk", chat] if chat.isdigit():
+                body, markup = await _bookings(api, user.id, int(chat), language)
+                await _say(update, body, markup)
+            case ["lb", chat, booking] if chat.isdigit() and booking.isdigit():
+                linked = await api.link_booking(user.id, int(chat), int(booking))
+                await edit_in_place(
+                    query, guest_text(language, "linked", booking=str(linked.booking_id)), None
+                )
+            case ["ub", chat] if chat.isdigit():
+                await api.link_booking(user.id, int(chat), None)
+                await edit_in_place(query, guest_text(language, "unlinked"), None)
             case ["resume", chat] if chat.isdigit():
                 await api.resume(user.id, int(chat))
-                await edit_in_place(query, guest_text(language, "resumed"), None)
+                link = InlineKeyboardButton(guest_text(language, "link"),
+                                            callback_data=pack(PREFIX, "lk", chat))  # fmt: skip
+                await edit_in_place(
+                    query, guest_text(language, "resumed"), InlineKeyboardMarkup([[link]])
+                )
             case _:
                 return
     except ServiceUnavailable:
         await edit_in_place(query, guest_text(language, "unavailable"), None)
     except ServiceResponseError as exc:
-        reason = html.escape(str(exc.detail))[:300]
-        await edit_in_place(query, guest_text(language, "refused", reason=reason), None)
+        await edit_in_place(query, _refused(language, exc), None)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
