@@ -22,16 +22,14 @@ import logging
 import re
 from typing import Any
 
-import orjson
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from concierge.bot.callback_data import pack, pattern, unpack
 from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place
 from concierge.bot.rentals.guest_texts import guest_text
-from concierge.bot.rentals.handlers import _items
+from concierge.bot.rentals.steps import load_step, pick_item, save_step, say
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
 from concierge.contracts.errors import ErrorCode
 from concierge.contracts.guest import MAX_FACTS, FaqCreate, GuestApiClient, GuestSettings
@@ -40,7 +38,6 @@ from concierge.contracts.identity import Language
 log = logging.getLogger(__name__)
 
 PREFIX = "rg"
-STATE_TTL_S = 600
 MODES = ("auto", "draft", "off")
 
 
@@ -48,36 +45,12 @@ def client(context: ContextTypes.DEFAULT_TYPE) -> GuestApiClient:
     return GuestApiClient(deps_of(context).market.http)
 
 
-def _redis(context: ContextTypes.DEFAULT_TYPE) -> Any:
-    return deps_of(context).searches.redis
-
-
 def _key(user: int) -> str:
     return f"rentals:guest:{user}"
 
 
-async def _say(update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
-
-
 async def _pick_item(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str) -> None:
-    language = await language_of(update, context)
-    try:
-        items = await _items(update, context)
-    except ServiceUnavailable:
-        await _say(update, guest_text(language, "unavailable"))
-        return
-    if not items:
-        await _say(update, guest_text(language, "no_items"))
-        return
-    rows = [
-        [InlineKeyboardButton(item.title[:60] or str(item.avito_item_id),
-                              callback_data=pack(PREFIX, what, item.id))]
-        for item in items[:20]
-    ]  # fmt: skip
-    await _say(update, guest_text(language, "pick_item"), InlineKeyboardMarkup(rows))
+    await pick_item(update, context, guest_text, lambda item: pack(PREFIX, what, item.id))
 
 
 async def house_rules_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -113,39 +86,38 @@ async def take_text(update: Update, context: ContextTypes.DEFAULT_TYPE, said: st
     user = update.effective_user
     if user is None:
         return False
-    raw = await _redis(context).get(_key(user.id))
-    if raw is None:
+    step = await load_step(context, _key(user.id), take=True)
+    if step is None:
         return False
-    state = orjson.loads(raw)
-    await _redis(context).delete(_key(user.id))
+    raw, state = step
     language = await language_of(update, context)
     api = client(context)
     try:
         match state:
             case {"step": "rules", "item": int(item)}:
                 await api.update(user.id, item, GuestSettings(house_rules=said[:MAX_FACTS]))
-                await _say(update, guest_text(language, "rules_saved"))
+                await say(update, guest_text(language, "rules_saved"))
             case {"step": "faq", "item": int(item)}:
                 entry = split_faq(said)
                 if entry is None:
-                    await _redis(context).set(_key(user.id), raw, ex=STATE_TTL_S)
-                    await _say(update, guest_text(language, "faq_format"))
+                    await save_step(context, _key(user.id), raw)
+                    await say(update, guest_text(language, "faq_format"))
                     return True
                 await api.add_faq(user.id, item, FaqCreate(question=entry[0], answer=entry[1]))
-                await _say(update, guest_text(language, "faq_saved"))
+                await say(update, guest_text(language, "faq_saved"))
             case {"step": "edit", "draft": int(draft)}:
                 result = await api.send_draft(user.id, draft, said[:10_000])
-                await _say(update, guest_text(language, "sent", parts=str(result.parts)))
+                await say(update, guest_text(language, "sent", parts=str(result.parts)))
             case {"step": "tz", "item": int(item)}:
                 zone = said.strip()[:64]
                 saved = await api.update(user.id, item, GuestSettings(time_zone=zone))
-                await _say(update, guest_text(language, "tz_set", zone=saved.time_zone))
+                await say(update, guest_text(language, "tz_set", zone=saved.time_zone))
             case _:
                 return False
     except ServiceUnavailable:
-        await _say(update, guest_text(language, "unavailable"))
+        await say(update, guest_text(language, "unavailable"))
     except (ServiceResponseError, ValueError) as exc:
-        await _say(update, _refused(language, exc))
+        await say(update, _refused(language, exc))
     return True
 
 
@@ -190,13 +162,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             case ["hr", item] if item.isdigit():
                 current = await api.settings(user.id, int(item))
                 state = {"step": "rules", "item": int(item)}
-                await _redis(context).set(_key(user.id), orjson.dumps(state), ex=STATE_TTL_S)
+                await save_step(context, _key(user.id), state)
                 rules = html.escape(current.house_rules or "—")[:3000]
                 await edit_in_place(query, guest_text(language, "ask_rules", rules=rules), None)
             case ["fq", item] if item.isdigit():
                 entries = await api.faq(user.id, int(item))
                 state = {"step": "faq", "item": int(item)}
-                await _redis(context).set(_key(user.id), orjson.dumps(state), ex=STATE_TTL_S)
+                await save_step(context, _key(user.id), state)
                 listed = "\n".join(f"• <b>{html.escape(e.question)}</b> {html.escape(e.answer)}"
                                    for e in entries[:30]) or "—"  # fmt: skip
                 await edit_in_place(query, guest_text(language, "ask_faq", faq=listed[:3000]), None)
@@ -226,16 +198,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await edit_in_place(query, guest_text(language, "skipped"), None)
             case ["edit", draft] if draft.isdigit():
                 state = {"step": "edit", "draft": int(draft)}
-                await _redis(context).set(_key(user.id), orjson.dumps(state), ex=STATE_TTL_S)
-                await _say(update, guest_text(language, "ask_edit"))
+                await save_step(context, _key(user.id), state)
+                await say(update, guest_text(language, "ask_edit"))
             case ["tz", item] if item.isdigit():
                 current = await api.settings(user.id, int(item))
                 state = {"step": "tz", "item": int(item)}
-                await _redis(context).set(_key(user.id), orjson.dumps(state), ex=STATE_TTL_S)
-                await _say(update, guest_text(language, "ask_tz", zone=current.time_zone))
+                await save_step(context, _key(user.id), state)
+                await say(update, guest_text(language, "ask_tz", zone=current.time_zone))
             case ["lk", chat] if chat.isdigit():
                 body, markup = await _bookings(api, user.id, int(chat), language)
-                await _say(update, body, markup)
+                await say(update, body, markup)
             case ["lb", chat, booking] if chat.isdigit() and booking.isdigit():
                 linked = await api.link_booking(user.id, int(chat), int(booking))
                 await edit_in_place(
