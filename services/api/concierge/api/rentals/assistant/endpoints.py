@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Response, status
+from fastapi import Body, Response, status
 
 from concierge.api.identity.deps import WebUser
 from concierge.api.params import id_path
 from concierge.api.rentals.assistant.deps import GuestAssistantDep
-from concierge.common.auth import require_service_token
+from concierge.api.rentals.routes import ChatId, ItemId, internal_router, landlord_router
 from concierge.common.openapi import raises
 from concierge.contracts.guest import (
     AnswerResult,
@@ -27,12 +27,8 @@ from concierge.contracts.guest import (
 )
 from concierge.contracts.rentals import BookingRead
 
-router = APIRouter(prefix="/rentals", tags=["rentals"])
-service_router = APIRouter(
-    prefix="/internal/rentals", tags=["rentals"], dependencies=[Depends(require_service_token)]
-)
-ItemId = Annotated[int, id_path("The item's id")]
-ChatId = Annotated[int, id_path("The chat's id")]
+router = landlord_router("/rentals")
+service_router = internal_router()
 DraftId = Annotated[int, id_path("The draft's id")]
 FaqId = Annotated[int, id_path("The FAQ entry's id")]
 MessageId = Annotated[int, id_path("The stored guest message's id")]

@@ -49,8 +49,10 @@ from concierge.contracts.guest import (
 )
 from concierge.contracts.rentals import MAX_GUEST_TEXT, BookingRead
 from concierge.domain.rentals.models import (
+    RentalsAccount,
     RentalsBooking,
     RentalsChat,
+    RentalsDraft,
     RentalsItem,
 )
 
@@ -263,6 +265,20 @@ class GuestAssistant:
             raise NotFound("No such item")
         return item
 
+    async def _chat(self, user_id: int, chat_id: int, *, write: bool) -> RentalsChat:
+        found = await self.repo.chat_for(user_id, chat_id, write=write)
+        if found is None:
+            raise NotFound("No such chat")
+        return found[0]
+
+    async def _draft(
+        self, user_id: int, draft_id: int
+    ) -> tuple[RentalsDraft, RentalsChat, RentalsAccount]:
+        found = await self.repo.draft_for(user_id, draft_id)
+        if found is None:
+            raise NotFound("No such draft")
+        return found
+
     async def settings(self, user_id: int, item_id: int) -> GuestSettingsRead:
         return settings_read(await self._item(user_id, item_id, write=False))
 
@@ -305,25 +321,18 @@ class GuestAssistant:
         return [chat_state(c) for c in await self.repo.chats_for(user_id)]
 
     async def resume(self, user_id: int, chat_id: int) -> ChatState:
-        found = await self.repo.chat_for(user_id, chat_id, write=True)
-        if found is None:
-            raise NotFound("No such chat")
-        await self.repo.resume(found[0])
-        return chat_state(found[0])
+        chat = await self._chat(user_id, chat_id, write=True)
+        await self.repo.resume(chat)
+        return chat_state(chat)
 
     async def chat_bookings(self, user_id: int, chat_id: int) -> list[BookingRead]:
         """What the chat may be linked to: its item's current and upcoming bookings."""
-        found = await self.repo.chat_for(user_id, chat_id, write=False)
-        if found is None:
-            raise NotFound("No such chat")
-        found_bookings = await self.repo.bookings_for_chat(found[0], CalendarDesk.today())
+        chat = await self._chat(user_id, chat_id, write=False)
+        found_bookings = await self.repo.bookings_for_chat(chat, CalendarDesk.today())
         return [BookingRead.model_validate(b) for b in found_bookings]
 
     async def link_booking(self, user_id: int, chat_id: int, link: BookingLink) -> ChatState:
-        found = await self.repo.chat_for(user_id, chat_id, write=True)
-        if found is None:
-            raise NotFound("No such chat")
-        chat = found[0]
+        chat = await self._chat(user_id, chat_id, write=True)
         if (
             link.booking_id is not None
             and await self.repo.booking_for_chat(chat, link.booking_id) is None
@@ -333,10 +342,7 @@ class GuestAssistant:
         return chat_state(chat)
 
     async def send_draft(self, user_id: int, draft_id: int, text: str | None) -> DraftResult:
-        found = await self.repo.draft_for(user_id, draft_id)
-        if found is None:
-            raise NotFound("No such draft")
-        draft, chat, account = found
+        draft, chat, account = await self._draft(user_id, draft_id)
         if self.expired(draft.status, draft.created_at):
             raise Conflict(
                 "The proposed reply expired: nothing was sent",
@@ -352,10 +358,7 @@ class GuestAssistant:
         return DraftResult(id=draft.id, status="sent", parts=parts)
 
     async def skip_draft(self, user_id: int, draft_id: int) -> DraftResult:
-        found = await self.repo.draft_for(user_id, draft_id)
-        if found is None:
-            raise NotFound("No such draft")
-        draft = found[0]
+        draft = (await self._draft(user_id, draft_id))[0]
         if self.expired(draft.status, draft.created_at):
             draft.status = "expired"
         elif draft.status == "pending":

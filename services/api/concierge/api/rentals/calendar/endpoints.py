@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from concierge.api.identity.deps import WebUser
-from concierge.api.params import id_path
 from concierge.api.rentals.assistant.deps import GuestAssistantDep
 from concierge.api.rentals.calendar.deps import CalendarDeskDep
-from concierge.common.auth import require_service_token
+from concierge.api.rentals.routes import ItemId, internal_router, landlord_router
 from concierge.common.openapi import raises
 from concierge.contracts.rentals import (
     BookingRead,
@@ -23,11 +22,8 @@ from concierge.contracts.rentals import (
     CalendarWritten,
 )
 
-router = APIRouter(prefix="/rentals/items", tags=["rentals"])
-service_router = APIRouter(
-    prefix="/internal/rentals", tags=["rentals"], dependencies=[Depends(require_service_token)]
-)
-ItemId = Annotated[int, id_path("The item's id")]
+router = landlord_router("/rentals/items")
+service_router = internal_router()
 Month = Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
