@@ -1,4 +1,5 @@
-"""The Mini App's Assistant page in a real browser: a landlord picks an apartment, sets
+"""The Mini App's Assistant page in a real browser, opened from the bot's /guest_mode
+message: a landlord picks an apartment, sets
 the guest assistant's mode, house rules, quiet hours and time zone (an unknown zone and a
 lone quiet hour are refused and said), adds and deletes FAQ entries; the api holds what
 the page showed. Russian too."""
@@ -46,11 +47,10 @@ async def test_the_assistant_page_sets_rules_mode_quiet_hours_zone_and_faq(
         )
         ids = {item["title"]: item["id"] for item in items.json()}
 
-        await person.send("/calendar")
+        await person.send("/guest_mode")  # its item picker links to the page
         menu = await person.bot_message("Which apartment?")
-        await person.open_app_from(menu, "All calendars")
+        await person.open_app_from(menu, "All assistant settings")
         app = person.app
-        await app.locator(".tab", has_text="Assistant").click()
         await expect(app.locator(".tab[aria-current='page']")).to_have_text("Assistant")
         await app.locator(".guest-item").select_option(str(ids["Studio <b>"]))
         await expect(app.locator(".guest-zone")).to_have_value("Europe/Moscow")

@@ -3,6 +3,7 @@
 - ``/house_rules``: an item, then the rules as one message (replaces them).
 - ``/faq``: an item; its FAQ is shown; then ``question? answer`` (or the question on the
   first line, the answer on the next) adds an entry.
+- ``/house_rules``, ``/faq`` and ``/guest_mode`` also offer the Mini App's Assistant page.
 - ``/guest_mode``: an item, then auto / draft / off, and its time zone (an IANA name the
   quiet hours and the arrivals digest are read in; a name the api does not know is
   refused with its reason).
@@ -28,6 +29,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from concierge.bot.callback_data import pack, pattern, unpack
 from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place
+from concierge.bot.market.webapp import webapp_button, webapp_url
 from concierge.bot.rentals.guest_texts import guest_text
 from concierge.bot.rentals.steps import load_step, pick_item, save_step, say
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "rg"
 MODES = ("auto", "draft", "off")
+GUEST_PAGE = "guest"  # the Mini App page with the assistant's settings
 
 
 def client(context: ContextTypes.DEFAULT_TYPE) -> GuestApiClient:
@@ -50,7 +53,17 @@ def _key(user: int) -> str:
 
 
 async def _pick_item(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str) -> None:
-    await pick_item(update, context, guest_text, lambda item: pack(PREFIX, what, item.id))
+    app_url = webapp_url(update, context)
+
+    def settings_page(language: Language) -> list[list[InlineKeyboardButton]]:
+        # the Mini App's Assistant page: every setting of an item on one screen
+        if app_url is None:
+            return []
+        return [[webapp_button(guest_text(language, "all_settings"), app_url, GUEST_PAGE)]]
+
+    await pick_item(
+        update, context, guest_text, lambda item: pack(PREFIX, what, item.id), settings_page
+    )
 
 
 async def house_rules_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

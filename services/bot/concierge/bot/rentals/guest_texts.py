@@ -37,6 +37,7 @@ GUEST: dict[Language, dict[str, str]] = {
         "from Avito).",
         "unlink": "Unlink",
         "link": "🔗 Link booking",
+        "all_settings": "⚙️ All assistant settings",
         "linked": "✅ The chat is linked to the booking. The assistant speaks of it to this guest "
         "and stores their arrival time on it.",
         "unlinked": "✅ The chat is not linked to a booking.",
@@ -73,6 +74,7 @@ GUEST: dict[Language, dict[str, str]] = {
         "Авито).",
         "unlink": "Отвязать",
         "link": "🔗 Привязать бронь",
+        "all_settings": "⚙️ Все настройки ассистента",
         "linked": "✅ Чат привязан к бронированию. Ассистент говорит гостю о нём и записывает "
         "в него время заезда.",
         "unlinked": "✅ Чат не привязан к бронированию.",
