@@ -6,6 +6,7 @@
 
 import type { PageContext } from "../app";
 import { h, mount } from "../dom";
+import { landlordItems } from "./calendars";
 import type { FaqRead, GuestMode, GuestSettings, GuestSettingsRead, RentalsItem } from "../types";
 
 const MODES: readonly GuestMode[] = ["auto", "draft", "off"];
@@ -39,24 +40,12 @@ export function quietHours(
   return { change: { quiet_start: from, quiet_end: to } };
 }
 
-async function loadItems(ctx: PageContext): Promise<Choice[]> {
-  const accounts = (await ctx.app.api.rentalsAccounts()).filter((a) => !a.revoked);
-  const items = await Promise.all(
-    accounts.map(async (account) =>
-      (await ctx.app.api.rentalsItems(account.id))
-        .filter((item) => item.status === "active")
-        .map((item) => ({ item, writable: account.access !== "read" })),
-    ),
-  );
-  return items.flat();
-}
-
 export async function guestPage(ctx: PageContext): Promise<void> {
   const { app, t, view } = ctx;
   const body = h("div", { class: "guest-body" });
   mount(view, h("h1", { text: t("guest.title") }), h("p", { class: "hint", text: t("guest.hint") }), body);
 
-  const choices = await loadItems(ctx);
+  const choices: Choice[] = await landlordItems(ctx);
   if (ctx.signal.aborted) return;
   if (!choices.length) {
     mount(body, h("p", { class: "empty", text: t("calendars.empty") }));
