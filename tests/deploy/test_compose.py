@@ -48,6 +48,7 @@ LEFT_TO_DEFAULTS = {
         "listing_lifetime_s",
         "listing_reminder_s",
         "conversation_idle_s",
+        "rentals_draft_ttl_h",
         "watch_failing_after",
         "watch_captcha_pause_s",
         "feed_training_per_channel",

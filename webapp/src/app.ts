@@ -18,7 +18,7 @@ import { errorBox, spinner, type View } from "./ui";
 import { errorText, LocalError } from "./errors";
 import { UploadError, uploadFile } from "./upload";
 
-export type Tab = "search" | "mine" | "new" | "watches" | "feed" | "calendars" | "moderation";
+export type Tab = "search" | "mine" | "new" | "watches" | "feed" | "calendars" | "guest" | "moderation";
 
 export interface PageContext {
   app: App;
@@ -239,6 +239,7 @@ export class App implements View {
       ["watches", "/watches", "nav.watches"],
       ["feed", "/feed", "nav.feed"],
       ["calendars", "/calendars", "nav.calendars"],
+      ["guest", "/guest", "nav.guest"],
     ];
     if (this.isAdmin) tabs.push(["moderation", "/moderation", "nav.moderation"]);
     this.nav = h(
@@ -356,7 +357,7 @@ export function initialPath(host: Pick<TelegramHost, "startParam" | "launchPath"
   if (start) {
     const listing = /^(listing|edit)[_-](\d{1,18})$/.exec(start);
     if (listing) return listing[1] === "edit" ? `/listings/${listing[2]}/edit` : `/listings/${listing[2]}`;
-    if (["search", "mine", "new", "watches", "feed", "calendars", "moderation"].includes(start))
+    if (["search", "mine", "new", "watches", "feed", "calendars", "guest", "moderation"].includes(start))
       return `/${start}`;
   }
   const path = host.launchPath;

@@ -35,6 +35,8 @@ export interface Props {
   maxLength?: number;
   inputMode?: string;
   autocomplete?: string;
+  /** An <input>'s <datalist> id. */
+  list?: string;
   loading?: "lazy" | "eager";
   aria?: Record<string, string>;
   data?: Record<string, string>;
@@ -53,6 +55,7 @@ const ATTRIBUTES: Record<string, string> = {
   step: "step",
   inputMode: "inputmode",
   autocomplete: "autocomplete",
+  list: "list",
   loading: "loading",
   accept: "accept",
   target: "target",

@@ -41,6 +41,10 @@ export type CalendarDay = Schemas["CalendarDay"];
 export type CalendarChange = Schemas["CalendarChange"];
 export type CalendarPreview = Schemas["CalendarPreview"];
 export type CalendarWritten = Schemas["CalendarWritten"];
+export type GuestSettings = Schemas["GuestSettings"];
+export type GuestSettingsRead = Schemas["GuestSettingsRead"];
+export type FaqRead = Schemas["FaqRead"];
+export type GuestMode = GuestSettingsRead["mode"];
 export type Verdict = Schemas["RatingCreate"]["verdict"];
 /** One entry of a 422's ``detail`` list. */
 export type ValidationIssue = Schemas["ValidationIssue"];

@@ -3,15 +3,16 @@ full open set written, bad ranges refused, bookings polled and told once."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.api.rentals.calendar.service import CalendarDesk
+from concierge.common import clock
 from concierge.domain.notify.models import Outbox
 from tests.services.api.market.conftest import WebClient
 from tests.services.avito.conftest import AVITO_USER, LANDLORD, OTHER_LANDLORD, AvitoStack
@@ -335,3 +336,63 @@ async def test_a_month_out_of_range_is_422(
     landlord, item, _ = await ready_item(avito, web_client)
     response = await landlord.get(f"/api/v1/rentals/items/{item}/calendar", params={"month": month})
     assert response.status_code == 422
+
+
+class TestArrivalsDigest:
+    async def test_the_digest_is_in_the_items_zone_and_reaches_cohosts_once_each(
+        self,
+        avito: AvitoStack,
+        web_client: WebClient,
+        service: httpx.AsyncClient,
+        session: AsyncSession,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        landlord, item, avito_item = await ready_item(avito, web_client)
+        account_id = (await landlord.get("/api/v1/rentals/accounts")).json()[0]["id"]
+        await web_client(OTHER_LANDLORD)
+        invited = await landlord.post(
+            f"/api/v1/rentals/accounts/{account_id}/cohosts",
+            json={"telegram_id": OTHER_LANDLORD, "access": "read"},
+        )
+        assert invited.status_code == 201, invited.text
+        today = CalendarDesk.today()
+        for name, days in (("Завтра", 1), ("Послезавтра", 2)):
+            await avito.sandbox.post("/sandbox/avito/bookings", json={
+                "item_id": avito_item, "name": name,
+                "check_in": (today + timedelta(days=days)).isoformat(),
+                "check_out": (today + timedelta(days=days + 2)).isoformat()})  # fmt: skip
+
+        async def poll_at(hour_utc: float) -> None:
+            at = datetime.combine(today, time(), UTC) + timedelta(hours=hour_utc)
+            monkeypatch.setattr(clock, "utcnow", lambda: at)
+            polled = await service.post("/api/v1/internal/rentals/bookings/poll")
+            assert polled.status_code == 200, polled.text
+            monkeypatch.undo()
+
+        async def digests() -> list[tuple[int, str]]:
+            query = select(Outbox).where(Outbox.kind == "rentals.arrivals").order_by(Outbox.id)
+            return [(row.chat_id, row.payload["text"]) for row in await session.scalars(query)]
+
+        await poll_at(14)  # 17:00 in Moscow: not yet
+        assert await digests() == []
+        await poll_at(15.5)  # 18:30 in Moscow: tomorrow's arrivals, to the owner and co-host
+        await poll_at(16)  # once each
+        told = await digests()
+        assert sorted(chat for chat, _ in told) == [LANDLORD, OTHER_LANDLORD]
+        tomorrow = (today + timedelta(days=1)).isoformat()
+        assert all(tomorrow in text and "Завтра" in text for _, text in told)
+        assert not any("Послезавтра" in text for _, text in told)
+
+        # New York (UTC-5): at 20:00 UTC it is 15:00 there, nothing; at 23:30 UTC it is
+        # 18:30 there, and tomorrow there is still today + 1; Moscow's 02:30 is not 18:00.
+        zone = await landlord.patch(
+            f"/api/v1/rentals/items/{item}/guest", json={"time_zone": "America/New_York"}
+        )
+        assert zone.status_code == 200, zone.text
+        await session.execute(delete(Outbox))
+        await poll_at(20)
+        assert await digests() == []
+        await poll_at(23.5)
+        told = await digests()
+        assert sorted(chat for chat, _ in told) == [LANDLORD, OTHER_LANDLORD]
+        assert all(tomorrow in text for _, text in told)

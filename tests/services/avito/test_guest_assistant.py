@@ -6,16 +6,22 @@ this guest's booking, hand-off and resume, drafts, arrival times, injections."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from concierge.domain.notify.models import Outbox
-from concierge.domain.rentals.models import RentalsBooking, RentalsChat, RentalsMessage
+from concierge.domain.rentals.models import (
+    RentalsBooking,
+    RentalsChat,
+    RentalsDraft,
+    RentalsMessage,
+)
 from tests.services.api.market.conftest import WebClient
 from tests.services.avito.conftest import AVITO_USER, LANDLORD, OTHER_LANDLORD, AvitoStack
 from tests.services.avito.test_gateway import connect
@@ -179,6 +185,16 @@ class TestArrival:
             1,
         ]
         assert first["chat"] == answered["chat"]
+        # back to a time told before: a change against the last one told, so told again
+        back = await desk.guest_writes("Нет, всё-таки приедем в 15:00")
+        assert back["arrival_told"] is True
+        told = await desk.told("rentals.arrival")
+        assert ["15:00" in t.payload["text"] for t in told] == [True, False, True]
+        same = await desk.guest_writes("Подтверждаю: в 15:00")
+        assert same["arrival_told"] is False
+        assert len(await desk.told("rentals.arrival")) == 3
+        link = told[-1].payload["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        assert link == f"rg:lk:{chat.id}"  # the arrival notice offers Link booking
 
         # the guest asks about the booking: only their own
         own = await desk.guest_writes("Какие у меня даты бронирования?")
@@ -234,10 +250,27 @@ class TestModes:
         assert off["action"] == "off"
         assert await desk.replies(off["chat"]) == []
         await desk.settings(mode="auto", quiet_start=0, quiet_end=0)  # equal: no quiet hours
-        hour = datetime.now(UTC).hour
+        assert (await desk.settings())["time_zone"] == "Europe/Moscow"  # the default
+        hour = datetime.now(ZoneInfo("Asia/Vladivostok")).hour  # UTC+10, never UTC's hour
         await desk.settings(quiet_start=hour, quiet_end=(hour + 1) % 24)
+        in_utc = await desk.settings(time_zone="UTC")
+        assert in_utc["time_zone"] == "UTC"
+        awake = await desk.guest_writes("Есть парковка?")
+        assert awake["action"] == "sent"  # quiet hours read in UTC: not now
+        await desk.settings(time_zone="Asia/Vladivostok")
         quiet = await desk.guest_writes("Есть парковка?")
         assert quiet["action"] == "draft"  # auto replies become drafts in quiet hours
+        for zone in ("Mars/Olympus", "../../etc/passwd", "", "Europe/Moscow\x00", "x" * 65,
+                     "europe/moscow", 3, None):  # fmt: skip
+            response = await desk.landlord.patch(
+                f"/api/v1/rentals/items/{desk.item}/guest", json={"time_zone": zone}
+            )
+            if zone is None:  # null: left as it is
+                assert response.json()["time_zone"] == "Asia/Vladivostok"
+                continue
+            assert response.status_code == 422, zone
+            if zone == "Mars/Olympus":
+                assert "unknown time zone" in response.text
         cleared = await desk.settings(no_quiet_hours=True)
         assert cleared["quiet_start"] is None
         bad = await desk.landlord.patch(
@@ -250,6 +283,73 @@ class TestModes:
                 f"/api/v1/rentals/items/{desk.item}/guest", json=body
             )
             assert response.status_code == 422, body
+
+    async def test_a_draft_left_too_long_expires_and_is_not_sent(
+        self, desk: Desk, session: AsyncSession
+    ) -> None:
+        await desk.settings(mode="draft")
+        old = await desk.guest_writes("Есть парковка?")
+        fresh = await desk.guest_writes("А курить можно?", guest=556)
+        old_id, fresh_id = [
+            int(t.payload["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[2])
+            for t in await desk.told("rentals.guest_draft")
+        ]
+        await session.execute(
+            update(RentalsDraft)
+            .where(RentalsDraft.id == old_id)
+            .values(created_at=datetime.now(ZoneInfo("UTC")) - timedelta(hours=24, seconds=5))
+        )
+        for body in (None, {"text": "Да, во дворе."}):  # Send, and Edit then send
+            refused = await desk.landlord.post(f"/api/v1/rentals/drafts/{old_id}/send", json=body)
+            assert refused.status_code == 409, refused.text
+            assert refused.json()["code"] == "draft_expired"
+        assert await desk.replies(old["chat"]) == []  # nothing stale reached the guest
+        polled = await desk.service.post("/api/v1/internal/rentals/bookings/poll")
+        assert polled.json()["drafts_expired"] == 1  # the schedule marks it
+        statuses = dict((await session.execute(select(RentalsDraft.id, RentalsDraft.status))).all())
+        assert statuses == {old_id: "expired", fresh_id: "pending"}
+        skipped = await desk.landlord.post(f"/api/v1/rentals/drafts/{old_id}/skip")
+        assert skipped.json()["status"] == "expired"
+        sent = await desk.landlord.post(f"/api/v1/rentals/drafts/{fresh_id}/send")
+        assert sent.status_code == 200, sent.text  # a fresh one still goes
+        assert len(await desk.replies(fresh["chat"])) == 1
+
+    async def test_the_chat_lists_its_items_bookings_to_link_and_unlink(
+        self, desk: Desk, session: AsyncSession, web_client: WebClient
+    ) -> None:
+        today = date.today()
+        stays = {"past": (-10, -7, "active"), "now": (-1, 2, "active"),
+                 "later": (20, 23, "active"), "gone": (30, 32, "canceled")}  # fmt: skip
+        for name, (start, end, status) in stays.items():
+            await desk.avito.sandbox.post("/sandbox/avito/bookings", json={
+                "item_id": desk.avito_item, "name": name, "status": status,
+                "check_in": (today + timedelta(days=start)).isoformat(),
+                "check_out": (today + timedelta(days=end)).isoformat()})  # fmt: skip
+        await desk.service.post("/api/v1/internal/rentals/bookings/poll")
+        await desk.settings(mode="draft")
+        await desk.guest_writes("Есть парковка?")
+        chat = await desk.chat_row()
+        (draft,) = await desk.told("rentals.guest_draft")
+        assert draft.payload["reply_markup"]["inline_keyboard"][1][0]["callback_data"] == (
+            f"rg:lk:{chat.id}"
+        )
+        listed = await desk.landlord.get(f"/api/v1/rentals/chats/{chat.id}/bookings")
+        assert listed.status_code == 200, listed.text
+        assert [b["guest_name"] for b in listed.json()] == ["now", "later"]
+        later = listed.json()[1]["id"]
+        linked = await desk.landlord.put(
+            f"/api/v1/rentals/chats/{chat.id}/booking", json={"booking_id": later}
+        )
+        assert linked.json()["booking_id"] == later
+        unlinked = await desk.landlord.put(
+            f"/api/v1/rentals/chats/{chat.id}/booking", json={"booking_id": None}
+        )
+        assert unlinked.json()["booking_id"] is None
+        other = await web_client(OTHER_LANDLORD)
+        assert (await other.get(f"/api/v1/rentals/chats/{chat.id}/bookings")).status_code == 404
+        assert (await desk.landlord.get("/api/v1/rentals/chats/0/bookings")).status_code == 422
+        missing = await desk.landlord.get("/api/v1/rentals/chats/999999/bookings")
+        assert missing.status_code == 404
 
 
 class TestHandoff:
@@ -270,6 +370,8 @@ class TestHandoff:
         (told,) = await desk.told("rentals.guest_handoff")
         resume = told.payload["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         assert resume.startswith("rg:resume:")
+        link = told.payload["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
+        assert link == "rg:lk:" + resume.split(":")[2]
         replies = len(await desk.replies(answered["chat"]))
         paused = await desk.guest_writes("Есть ли парковка?")
         assert paused["action"] == "paused"

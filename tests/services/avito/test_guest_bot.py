@@ -1,23 +1,25 @@
 """A landlord sets up the guest assistant in the chat (/house_rules, /faq, /guest_mode)
-and answers a draft and a hand-off with the notification's buttons (Edit then the text,
-Skip, Resume). The real Application against the sandbox's Bot API, the real api and
+and its time zone, and answers a draft and a hand-off with the notification's buttons
+(Edit then the text, Skip, Resume, Link booking then a booking or Unlink, Send on an
+expired draft). The real Application against the sandbox's Bot API, the real api and
 gateway, the sandbox's Avito stand-in; the outbox's notification is delivered here by
 the bot itself (as the notifier would) so its buttons can be pressed."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 from telegram.error import RetryAfter
 
 from concierge.common.auth import SERVICE_TOKEN_HEADER
 from concierge.domain.notify.models import Outbox
+from concierge.domain.rentals.models import RentalsBooking, RentalsDraft
 from tests.services.api.conftest import SERVICE_TOKEN
 from tests.services.api.market.conftest import WebClient
 from tests.services.avito.conftest import AVITO_USER, CLIENT_ID, CLIENT_SECRET, AvitoStack
@@ -76,10 +78,20 @@ async def test_a_landlord_sets_up_the_assistant_and_answers_with_buttons(
     assert "Added" in (await chat.send("Какой пароль от wifi? sea2024"))["text"]
     await asyncio.sleep(1.1)
     modes = await _press(chat, await chat.send("/guest_mode"), "Студия у моря")
+    await _press(chat, modes, "🕒 Time zone: Europe/Moscow")
+    assert "IANA" in (await chat.bot_messages())[-1]["text"]
+    await asyncio.sleep(1.1)
+    assert "unknown time zone" in (await chat.send("Mars/Olympus"))["text"]  # refused, said why
+    modes = await _press(chat, await chat.send("/guest_mode"), "Студия у моря")
+    await _press(chat, modes, "🕒 Time zone: Europe/Moscow")
+    await asyncio.sleep(1.1)
+    assert "Time zone: Asia/Yekaterinburg" in (await chat.send("Asia/Yekaterinburg"))["text"]
+    modes = await _press(chat, await chat.send("/guest_mode"), "Студия у моря")
     assert "Mode: Propose" in (await _press(chat, modes, "Propose replies to me"))["text"]
     settings = (await landlord.get(f"/api/v1/rentals/items/{item}/guest")).json()
     assert settings["house_rules"].startswith("Парковка")
     assert settings["mode"] == "draft"
+    assert settings["time_zone"] == "Asia/Yekaterinburg"
     faq = (await landlord.get(f"/api/v1/rentals/items/{item}/faq")).json()
     assert [(f["question"], f["answer"]) for f in faq] == [("Какой пароль от wifi?", "sea2024")]
 
@@ -111,3 +123,31 @@ async def test_a_landlord_sets_up_the_assistant_and_answers_with_buttons(
     assert "answers in this chat again" in resumed["text"]
     back = await desk.guest_writes("Есть ли парковка?")
     assert back["action"] == "sent"
+
+    # Link booking (kept on the resumed notice): the item's bookings, one pressed; unlinked
+    day = date.today() + timedelta(days=5)
+    await avito.sandbox.post("/sandbox/avito/bookings", json={
+        "item_id": avito_item, "check_in": day.isoformat(), "name": "Иван",
+        "check_out": (day + timedelta(days=2)).isoformat()})  # fmt: skip
+    await service.post("/api/v1/internal/rentals/bookings/poll")
+    await _press(chat, resumed, "🔗 Link booking")
+    listed = (await chat.bot_messages())[-1]
+    assert "Which booking" in listed["text"]
+    label = f"{day:%d.%m}–{day + timedelta(days=2):%d.%m} Иван"
+    assert "linked" in (await _press(chat, listed, label))["text"]
+    booking = (await session.scalars(select(RentalsBooking))).one()
+    assert (await desk.chat_row()).booking_id == booking.id
+    await _press(chat, resumed, "🔗 Link booking")
+    assert "not linked" in (await _press(chat, (await chat.bot_messages())[-1], "Unlink"))["text"]
+    assert (await desk.chat_row()).booking_id is None
+
+    # a proposed reply left for a day: Send says it expired and sends nothing
+    await landlord.patch(f"/api/v1/rentals/items/{item}/guest", json={"mode": "draft"})
+    late = await desk.guest_writes("Курить в квартире можно?", guest=556)
+    assert late["action"] == "draft"
+    rows = (await session.scalars(select(Outbox).where(Outbox.kind == "rentals.guest_draft"))).all()
+    await session.execute(
+        update(RentalsDraft).values(created_at=datetime.now(UTC) - timedelta(days=2))
+    )
+    assert "expired" in (await _press(chat, await _deliver(chat, rows[-1]), "Send"))["text"]
+    assert await desk.replies(late["chat"]) == []

@@ -12,6 +12,9 @@ import type {
   CalendarMonth,
   CalendarPreview,
   CalendarWritten,
+  FaqRead,
+  GuestSettings,
+  GuestSettingsRead,
   CategoryId,
   Currency,
   FeedPost,
@@ -307,6 +310,45 @@ export class ApiClient {
       this.http.POST("/api/v1/rentals/items/{item_id}/calendar/confirm", {
         params: { path: { item_id: itemId } },
         body: { ...change, token },
+      }),
+    );
+  }
+
+  /** The item's facts the guest assistant answers from, its mode, quiet hours, time zone. */
+  guestSettings(itemId: number): Promise<GuestSettingsRead> {
+    return this.result(
+      this.http.GET("/api/v1/rentals/items/{item_id}/guest", { params: { path: { item_id: itemId } } }),
+    );
+  }
+
+  updateGuestSettings(itemId: number, change: GuestSettings): Promise<GuestSettingsRead> {
+    return this.result(
+      this.http.PATCH("/api/v1/rentals/items/{item_id}/guest", {
+        params: { path: { item_id: itemId } },
+        body: change,
+      }),
+    );
+  }
+
+  itemFaq(itemId: number): Promise<FaqRead[]> {
+    return this.result(
+      this.http.GET("/api/v1/rentals/items/{item_id}/faq", { params: { path: { item_id: itemId } } }),
+    );
+  }
+
+  addFaq(itemId: number, question: string, answer: string): Promise<FaqRead> {
+    return this.result(
+      this.http.POST("/api/v1/rentals/items/{item_id}/faq", {
+        params: { path: { item_id: itemId } },
+        body: { question, answer },
+      }),
+    );
+  }
+
+  async deleteFaq(itemId: number, faqId: number): Promise<void> {
+    await this.result(
+      this.http.DELETE("/api/v1/rentals/items/{item_id}/faq/{faq_id}", {
+        params: { path: { item_id: itemId, faq_id: faqId } },
       }),
     );
   }

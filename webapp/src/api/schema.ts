@@ -2093,8 +2093,9 @@ export interface paths {
         put?: never;
         /**
          * Poll
-         * @description Poll every item's bookings, tell landlords what is new, cancelled or changed, and
-         *     after 18:00 Moscow time the arrivals of tomorrow (once a day).
+         * @description Poll every item's bookings, tell landlords and co-hosts what is new, cancelled or
+         *     changed, and after 18:00 in each item's time zone the arrivals of its tomorrow (once a
+         *     day); expire the guest assistant's drafts left pending too long.
          */
         post: operations["poll_api_v1_internal_rentals_bookings_poll_post"];
         delete?: never;
@@ -2238,6 +2239,27 @@ export interface paths {
          * @description The assistant answers in this chat again (after a hand-off).
          */
         post: operations["resume_api_v1_rentals_chats__chat_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rentals/chats/{chat_id}/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chat Bookings
+         * @description The current and upcoming bookings of the chat's item (soonest first, 10): what the
+         *     chat can be linked to.
+         */
+        get: operations["chat_bookings_api_v1_rentals_chats__chat_id__bookings_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2535,6 +2557,11 @@ export interface components {
         };
         /** BookingRead */
         BookingRead: {
+            /**
+             * Id
+             * @description The api's booking row id (what a guest chat links to)
+             */
+            id: number;
             /** Item Id */
             item_id: number;
             /** Avito Booking Id */
@@ -2568,6 +2595,11 @@ export interface components {
             changed: number;
             /** Failed */
             failed: number;
+            /**
+             * Drafts Expired
+             * @default 0
+             */
+            drafts_expired: number;
         };
         /** BroadcastCreate */
         BroadcastCreate: {
@@ -3031,7 +3063,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending" | "sent" | "skipped";
+            status: "pending" | "sent" | "skipped" | "expired";
             /**
              * Parts
              * @description Messages sent to the guest (a long text is split)
@@ -3249,6 +3281,11 @@ export interface components {
              * @default false
              */
             no_quiet_hours: boolean;
+            /**
+             * Time Zone
+             * @description IANA name (Europe/Moscow, Asia/Yekaterinburg): quiet hours and the arrivals digest are in this zone
+             */
+            time_zone?: string | null;
         };
         /** GuestSettingsRead */
         GuestSettingsRead: {
@@ -3267,6 +3304,8 @@ export interface components {
             quiet_start: number | null;
             /** Quiet End */
             quiet_end: number | null;
+            /** Time Zone */
+            time_zone: string;
         };
         /** IndexerCreate */
         IndexerCreate: {
@@ -4723,7 +4762,7 @@ export interface components {
          * @description What went wrong, for a client to say in its user's language (see ``params``).
          * @enum {string}
          */
-        ErrorCode: "listing_not_found" | "too_many_listings" | "listing_archived" | "listing_not_submittable" | "listing_not_published" | "listing_not_renewable" | "photo_not_found" | "too_many_photos" | "photo_too_large" | "photo_not_image" | "photo_damaged" | "photo_too_many_pixels" | "photo_not_uploaded" | "upload_link_invalid" | "upload_not_image_type" | "upload_no_file" | "upload_empty" | "files_not_here" | "listing_not_pending" | "listing_changed" | "own_listing" | "listing_sold" | "seller_blocked_you" | "too_many_inquiries" | "inquiry_not_found" | "inquiry_closed" | "only_the_seller" | "too_many_messages" | "already_reported" | "booking_overlap" | "calendar_changed" | "avito_keys_refused" | "media_no_llm" | "media_source_failed";
+        ErrorCode: "listing_not_found" | "too_many_listings" | "listing_archived" | "listing_not_submittable" | "listing_not_published" | "listing_not_renewable" | "photo_not_found" | "too_many_photos" | "photo_too_large" | "photo_not_image" | "photo_damaged" | "photo_too_many_pixels" | "photo_not_uploaded" | "upload_link_invalid" | "upload_not_image_type" | "upload_no_file" | "upload_empty" | "files_not_here" | "listing_not_pending" | "listing_changed" | "own_listing" | "listing_sold" | "seller_blocked_you" | "too_many_inquiries" | "inquiry_not_found" | "inquiry_closed" | "only_the_seller" | "too_many_messages" | "already_reported" | "booking_overlap" | "calendar_changed" | "avito_keys_refused" | "draft_expired" | "media_no_llm" | "media_source_failed";
         /**
          * ErrorBody
          * @description Every error of every API: a message, or for invalid input one issue per field;
@@ -14423,6 +14462,78 @@ export interface operations {
             };
         };
     };
+    chat_bookings_api_v1_rentals_chats__chat_id__bookings_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+                "X-Service-Token"?: string | null;
+                "X-Acting-User"?: string | null;
+            };
+            path: {
+                /** @description The chat's id */
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingRead"][];
+                };
+            };
+            /** @description Bad request: a NUL byte in the URL, or a malformed form */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated: the credential is missing, wrong or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not one the caller may see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the detail names each field and what is wrong with it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     link_booking_api_v1_rentals_chats__chat_id__booking_put: {
         parameters: {
             query?: never;
@@ -14781,7 +14892,7 @@ export const cohostReadAccessValues: ReadonlyArray<FlattenedDeepRequired<compone
 export const currencyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Currency"]> = ["RUB", "USD", "EUR"];
 export const deliveryOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryOutcome"]> = ["sent", "rate_limited", "failed", "unavailable", "rejected", "blocked", "released"];
 export const documentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DocumentKind"]> = ["post", "article", "listing"];
-export const draftResultStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DraftResult"]["status"]> = ["pending", "sent", "skipped"];
+export const draftResultStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DraftResult"]["status"]> = ["pending", "sent", "skipped", "expired"];
 export const embeddingModelReadStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmbeddingModelRead"]["state"]> = ["building", "active", "retired"];
 export const guestSettingsModeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["GuestSettings"]["mode"]> = ["auto", "draft", "off"];
 export const guestSettingsReadModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["GuestSettingsRead"]["mode"]> = ["auto", "draft", "off"];
@@ -14809,4 +14920,4 @@ export const userStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["
 export const verdictValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Verdict"]> = ["like", "dislike", "skip"];
 export const watchedCreateSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WatchedCreate"]["source"]> = ["tmdb", "kinopoisk"];
 export const watchedCreateKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WatchedCreate"]["kind"]> = ["movie", "tv"];
-export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["listing_not_found", "too_many_listings", "listing_archived", "listing_not_submittable", "listing_not_published", "listing_not_renewable", "photo_not_found", "too_many_photos", "photo_too_large", "photo_not_image", "photo_damaged", "photo_too_many_pixels", "photo_not_uploaded", "upload_link_invalid", "upload_not_image_type", "upload_no_file", "upload_empty", "files_not_here", "listing_not_pending", "listing_changed", "own_listing", "listing_sold", "seller_blocked_you", "too_many_inquiries", "inquiry_not_found", "inquiry_closed", "only_the_seller", "too_many_messages", "already_reported", "booking_overlap", "calendar_changed", "avito_keys_refused", "media_no_llm", "media_source_failed"];
+export const errorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorCode"]> = ["listing_not_found", "too_many_listings", "listing_archived", "listing_not_submittable", "listing_not_published", "listing_not_renewable", "photo_not_found", "too_many_photos", "photo_too_large", "photo_not_image", "photo_damaged", "photo_too_many_pixels", "photo_not_uploaded", "upload_link_invalid", "upload_not_image_type", "upload_no_file", "upload_empty", "files_not_here", "listing_not_pending", "listing_changed", "own_listing", "listing_sold", "seller_blocked_you", "too_many_inquiries", "inquiry_not_found", "inquiry_closed", "only_the_seller", "too_many_messages", "already_reported", "booking_overlap", "calendar_changed", "avito_keys_refused", "draft_expired", "media_no_llm", "media_source_failed"];

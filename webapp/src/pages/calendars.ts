@@ -100,7 +100,8 @@ function shortDate(iso: string, language: Language): string {
   }).format(new Date(`${iso}T00:00:00Z`));
 }
 
-async function loadColumns(ctx: PageContext, month: string): Promise<Column[]> {
+/** The active items of the caller's unrevoked accounts; ``writable``: owner or full co-host. */
+export async function landlordItems(ctx: PageContext): Promise<{ item: RentalsItem; writable: boolean }[]> {
   const { app } = ctx;
   const accounts: RentalsAccount[] = (await app.api.rentalsAccounts()).filter((a) => !a.revoked);
   const items = await Promise.all(
@@ -110,7 +111,12 @@ async function loadColumns(ctx: PageContext, month: string): Promise<Column[]> {
         .map((item) => ({ item, writable: account.access !== "read" })),
     ),
   );
-  const flat = items.flat();
+  return items.flat();
+}
+
+async function loadColumns(ctx: PageContext, month: string): Promise<Column[]> {
+  const { app } = ctx;
+  const flat = await landlordItems(ctx);
   const months: CalendarMonth[] = await Promise.all(
     flat.map(({ item }) => app.api.itemCalendar(item.id, month)),
   );

@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     BOOKING_OVERLAP = "booking_overlap"  # booking, check_in, check_out (dates may be "")
     CALENDAR_CHANGED = "calendar_changed"
     AVITO_KEYS_REFUSED = "avito_keys_refused"
+    DRAFT_EXPIRED = "draft_expired"  # hours: a guest's reply left too long is not sent
     # media
     MEDIA_NO_LLM = "media_no_llm"  # the conversation needs a model: use the buttons
     MEDIA_SOURCE_FAILED = "media_source_failed"  # the person's seedbox/indexer/TMDB failed

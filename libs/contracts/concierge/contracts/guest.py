@@ -4,19 +4,25 @@ user: the service token and ``X-Acting-User``).
 
 Modes: ``auto`` (the reply is sent to the guest), ``draft`` (the proposed reply comes to
 the landlord in Telegram with Send / Edit / Skip), ``off`` (nothing is answered). Quiet
-hours (UTC hours, start inclusive, end exclusive; may wrap midnight) turn auto replies
-into drafts. A chat handed to the landlord gets no replies until resumed.
+hours (hours of the item's IANA time zone, default Europe/Moscow; start inclusive, end
+exclusive; may wrap midnight) turn auto replies into drafts; the same zone sets the day and
+hour of the "arrivals tomorrow" digest. A chat handed to the landlord gets no replies
+until resumed. A draft not acted on within the api's ``RENTALS_DRAFT_TTL_H`` hours expires:
+sending it is refused (409, ``draft_expired``).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from concierge.common.http_client import ServiceClient
 from concierge.contracts.api_client import ACTING_USER_HEADER
+from concierge.contracts.rentals import BookingRead
 from concierge.contracts.text import MULTI_LINE
 
 GuestMode = Literal["auto", "draft", "off"]
@@ -30,6 +36,22 @@ Question = Annotated[str, StringConstraints(min_length=1, max_length=500), MULTI
 Answer = Annotated[str, StringConstraints(min_length=1, max_length=2000), MULTI_LINE]
 ReplyText = Annotated[str, StringConstraints(min_length=1, max_length=10_000), MULTI_LINE]
 Hour = Annotated[int, Field(ge=0, le=23)]
+DEFAULT_TIME_ZONE = "Europe/Moscow"
+
+
+@cache
+def known_time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _known_zone(name: str) -> str:
+    if name not in known_time_zones():
+        raise ValueError(f"unknown time zone {name[:64]!r}: an IANA name such as Europe/Moscow")
+    return name
+
+
+TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64),
+                     AfterValidator(_known_zone)]  # fmt: skip
 
 ITEMS = "/api/v1/rentals/items"
 CHATS = "/api/v1/rentals/chats"
@@ -51,6 +73,11 @@ class GuestSettings(Strict):
     quiet_start: Hour | None = None
     quiet_end: Hour | None = None
     no_quiet_hours: bool = Field(False, description="True: clear the quiet hours")
+    time_zone: TimeZone | None = Field(
+        None,
+        description="IANA name (Europe/Moscow, Asia/Yekaterinburg): quiet hours and the "
+        "arrivals digest are in this zone",
+    )
 
 
 class GuestSettingsRead(BaseModel):
@@ -60,6 +87,7 @@ class GuestSettingsRead(BaseModel):
     mode: GuestMode
     quiet_start: int | None
     quiet_end: int | None
+    time_zone: str
 
 
 class FaqCreate(Strict):
@@ -95,7 +123,7 @@ class DraftEdit(Strict):
 
 class DraftResult(BaseModel):
     id: int
-    status: Literal["pending", "sent", "skipped"]
+    status: Literal["pending", "sent", "skipped", "expired"]
     parts: int = Field(0, description="Messages sent to the guest (a long text is split)")
 
 
@@ -140,6 +168,20 @@ class GuestApiClient:
     async def resume(self, user: int, chat_id: int) -> ChatState:
         response = await self.http.request(
             "POST", f"{CHATS}/{chat_id}/resume", headers=_as(user), idempotent=True
+        )
+        return ChatState.model_validate(response.json())
+
+    async def chat_bookings(self, user: int, chat_id: int) -> list[BookingRead]:
+        response = await self.http.request("GET", f"{CHATS}/{chat_id}/bookings", headers=_as(user))
+        return [BookingRead.model_validate(b) for b in response.json()]
+
+    async def link_booking(self, user: int, chat_id: int, booking_id: int | None) -> ChatState:
+        response = await self.http.request(
+            "PUT",
+            f"{CHATS}/{chat_id}/booking",
+            json={"booking_id": booking_id},
+            headers=_as(user),
+            idempotent=True,
         )
         return ChatState.model_validate(response.json())
 

@@ -160,6 +160,7 @@ class CalendarWritten(BaseModel):
 class BookingRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: int = Field(description="The api's booking row id (what a guest chat links to)")
     item_id: int
     avito_booking_id: int
     status: str
@@ -175,3 +176,4 @@ class BookingsPollResult(BaseModel):
     cancelled: int
     changed: int
     failed: int
+    drafts_expired: int = 0

@@ -137,6 +137,13 @@ class ApiSettings(
         "secrets; empty: derived from API_JWT_SECRET (dev only). Rotate: put a new key first, "
         "run `python -m concierge.api.rentals.rotate_keys`, then drop the old one",
     )
+    rentals_draft_ttl_h: int = Field(
+        24,
+        ge=1,
+        le=720,
+        description="A guest assistant's draft not sent, edited or skipped within this many "
+        "hours expires: its Send button then says so instead of sending a stale reply",
+    )
 
     # --- uploads (listing photos; the backend itself: STORAGE_*, shared with the worker) --
     public_url: str = Field(

@@ -97,13 +97,15 @@ class RentalsItem(TimestampMixin, Base):
     # availability write is closed) every write sends the horizon minus these.
     closed_days: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
     # The guest assistant's facts (the landlord's words) and how it answers: auto (sent),
-    # draft (proposed to the landlord in Telegram), off; quiet hours (UTC hours, start
-    # inclusive, end exclusive, may wrap midnight) turn auto replies into drafts.
+    # draft (proposed to the landlord in Telegram), off; quiet hours (hours of the item's
+    # time zone, start inclusive, end exclusive, may wrap midnight) turn auto replies into
+    # drafts. The time zone (IANA) also sets the "arrivals tomorrow" digest's day and hour.
     description: Mapped[str] = mapped_column(Text, server_default=sql("''"))
     house_rules: Mapped[str] = mapped_column(Text, server_default=sql("''"))
     guest_mode: Mapped[str] = mapped_column(String(8), server_default=sql("'off'"))
     quiet_start: Mapped[int | None] = mapped_column(SmallInteger)
     quiet_end: Mapped[int | None] = mapped_column(SmallInteger)
+    time_zone: Mapped[str] = mapped_column(String(64), server_default=sql("'Europe/Moscow'"))
     # When the bookings poll first read the item: the first poll takes the bookings already
     # on Avito as a silent baseline (they are not "new" to the landlord).
     bookings_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -189,11 +191,13 @@ class RentalsMessage(Base):
 
 class RentalsDraft(TimestampMixin, Base):
     """A reply the assistant proposed (draft mode, quiet hours) for the landlord to send,
-    edit or skip."""
+    edit or skip; one not acted on within ``API_RENTALS_DRAFT_TTL_H`` hours is expired."""
 
     __tablename__ = "rentals_drafts"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'skipped')", name="status_allowed"),
+        CheckConstraint(
+            "status IN ('pending', 'sent', 'skipped', 'expired')", name="status_allowed"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

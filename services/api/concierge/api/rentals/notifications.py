@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from concierge.api.notify.texts import escaped, html_message, language_of
 from concierge.contracts.avito import AvitoBooking
+from concierge.contracts.guest import DEFAULT_TIME_ZONE
 from concierge.contracts.identity import Language
 from concierge.contracts.notify import NotificationCreate
 from concierge.domain.identity.models import User
@@ -85,8 +86,12 @@ def booking_changed(
 
 
 def arrivals_tomorrow(
-    owner: User, day: date, arrivals: Sequence[tuple[RentalsBooking, RentalsItem]]
+    owner: User,
+    day: date,
+    arrivals: Sequence[tuple[RentalsBooking, RentalsItem]],
+    zone: str = DEFAULT_TIME_ZONE,
 ) -> NotificationCreate:
+    """To the landlord or a co-host (``owner``: the recipient), once per day and zone."""
     lines = "\n".join(
         "• {title}: {guest} ({count})".format(
             **escaped(
@@ -99,7 +104,8 @@ def arrivals_tomorrow(
     )
     text = ARRIVALS[language_of(owner)].format(day=day.isoformat(), lines=lines)
     return NotificationCreate(
-        dedup_key=f"{ARRIVALS_KIND}:{owner.id}:{day.isoformat()}",
+        dedup_key=f"{ARRIVALS_KIND}:{owner.id}:{day.isoformat()}"
+        + ("" if zone == DEFAULT_TIME_ZONE else f":{zone}"),
         chat_id=owner.telegram_id,
         kind=ARRIVALS_KIND,
         payload=html_message(text),

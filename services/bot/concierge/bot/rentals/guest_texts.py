@@ -26,6 +26,21 @@ GUEST: dict[Language, dict[str, str]] = {
         "skipped": "Skipped: nothing was sent.",
         "ask_edit": "Send the reply as the guest should get it.",
         "resumed": "✅ The assistant answers in this chat again.",
+        "expired": "⌛ This proposed reply expired: nothing was sent. Answer the guest in Avito.",
+        "tz_button": "🕒 Time zone: {zone}",
+        "ask_tz": "Time zone now: {zone}. Quiet hours and the «arrivals tomorrow» digest are "
+        "in this zone. Send its name as in the IANA database, e.g. Europe/Moscow, "
+        "Europe/Kaliningrad, Asia/Yekaterinburg, Asia/Vladivostok.",
+        "tz_set": "✅ Time zone: {zone}",
+        "pick_booking": "Which booking is this guest's?",
+        "no_bookings": "The apartment has no current or upcoming bookings (as last polled "
+        "from Avito).",
+        "unlink": "Unlink",
+        "link": "🔗 Link booking",
+        "all_settings": "⚙️ All assistant settings",
+        "linked": "✅ The chat is linked to the booking. The assistant speaks of it to this guest "
+        "and stores their arrival time on it.",
+        "unlinked": "✅ The chat is not linked to a booking.",
     },
     Language.RU: {
         "pick_item": "Какая квартира?",
@@ -48,6 +63,21 @@ GUEST: dict[Language, dict[str, str]] = {
         "skipped": "Пропущено: ничего не отправлено.",
         "ask_edit": "Пришлите ответ так, как его должен получить гость.",
         "resumed": "✅ Ассистент снова отвечает в этом чате.",
+        "expired": "⌛ Предложенный ответ устарел: ничего не отправлено. Ответьте гостю в Авито.",
+        "tz_button": "🕒 Часовой пояс: {zone}",
+        "ask_tz": "Сейчас часовой пояс: {zone}. Тихие часы и сводка «завтра заезды» считаются "
+        "в нём. Пришлите его название из базы IANA, например Europe/Moscow, "
+        "Europe/Kaliningrad, Asia/Yekaterinburg, Asia/Vladivostok.",
+        "tz_set": "✅ Часовой пояс: {zone}",
+        "pick_booking": "Какое бронирование у этого гостя?",
+        "no_bookings": "У квартиры нет текущих и будущих бронирований (по последнему опросу "
+        "Авито).",
+        "unlink": "Отвязать",
+        "link": "🔗 Привязать бронь",
+        "all_settings": "⚙️ Все настройки ассистента",
+        "linked": "✅ Чат привязан к бронированию. Ассистент говорит гостю о нём и записывает "
+        "в него время заезда.",
+        "unlinked": "✅ Чат не привязан к бронированию.",
     },
 }
 

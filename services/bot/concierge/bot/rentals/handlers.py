@@ -23,7 +23,6 @@ from typing import Any
 
 import orjson
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -32,6 +31,14 @@ from concierge.bot.deps import deps_of, language_of
 from concierge.bot.edits import edit_in_place
 from concierge.bot.market.webapp import webapp_button, webapp_url
 from concierge.bot.media import handlers as media_handlers
+from concierge.bot.rentals.steps import (
+    STATE_TTL_S,
+    load_step,
+    pick_item,
+    redis_of,
+    save_step,
+    say,
+)
 from concierge.bot.texts import rentals_text
 from concierge.common.clock import utcnow
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
@@ -42,7 +49,6 @@ from concierge.contracts.rentals import (
     CalendarConfirm,
     CalendarMonth,
     DayRange,
-    ItemRead,
 )
 from concierge.contracts.rentals_client import RentalsApiClient
 
@@ -50,17 +56,12 @@ CALENDARS = "calendars"  # the Mini App page the /calendar message links to
 log = logging.getLogger(__name__)
 
 PREFIX = "rt"
-STATE_TTL_S = 600
 MARKS = {"free": "🟩", "closed": "⬛", "booked": "🟥"}
 ACTIONS = {"c": "close", "o": "open"}
 
 
 def client(context: ContextTypes.DEFAULT_TYPE) -> RentalsApiClient:
     return RentalsApiClient(deps_of(context).market.http)
-
-
-def _redis(context: ContextTypes.DEFAULT_TYPE) -> Any:
-    return deps_of(context).searches.redis
 
 
 def _connect_key(user: int) -> str:
@@ -71,12 +72,6 @@ def _pending_key(user: int) -> str:
     return f"rentals:pending:{user}"
 
 
-async def _say(update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(body, parse_mode=ParseMode.HTML, reply_markup=markup)
-
-
 # --- onboarding ---------------------------------------------------------------------------
 
 
@@ -85,18 +80,17 @@ async def connect_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if user is None:
         return
     language = await language_of(update, context)
-    state = orjson.dumps({"step": "client_id"})
-    await _redis(context).set(_connect_key(user.id), state, ex=STATE_TTL_S)
-    await _say(update, rentals_text(language, "ask_client_id"))
+    await save_step(context, _connect_key(user.id), {"step": "client_id"})
+    await say(update, rentals_text(language, "ask_client_id"))
 
 
 async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None:
         return
-    await _redis(context).delete(_connect_key(user.id), _pending_key(user.id))
+    await redis_of(context).delete(_connect_key(user.id), _pending_key(user.id))
     await media_handlers.cancel_dialog(context, user.id)
-    await _say(update, rentals_text(await language_of(update, context), "cancelled"))
+    await say(update, rentals_text(await language_of(update, context), "cancelled"))
 
 
 async def take_text(update: Update, context: ContextTypes.DEFAULT_TYPE, said: str) -> bool:
@@ -104,21 +98,20 @@ async def take_text(update: Update, context: ContextTypes.DEFAULT_TYPE, said: st
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return False
-    raw = await _redis(context).get(_connect_key(user.id))
-    if raw is None:
+    step = await load_step(context, _connect_key(user.id), take=False)
+    if step is None:
         return False
-    state = orjson.loads(raw)
+    state = step[1]
     language = await language_of(update, context)
     said = said.strip()
     if state.get("step") == "client_id":
         if not said or len(said) > 200 or any(c.isspace() for c in said):
-            await _say(update, rentals_text(language, "ask_client_id"))
+            await say(update, rentals_text(language, "ask_client_id"))
             return True
-        state = orjson.dumps({"step": "secret", "client_id": said})
-        await _redis(context).set(_connect_key(user.id), state, ex=STATE_TTL_S)
-        await _say(update, rentals_text(language, "ask_secret"))
+        await save_step(context, _connect_key(user.id), {"step": "secret", "client_id": said})
+        await say(update, rentals_text(language, "ask_secret"))
         return True
-    await _redis(context).delete(_connect_key(user.id))
+    await redis_of(context).delete(_connect_key(user.id))
     try:
         await message.delete()  # the secret leaves the chat at once
     except TelegramError:
@@ -140,52 +133,35 @@ async def _connect(
         account = await client(context).connect(user.id, data)
         synced = await client(context).sync(user.id, account.id)
     except (ServiceResponseError, ValueError):
-        await _say(update, rentals_text(language, "refused"))
+        await say(update, rentals_text(language, "refused"))
         return
     except ServiceUnavailable:
-        await _say(update, rentals_text(language, "unavailable"))
+        await say(update, rentals_text(language, "unavailable"))
         return
     name = html.escape(account.name or str(account.avito_user_id))
-    await _say(update, rentals_text(language, "connected", name=name, items=str(synced.items)))
+    await say(update, rentals_text(language, "connected", name=name, items=str(synced.items)))
 
 
 # --- items, the month grid, the picker --------------------------------------------------
 
 
-async def _items(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[ItemRead]:
-    user = update.effective_user
-    assert user is not None
-    found: list[ItemRead] = []
-    for account in await client(context).accounts(user.id):
-        if not account.revoked:
-            found.extend(await client(context).items(user.id, account.id))
-    return found
-
-
 async def _item_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str) -> None:
-    language = await language_of(update, context)
-    try:
-        items = await _items(update, context)
-    except ServiceUnavailable:
-        await _say(update, rentals_text(language, "unavailable"))
-        return
-    if not items:
-        await _say(update, rentals_text(language, "no_items"))
-        return
     month = _month_code(utcnow().date())
-    rows = [
-        [
-            InlineKeyboardButton(
-                item.title[:60] or str(item.avito_item_id),
-                callback_data=pack(PREFIX, what, item.id, month, 0),
-            )
-        ]
-        for item in items[:20]
-    ]
     app_url = webapp_url(update, context) if what == "cal" else None
-    if app_url is not None:  # the Mini App's Calendars page: every item side by side
-        rows.append([webapp_button(rentals_text(language, "all_calendars"), app_url, CALENDARS)])
-    await _say(update, rentals_text(language, "pick_item"), InlineKeyboardMarkup(rows))
+
+    def calendars(language: Language) -> list[list[InlineKeyboardButton]]:
+        if app_url is None:
+            return []
+        # the Mini App's Calendars page: every item side by side
+        return [[webapp_button(rentals_text(language, "all_calendars"), app_url, CALENDARS)]]
+
+    await pick_item(
+        update,
+        context,
+        rentals_text,
+        lambda item: pack(PREFIX, what, item.id, month, 0),
+        calendars,
+    )
 
 
 async def calendar_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -258,7 +234,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             case ["ok"]:
                 await _confirm(query, context, language, user.id)
             case ["no"]:
-                await _redis(context).delete(_pending_key(user.id))
+                await redis_of(context).delete(_pending_key(user.id))
                 await edit_in_place(query, rentals_text(language, "cancelled"), None)
             case _:
                 return
@@ -311,7 +287,7 @@ async def _pick_day(
     )
     preview = await client(context).preview(query.from_user.id, item, change)
     pending = {"item": item, "change": change.model_dump(mode="json"), "token": preview.token}
-    await _redis(context).set(
+    await redis_of(context).set(
         _pending_key(query.from_user.id), orjson.dumps(pending), ex=STATE_TTL_S
     )
     body = rentals_text(
@@ -328,7 +304,7 @@ async def _pick_day(
 async def _confirm(
     query: Any, context: ContextTypes.DEFAULT_TYPE, language: Language, user: int
 ) -> None:
-    raw = await _redis(context).getdel(_pending_key(user))
+    raw = await redis_of(context).getdel(_pending_key(user))
     if raw is None:
         await edit_in_place(query, rentals_text(language, "expired"), None)
         return

@@ -3,14 +3,11 @@ service-token route for an account's credentials."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Response, status
 
 from concierge.api.identity.deps import WebUser
-from concierge.api.params import id_path
 from concierge.api.rentals.accounts.deps import AccountDeskDep
-from concierge.common.auth import require_service_token
+from concierge.api.rentals.routes import AccountId, internal_router, landlord_router
 from concierge.common.openapi import raises
 from concierge.contracts.avito import AvitoCredentials
 from concierge.contracts.rentals import (
@@ -22,11 +19,8 @@ from concierge.contracts.rentals import (
     SyncResult,
 )
 
-router = APIRouter(prefix="/rentals/accounts", tags=["rentals"])
-service_router = APIRouter(
-    prefix="/internal/rentals", tags=["rentals"], dependencies=[Depends(require_service_token)]
-)
-AccountId = Annotated[int, id_path("The account's id")]
+router = landlord_router("/rentals/accounts")
+service_router = internal_router()
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -3,6 +3,7 @@ the check-in extractor, and the agent when an LLM is configured (made on first u
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -38,6 +39,7 @@ def get_guest_assistant(
         avito_gateway(request),
         get_checkin_service(request),
         guest_agent(request),
+        timedelta(hours=request.app.state.settings.rentals_draft_ttl_h),
     )
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Response, status
+from fastapi import Body, Response, status
 
 from concierge.api.identity.deps import WebUser
 from concierge.api.params import id_path
 from concierge.api.rentals.assistant.deps import GuestAssistantDep
-from concierge.common.auth import require_service_token
+from concierge.api.rentals.routes import ChatId, ItemId, internal_router, landlord_router
 from concierge.common.openapi import raises
 from concierge.contracts.guest import (
     AnswerResult,
@@ -25,13 +25,10 @@ from concierge.contracts.guest import (
     GuestSettings,
     GuestSettingsRead,
 )
+from concierge.contracts.rentals import BookingRead
 
-router = APIRouter(prefix="/rentals", tags=["rentals"])
-service_router = APIRouter(
-    prefix="/internal/rentals", tags=["rentals"], dependencies=[Depends(require_service_token)]
-)
-ItemId = Annotated[int, id_path("The item's id")]
-ChatId = Annotated[int, id_path("The chat's id")]
+router = landlord_router("/rentals")
+service_router = internal_router()
 DraftId = Annotated[int, id_path("The draft's id")]
 FaqId = Annotated[int, id_path("The FAQ entry's id")]
 MessageId = Annotated[int, id_path("The stored guest message's id")]
@@ -88,6 +85,16 @@ async def chats(user: WebUser, desk: GuestAssistantDep) -> list[ChatState]:
 async def resume(chat_id: ChatId, user: WebUser, desk: GuestAssistantDep) -> ChatState:
     """The assistant answers in this chat again (after a hand-off)."""
     return await desk.resume(user.id, chat_id)
+
+
+@router.get("/chats/{chat_id}/bookings")
+@raises(404)
+async def chat_bookings(
+    chat_id: ChatId, user: WebUser, desk: GuestAssistantDep
+) -> list[BookingRead]:
+    """The current and upcoming bookings of the chat's item (soonest first, 10): what the
+    chat can be linked to."""
+    return await desk.chat_bookings(user.id, chat_id)
 
 
 @router.put("/chats/{chat_id}/booking")

@@ -1,6 +1,8 @@
 """What the guest assistant tells landlords (Russian or English, HTML, escaped): a draft
-with Send / Edit / Skip, a chat handed over with Resume, and a stated arrival (once per
-change: ``rentals.arrival:<chat>:<date>:<time>``). Callback data: ``rg:<verb>:<id>``."""
+with Send / Edit / Skip, a chat handed over with Resume, and a stated arrival, each with
+Link booking (``rg:lk:<chat>``) (once per
+change against the last one told: ``rentals.arrival:<chat>:<message>``). Callback data:
+``rg:<verb>:<id>``."""
 
 from __future__ import annotations
 
@@ -28,6 +30,14 @@ BUTTONS = {
     Language.EN: ("Send", "Edit", "Skip", "Resume the assistant"),
     Language.RU: ("Отправить", "Изменить", "Пропустить", "Вернуть ассистента"),
 }
+LINK = {Language.EN: "🔗 Link booking", Language.RU: "🔗 Привязать бронь"}
+
+
+def link_row(language: Language, chat_id: int) -> list[InlineButton]:
+    """The button that lists the item's current and upcoming bookings to link the chat to."""
+    return [InlineButton(text=LINK[language], callback_data=f"{CALLBACK}:lk:{chat_id}")]
+
+
 HANDOFF = {
     "asked": {
         Language.EN: "🙋 A guest about <b>{title}</b> asks for you:\n<i>{question}</i>",
@@ -78,6 +88,7 @@ def draft_ready(owner: User, title: str, question: str, draft: RentalsDraft) -> 
                 InlineButton(text=edit, callback_data=f"{CALLBACK}:edit:{draft.id}"),
                 InlineButton(text=skip, callback_data=f"{CALLBACK}:skip:{draft.id}"),
             ],
+            link_row(language, draft.chat_id),
         ),
     )
 
@@ -95,13 +106,16 @@ def handed_off(
         payload=html_message(
             text + HANDOFF_TAIL[language],
             [InlineButton(text=resume, callback_data=f"{CALLBACK}:resume:{chat.id}")],
+            link_row(language, chat.id),
         ),
     )
 
 
 def arrival_stated(
-    owner: User, title: str, chat: RentalsChat, at: str | None, on: date | None
+    owner: User, title: str, chat: RentalsChat, message_id: int, at: str | None, on: date | None
 ) -> NotificationCreate:
+    """Keyed by the guest's message (each is answered once): a value told before may be
+    told again after another one (15:00 → 18:00 → 15:00); the caller tells only changes."""
     language = language_of(owner)
     parts = []
     if on is not None:
@@ -110,8 +124,8 @@ def arrival_stated(
         parts.append(AT[language].format(time=at))
     text = ARRIVAL[language].format(**escaped(title=title, when=" ".join(parts)))
     return NotificationCreate(
-        dedup_key=f"{ARRIVAL_KIND}:{chat.id}:{on}:{at}",
+        dedup_key=f"{ARRIVAL_KIND}:{chat.id}:{message_id}",
         chat_id=owner.telegram_id,
         kind=ARRIVAL_KIND,
-        payload=html_message(text),
+        payload=html_message(text, link_row(language, chat.id)),
     )

@@ -177,6 +177,24 @@ class GuestAssistantRepository:
         )
         return await self.session.scalar(query)
 
+    async def bookings_for_chat(
+        self, chat: RentalsChat, from_day: date, limit: int = 10
+    ) -> Sequence[RentalsBooking]:
+        """The live bookings of the chat's item not over before ``from_day``, soonest first."""
+        query = (
+            select(RentalsBooking)
+            .join(RentalsItem, RentalsItem.id == RentalsBooking.item_id)
+            .where(
+                RentalsItem.account_id == chat.account_id,
+                RentalsItem.avito_item_id == chat.avito_item_id,
+                RentalsBooking.check_out >= from_day,
+                RentalsBooking.status.in_(("active", "pending")),
+            )
+            .order_by(RentalsBooking.check_in, RentalsBooking.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
     async def draft_for(
         self, user_id: int, draft_id: int
     ) -> tuple[RentalsDraft, RentalsChat, RentalsAccount] | None:
@@ -189,3 +207,12 @@ class GuestAssistantRepository:
         )
         row = (await self.session.execute(query)).first()
         return None if row is None else (row[0], row[1], row[2])
+
+    async def expire_drafts(self, created_before: datetime) -> int:
+        statement = (
+            update(RentalsDraft)
+            .where(RentalsDraft.status == "pending", RentalsDraft.created_at <= created_before)
+            .values(status="expired")
+            .returning(RentalsDraft.id)
+        )
+        return len((await self.session.scalars(statement)).all())

@@ -9,15 +9,16 @@ Order for each message (claimed once: ``rentals_messages.handled_at``):
 3. asked for the landlord / a complaint: hand-off (told with a Resume button);
 4. the reply: the LLM with tools when one is configured, else (or when it fails) an
    FAQ / house-rules match or this guest's booking; nothing matched: hand-off (unsure);
-5. ``auto`` outside quiet hours: sent through the Avito gateway (split there past
-   1000 characters); else a draft with Send / Edit / Skip.
+5. ``auto`` outside quiet hours (hours of the item's time zone): sent through the Avito
+   gateway (split there past 1000 characters); else a draft with Send / Edit / Skip, which
+   expires when not acted on within ``draft_ttl`` (Send then answers 409 ``draft_expired``).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from concierge.api.notify.service import NotifyService
@@ -25,13 +26,17 @@ from concierge.api.rentals.assistant import matching
 from concierge.api.rentals.assistant.agent import GuestAgent, GuestFacts
 from concierge.api.rentals.assistant.notifications import arrival_stated, draft_ready, handed_off
 from concierge.api.rentals.assistant.repository import GuestAssistantRepository
+from concierge.api.rentals.calendar.service import CalendarDesk
 from concierge.api.rentals.checkin.schemas import CheckInExtractRequest
 from concierge.api.rentals.checkin.service import CheckInService
+from concierge.api.rentals.zones import zone_of
 from concierge.common import clock
 from concierge.common.errors import Conflict, Invalid, NotFound, Unavailable
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
 from concierge.contracts.avito import AvitoGatewayClient
+from concierge.contracts.errors import ErrorCode
 from concierge.contracts.guest import (
+    DEFAULT_TIME_ZONE,
     MAX_FAQ_ENTRIES,
     AnswerResult,
     BookingLink,
@@ -42,10 +47,12 @@ from concierge.contracts.guest import (
     GuestSettings,
     GuestSettingsRead,
 )
-from concierge.contracts.rentals import MAX_GUEST_TEXT
+from concierge.contracts.rentals import MAX_GUEST_TEXT, BookingRead
 from concierge.domain.rentals.models import (
+    RentalsAccount,
     RentalsBooking,
     RentalsChat,
+    RentalsDraft,
     RentalsItem,
 )
 
@@ -75,10 +82,11 @@ class Arrival:
 
 
 def in_quiet_hours(item: RentalsItem, now: datetime) -> bool:
+    """Whether ``now`` falls in the item's quiet hours, read in the item's time zone."""
     start, end = item.quiet_start, item.quiet_end
     if start is None or end is None or start == end:
         return False
-    hour = now.hour
+    hour = now.astimezone(zone_of(item)).hour
     return start <= hour < end if start < end else hour >= start or hour < end
 
 
@@ -101,6 +109,7 @@ def settings_read(item: RentalsItem) -> GuestSettingsRead:
         mode=item.guest_mode,
         quiet_start=item.quiet_start,
         quiet_end=item.quiet_end,
+        time_zone=item.time_zone or DEFAULT_TIME_ZONE,
     )
 
 
@@ -124,12 +133,14 @@ class GuestAssistant:
         gateway: AvitoGatewayClient,
         checkin: CheckInService,
         agent: GuestAgent | None,
+        draft_ttl: timedelta = timedelta(hours=24),
     ) -> None:
         self.repo = repo
         self.notify = notify
         self.gateway = gateway
         self.checkin = checkin
         self.agent = agent
+        self.draft_ttl = draft_ttl
 
     # --- the worker's route: one guest message ------------------------------------------
 
@@ -152,7 +163,9 @@ class GuestAssistant:
         arrival = await self.arrival(text, message.sent_at, chat, booking)
         arrival_told = arrival is not None and arrival.changed
         if arrival is not None and arrival.changed:
-            await self.notify.enqueue(arrival_stated(owner, title, chat, arrival.at, arrival.on))
+            await self.notify.enqueue(
+                arrival_stated(owner, title, chat, message.id, arrival.at, arrival.on)
+            )
         if item is None or item.guest_mode == "off":
             return AnswerResult(action="off", arrival_told=arrival_told)
         if chat.handed_off_at is not None:
@@ -194,7 +207,9 @@ class GuestAssistant:
     async def arrival(
         self, text: str, sent_at: datetime, chat: RentalsChat, booking: RentalsBooking | None
     ) -> Arrival | None:
-        """The arrival the message states (stored when it changed), or None."""
+        """The arrival the message states, or None. ``changed``: it differs from the last
+        one stored on the chat, which is the last one told (15:00, 18:00, 15:00 is three
+        changes; 15:00 twice is one)."""
         request = CheckInExtractRequest(text=text[:MAX_GUEST_TEXT], received_at=sent_at)
         found = await self.checkin.extract(request)
         if found.check_in_time is None or found.confidence < MIN_ARRIVAL_CONFIDENCE:
@@ -250,6 +265,20 @@ class GuestAssistant:
             raise NotFound("No such item")
         return item
 
+    async def _chat(self, user_id: int, chat_id: int, *, write: bool) -> RentalsChat:
+        found = await self.repo.chat_for(user_id, chat_id, write=write)
+        if found is None:
+            raise NotFound("No such chat")
+        return found[0]
+
+    async def _draft(
+        self, user_id: int, draft_id: int
+    ) -> tuple[RentalsDraft, RentalsChat, RentalsAccount]:
+        found = await self.repo.draft_for(user_id, draft_id)
+        if found is None:
+            raise NotFound("No such draft")
+        return found
+
     async def settings(self, user_id: int, item_id: int) -> GuestSettingsRead:
         return settings_read(await self._item(user_id, item_id, write=False))
 
@@ -267,6 +296,8 @@ class GuestAssistant:
             raise Invalid("Quiet hours need both a start and an end hour")
         elif change.quiet_start is not None:
             item.quiet_start, item.quiet_end = change.quiet_start, change.quiet_end
+        if change.time_zone is not None:
+            item.time_zone = change.time_zone
         return settings_read(item)
 
     async def faq(self, user_id: int, item_id: int) -> list[FaqRead]:
@@ -290,17 +321,18 @@ class GuestAssistant:
         return [chat_state(c) for c in await self.repo.chats_for(user_id)]
 
     async def resume(self, user_id: int, chat_id: int) -> ChatState:
-        found = await self.repo.chat_for(user_id, chat_id, write=True)
-        if found is None:
-            raise NotFound("No such chat")
-        await self.repo.resume(found[0])
-        return chat_state(found[0])
+        chat = await self._chat(user_id, chat_id, write=True)
+        await self.repo.resume(chat)
+        return chat_state(chat)
+
+    async def chat_bookings(self, user_id: int, chat_id: int) -> list[BookingRead]:
+        """What the chat may be linked to: its item's current and upcoming bookings."""
+        chat = await self._chat(user_id, chat_id, write=False)
+        found_bookings = await self.repo.bookings_for_chat(chat, CalendarDesk.today())
+        return [BookingRead.model_validate(b) for b in found_bookings]
 
     async def link_booking(self, user_id: int, chat_id: int, link: BookingLink) -> ChatState:
-        found = await self.repo.chat_for(user_id, chat_id, write=True)
-        if found is None:
-            raise NotFound("No such chat")
-        chat = found[0]
+        chat = await self._chat(user_id, chat_id, write=True)
         if (
             link.booking_id is not None
             and await self.repo.booking_for_chat(chat, link.booking_id) is None
@@ -310,10 +342,13 @@ class GuestAssistant:
         return chat_state(chat)
 
     async def send_draft(self, user_id: int, draft_id: int, text: str | None) -> DraftResult:
-        found = await self.repo.draft_for(user_id, draft_id)
-        if found is None:
-            raise NotFound("No such draft")
-        draft, chat, account = found
+        draft, chat, account = await self._draft(user_id, draft_id)
+        if self.expired(draft.status, draft.created_at):
+            raise Conflict(
+                "The proposed reply expired: nothing was sent",
+                code=ErrorCode.DRAFT_EXPIRED,
+                params={"hours": str(int(self.draft_ttl.total_seconds() // 3600))},
+            )
         if draft.status != "pending":
             raise Conflict(f"The draft was already {draft.status}")
         if text is not None:
@@ -323,10 +358,19 @@ class GuestAssistant:
         return DraftResult(id=draft.id, status="sent", parts=parts)
 
     async def skip_draft(self, user_id: int, draft_id: int) -> DraftResult:
-        found = await self.repo.draft_for(user_id, draft_id)
-        if found is None:
-            raise NotFound("No such draft")
-        draft = found[0]
-        if draft.status == "pending":
+        draft = (await self._draft(user_id, draft_id))[0]
+        if self.expired(draft.status, draft.created_at):
+            draft.status = "expired"
+        elif draft.status == "pending":
             draft.status = "skipped"
         return DraftResult(id=draft.id, status=draft.status)
+
+    def expired(self, status: str, created_at: datetime) -> bool:
+        return status == "expired" or (
+            status == "pending" and created_at <= clock.utcnow() - self.draft_ttl
+        )
+
+    async def expire_drafts(self) -> int:
+        """Mark the drafts left pending past ``draft_ttl`` expired (the bookings poll's
+        schedule calls this); how many."""
+        return await self.repo.expire_drafts(clock.utcnow() - self.draft_ttl)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from concierge.api.identity.deps import WebUser
-from concierge.api.params import id_path
+from concierge.api.rentals.assistant.deps import GuestAssistantDep
 from concierge.api.rentals.calendar.deps import CalendarDeskDep
-from concierge.common.auth import require_service_token
+from concierge.api.rentals.routes import ItemId, internal_router, landlord_router
 from concierge.common.openapi import raises
 from concierge.contracts.rentals import (
     BookingRead,
@@ -22,11 +22,8 @@ from concierge.contracts.rentals import (
     CalendarWritten,
 )
 
-router = APIRouter(prefix="/rentals/items", tags=["rentals"])
-service_router = APIRouter(
-    prefix="/internal/rentals", tags=["rentals"], dependencies=[Depends(require_service_token)]
-)
-ItemId = Annotated[int, id_path("The item's id")]
+router = landlord_router("/rentals/items")
+service_router = internal_router()
 Month = Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
@@ -66,7 +63,10 @@ async def confirm(
 
 
 @service_router.post("/bookings/poll")
-async def poll(desk: CalendarDeskDep) -> BookingsPollResult:
-    """Poll every item's bookings, tell landlords what is new, cancelled or changed, and
-    after 18:00 Moscow time the arrivals of tomorrow (once a day)."""
-    return await desk.poll()
+async def poll(desk: CalendarDeskDep, guest: GuestAssistantDep) -> BookingsPollResult:
+    """Poll every item's bookings, tell landlords and co-hosts what is new, cancelled or
+    changed, and after 18:00 in each item's time zone the arrivals of its tomorrow (once a
+    day); expire the guest assistant's drafts left pending too long."""
+    result = await desk.poll()
+    result.drafts_expired = await guest.expire_drafts()
+    return result

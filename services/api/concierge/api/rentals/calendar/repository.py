@@ -90,17 +90,19 @@ class CalendarRepository:
         return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
 
     async def arrivals_on(
-        self, owner_id: int, day: date
-    ) -> Sequence[tuple[RentalsBooking, RentalsItem]]:
+        self, item_ids: Sequence[int], day: date
+    ) -> Sequence[tuple[RentalsBooking, RentalsItem, RentalsAccount]]:
+        """The active bookings of these items arriving on the day, with item and account."""
         query = (
-            select(RentalsBooking, RentalsItem)
+            select(RentalsBooking, RentalsItem, RentalsAccount)
             .join(RentalsItem, RentalsItem.id == RentalsBooking.item_id)
             .join(RentalsAccount, RentalsAccount.id == RentalsItem.account_id)
             .where(
-                RentalsAccount.owner_id == owner_id,
+                RentalsItem.id.in_(item_ids),
                 RentalsBooking.check_in == day,
                 RentalsBooking.status == "active",
             )
-            .order_by(RentalsItem.id)
+            .order_by(RentalsItem.id, RentalsBooking.id)
         )
-        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+        rows = (await self.session.execute(query)).all()
+        return [(row[0], row[1], row[2]) for row in rows]

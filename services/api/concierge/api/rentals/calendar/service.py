@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,7 @@ from concierge.api.rentals.accounts.service import AccountDesk, Revoked
 from concierge.api.rentals.calendar import rules
 from concierge.api.rentals.calendar.repository import CalendarRepository
 from concierge.api.rentals.notifications import arrivals_tomorrow, booking_changed
+from concierge.api.rentals.zones import zone_of
 from concierge.common import clock
 from concierge.common.errors import Conflict, Invalid, NotFound, Unavailable
 from concierge.common.http_client import ServiceResponseError, ServiceUnavailable
@@ -38,11 +41,11 @@ from concierge.contracts.rentals import (
     CalendarWritten,
 )
 from concierge.domain.identity.models import User
-from concierge.domain.rentals.models import RentalsAccount, RentalsItem
+from concierge.domain.rentals.models import RentalsAccount, RentalsBooking, RentalsItem
 
 log = logging.getLogger(__name__)
 ZONE = ZoneInfo("Europe/Moscow")  # Avito's calendar days
-DIGEST_HOUR = 18  # the "arrivals tomorrow" digest goes out from this hour (Moscow)
+DIGEST_HOUR = 18  # the "arrivals tomorrow" digest goes out from this hour (item's zone)
 LIVE = ("active", "pending")
 
 
@@ -193,7 +196,7 @@ class CalendarDesk:
     async def poll(self) -> BookingsPollResult:
         result = BookingsPollResult(items=0, new=0, cancelled=0, changed=0, failed=0)
         today = self.today()
-        owners: set[int] = set()
+        polled: list[tuple[RentalsItem, RentalsAccount]] = []
         for item, account in await self.calendar.polled_items():
             result.items += 1
             try:
@@ -218,10 +221,17 @@ class CalendarDesk:
                 result.failed += 1
                 continue
             await self._diff(item, account, found, result)
-            owners.add(account.owner_id)
-        if clock.utcnow().astimezone(ZONE).hour >= DIGEST_HOUR:
-            await self._arrivals(owners, today + timedelta(days=1))
+            polled.append((item, account))
+        await self._arrivals(polled)
         return result
+
+    async def _told(self, account: RentalsAccount) -> list[User]:
+        """Who hears of the account's bookings: its owner, then its co-hosts."""
+        owner = await self.users.get(account.owner_id)
+        told = [owner] if owner is not None else []
+        return told + [
+            u for u in await self.calendar.cohosts(account.id) if u.id != account.owner_id
+        ]
 
     async def _diff(
         self,
@@ -234,9 +244,7 @@ class CalendarDesk:
         # The first poll of an item takes what Avito already shows as the baseline: those
         # bookings existed before the landlord connected, they are not news.
         baseline = item.bookings_polled_at is None
-        owner = await self.users.get(account.owner_id)
-        told = [owner] if owner is not None else []
-        told += [u for u in await self.calendar.cohosts(account.id) if u.id != account.owner_id]
+        told = await self._told(account)
         for booking in found:
             before = known.get(booking.avito_booking_id)
             what: str | None = None
@@ -252,18 +260,34 @@ class CalendarDesk:
             if what is not None and told:
                 for user in told:
                     await self.notify.enqueue(
-                        booking_changed(user, what, item, booking, cohost=user is not owner)
+                        booking_changed(
+                            user, what, item, booking, cohost=user.id != account.owner_id
+                        )
                     )
                 setattr(result, what, getattr(result, what) + 1)
         if baseline:
             await self.calendar.mark_polled(item, clock.utcnow())
 
-    async def _arrivals(self, owners: set[int], day: date) -> None:
-        for owner_id in owners:
-            arrivals = await self.calendar.arrivals_on(owner_id, day)
-            owner = await self.users.get(owner_id)
-            if arrivals and owner is not None:
-                await self.notify.enqueue(arrivals_tomorrow(owner, day, arrivals))
+    async def _arrivals(self, polled: Sequence[tuple[RentalsItem, RentalsAccount]]) -> None:
+        """The "arrivals tomorrow" digest: for the items whose local time (their time zone)
+        is past ``DIGEST_HOUR``, the bookings arriving on their local tomorrow, one message
+        per recipient (owner and co-hosts), day and zone; each told once (dedup key)."""
+        now = clock.utcnow()
+        due: dict[tuple[str, date], list[int]] = defaultdict(list)
+        for item, _ in polled:
+            local = now.astimezone(zone_of(item))
+            if local.hour >= DIGEST_HOUR:
+                due[(str(zone_of(item)), local.date() + timedelta(days=1))].append(item.id)
+        recipients: dict[int, list[User]] = {}
+        for (zone, day), item_ids in due.items():
+            digests: dict[int, tuple[User, list[tuple[RentalsBooking, RentalsItem]]]] = {}
+            for booking, item, account in await self.calendar.arrivals_on(item_ids, day):
+                if account.id not in recipients:
+                    recipients[account.id] = await self._told(account)
+                for user in recipients[account.id]:
+                    digests.setdefault(user.id, (user, []))[1].append((booking, item))
+            for user, arrivals in digests.values():
+                await self.notify.enqueue(arrivals_tomorrow(user, day, arrivals, zone))
 
 
 def _month_start(month: str) -> date:

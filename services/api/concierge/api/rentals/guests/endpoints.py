@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-
 from concierge.api.rentals.guests.deps import GuestDeskDep
-from concierge.common.auth import require_service_token
+from concierge.api.rentals.routes import internal_router
 from concierge.contracts.avito import GuestMessageBatch, GuestMessageBatchResult
 
-service_router = APIRouter(
-    prefix="/internal/rentals", tags=["rentals"], dependencies=[Depends(require_service_token)]
-)
+service_router = internal_router()
 
 
 @service_router.post("/guest-messages")
