@@ -3021,6 +3021,14 @@ export interface components {
          * @enum {string}
          */
         DocumentKind: "post" | "article" | "listing";
+        /**
+         * DownloadRating
+         * @description A rating of the title a download was, 1–10.
+         */
+        DownloadRating: {
+            /** Rating */
+            rating: number;
+        };
         /** DownloadRead */
         DownloadRead: {
             /** Id */
@@ -3979,6 +3987,12 @@ export interface components {
              */
             timezone: string;
         };
+        /** RatingCreate */
+        RatingCreate: {
+            /** Document Id */
+            document_id: number;
+            verdict: components["schemas"]["Verdict"];
+        };
         /** RatingRead */
         RatingRead: {
             /** Document Id */
@@ -4733,17 +4747,6 @@ export interface components {
              * @default 23:59:00
              */
             time_to: string;
-        };
-        /** RatingCreate */
-        concierge__contracts__feed__RatingCreate: {
-            /** Document Id */
-            document_id: number;
-            verdict: components["schemas"]["Verdict"];
-        };
-        /** RatingCreate */
-        concierge__contracts__media__RatingCreate: {
-            /** Rating */
-            rating: number;
         };
         /** ValidationIssue */
         ValidationIssue: {
@@ -8605,7 +8608,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["concierge__contracts__media__RatingCreate"];
+                "application/json": components["schemas"]["DownloadRating"];
             };
         };
         responses: {
@@ -12239,7 +12242,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["concierge__contracts__feed__RatingCreate"];
+                "application/json": components["schemas"]["RatingCreate"];
             };
         };
         responses: {

@@ -134,7 +134,9 @@ class RecommendationRead(BaseModel):
     in_your_genres: bool = False
 
 
-class RatingCreate(_Strict):
+class DownloadRating(_Strict):
+    """A rating of the title a download was, 1–10."""
+
     rating: int = Field(ge=1, le=10)
 
 

@@ -25,6 +25,7 @@ from concierge.contracts.errors import ErrorCode
 from concierge.contracts.media import (
     AddResult,
     ConversationTurn,
+    DownloadRating,
     DownloadRead,
     GenreRead,
     IndexerCreate,
@@ -32,7 +33,6 @@ from concierge.contracts.media import (
     MediaPreferencesRead,
     MediaPreferencesUpdate,
     ProposalRead,
-    RatingCreate,
     RecommendationRead,
     SeedboxCreate,
     SeedboxRead,
@@ -168,7 +168,7 @@ async def downloads(
 @router.post("/downloads/{download_id}/rating", response_model=WatchedRead)
 @raises(404, 409)
 async def rate_download(
-    download_id: DownloadId, data: RatingCreate, user: WebUser, desk: MediaDeskDep
+    download_id: DownloadId, data: DownloadRating, user: WebUser, desk: MediaDeskDep
 ) -> WatchedRead:
     """Rate the title a download of the caller's was (the "done" message's buttons): it
     goes to their history. 409 when the release named no title."""
