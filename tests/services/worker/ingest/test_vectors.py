@@ -191,6 +191,7 @@ class TestReembed:
             )
         assert f"ix_document_vectors_model_{old_id}" not in indexes
 
+    @pytest.mark.parametrize(("run", "calls", "stored"), [("step", 1, 3), ("drain", 2, 6)])
     async def test_resumes_after_a_crash_without_losing_or_repeating_a_document(
         self,
         ingest_database: Database,
@@ -198,7 +199,12 @@ class TestReembed:
         feeds: Feeds,
         embedder: BatchingEmbedder,
         minilm: BatchingEmbedder,
+        run: str,
+        calls: int,
+        stored: int,
     ) -> None:
+        """A step at a time, or drain(), which takes the next batch while the previous one
+        is judged and stored: a crash rolls back only what was not committed."""
         old = make_ingest(ingest_database, wredis, minilm, old_settings(feeds))
         await corpus(old, feeds)
         await old.embed()
@@ -206,46 +212,19 @@ class TestReembed:
         crashing = make_ingest(
             ingest_database,
             wredis,
-            CrashingAfter(embedder, calls=1),
+            CrashingAfter(embedder, calls=calls),
             settings,  # type: ignore[arg-type]
         )
         await crashing.keeper.register()
-        assert await crashing.keeper.step() == 3
+        if run == "step":
+            assert await crashing.keeper.step() == 3
         with pytest.raises(RuntimeError, match="worker died"):
-            await crashing.keeper.step()
-        assert await covered(ingest_database, "multilingual-e5-small-q4") == 3  # nothing half
+            await getattr(crashing.keeper, run)()
+        assert await covered(ingest_database, "multilingual-e5-small-q4") == stored  # no half
         restarted = make_ingest(ingest_database, wredis, embedder, settings)
-        assert await restarted.embed() == len(TEXTS) - 3
+        assert await restarted.embed() == len(TEXTS) - stored
         assert await covered(ingest_database, "multilingual-e5-small-q4") == len(TEXTS)
         assert (await states(ingest_database))["multilingual-e5-small-q4"] == "active"
-
-    async def test_a_crash_while_the_next_batch_embeds_loses_and_repeats_nothing(
-        self,
-        ingest_database: Database,
-        wredis: Redis,
-        feeds: Feeds,
-        embedder: BatchingEmbedder,
-        minilm: BatchingEmbedder,
-    ) -> None:
-        """drain() takes the next batch while the previous one is judged and stored: a
-        failure there rolls back only what was not committed."""
-        old = make_ingest(ingest_database, wredis, minilm, old_settings(feeds))
-        await corpus(old, feeds)
-        await old.embed()
-        settings = ingest_settings(feeds, vectors_batch=3)
-        crashing = make_ingest(
-            ingest_database,
-            wredis,
-            CrashingAfter(embedder, calls=2),
-            settings,  # type: ignore[arg-type]
-        )
-        await crashing.keeper.register()
-        with pytest.raises(RuntimeError, match="worker died"):
-            await crashing.keeper.drain()  # batches 1 and 2 stored, the third's model dies
-        assert await covered(ingest_database, "multilingual-e5-small-q4") == 6
-        restarted = make_ingest(ingest_database, wredis, embedder, settings)
-        assert await restarted.embed() == len(TEXTS) - 6
-        assert await covered(ingest_database, "multilingual-e5-small-q4") == len(TEXTS)
 
 
 class CrashingAfter:
