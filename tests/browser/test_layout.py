@@ -82,10 +82,10 @@ async def test_every_screen_fits_the_phone(
     failures: list[str] = []
     shot = f"{width}-{theme}"
 
-    # The admin: seven tabs (moderation among them) and the language switch in the
+    # The admin: eight tabs (moderation among them) and the language switch in the
     # header, the queue.
     page = await phone.open(admin, "/moderation")
-    await expect(page.locator(".tab")).to_have_count(7)
+    await expect(page.locator(".tab")).to_have_count(8)
     await expect(page.locator("article.moderation-card").first).to_be_visible()
     await expect(page.locator(".reported-card").first).to_be_visible()
     await check_layout(page, f"{shot}-admin-moderation", failures)
@@ -112,6 +112,11 @@ async def test_every_screen_fits_the_phone(
     page = await phone.open(seller, "/calendars")
     await expect(page.locator("p.empty")).to_contain_text("/avito_connect")
     await check_layout(page, f"{shot}-seller-calendars", failures)
+
+    # The seller's guest assistant page (no Avito account either).
+    page = await phone.open(seller, "/guest")
+    await expect(page.locator("p.empty")).to_contain_text("/avito_connect")
+    await check_layout(page, f"{shot}-seller-guest", failures)
 
     # The buyer: the listing with "reserved", the seller's link and the report form.
     page = await phone.open(buyer, f"/listings/{published}")
