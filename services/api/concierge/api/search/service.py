@@ -286,11 +286,7 @@ class SearchService:
 
     async def _fts_ranks(self, fts: FtsArm | None, filters: Filters) -> list[FtsRank]:
         """The full-text arm's matches ranked (the session tuned for this search first)."""
-        await self.repository.tune(
-            ef_search=self.config.ef_search,
-            iterative_scan=False,
-            typo_similarity=self.config.typo_similarity,
-        )
+        await self._tune(self.repository)
         if fts is None:
             return []
         return await self.repository.fts_ranks(
@@ -298,6 +294,16 @@ class SearchService:
             filters=filters,
             candidates=self.config.candidates,
             fts_pool_limit=self.config.fts_rank_limit,
+        )
+
+    async def _tune(
+        self, repository: SearchRepository, ef_search: int | None = None, iterative: bool = False
+    ) -> None:
+        """The session's settings for this search (see ``SearchRepository.tune``)."""
+        await repository.tune(
+            ef_search=ef_search or self.config.ef_search,
+            iterative_scan=iterative,
+            typo_similarity=self.config.typo_similarity,
         )
 
     async def _vector_side(
@@ -318,21 +324,14 @@ class SearchService:
             await asyncio.wait([words_done])
             repository = self.repository
         else:  # plans for the actual filters before the counts below, as on the other
-            await repository.tune(
-                ef_search=self.config.ef_search,
-                iterative_scan=False,
-                typo_similarity=self.config.typo_similarity,
-            )
+            await self._tune(repository)
         vector, ef_search, iterative = await self._vector_plan(
             repository, query, query_text, filters, strict=strict
         )
         if vector is None:
             return VectorSide()
-        await repository.tune(
-            ef_search=ef_search,
-            iterative_scan=iterative,
-            typo_similarity=self.config.typo_similarity,
-        )
+        if (ef_search, iterative) != (self.config.ef_search, False):  # else tuned already
+            await self._tune(repository, ef_search, iterative)
         nearest = await repository.nearest(
             arm=vector, filters=filters, vector_depth=self.config.vector_depth
         )

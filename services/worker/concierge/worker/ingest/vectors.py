@@ -99,6 +99,11 @@ class _Rollback(Exception):
     """Ends a batch's transaction without committing it."""
 
 
+async def _roll_back(transaction: contextlib.AsyncExitStack) -> None:
+    with contextlib.suppress(_Rollback):
+        await transaction.__aexit__(_Rollback, _Rollback(), None)
+
+
 @dataclass
 class _Batch:
     """Documents a keeper took (locked in its session's transaction), being embedded."""
@@ -106,19 +111,18 @@ class _Batch:
     transaction: contextlib.AsyncExitStack
     session: AsyncSession
     todo: list[ToEmbed]
-    embedding: asyncio.Task[Vectors] | None = None
+    embedding: asyncio.Task[Vectors]
 
     async def commit(self) -> None:
         await self.transaction.aclose()
 
     async def close(self) -> None:
         """Roll back what was not committed (the documents wait for the next step)."""
-        if self.embedding is not None and not self.embedding.done():
+        if not self.embedding.done():
             self.embedding.cancel()
             with contextlib.suppress(BaseException):
                 await self.embedding
-        with contextlib.suppress(_Rollback):
-            await self.transaction.__aexit__(_Rollback, _Rollback(), None)
+        await _roll_back(self.transaction)
 
 
 class VectorKeeper:
@@ -223,7 +227,6 @@ class VectorKeeper:
         upcoming: _Batch | None = None
         try:
             while current is not None:
-                assert current.embedding is not None
                 await asyncio.wait([current.embedding])
                 if len(current.todo) == self.batch and not self._stopping.is_set():
                     upcoming = await self._take(embedder)  # more may be waiting
@@ -243,25 +246,22 @@ class VectorKeeper:
         their own, their embedding started."""
         assert self.model is not None
         transaction = contextlib.AsyncExitStack()
-        batch = _Batch(
-            transaction, await transaction.enter_async_context(self.database.transaction()), []
-        )
+        session = await transaction.enter_async_context(self.database.transaction())
         try:
-            batch.todo = await VectorRepository(batch.session).missing(self.model.id, self.batch)
-            texts = await asyncio.to_thread(_texts, embedder, batch.todo)
+            todo = await VectorRepository(session).missing(self.model.id, self.batch)
+            texts = await asyncio.to_thread(_texts, embedder, todo) if todo else []
         except BaseException:
-            await batch.close()
+            await _roll_back(transaction)
             raise
-        if not batch.todo:
-            await batch.close()
+        if not todo:
+            await _roll_back(transaction)
             return None
-        batch.embedding = asyncio.create_task(embedder.embed(texts, "passage"))
-        return batch
+        embedding = asyncio.create_task(embedder.embed(texts, "passage"))
+        return _Batch(transaction, session, todo, embedding)
 
     async def _finish(self, batch: _Batch) -> int:
         """The batch's semantic check and vectors, committed."""
         assert self.model is not None
-        assert batch.embedding is not None
         vectors = await batch.embedding
         await self._judge(batch.session, self.model, batch.todo, vectors)
         await VectorRepository(batch.session).store(
