@@ -184,6 +184,18 @@ export async function calendarsPage(ctx: PageContext): Promise<void> {
   }
 
   let selection: Selection | null = null;
+  // Cancel: the range is dropped and the panel emptied.
+  const cancelButton = () =>
+    h("button", {
+      type: "button",
+      class: "button secondary cal-clear",
+      text: t("common.cancel"),
+      onClick: () => {
+        selection = null;
+        paint();
+        mount(panel);
+      },
+    });
   const cells = new Map<string, HTMLElement>();
   const key = (itemId: number, day: string) => `${itemId}:${day}`;
 
@@ -240,16 +252,7 @@ export async function calendarsPage(ctx: PageContext): Promise<void> {
           text: t("calendars.open"),
           onClick: act("open"),
         }),
-        h("button", {
-          type: "button",
-          class: "button secondary cal-clear",
-          text: t("common.cancel"),
-          onClick: () => {
-            selection = null;
-            paint();
-            mount(panel);
-          },
-        }),
+        cancelButton(),
       ),
     );
   };
@@ -295,16 +298,7 @@ export async function calendarsPage(ctx: PageContext): Promise<void> {
                 void confirm(column, change, found.token);
               },
             }),
-        h("button", {
-          type: "button",
-          class: "button secondary cal-clear",
-          text: t("common.cancel"),
-          onClick: () => {
-            selection = null;
-            paint();
-            mount(panel);
-          },
-        }),
+        cancelButton(),
       ),
     );
   };
