@@ -227,6 +227,53 @@ class TestReembed:
         assert (await states(ingest_database))["multilingual-e5-small-q4"] == "active"
 
 
+async def index_validity(database: Database, name: str) -> bool | None:
+    """Whether the model's vector index is valid (None: there is none)."""
+    async with database.transaction() as session:
+        return await session.scalar(
+            text(
+                "SELECT i.indisvalid FROM pg_index i JOIN embedding_models m "
+                "ON i.indexrelid = to_regclass('ix_document_vectors_model_' || m.id) "
+                "WHERE m.name = :name"
+            ),
+            {"name": name},
+        )
+
+
+class TestVectorIndex:
+    async def test_replicas_registering_at_once_build_one_valid_index(
+        self, ingest_database: Database, wredis: Redis, feeds: Feeds, embedder: BatchingEmbedder
+    ) -> None:
+        """Two CREATE INDEX CONCURRENTLY on one table can deadlock: they take turns."""
+        first = make_ingest(ingest_database, wredis, embedder, ingest_settings(feeds))
+        model = await first.keeper.register()
+        async with ingest_database.transaction() as session:
+            await session.execute(text(f"DROP INDEX ix_document_vectors_model_{model.id}"))
+        replicas = [
+            make_ingest(ingest_database, wredis, embedder, ingest_settings(feeds))
+            for _ in range(4)
+        ]
+        await asyncio.gather(*(replica.keeper.register() for replica in replicas))
+        assert await index_validity(ingest_database, model.name) is True
+
+    async def test_an_index_a_crashed_build_left_invalid_is_built_again(
+        self, ingest_database: Database, wredis: Redis, feeds: Feeds, embedder: BatchingEmbedder
+    ) -> None:
+        first = make_ingest(ingest_database, wredis, embedder, ingest_settings(feeds))
+        model = await first.keeper.register()
+        async with ingest_database.transaction() as session:  # what a killed build leaves
+            await session.execute(
+                text(
+                    "UPDATE pg_index SET indisvalid = false WHERE indexrelid = "
+                    f"'ix_document_vectors_model_{model.id}'::regclass"
+                )
+            )
+        assert await index_validity(ingest_database, model.name) is False
+        restarted = make_ingest(ingest_database, wredis, embedder, ingest_settings(feeds))
+        await restarted.keeper.register()
+        assert await index_validity(ingest_database, model.name) is True
+
+
 class CrashingAfter:
     """The real model until ``calls`` batches were embedded, then a dying worker."""
 

@@ -15,14 +15,16 @@ goes; its ``duplicate_kind`` is cleared right after.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Delete, case, delete, func, select, update
+from sqlalchemy import ColumnElement, Delete, case, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from concierge.db.repository import Repository
 from concierge.domain.ingest.models import (
@@ -32,9 +34,16 @@ from concierge.domain.ingest.models import (
     ModelState,
     Source,
 )
+from concierge.domain.ingest.vectors import (
+    create_vector_index,
+    drop_vector_index,
+    vector_index_name,
+)
 
 PASSAGE_CHARS = 4_000  # the most of a document's text any model reads
 MODEL_SWITCH_LOCK = 0x636F6E63  # advisory lock key: one model switch at a time
+INDEX_LOCK = 0x636F6E64  # advisory lock key: one vector index statement at a time
+INDEX_LOCK_RETRY_S = 0.05
 
 
 class DocumentRepository(Repository[Document]):
@@ -348,9 +357,41 @@ class VectorRepository:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def run_ddl(engine: AsyncEngine, statement: str) -> None:
-    """An index statement (``concierge.domain.ingest.vectors``) outside any transaction
-    (CREATE INDEX CONCURRENTLY cannot run in one)."""
+async def build_vector_index(engine: AsyncEngine, model_id: int, dimensions: int) -> None:
+    """The model's vector index, built without blocking writes. A build that crashed
+    half-way leaves an invalid index that ``IF NOT EXISTS`` would keep for ever: it is
+    dropped and built again (under the lock, so it is never another replica's build)."""
+    async with _one_ddl_at_a_time(engine) as autocommit:
+        valid = await autocommit.scalar(
+            text("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(:name)"),
+            {"name": vector_index_name(model_id)},
+        )
+        if valid is False:
+            await autocommit.exec_driver_sql(drop_vector_index(model_id))
+        await autocommit.exec_driver_sql(
+            create_vector_index(model_id, dimensions, concurrently=True)
+        )
+
+
+async def drop_model_index(engine: AsyncEngine, model_id: int) -> None:
+    async with _one_ddl_at_a_time(engine) as autocommit:
+        await autocommit.exec_driver_sql(drop_vector_index(model_id))
+
+
+@asynccontextmanager
+async def _one_ddl_at_a_time(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection outside any transaction (CREATE INDEX CONCURRENTLY cannot run in one)
+    holding the index lock: two CREATE INDEX CONCURRENTLY on one table can deadlock each
+    other, so one runs at a time over every replica. The lock is tried, not waited for:
+    a session waiting inside a statement holds a snapshot, and the holder's build would
+    wait for that snapshot in turn."""
     async with engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(statement)
+        while True:
+            if await autocommit.scalar(select(func.pg_try_advisory_lock(INDEX_LOCK))):
+                break
+            await asyncio.sleep(INDEX_LOCK_RETRY_S)
+        try:
+            yield autocommit
+        finally:
+            await autocommit.scalar(select(func.pg_advisory_unlock(INDEX_LOCK)))

@@ -46,9 +46,9 @@ from concierge.domain.ingest.repository import (
     EmbeddingModelRepository,
     ToEmbed,
     VectorRepository,
-    run_ddl,
+    build_vector_index,
+    drop_model_index,
 )
-from concierge.domain.ingest.vectors import create_vector_index, drop_vector_index
 from concierge.embedding import (
     BatchingEmbedder,
     Vectors,
@@ -163,10 +163,7 @@ class VectorKeeper:
             self.models.saw_active(await repository.active())
         assert found is not None
         model = found
-        await run_ddl(
-            self.database.engine,
-            create_vector_index(model.id, model.dimensions, concurrently=True),
-        )
+        await build_vector_index(self.database.engine, model.id, model.dimensions)
         self.model = model
         if model.state == ModelState.BUILDING:
             log.info("embedding model %s: embedding the corpus for it; search uses the "
@@ -336,7 +333,7 @@ class VectorKeeper:
                 gone = await VectorRepository(session).purge(model.id, PURGE_BATCH)
             if gone < PURGE_BATCH:
                 break
-        await run_ddl(self.database.engine, drop_vector_index(model.id))
+        await drop_model_index(self.database.engine, model.id)
 
     async def progress(self) -> Coverage:
         assert self.model is not None
