@@ -95,6 +95,15 @@ class TextArms:
 
 
 @dataclass(frozen=True)
+class ScanPlan:
+    """How the vector arm scans: exactly (few documents) or the index this wide."""
+
+    exact: bool
+    ef_search: int
+    iterative: bool
+
+
+@dataclass(frozen=True)
 class VectorSide:
     """The vector arm and its nearest documents, or why there is none."""
 
@@ -124,6 +133,7 @@ class SearchRuntime:
     reranker: Reranker | None = None
     iterative_scan: bool | None = field(default=None)  # learnt from the database once
     models: dict[str, int] = field(default_factory=dict)  # model name → id (never change)
+    query_model: str | None = None  # the model the last query was embedded by
     terms: TermCache = field(default_factory=TermCache)
 
 
@@ -314,24 +324,31 @@ class SearchService:
         strict: bool,
         words_done: asyncio.Task[list[FtsRank]],
     ) -> VectorSide:
-        """The vector arm and its nearest documents, once the query is embedded."""
-        try:
-            query = await embedding
-        except EmbeddingUnavailable as exc:
-            return VectorSide(unavailable=str(exc))
+        """The vector arm and its nearest documents. How to scan (the filters' counts) is
+        planned while the query is embedded, for the model the last query was embedded
+        by; only the scan itself waits for the vector (and a plan for another model)."""
         repository = self.vectors
         if repository is None:  # one session: one statement at a time (tuned already)
             await asyncio.wait([words_done])
             repository = self.repository
         else:  # plans for the actual filters before the counts below, as on the other
             await self._tune(repository)
-        vector, ef_search, iterative = await self._vector_plan(
-            repository, query, query_text, filters, strict=strict
-        )
-        if vector is None:
+        expected = self.runtime.query_model
+        expected_id = await self._model_id(repository, expected) if expected else None
+        scan = await self._scan_plan(repository, filters, expected_id) if expected_id else None
+        try:
+            query = await embedding
+        except EmbeddingUnavailable as exc:
+            return VectorSide(unavailable=str(exc))
+        self.runtime.query_model = query.model
+        model_id = await self._model_id(repository, query.model)
+        if model_id is None:  # the worker's model has no vectors here (yet)
             return VectorSide()
-        if (ef_search, iterative) != (self.config.ef_search, False):  # else tuned already
-            await self._tune(repository, ef_search, iterative)
+        if scan is None or model_id != expected_id:
+            scan = await self._scan_plan(repository, filters, model_id)
+        vector = self._vector_arm(query, query_text, model_id, strict=strict, exact=scan.exact)
+        if (scan.ef_search, scan.iterative) != (self.config.ef_search, False):  # else tuned
+            await self._tune(repository, scan.ef_search, scan.iterative)
         nearest = await repository.nearest(
             arm=vector, filters=filters, vector_depth=self.config.vector_depth
         )
@@ -408,57 +425,54 @@ class SearchService:
             self.runtime.models[name] = known = found
         return known
 
-    async def _vector_plan(
-        self,
-        repository: SearchRepository,
-        query: QueryVector,
-        query_text: str,
-        filters: Filters,
-        *,
-        strict: bool,
-    ) -> tuple[VectorArm | None, int, bool]:
-        """(the vector arm, hnsw.ef_search, iterative scan) for this search.
-
-        An HNSW scan filters after the fact, so a filtered search could come back
-        short. When the filters leave few documents (at most ``exact_max``: see ``_few``),
-        they are searched exactly. Otherwise the index: pgvector ≥ 0.8 keeps scanning
-        until enough rows pass (iterative scan); older versions search wider, by as
-        much as the filters are selective (the planner's estimate, at least the count).
-        The index is searched at least as wide as the arm's depth. A query none of whose
-        words any document holds (nonsense, or about something the corpus never
-        mentions) must be closer still: ``strict_margin`` above the floor, in any language.
-        """
-        ef_search = max(self.config.ef_search, self.config.vector_depth)
-        model_id = await self._model_id(repository, query.model)
-        if model_id is None:  # the worker's model has no vectors here (yet)
-            return None, ef_search, False
+    def _vector_arm(
+        self, query: QueryVector, query_text: str, model_id: int, *, strict: bool, exact: bool
+    ) -> VectorArm:
+        """The query's vector with its floors. A query none of whose words any document
+        holds (nonsense, or about something the corpus never mentions) must be closer
+        still: ``strict_margin`` above the floor, in any language."""
         floor, across = query.similarity_floor, query.cross_language_floor
         language = detect_language(query_text)
         if language not in DOCUMENT_LANGUAGES:  # no language to be across from
             across = floor
         if strict and floor is not None:
             floor = across = floor + self.config.strict_margin
-        arm = VectorArm(
+        return VectorArm(
             query.vector,
             model_id=model_id,
             dimensions=query.dimensions,
             max_distance=2.0 if floor is None else 1.0 - floor,
             max_distance_across=2.0 if across is None else 1.0 - across,
             language=language,
+            exact=exact,
         )
+
+    async def _scan_plan(
+        self, repository: SearchRepository, filters: Filters, model_id: int
+    ) -> ScanPlan:
+        """How the vector arm scans the model's vectors.
+
+        An HNSW scan filters after the fact, so a filtered search could come back
+        short. When the filters leave few documents (at most ``exact_max``: see ``_few``),
+        they are searched exactly. Otherwise the index: pgvector ≥ 0.8 keeps scanning
+        until enough rows pass (iterative scan); older versions search wider, by as
+        much as the filters are selective (the planner's estimate, at least the count).
+        The index is searched at least as wide as the arm's depth.
+        """
+        ef_search = max(self.config.ef_search, self.config.vector_depth)
         iterative = await self._iterative_scan(repository)
         if filters.any:
             expected, total = await repository.estimate_searchable(filters)
             if await self._few(repository, filters, model_id, expected):
-                return replace(arm, exact=True), ef_search, False
+                return ScanPlan(exact=True, ef_search=ef_search, iterative=False)
             if not iterative:
                 cap = self.config.exact_max + 1
                 share = min(1.0, max(expected, cap, 1.0) / total)
                 # Widened for the top candidates (deeper pages of a filtered search may
                 # come short on pgvector < 0.8; 0.8's iterative scan has no such limit).
                 wanted = math.ceil(FILTER_MARGIN * self.config.candidates / share)
-                ef_search = min(MAX_EF_SEARCH, max(ef_search, wanted))
-        return arm, min(ef_search, MAX_EF_SEARCH), iterative
+                ef_search = max(ef_search, wanted)
+        return ScanPlan(exact=False, ef_search=min(ef_search, MAX_EF_SEARCH), iterative=iterative)
 
     async def _few(
         self, repository: SearchRepository, filters: Filters, model_id: int, expected: float
