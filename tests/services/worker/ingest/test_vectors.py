@@ -263,10 +263,8 @@ class TestVectorIndex:
         model = await first.keeper.register()
         async with ingest_database.transaction() as session:  # what a killed build leaves
             await session.execute(
-                text(
-                    "UPDATE pg_index SET indisvalid = false WHERE indexrelid = "
-                    f"'ix_document_vectors_model_{model.id}'::regclass"
-                )
+                text("UPDATE pg_index SET indisvalid = false WHERE indexrelid = to_regclass(:n)"),
+                {"n": f"ix_document_vectors_model_{model.id}"},
             )
         assert await index_validity(ingest_database, model.name) is False
         restarted = make_ingest(ingest_database, wredis, embedder, ingest_settings(feeds))
