@@ -250,8 +250,7 @@ class TestVectorIndex:
         async with ingest_database.transaction() as session:
             await session.execute(text(f"DROP INDEX ix_document_vectors_model_{model.id}"))
         replicas = [
-            make_ingest(ingest_database, wredis, embedder, ingest_settings(feeds))
-            for _ in range(4)
+            make_ingest(ingest_database, wredis, embedder, ingest_settings(feeds)) for _ in range(4)
         ]
         await asyncio.gather(*(replica.keeper.register() for replica in replicas))
         assert await index_validity(ingest_database, model.name) is True
