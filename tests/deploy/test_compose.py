@@ -70,6 +70,7 @@ LEFT_TO_DEFAULTS = {
         "search_ef_search",
         "search_exact_max",
         "search_typo_similarity",
+        "search_parallel_workers",
         "search_embed_timeout_s",
         "search_rerank_model",
         "search_rerank_depth",

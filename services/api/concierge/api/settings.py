@@ -216,6 +216,13 @@ class ApiSettings(
         ge=0,
         description="A filtered vector search over at most this many documents is exact",
     )
+    search_parallel_workers: int = Field(
+        0,
+        ge=0,
+        le=8,
+        description="Postgres parallel workers one search statement may start (0: none; "
+        "the arms already run side by side with the query's embedding)",
+    )
     search_typo_similarity: float = Field(
         0.5, gt=0, le=1, description="How alike a title must be to a short query with a typo"
     )

@@ -34,6 +34,7 @@ def search_config(settings: ApiSettings) -> SearchConfig:
         exact_max=settings.search_exact_max,
         rerank_depth=settings.search_rerank_depth,
         typo_similarity=settings.search_typo_similarity,
+        parallel_workers=settings.search_parallel_workers,
     )
 
 

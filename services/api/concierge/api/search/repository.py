@@ -443,16 +443,23 @@ class SearchRepository:
         return tuple(int(part) for part in str(version or "0").split(".") if part.isdigit())
 
     async def tune(
-        self, *, ef_search: int, iterative_scan: bool, typo_similarity: float = 0.6
+        self,
+        *,
+        ef_search: int,
+        iterative_scan: bool,
+        typo_similarity: float = 0.6,
+        parallel_workers: int = 0,
     ) -> None:
         """Settings for this transaction only: the HNSW search breadth; plans made for
         the actual words and model (a generic plan cannot tell a rare word from a common
         one, nor use a model's partial index); with pgvector ≥ 0.8, scans that go on
-        until the filters are met; how alike a title must be for the typo arm."""
+        until the filters are met; how alike a title must be for the typo arm; how many
+        parallel workers one statement may start."""
         settings = {
             "hnsw.ef_search": str(ef_search),
             "plan_cache_mode": "force_custom_plan",
             "pg_trgm.word_similarity_threshold": f"{typo_similarity:g}",
+            "max_parallel_workers_per_gather": str(parallel_workers),
         }
         if iterative_scan:
             settings["hnsw.iterative_scan"] = "relaxed_order"

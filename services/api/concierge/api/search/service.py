@@ -73,6 +73,10 @@ class SearchConfig:
     rerank_depth: int = 30
     typo_max_words: int = 3  # queries this short get the trigram arm for unknown words
     typo_similarity: float = 0.5  # pg_trgm word_similarity a title must reach
+    # Postgres's parallel workers per statement: a search already runs its two arms side
+    # by side and the query's embedding beside them; a worker more for a statement of a
+    # few milliseconds costs its start and takes a core from them.
+    parallel_workers: int = 0
     # above the model's floor, for a query none of whose words any document holds
     strict_margin: float = 0.01
 
@@ -314,6 +318,7 @@ class SearchService:
             ef_search=ef_search or self.config.ef_search,
             iterative_scan=iterative,
             typo_similarity=self.config.typo_similarity,
+            parallel_workers=self.config.parallel_workers,
         )
 
     async def _vector_side(
