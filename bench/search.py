@@ -272,8 +272,16 @@ def report(results: dict, documents: int, pgvector: str) -> None:
         f"by words holding at most {config.fts_budget} documents, ranking at most "
         f"{config.fts_rank_limit}; query embeddings by {results['model']}"
     )
-    names = ("embedding", "hybrid", "hybrid_sql", "fts", "vector", "exact", "filtered")
-    for name in (*names, "filtered_sql"):
+    for name in (
+        "embedding",
+        "hybrid",
+        "hybrid_sql",
+        "fts",
+        "vector",
+        "exact",
+        "filtered",
+        "filtered_sql",
+    ):
         print(results[name].line())
     for figures in [*results["per_filter"].values(), *results["by_kind"].values()]:
         print(figures.line())
