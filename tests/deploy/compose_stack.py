@@ -466,6 +466,19 @@ class TestImages:
         )
         assert found.split() == [], found
 
+    def test_the_worker_embeds_on_the_engine_its_build_made(self, stack: Stack) -> None:
+        """libs/embedding's engine, built in the builder stage, loads in the runtime image
+        (which has no compiler: its OpenMP runtime came along in the venv)."""
+        embed = (
+            "from concierge.embedding import EmbeddingSpec, load_embedder; "
+            "model = load_embedder(EmbeddingSpec()); "
+            "print(model.engine.name, model.encode_queries(['снять квартиру']).shape)"
+        )
+        found = podman("run", "--rm", "--entrypoint", "python", "concierge/worker", "-c", embed)
+        name, shape = found.strip().splitlines()[-1].split(" ", 1)
+        assert name.startswith("_e5_engine"), found
+        assert shape == "(1, 384)", found
+
     def test_sizes_are_within_the_readme_budgets(self, stack: Stack) -> None:
         readme = (ROOT / "README.md").read_text()
         budgets = {

