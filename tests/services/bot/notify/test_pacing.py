@@ -124,6 +124,16 @@ class TestChatPacer:
         assert pacer.ready_at(-100123) == pytest.approx(clock.now + 3.15)
         assert pacer.ready_at(43) == 0
 
+    def test_the_interval_runs_again_from_telegrams_answer(self) -> None:
+        """A send held up on its way reached Telegram late: the next waits a full interval
+        from the answer, not from when the held-up one left."""
+        clock = FakeClock()
+        pacer = ChatPacer(1.05, 3.15, clock)
+        pacer.note_sent(42)
+        clock.now += 0.4  # the request's way there and back
+        pacer.note_answered(42)
+        assert pacer.ready_at(42) == pytest.approx(clock.now + 1.05)
+
     def test_forgets_chats_free_again(self) -> None:
         clock = FakeClock()
         pacer = ChatPacer(1.0, 3.0, clock)
@@ -182,6 +192,17 @@ class TestPacedRateLimiter:
         # Answering a button press is no message.
         assert await limiter.process_request(send, (42,), {}, "answerCallbackQuery", {}, None)
         assert called == [7, 42, 42]
+
+    async def test_a_message_frees_its_chat_an_interval_after_telegram_answered(self) -> None:
+        pacing = DeliveryPacing.create(1000, 1.05, 3.15)
+        limiter = PacedRateLimiter(pacing)
+
+        async def slow() -> bool:
+            await asyncio.sleep(0.3)
+            return True
+
+        await limiter.process_request(slow, (), {}, "sendMessage", {"chat_id": 42}, None)
+        assert pacing.chats.ready_at(42) == pytest.approx(time.monotonic() + 1.05, abs=0.05)
 
     @pytest.mark.parametrize("rate_limit_args", [None, PACED])
     async def test_telegrams_429_holds_that_chat_only(self, rate_limit_args: str | None) -> None:

@@ -122,6 +122,12 @@ class ChatPacer:
         self._free_at[chat_id] = now + interval
         self._free_at = _pruned(self._free_at, now)
 
+    def note_answered(self, chat_id: int) -> None:
+        """Telegram answered a message to the chat: the interval runs again from now. Counted
+        from the send alone, a request held up on its way (a busy machine, a slow network)
+        reached Telegram less than the interval before the next one."""
+        self.note_sent(chat_id)
+
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram asked this chat to wait ``seconds`` (a 429): every path waits."""
         now = self.clock()
@@ -191,6 +197,9 @@ class PacedRateLimiter(BaseRateLimiter[str]):
             if chat is not None:
                 self.pacing.chats.hold(chat, seconds_to_wait(exc))
             raise
+        finally:
+            if chat is not None and rate_limit_args != PACED and counts_as_message(endpoint):
+                self.pacing.chats.note_answered(chat)
         if counts_as_message(endpoint):
             MESSAGES_SENT.inc()
         return answer

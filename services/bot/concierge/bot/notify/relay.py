@@ -192,6 +192,7 @@ class OutboxRelay:
                 if report.outcome == DeliveryOutcome.SENT:
                     await self.ledger.note(item.notification)
         finally:
+            self.pacing.chats.note_answered(item.chat_id)
             self.queue.in_flight.discard(item.chat_id)
             self._slots.release()
         self._settle(self.outage.judge(item.chat_id, report, probe=probe))
